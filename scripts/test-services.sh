@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Make sure the services the test suite talks to are installed and running:
+# PostgreSQL on 127.0.0.1:5432 with trust auth and a database `test` for the current
+# user. Installs Debian's postgresql when missing (as root), starts a stopped cluster.
+set -euo pipefail
+
+PGHOST=127.0.0.1
+PGPORT=5432
+ME=$(id -un)
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi; }
+
+if ! command -v pg_ctlcluster >/dev/null 2>&1; then
+  echo "test-services: installing PostgreSQL (Debian package postgresql)"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq postgresql >/dev/null
+fi
+
+if ! pg_isready -h "$PGHOST" -p "$PGPORT" -q 2>/dev/null; then
+  ver=$(ls /etc/postgresql | sort -V | tail -n 1)
+  echo "test-services: starting PostgreSQL $ver"
+  as_root pg_ctlcluster --skip-systemctl-redirect "$ver" main start || true
+  for _ in $(seq 1 30); do
+    pg_isready -h "$PGHOST" -p "$PGPORT" -q 2>/dev/null && break
+    sleep 1
+  done
+fi
+pg_isready -h "$PGHOST" -p "$PGPORT" -q || { echo "test-services: PostgreSQL did not start" >&2; exit 1; }
+
+if ! psql -h "$PGHOST" -p "$PGPORT" -U "$ME" -d test -Atqc 'select 1' >/dev/null 2>&1; then
+  echo "test-services: preparing role $ME and database test"
+  ver=$(ls /etc/postgresql | sort -V | tail -n 1)
+  hba=/etc/postgresql/$ver/main/pg_hba.conf
+  if ! as_root grep -q '^host all all 127.0.0.1/32 trust' "$hba"; then
+    as_root sed -i '1i host all all 127.0.0.1/32 trust' "$hba"
+    as_root pg_ctlcluster --skip-systemctl-redirect "$ver" main reload
+  fi
+  as_root su postgres -c "psql -qc \"DO \\\$\\\$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname='$ME') THEN CREATE ROLE \\\"$ME\\\" SUPERUSER LOGIN; END IF; END\\\$\\\$\"" >/dev/null
+  as_root su postgres -c "psql -Atqc \"SELECT 1 FROM pg_database WHERE datname='test'\" | grep -q 1 || createdb -O \"$ME\" test"
+fi
+psql -h "$PGHOST" -p "$PGPORT" -U "$ME" -d test -Atqc 'select 1' >/dev/null
+echo "test-services: PostgreSQL ready on $PGHOST:$PGPORT (database test, user $ME)"

@@ -1,0 +1,3 @@
+from zhuanlan.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,372 @@
+"""The command line. Each command parses its arguments, calls the facade, prints.
+
+``zhuanlan --help`` lists every command; ``zhuanlan COMMAND --help`` documents one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from datetime import timedelta
+from typing import Callable
+
+from zhuanlan import __version__
+from zhuanlan.config import SETTINGS, env_name, load_config
+from zhuanlan.errors import ZhuanlanError
+
+log = logging.getLogger("zhuanlan.cli")
+
+Handler = Callable[[argparse.Namespace], int]
+COMMANDS: dict[str, Handler] = {}
+
+
+def command(name: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        COMMANDS[name] = fn
+        return fn
+    return register
+
+
+def _facade(args: argparse.Namespace, **overrides):  # noqa: ANN202
+    from zhuanlan.core import Zhuanlan
+    from zhuanlan.log import setup_logging
+
+    cfg = load_config(args.config)
+    if overrides:
+        cfg = cfg.with_overrides(**overrides)
+    setup_logging(cfg["log.level"], cfg["log.format"])
+    return Zhuanlan(cfg)
+
+
+# -- setup and running ----------------------------------------------------------------
+
+@command("init")
+def cmd_init(args: argparse.Namespace) -> int:
+    from zhuanlan.bootstrap import install_presets, install_sample
+
+    zl = _facade(args)
+    zl.cfg.data_dir.mkdir(parents=True, exist_ok=True)
+    zl.migrate()
+    print(f"数据库已就绪：{zl.cfg.database_url}")
+    if zl.cfg["presets.enabled"] and not args.no_presets:
+        print(f"已添加预置信息源 {install_presets(zl)} 个（人民网、新华网）")
+    if zl.cfg["sample.enabled"] and not args.no_sample:
+        install_sample(zl, f"http://127.0.0.1:{zl.cfg['sample.port']}/feed.xml")
+        print("示例专栏「学习二十大」已配置（示例站点在 `zhuanlan run` 时启动）")
+    return 0
+
+
+@command("migrate")
+def cmd_migrate(args: argparse.Namespace) -> int:
+    zl = _facade(args)
+    zl.migrate()
+    print("数据库结构已是最新")
+    return 0
+
+
+@command("run")
+def cmd_run(args: argparse.Namespace) -> int:
+    """Web app + worker loop (+ the sample site) in one process."""
+    import uvicorn
+
+    from zhuanlan.bootstrap import install_sample
+    from zhuanlan.web.app import create_app
+    from zhuanlan.worker import Worker
+
+    cfg = load_config(args.config)
+    site = None
+    if cfg["sample.enabled"]:
+        from zhuanlan.sample import SampleSite
+        site = SampleSite("127.0.0.1", cfg["sample.port"])
+        site.start()
+        # The sample site is on loopback, which the SSRF guard refuses: allow exactly it.
+        cfg = cfg.with_overrides(fetch__allow_private=[*cfg["fetch.allow_private"],
+                                                       f"127.0.0.1:{site.port}"])
+    from zhuanlan.core import Zhuanlan
+    from zhuanlan.log import setup_logging
+    setup_logging(cfg["log.level"], cfg["log.format"])
+    zl = Zhuanlan(cfg)
+    zl.migrate()
+    if site is not None:
+        install_sample(zl, site.feed_url, first_issue_in=timedelta(seconds=15))
+    worker = None
+    if cfg["worker.enabled"]:
+        worker = Worker(zl)
+        worker.start_thread()
+    print(f"zhuanlan 已启动：{cfg.base_url}/", flush=True)
+    try:
+        uvicorn.run(create_app(zl), host=cfg["web.host"], port=cfg["web.port"],
+                    log_level="warning")
+    finally:
+        if worker:
+            worker.stop.set()
+        if site:
+            site.stop()
+    return 0
+
+
+@command("serve")
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from zhuanlan.web.app import create_app
+
+    zl = _facade(args)
+    uvicorn.run(create_app(zl), host=args.host or zl.cfg["web.host"],
+                port=args.port or zl.cfg["web.port"], log_level="warning")
+    return 0
+
+
+@command("worker")
+def cmd_worker(args: argparse.Namespace) -> int:
+    from zhuanlan.worker import Worker
+
+    zl = _facade(args)
+    if args.once:
+        done = zl.run_until_idle()
+        print(f"抓取信息源 {done.polled} 次，处理页面 {done.pages} 个，"
+              f"发布 {done.published} 期，投递 {done.delivered} 封")
+        return 0
+    worker = Worker(zl)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: worker.stop.set())
+    worker.run()
+    return 0
+
+
+@command("config")
+def cmd_config(args: argparse.Namespace) -> int:
+    cfg = load_config(args.config)
+    if args.action == "show":
+        for name, value, origin in cfg.show():
+            print(f"{name:24} = {value:40} # {origin}")
+    else:
+        for s in SETTINGS:
+            print(f"{s.name} ({s.type}, {env_name(s.name)}; default {s.default!r})\n    {s.help}")
+    return 0
+
+
+# -- sources -----------------------------------------------------------------------
+
+@command("source")
+def cmd_source(args: argparse.Namespace) -> int:
+    from zhuanlan.web.status import source_status
+
+    zl = _facade(args)
+    if args.action == "add":
+        sid = zl.add_source(args.name, args.url, poll_minutes=args.poll_minutes,
+                            authority=args.authority)
+        print(f"信息源 {sid}：{args.name} <{args.url}>")
+    elif args.action == "list":
+        for s in zl.list_sources():
+            st = source_status(s)
+            print(f"{s['id']:>4}  {s['name']}  [{st.label}]  {s['url']}")
+            if st.detail:
+                print(f"      {st.detail}")
+    elif args.action == "poll":
+        ids = args.ids or [s["id"] for s in zl.list_sources() if s["enabled"]]
+        for sid in ids:
+            zl.poll_now(sid)
+        done = zl.run_until_idle()
+        print(f"抓取信息源 {done.polled} 次，处理页面 {done.pages} 个")
+    return 0
+
+
+# -- columns and review -----------------------------------------------------------------
+
+@command("column")
+def cmd_column(args: argparse.Namespace) -> int:
+    zl = _facade(args)
+    if args.action == "add":
+        zl.add_column(args.slug, args.name, include=args.include, exclude=args.exclude,
+                      schedule=args.schedule, timezone_name=args.timezone,
+                      editor_note=args.note, description=args.description,
+                      auto_approve=args.auto_approve)
+        print(f"专栏已创建：{args.name}（{args.slug}）")
+    elif args.action == "list":
+        for c in zl.list_columns():
+            print(f"{c['slug']:20} {c['name']}  已出 {c['issue_count']} 期  "
+                  f"待审 {c['pending_count']}  计划 {c['schedule']} {c['timezone']}")
+    elif args.action == "note":
+        zl.set_editor_note(args.slug, args.text)
+        print("编者按已保存")
+    elif args.action == "schedule":
+        zl.set_schedule(args.slug, args.cron, args.timezone)
+        print(f"推送计划已更新：{args.cron}")
+    elif args.action == "publish":
+        issue_id = zl.publish_now(args.slug)
+        if issue_id is None:
+            print("没有已通过的稿件，未发布", file=sys.stderr)
+            return 1
+        latest = zl.issues_of(args.slug)[0]
+        print(f"已发布：{latest['title']}  {zl.cfg.base_url}/c/{args.slug}/{latest['number']}")
+    return 0
+
+
+@command("review")
+def cmd_review(args: argparse.Namespace) -> int:
+    zl = _facade(args)
+    for c in zl.candidates(args.slug, args.state):
+        terms = f"  命中：{c['terms']}" if c["terms"] else ""
+        print(f"{c['id']:>5}  [{c['state']}] {c['score']:6.1f}  {c['title']}  "
+              f"({c['outlet'] or ''}){terms}")
+    return 0
+
+
+def _decide(action: str) -> Handler:
+    def run(args: argparse.Namespace) -> int:
+        zl = _facade(args)
+        failed = 0
+        for cid in args.ids:
+            try:
+                state = zl.decide(cid, action, by=args.by)
+                print(f"{cid}: {state}")
+            except ZhuanlanError as exc:
+                print(f"{cid}: 错误：{exc}", file=sys.stderr)
+                failed += 1
+        return 1 if failed else 0
+    return run
+
+
+for _action in ("approve", "reject", "undo"):
+    COMMANDS[_action] = _decide(_action)
+
+
+# -- subscribers and delivery -----------------------------------------------------------
+
+@command("subscriber")
+def cmd_subscriber(args: argparse.Namespace) -> int:
+    zl = _facade(args)
+    if args.action == "add":
+        sid = zl.add_subscriber(args.email, args.name, department=args.department)
+        for slug in args.column or []:
+            zl.subscribe(slug, sid)
+        print(f"订阅者 {sid}：{args.email}")
+    else:
+        for s in zl.list_subscribers(args.column_filter):
+            print(f"{s['id']:>5}  {s['email']}  {s['name']}  {s['department']}")
+    return 0
+
+
+@command("deliver")
+def cmd_deliver(args: argparse.Namespace) -> int:
+    zl = _facade(args)
+    total = 0
+    while True:
+        n = zl.deliver_due()
+        if n == 0:
+            break
+        total += n
+        print(f"\r已处理 {total} 封", end="", file=sys.stderr, flush=True)
+    print(f"\n投递完成：处理 {total} 封")
+    return 0
+
+
+@command("extract")
+def cmd_extract(args: argparse.Namespace) -> int:
+    from zhuanlan.extract_cli import run_extract
+    return run_extract(args, load_config(args.config))
+
+
+# -- the parser -------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="zhuanlan",
+        description="专栏 zhuanlan: gather articles from authoritative sources, review them, "
+                    "and push each column's issues to employees.")
+    p.add_argument("--version", action="version", version=f"zhuanlan {__version__}")
+    p.add_argument("-c", "--config", help="path of zhuanlan.toml (default: $ZHUANLAN_CONFIG "
+                   "or ./zhuanlan.toml if present)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    s = sub.add_parser("init", help="create the database and the presets and sample column")
+    s.add_argument("--no-sample", action="store_true", help="skip the sample column")
+    s.add_argument("--no-presets", action="store_true", help="skip the real outlets' presets")
+    sub.add_parser("migrate", help="upgrade the database schema to the newest revision")
+    sub.add_parser("run", help="serve the web app and run the worker (and the sample site) "
+                   "in one process")
+    s = sub.add_parser("serve", help="serve the web app only (workers run elsewhere)")
+    s.add_argument("--host")
+    s.add_argument("--port", type=int)
+    s = sub.add_parser("worker", help="run the worker loop only")
+    s.add_argument("--once", action="store_true", help="work until nothing is due, then exit")
+    s = sub.add_parser("config", help="show the settings or document them")
+    s.add_argument("action", choices=["show", "help"], help="show: values and where they come "
+                   "from (secrets hidden); help: every setting with its help")
+
+    s = sub.add_parser("source", help="add, list or poll sources")
+    ss = s.add_subparsers(dest="action", required=True)
+    a = ss.add_parser("add", help="add an RSS/Atom feed")
+    a.add_argument("name")
+    a.add_argument("url")
+    a.add_argument("--poll-minutes", type=int)
+    a.add_argument("--authority", type=int, default=50, help="rank among outlets (0–100)")
+    ss.add_parser("list", help="list sources with their health")
+    a = ss.add_parser("poll", help="poll sources now and process what they bring")
+    a.add_argument("ids", nargs="*", type=int)
+
+    s = sub.add_parser("column", help="add, list, annotate, schedule or publish columns")
+    ss = s.add_subparsers(dest="action", required=True)
+    a = ss.add_parser("add", help="create a column")
+    a.add_argument("slug")
+    a.add_argument("name")
+    a.add_argument("--include", required=True, help="keywords, comma-separated (any matches)")
+    a.add_argument("--exclude", default="", help="keywords that exclude an article")
+    a.add_argument("--schedule", default="0 9 * * 1", help="cron, e.g. '0 9 * * 1' (Mon 09:00)")
+    a.add_argument("--timezone", help="IANA zone (default: the timezone setting)")
+    a.add_argument("--note", default="", help="editor's note (编者按) for the next issue")
+    a.add_argument("--description", default="")
+    a.add_argument("--auto-approve", action="store_true",
+                   help="approve every matching article without review")
+    ss.add_parser("list", help="list columns")
+    a = ss.add_parser("note", help="set the editor's note for the next issue")
+    a.add_argument("slug")
+    a.add_argument("text")
+    a = ss.add_parser("schedule", help="change a column's cron schedule")
+    a.add_argument("slug")
+    a.add_argument("cron")
+    a.add_argument("--timezone")
+    a = ss.add_parser("publish", help="publish the approved candidates as an issue now")
+    a.add_argument("slug")
+
+    s = sub.add_parser("review", help="list a column's candidates")
+    s.add_argument("slug")
+    s.add_argument("--state", default="pending",
+                   choices=["pending", "approved", "rejected", "published"])
+    for action, text in (("approve", "approve candidates"), ("reject", "reject candidates"),
+                         ("undo", "put decided candidates back in the queue")):
+        s = sub.add_parser(action, help=text)
+        s.add_argument("ids", nargs="+", type=int, metavar="CANDIDATE_ID")
+        s.add_argument("--by", default="cli", help="who decides (for the record)")
+
+    s = sub.add_parser("subscriber", help="add or list subscribers")
+    ss = s.add_subparsers(dest="action", required=True)
+    a = ss.add_parser("add", help="add a subscriber and subscribe them to columns")
+    a.add_argument("email")
+    a.add_argument("--name", default="")
+    a.add_argument("--department", default="")
+    a.add_argument("--column", action="append", help="column slug (repeatable)")
+    a = ss.add_parser("list", help="list subscribers")
+    a.add_argument("--column", dest="column_filter")
+    sub.add_parser("deliver", help="send the outbox's due e-mails now")
+
+    s = sub.add_parser("extract", help="extract articles from files or URLs, one JSON line each")
+    s.add_argument("inputs", nargs="+", metavar="FILE_OR_URL")
+    s.add_argument("--url", help="the page's URL when extracting a single file")
+    s.add_argument("--json", action="store_true", help="JSON lines (the default output)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except ZhuanlanError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,248 @@
+"""Settings, declared once as a table: name, type, default, help.
+
+Read from ``zhuanlan.toml`` (sections map to the dotted names: ``[smtp] host = …`` is
+``smtp.host``), then from ``ZHUANLAN_*`` environment variables (``ZHUANLAN_SMTP_HOST``),
+then the default. Bootstrap settings live here; editorial ones (columns, schedules,
+subscribers) live in the store.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from zhuanlan.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    type: str          # str, int, float, bool, list, timezone
+    default: Any
+    help: str
+    secret: bool = False
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("data_dir", "str", "./data", "Directory for the SQLite database and kept files."),
+    Setting("database.url", "str", "",
+            "SQLAlchemy URL of the store. Empty: SQLite at {data_dir}/zhuanlan.db. "
+            "PostgreSQL: postgresql+psycopg://user@host/db."),
+    Setting("web.host", "str", "127.0.0.1", "Address the web app binds to."),
+    Setting("web.port", "int", 8000, "Port the web app listens on."),
+    Setting("web.base_url", "str", "",
+            "Public URL of the web app, used for links in e-mails and feeds. "
+            "Empty: http://{web.host}:{web.port}."),
+    Setting("timezone", "timezone", "Asia/Shanghai",
+            "Default time zone for schedules and for dates a page gives without one."),
+    Setting("smtp.host", "str", "127.0.0.1", "SMTP server host."),
+    Setting("smtp.port", "int", 25, "SMTP server port."),
+    Setting("smtp.security", "str", "none", "none, starttls or ssl."),
+    Setting("smtp.username", "str", "", "SMTP login (empty: no login)."),
+    Setting("smtp.password", "str", "", "SMTP password.", secret=True),
+    Setting("smtp.sender", "str", "zhuanlan@localhost", "From: address of pushed issues."),
+    Setting("smtp.timeout", "float", 30.0, "Seconds before an SMTP operation gives up."),
+    Setting("fetch.timeout", "float", 20.0, "Total seconds allowed for one HTTP request."),
+    Setting("fetch.max_bytes", "int", 10 * 1024 * 1024,
+            "Largest response body accepted, after decompression."),
+    Setting("fetch.max_redirects", "int", 5, "Redirects followed before giving up."),
+    Setting("fetch.user_agent", "str", "zhuanlan/0.1 (+https://github.com/zhuanlan)",
+            "User-Agent sent to sources."),
+    Setting("fetch.allow_private", "list", [],
+            "Hosts, host:port pairs or networks (CIDR) that may be fetched although they "
+            "are private, loopback or link-local (the SSRF guard refuses them otherwise)."),
+    Setting("worker.enabled", "bool", True, "Run the worker loop inside `zhuanlan run`."),
+    Setting("worker.idle_seconds", "float", 2.0, "Pause of the worker loop when no work is due."),
+    Setting("worker.lease_seconds", "float", 120.0,
+            "How long a claimed row stays claimed before another worker may take it."),
+    Setting("worker.batch", "int", 20, "Rows claimed at once."),
+    Setting("sources.poll_minutes", "int", 30, "Default minutes between two polls of a source."),
+    Setting("sample.enabled", "bool", True,
+            "Serve the bundled sample site locally and keep the sample column fed from it."),
+    Setting("sample.port", "int", 8765, "Port of the local sample site (127.0.0.1)."),
+    Setting("presets.enabled", "bool", True,
+            "Configure the presets of the real outlets (人民网, 新华网) at init."),
+    Setting("log.level", "str", "INFO", "Logging level."),
+    Setting("log.format", "str", "text", "text or json (one JSON object per line)."),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def env_name(name: str) -> str:
+    return "ZHUANLAN_" + name.upper().replace(".", "_")
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_flatten(value, name + "."))
+        else:
+            out[name] = value
+    return out
+
+
+def _convert(setting: Setting, value: Any, origin: str) -> Any:
+    def fail(problem: str) -> ConfigError:
+        return ConfigError(setting.name, f"{problem} (from {origin})")
+
+    kind = setting.type
+    if kind == "str":
+        if not isinstance(value, str):
+            raise fail(f"expected a string, got {value!r}")
+        return value
+    if kind == "int":
+        if isinstance(value, bool):
+            raise fail(f"expected a whole number, got {value!r}")
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise fail(f"expected a whole number, got {value!r}") from None
+    if kind == "float":
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise fail(f"expected a number, got {value!r}") from None
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in {"1", "true", "yes", "on"}:
+            return True
+        if text in {"0", "false", "no", "off", ""}:
+            return False
+        raise fail(f"expected true or false, got {value!r}")
+    if kind == "list":
+        if isinstance(value, list):
+            return [str(v) for v in value]
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        raise fail(f"expected a list, got {value!r}")
+    if kind == "timezone":
+        try:
+            ZoneInfo(str(value))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise fail(f"unknown time zone {value!r}") from None
+        return str(value)
+    raise AssertionError(kind)
+
+
+_CHECKS: dict[str, Callable[[Any], str | None]] = {
+    "smtp.security": lambda v: None if v in {"none", "starttls", "ssl"}
+    else "must be none, starttls or ssl",
+    "web.port": lambda v: None if 0 < v < 65536 else "must be a port number (1–65535)",
+    "sample.port": lambda v: None if 0 < v < 65536 else "must be a port number (1–65535)",
+    "log.format": lambda v: None if v in {"text", "json"} else "must be text or json",
+    "fetch.max_bytes": lambda v: None if v > 0 else "must be positive",
+    "fetch.timeout": lambda v: None if v > 0 else "must be positive",
+}
+
+
+class Config:
+    """Resolved settings. ``cfg["smtp.host"]`` or ``cfg.get("smtp.host")``."""
+
+    def __init__(self, values: dict[str, Any], origins: dict[str, str]) -> None:
+        self._values = values
+        self._origins = origins
+
+    def __getitem__(self, name: str) -> Any:
+        return self._values[name]
+
+    def get(self, name: str) -> Any:
+        return self._values[name]
+
+    def origin(self, name: str) -> str:
+        return self._origins[name]
+
+    def with_overrides(self, **overrides: Any) -> "Config":
+        """A copy with some settings replaced (names with ``__`` for ``.``)."""
+        values = dict(self._values)
+        origins = dict(self._origins)
+        for key, value in overrides.items():
+            name = key.replace("__", ".")
+            if name not in _BY_NAME:
+                raise ConfigError(name, "unknown setting")
+            values[name] = _convert(_BY_NAME[name], value, "override")
+            origins[name] = "override"
+        return Config(values, origins)
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self._values["data_dir"])
+
+    @property
+    def database_url(self) -> str:
+        url = self._values["database.url"]
+        return url or f"sqlite:///{(self.data_dir / 'zhuanlan.db').as_posix()}"
+
+    @property
+    def base_url(self) -> str:
+        url = self._values["web.base_url"]
+        if url:
+            return url.rstrip("/")
+        return f"http://{self._values['web.host']}:{self._values['web.port']}"
+
+    def show(self) -> list[tuple[str, str, str]]:
+        """(name, value, origin) rows with secrets redacted."""
+        rows = []
+        for s in SETTINGS:
+            value = self._values[s.name]
+            text = "********" if s.secret and value else repr(value)
+            rows.append((s.name, text, self._origins[s.name]))
+        return rows
+
+
+def load_config(path: str | os.PathLike[str] | None = None,
+                environ: dict[str, str] | None = None,
+                **overrides: Any) -> Config:
+    """Read settings from the TOML file, then the environment, then defaults.
+
+    ``path`` None means ``$ZHUANLAN_CONFIG`` or ``./zhuanlan.toml`` if it exists.
+    Raises ConfigError naming the key for an unknown key, a value of the wrong type,
+    or a file that is not valid TOML.
+    """
+    environ = os.environ if environ is None else environ
+    if path is None:
+        path = environ.get("ZHUANLAN_CONFIG") or ("zhuanlan.toml" if Path("zhuanlan.toml").exists() else None)
+    file_values: dict[str, Any] = {}
+    if path is not None:
+        p = Path(path)
+        try:
+            with p.open("rb") as fh:
+                file_values = _flatten(tomllib.load(fh))
+        except FileNotFoundError:
+            raise ConfigError(str(p), "configuration file not found") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(str(p), f"not valid TOML: {exc}") from exc
+        for name in file_values:
+            if name not in _BY_NAME:
+                raise ConfigError(name, f"unknown setting in {p}")
+    values: dict[str, Any] = {}
+    origins: dict[str, str] = {}
+    for s in SETTINGS:
+        ev = env_name(s.name)
+        if s.name in overrides:
+            raw, origin = overrides[s.name], "override"
+        elif ev in environ:
+            raw, origin = environ[ev], f"environment {ev}"
+        elif s.name in file_values:
+            raw, origin = file_values[s.name], f"file {path}"
+        else:
+            raw, origin = s.default, "default"
+        value = _convert(s, raw, origin)
+        check = _CHECKS.get(s.name)
+        problem = check(value) if check else None
+        if problem:
+            raise ConfigError(s.name, f"{problem}, got {value!r} (from {origin})")
+        values[s.name] = value
+        origins[s.name] = origin
+    for name in overrides:
+        if name not in _BY_NAME:
+            raise ConfigError(name, "unknown setting")
+    return Config(values, origins)

@@ -1,0 +1,355 @@
+"""The facade: one ``Zhuanlan`` object that the CLI, the web app, the worker and the
+tests all call. Front ends parse input, call a method here, render the answer.
+
+The work that moves rows between stages (polling, extraction, publishing, delivery)
+lives in ``zhuanlan.jobs``; this module holds the editorial and administrative
+operations and wires the jobs to the store.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Callable
+from urllib.parse import urlsplit
+
+from sqlalchemy import func, select, update
+
+from zhuanlan.config import Config
+from zhuanlan.editorial import states
+from zhuanlan.errors import ConfigError, NotFoundError, RuleError, SourceError
+from zhuanlan.jobs import delivery, ingest, publishing
+from zhuanlan.model import CandidateState, IssueView
+from zhuanlan.publish.schedule import next_run, validate_cron
+from zhuanlan.selection.rules import validate_rules
+from zhuanlan.store import Database, migrate
+from zhuanlan.store.schema import (
+    articles, candidates, columns, issues, sources, subscribers, subscriptions,
+)
+from zhuanlan.store.upsert import insert_ignore
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class WorkDone:
+    polled: int = 0
+    pages: int = 0
+    published: int = 0
+    delivered: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.polled + self.pages + self.published + self.delivered
+
+
+class Zhuanlan:
+    """Everything zhuanlan does, over one store.
+
+    ``clock`` is injectable so that tests can move time; ``fetcher`` and ``mailer_factory``
+    let tests point the shell at local servers (they still do real HTTP and SMTP).
+    """
+
+    def __init__(self, cfg: Config, *, clock: Clock = utcnow, worker_id: str | None = None,
+                 fetcher=None, db: Database | None = None) -> None:  # noqa: ANN001
+        self.cfg = cfg
+        self.clock = clock
+        self.db = db or Database(cfg.database_url)
+        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
+        self._fetcher = fetcher
+
+    # -- lifecycle -----------------------------------------------------------------
+
+    def migrate(self) -> None:
+        """Create or upgrade the schema (Alembic)."""
+        migrate.upgrade(self.db)
+
+    def close(self) -> None:
+        if self._fetcher is not None:
+            self._fetcher.close()
+        self.db.dispose()
+
+    @property
+    def fetcher(self):  # noqa: ANN201
+        if self._fetcher is None:
+            from zhuanlan.fetch import Fetcher
+            self._fetcher = Fetcher.from_config(self.cfg)
+        return self._fetcher
+
+    @property
+    def tz(self) -> str:
+        return self.cfg["timezone"]
+
+    # -- sources -------------------------------------------------------------------
+
+    def add_source(self, name: str, url: str, *, kind: str = "feed", preset: str | None = None,
+                   authority: int = 50, poll_minutes: int | None = None,
+                   enabled: bool = True) -> int:
+        """Add a source (or return the id of the one with this URL).
+
+        Raises SourceError for a URL that is not http(s) or an unknown kind.
+        """
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise SourceError("a source URL must start with http:// or https://", resource=url)
+        if kind != "feed":
+            raise SourceError(f"unknown source kind {kind!r}", resource=url)
+        now = self.clock()
+        with self.db.write() as conn:
+            existing = conn.execute(select(sources.c.id).where(sources.c.url == url)).scalar()
+            if existing is not None:
+                return existing
+            return conn.execute(sources.insert().values(
+                name=name, kind=kind, url=url, preset=preset, authority=authority,
+                enabled=enabled, poll_minutes=poll_minutes or self.cfg["sources.poll_minutes"],
+                next_poll_at=now, consecutive_failures=0, created_at=now,
+            )).inserted_primary_key[0]
+
+    def list_sources(self) -> list[dict]:
+        with self.db.read() as conn:
+            rows = conn.execute(select(sources).order_by(sources.c.id)).mappings().all()
+            counts = dict(conn.execute(
+                select(articles.c.source_id, func.count()).group_by(articles.c.source_id)).all())
+        return [dict(r, article_count=counts.get(r["id"], 0)) for r in rows]
+
+    def get_source(self, source_id: int) -> dict:
+        with self.db.read() as conn:
+            row = conn.execute(select(sources).where(sources.c.id == source_id)).mappings().first()
+        if row is None:
+            raise NotFoundError("no such source", resource=f"source {source_id}")
+        return dict(row)
+
+    def poll_now(self, source_id: int) -> None:
+        """Make a source due at once (the worker polls it on its next round)."""
+        with self.db.write() as conn:
+            conn.execute(update(sources).where(sources.c.id == source_id)
+                         .values(next_poll_at=self.clock()))
+
+    # -- columns -------------------------------------------------------------------
+
+    def add_column(self, slug: str, name: str, *, include: str, exclude: str = "",
+                   schedule: str = "0 9 * * 1", timezone_name: str | None = None,
+                   editor_note: str = "", description: str = "",
+                   auto_approve: bool = False) -> int:
+        """Create a column. Raises RuleError for bad keywords or a malformed cron,
+        ConfigError for an unknown time zone."""
+        validate_rules(include, exclude)
+        validate_cron(schedule)
+        tz = timezone_name or self.tz
+        _check_tz(tz)
+        if not slug or not slug.replace("-", "").replace("_", "").isalnum() or not slug.isascii():
+            raise RuleError("a slug is ASCII letters, digits, - and _", resource=slug)
+        now = self.clock()
+        with self.db.write() as conn:
+            if conn.execute(select(columns.c.id).where(columns.c.slug == slug)).scalar():
+                raise RuleError("a column with this slug exists", resource=slug)
+            return conn.execute(columns.insert().values(
+                slug=slug, name=name, description=description, editor_note=editor_note,
+                include_terms=include, exclude_terms=exclude, schedule=schedule, timezone=tz,
+                auto_approve=auto_approve, next_run_at=next_run(schedule, tz, now),
+                created_at=now,
+            )).inserted_primary_key[0]
+
+    def list_columns(self) -> list[dict]:
+        with self.db.read() as conn:
+            rows = conn.execute(select(columns).order_by(columns.c.id)).mappings().all()
+            counts = dict(conn.execute(select(issues.c.column_id, func.count())
+                                       .group_by(issues.c.column_id)).all())
+            pending = dict(conn.execute(
+                select(candidates.c.column_id, func.count())
+                .where(candidates.c.state == CandidateState.PENDING.value)
+                .group_by(candidates.c.column_id)).all())
+        return [dict(r, issue_count=counts.get(r["id"], 0), pending_count=pending.get(r["id"], 0))
+                for r in rows]
+
+    def get_column(self, slug: str) -> dict:
+        with self.db.read() as conn:
+            row = conn.execute(select(columns).where(columns.c.slug == slug)).mappings().first()
+        if row is None:
+            raise NotFoundError("no such column", resource=slug)
+        return dict(row)
+
+    def set_editor_note(self, slug: str, note: str) -> None:
+        column = self.get_column(slug)
+        with self.db.write() as conn:
+            conn.execute(update(columns).where(columns.c.id == column["id"])
+                         .values(editor_note=note))
+
+    def set_schedule(self, slug: str, schedule: str, timezone_name: str | None = None,
+                     *, first_run_at: datetime | None = None) -> None:
+        """Change a column's schedule; ``first_run_at`` overrides the next run once."""
+        validate_cron(schedule)
+        column = self.get_column(slug)
+        tz = timezone_name or column["timezone"]
+        _check_tz(tz)
+        when = first_run_at or next_run(schedule, tz, self.clock())
+        with self.db.write() as conn:
+            conn.execute(update(columns).where(columns.c.id == column["id"])
+                         .values(schedule=schedule, timezone=tz, next_run_at=when))
+
+    # -- subscribers ---------------------------------------------------------------
+
+    def add_subscriber(self, email: str, name: str = "", *, department: str = "",
+                       employee_no: str | None = None) -> int:
+        email = email.strip()
+        if "@" not in email or email.startswith("@") or email.endswith("@"):
+            raise RuleError("not an e-mail address", resource=email)
+        now = self.clock()
+        with self.db.write() as conn:
+            existing = conn.execute(select(subscribers.c.id)
+                                    .where(subscribers.c.email == email)).scalar()
+            if existing is not None:
+                return existing
+            return conn.execute(subscribers.insert().values(
+                email=email, name=name, department=department, employee_no=employee_no,
+                active=True, created_at=now)).inserted_primary_key[0]
+
+    def subscribe(self, slug: str, subscriber_id: int) -> None:
+        column = self.get_column(slug)
+        with self.db.write() as conn:
+            if conn.execute(select(subscribers.c.id)
+                            .where(subscribers.c.id == subscriber_id)).scalar() is None:
+                raise NotFoundError("no such subscriber", resource=f"subscriber {subscriber_id}")
+            insert_ignore(conn, subscriptions, [{
+                "column_id": column["id"], "subscriber_id": subscriber_id,
+                "created_at": self.clock()}], ["column_id", "subscriber_id"])
+
+    def list_subscribers(self, slug: str | None = None) -> list[dict]:
+        query = select(subscribers).order_by(subscribers.c.id)
+        if slug is not None:
+            column = self.get_column(slug)
+            query = query.join(subscriptions, subscriptions.c.subscriber_id == subscribers.c.id)\
+                .where(subscriptions.c.column_id == column["id"])
+        with self.db.read() as conn:
+            return [dict(r) for r in conn.execute(query).mappings()]
+
+    # -- review --------------------------------------------------------------------
+
+    def candidates(self, slug: str, state: str | None = "pending") -> list[dict]:
+        """The review queue of a column, best score first."""
+        column = self.get_column(slug)
+        query = (select(candidates.c.id, candidates.c.state, candidates.c.score,
+                        candidates.c.terms, candidates.c.created_at, candidates.c.decided_at,
+                        candidates.c.decided_by, articles.c.id.label("article_id"),
+                        articles.c.title, articles.c.url, articles.c.published_at,
+                        articles.c.source_name, articles.c.text,
+                        sources.c.name.label("outlet"))
+                 .join(articles, articles.c.id == candidates.c.article_id)
+                 .outerjoin(sources, sources.c.id == articles.c.source_id)
+                 .where(candidates.c.column_id == column["id"])
+                 .order_by(candidates.c.score.desc(), candidates.c.id))
+        if state:
+            query = query.where(candidates.c.state == state)
+        with self.db.read() as conn:
+            return [dict(r) for r in conn.execute(query).mappings()]
+
+    def decide(self, candidate_id: int, action: str, *, by: str = "editor") -> str:
+        """Approve, reject or undo a candidate. Returns the new state.
+
+        Raises NotFoundError, InvalidTransition (e.g. a published candidate), RuleError
+        for an unknown action.
+        """
+        if action not in states.ACTIONS:
+            raise RuleError(f"unknown action {action!r} (approve, reject, undo)")
+        with self.db.write() as conn:
+            row = conn.execute(select(candidates.c.state).where(
+                candidates.c.id == candidate_id)).first()
+            if row is None:
+                raise NotFoundError("no such candidate", resource=f"candidate {candidate_id}")
+            new = states.move(row.state, states.ACTIONS[action],
+                              resource=f"candidate {candidate_id}")
+            undo = new is CandidateState.PENDING
+            conn.execute(update(candidates).where(candidates.c.id == candidate_id).values(
+                state=new.value, decided_at=None if undo else self.clock(),
+                decided_by=None if undo else by))
+        log.info("candidate decided", extra={"candidate_id": candidate_id, "state": new.value,
+                                             "by": by})
+        return new.value
+
+    # -- the jobs the worker runs ----------------------------------------------------
+
+    def poll_due_sources(self, limit: int | None = None) -> int:
+        return ingest.poll_due_sources(self, limit or self.cfg["worker.batch"])
+
+    def process_due_pages(self, limit: int | None = None) -> int:
+        return ingest.process_due_pages(self, limit or self.cfg["worker.batch"])
+
+    def publish_due(self) -> list[int]:
+        return publishing.publish_due(self)
+
+    def publish_now(self, slug: str) -> int | None:
+        """Publish the column's approved candidates as a new issue now (not waiting for
+        its schedule). Returns the issue id, or None when nothing is approved."""
+        return publishing.publish_column_now(self, self.get_column(slug)["id"])
+
+    def deliver_due(self, limit: int | None = None) -> int:
+        return delivery.deliver_due(self, limit or self.cfg["worker.batch"])
+
+    def run_once(self) -> WorkDone:
+        """One round of every job; returns how much work each did."""
+        return WorkDone(
+            polled=self.poll_due_sources(),
+            pages=self.process_due_pages(),
+            published=len(self.publish_due()),
+            delivered=self.deliver_due(),
+        )
+
+    def run_until_idle(self, max_rounds: int = 100) -> WorkDone:
+        """Repeat rounds until one finds nothing to do (for the CLI and tests)."""
+        total = WorkDone()
+        for _ in range(max_rounds):
+            done = self.run_once()
+            total = WorkDone(total.polled + done.polled, total.pages + done.pages,
+                             total.published + done.published, total.delivered + done.delivered)
+            if done.total == 0:
+                break
+        return total
+
+    # -- reading -------------------------------------------------------------------
+
+    def issues_of(self, slug: str) -> list[dict]:
+        column = self.get_column(slug)
+        with self.db.read() as conn:
+            return [dict(r) for r in conn.execute(
+                select(issues).where(issues.c.column_id == column["id"])
+                .order_by(issues.c.number.desc())).mappings()]
+
+    def issue_view(self, slug: str, number: int) -> IssueView:
+        column = self.get_column(slug)
+        with self.db.read() as conn:
+            issue_id = conn.execute(select(issues.c.id).where(
+                issues.c.column_id == column["id"], issues.c.number == number)).scalar()
+            if issue_id is None:
+                raise NotFoundError("no such issue", resource=f"{slug} #{number}")
+            return publishing.issue_view(conn, issue_id, self.cfg.base_url)
+
+    def article(self, article_id: int) -> dict:
+        with self.db.read() as conn:
+            row = conn.execute(
+                select(articles, sources.c.name.label("outlet"))
+                .outerjoin(sources, sources.c.id == articles.c.source_id)
+                .where(articles.c.id == article_id)).mappings().first()
+        if row is None:
+            raise NotFoundError("no such article", resource=f"article {article_id}")
+        return dict(row)
+
+    def delivery_counts(self, issue_id: int) -> dict[str, int]:
+        return delivery.counts(self, issue_id)
+
+
+def _check_tz(name: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError("timezone", f"unknown time zone {name!r}") from None
+

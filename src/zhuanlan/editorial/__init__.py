@@ -1,0 +1,1 @@
+"""Editorial stage: candidate states and the assembly of an issue (pure)."""

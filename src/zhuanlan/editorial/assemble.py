@@ -1,0 +1,28 @@
+"""Which approved candidates make the next issue, and in which order (pure)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Approved:
+    candidate_id: int
+    article_id: int
+    score: float
+    decided_at: datetime | None
+    published: datetime | None
+
+
+def order_items(approved: list[Approved], *, limit: int = 30) -> list[Approved]:
+    """Highest score first; among equals the newer article first. At most ``limit``
+    items so that one issue stays readable; the rest wait for the next issue."""
+    def key(a: Approved) -> tuple:
+        ts = a.published.timestamp() if a.published else 0.0
+        return (-a.score, -ts, a.candidate_id)
+    return sorted(approved, key=key)[:limit]
+
+
+def issue_title(column_name: str, number: int) -> str:
+    return f"{column_name} · 第{number}期"

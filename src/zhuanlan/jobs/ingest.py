@@ -1,0 +1,209 @@
+"""Ingestion jobs: poll due sources into pages; fetch, extract, clean and dedup pages
+into articles; propose new articles to the columns they match."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import zlib
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection, or_, select, update
+
+from zhuanlan.dedup import canonical_url
+from zhuanlan.errors import ExtractError, FetchError, SourceError, ZhuanlanError
+from zhuanlan.extract import extract_article
+from zhuanlan.jobs.retry import backoff
+from zhuanlan.model import Article, CandidateState, PageState
+from zhuanlan.selection.rules import match, validate_rules
+from zhuanlan.sources.feed import parse_feed
+from zhuanlan.store.claims import claim, release_values, still_held
+from zhuanlan.store.schema import articles, candidates, columns, pages, sources
+from zhuanlan.store.upsert import insert_ignore
+from zhuanlan.text.article import clean_article
+
+if TYPE_CHECKING:
+    from zhuanlan.core import Zhuanlan
+
+log = logging.getLogger(__name__)
+
+MAX_PAGE_ATTEMPTS = 5
+# A failing source is retried later and later, but at least once a day.
+SOURCE_BACKOFF_CAP = 24 * 3600.0
+
+
+def poll_due_sources(zl: "Zhuanlan", limit: int) -> int:
+    """Poll every enabled source whose ``next_poll_at`` has come. Returns how many."""
+    now = zl.clock()
+    with zl.db.write() as conn:
+        claimed = claim(conn, sources, (sources.c.enabled.is_(True)) & (sources.c.next_poll_at <= now),
+                        order_by=[sources.c.next_poll_at, sources.c.id], limit=limit,
+                        worker=zl.worker_id, lease_seconds=zl.cfg["worker.lease_seconds"], now=now)
+    for row in claimed:
+        poll_source(zl, row)
+    return len(claimed)
+
+
+def poll_source(zl: "Zhuanlan", source) -> int:  # noqa: ANN001
+    """Fetch one claimed source and queue its new entries as pages. The outcome — new
+    pages, health fields, next poll, release — is one transaction. Returns the number of
+    new pages; never raises for the source's own failures (they go on its row)."""
+    try:
+        result = zl.fetcher.get(source.url, etag=source.etag, last_modified=source.last_modified)
+        feed = None if result.not_modified else parse_feed(result.content, result.url,
+                                                           default_tz=zl.tz)
+    except (FetchError, SourceError) as exc:
+        _record_source_failure(zl, source, exc)
+        return 0
+    now = zl.clock()
+    new_pages = 0
+    with zl.db.write() as conn:
+        if feed is not None:
+            rows = []
+            seen: set[str] = set()
+            for entry in feed.entries:
+                url = canonical_url(entry.url)
+                if url in seen:
+                    continue
+                seen.add(url)
+                rows.append({
+                    "source_id": source.id, "url": url, "entry_title": entry.title[:1000],
+                    "entry_summary": entry.summary[:4000], "entry_published": entry.published,
+                    "state": PageState.PENDING.value, "attempts": 0, "next_attempt_at": now,
+                    "created_at": now,
+                })
+            new_pages = insert_ignore(conn, pages, rows, ["url"])
+        values = {
+            "last_polled_at": now, "last_success_at": now, "consecutive_failures": 0,
+            "last_error": None, "last_error_kind": None,
+            "next_poll_at": now + timedelta(minutes=source.poll_minutes),
+            **release_values(),
+        }
+        if not result.not_modified:
+            values.update(etag=result.etag, last_modified=result.last_modified,
+                          last_entry_count=len(feed.entries) if feed else 0)
+        conn.execute(update(sources).where(still_held(sources, source.id, zl.worker_id))
+                     .values(**values))
+    log.info("source polled", extra={"source_id": source.id, "url": source.url,
+                                     "new_pages": new_pages,
+                                     "not_modified": result.not_modified})
+    return new_pages
+
+
+def _record_source_failure(zl: "Zhuanlan", source, exc: ZhuanlanError) -> None:  # noqa: ANN001
+    now = zl.clock()
+    failures = source.consecutive_failures + 1
+    kind = getattr(exc, "reason", None) or ("not_a_feed" if isinstance(exc, SourceError)
+                                            else "error")
+    delay = backoff(failures, base=source.poll_minutes * 60.0, cap=SOURCE_BACKOFF_CAP)
+    with zl.db.write() as conn:
+        conn.execute(update(sources).where(still_held(sources, source.id, zl.worker_id)).values(
+            last_polled_at=now, last_error=exc.message, last_error_kind=kind,
+            last_error_at=now, consecutive_failures=failures,
+            next_poll_at=now + max(delay, timedelta(minutes=1)), **release_values()))
+    log.warning("source failed", extra={"source_id": source.id, "url": source.url,
+                                        "reason": kind, "error": exc.message,
+                                        "failures": failures})
+
+
+def process_due_pages(zl: "Zhuanlan", limit: int) -> int:
+    """Fetch, extract, clean and dedup pending pages. Returns how many were handled."""
+    now = zl.clock()
+    with zl.db.write() as conn:
+        claimed = claim(conn, pages, (pages.c.state == PageState.PENDING.value)
+                        & (pages.c.next_attempt_at <= now),
+                        order_by=[pages.c.next_attempt_at, pages.c.id], limit=limit,
+                        worker=zl.worker_id, lease_seconds=zl.cfg["worker.lease_seconds"], now=now)
+    for row in claimed:
+        process_page(zl, row)
+    return len(claimed)
+
+
+def process_page(zl: "Zhuanlan", page) -> int | None:  # noqa: ANN001
+    """Turn one claimed page into an article (or link it to the article it repeats).
+    Returns the article id, or None when the page failed (the reason is on its row)."""
+    try:
+        result = zl.fetcher.get(page.url)
+        extracted = extract_article(result.text, result.url, default_tz=zl.tz)
+    except FetchError as exc:
+        _record_page_failure(zl, page, exc.reason, exc.message, temporary=exc.temporary)
+        return None
+    except ExtractError as exc:
+        _record_page_failure(zl, page, exc.reason, exc.message, temporary=False)
+        return None
+    # The feed often knows what the page hides (a clean headline, a date).
+    if not extracted.title and page.entry_title:
+        extracted = dataclasses.replace(extracted, title=page.entry_title)
+    if extracted.published is None and page.entry_published is not None:
+        extracted = dataclasses.replace(extracted, published=page.entry_published)
+    article = clean_article(extracted)
+    now = zl.clock()
+    with zl.db.write() as conn:
+        article_id, is_new = _store_article(conn, article, page.source_id, now)
+        if is_new:
+            _propose(conn, article_id, article, now)
+        conn.execute(update(pages).where(still_held(pages, page.id, zl.worker_id)).values(
+            state=PageState.DONE.value, article_id=article_id, fetched_at=now,
+            final_url=result.url, encoding=result.encoding,
+            content_gz=zlib.compress(result.content, 6), attempts=page.attempts + 1,
+            last_error=None, last_error_kind=None, **release_values()))
+    log.info("page extracted", extra={"page_id": page.id, "article_url": page.url,
+                                      "article_id": article_id, "new": is_new,
+                                      "flags": sorted(article.flags)})
+    return article_id
+
+
+def _record_page_failure(zl: "Zhuanlan", page, kind: str, message: str, *,  # noqa: ANN001
+                         temporary: bool) -> None:
+    now = zl.clock()
+    attempts = page.attempts + 1
+    retry = temporary and attempts < MAX_PAGE_ATTEMPTS
+    values = {"attempts": attempts, "last_error": message, "last_error_kind": kind,
+              **release_values()}
+    if retry:
+        values["next_attempt_at"] = now + backoff(attempts, base=60.0, cap=6 * 3600.0)
+    else:
+        values["state"] = PageState.FAILED.value
+    with zl.db.write() as conn:
+        conn.execute(update(pages).where(still_held(pages, page.id, zl.worker_id)).values(**values))
+    log.warning("page failed", extra={"page_id": page.id, "article_url": page.url,
+                                      "reason": kind, "error": message, "retry": retry})
+
+
+def _store_article(conn: Connection, article: Article, source_id: int, now) -> tuple[int, bool]:  # noqa: ANN001
+    """The same article seen twice (same canonical URL or same content) is one row."""
+    existing = conn.execute(select(articles.c.id).where(or_(
+        articles.c.canonical_url == article.canonical_url,
+        articles.c.content_hash == article.content_hash))).scalar()
+    if existing is not None:
+        return existing, False
+    article_id = conn.execute(articles.insert().values(
+        source_id=source_id, url=article.url, canonical_url=article.canonical_url,
+        content_hash=article.content_hash, title=article.title, text=article.text,
+        title_orig=article.title_orig, text_orig=article.text_orig,
+        published_at=article.published, author=article.author,
+        source_name=article.source_name, lang=article.lang,
+        flags=",".join(sorted(article.flags)), created_at=now,
+    )).inserted_primary_key[0]
+    return article_id, True
+
+
+def _propose(conn: Connection, article_id: int, article: Article, now) -> int:  # noqa: ANN001
+    """Offer a new article to every column whose rules it matches."""
+    rows = []
+    for col in conn.execute(select(columns.c.id, columns.c.include_terms, columns.c.exclude_terms,
+                                   columns.c.auto_approve)):
+        rules = validate_rules(col.include_terms, col.exclude_terms)
+        result = match(rules, article.title, article.text)
+        if not result.matched:
+            continue
+        approved = bool(col.auto_approve)
+        rows.append({
+            "column_id": col.id, "article_id": article_id,
+            "state": (CandidateState.APPROVED if approved else CandidateState.PENDING).value,
+            "score": result.score, "terms": ",".join(result.terms), "created_at": now,
+            "decided_at": now if approved else None,
+            "decided_by": "auto" if approved else None,
+        })
+    return insert_ignore(conn, candidates, rows, ["column_id", "article_id"])

@@ -1,0 +1,143 @@
+"""The domain's plain data, shared by the stages.
+
+Stages take and return these dataclasses; none of them touches the database or the
+network, so each stage can be tested with fixtures alone.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """A fetched HTTP resource. ``text`` is the body decoded with ``encoding``."""
+
+    url: str                      # final URL, after redirects
+    requested_url: str
+    status: int
+    content: bytes
+    content_type: str
+    encoding: str | None
+    etag: str | None
+    last_modified: str | None
+    not_modified: bool = False
+
+    @property
+    def text(self) -> str:
+        return self.content.decode(self.encoding or "utf-8", errors="replace")
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    url: str
+    title: str
+    summary: str = ""
+    published: datetime | None = None   # always timezone-aware when set
+    author: str | None = None
+    guid: str | None = None
+
+
+@dataclass(frozen=True)
+class Feed:
+    title: str
+    link: str | None
+    entries: tuple[FeedEntry, ...]
+
+
+@dataclass(frozen=True)
+class ExtractedArticle:
+    """What the extractor read from a page, before cleaning."""
+
+    url: str
+    title: str
+    text: str
+    published: datetime | None = None   # timezone-aware (Asia/Shanghai when the page gives none)
+    author: str | None = None
+    source_name: str | None = None      # the original source named in the page (来源: 新华社)
+    canonical_url: str | None = None
+    lang: str | None = None
+
+
+@dataclass(frozen=True)
+class CleanedText:
+    text: str
+    flags: frozenset[str] = frozenset()  # e.g. traditional_converted, pinyin_removed
+
+
+@dataclass(frozen=True)
+class Article:
+    """A cleaned article ready to be stored: clean forms for matching and display,
+    originals kept."""
+
+    url: str
+    canonical_url: str
+    title: str
+    text: str
+    title_orig: str
+    text_orig: str
+    content_hash: str
+    published: datetime | None = None
+    author: str | None = None
+    source_name: str | None = None
+    lang: str | None = None
+    flags: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class ColumnRules:
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Match:
+    matched: bool
+    score: float = 0.0
+    terms: tuple[str, ...] = ()
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class IssueItemView:
+    title: str
+    web_url: str
+    original_url: str
+    source_name: str
+    published: datetime | None = None
+    summary: str = ""
+
+
+@dataclass(frozen=True)
+class IssueView:
+    """An issue (期) as the renderers see it."""
+
+    column_name: str
+    column_slug: str
+    number: int
+    title: str
+    editor_note: str
+    web_url: str
+    published_at: datetime
+    items: tuple[IssueItemView, ...] = field(default_factory=tuple)
+
+
+class CandidateState(str, enum.Enum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    PUBLISHED = "published"
+
+
+class DeliveryState(str, enum.Enum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class PageState(str, enum.Enum):
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"

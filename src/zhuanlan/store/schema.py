@@ -1,0 +1,187 @@
+"""The store's tables (SQLAlchemy Core). Migrations in ``migrations/`` create them.
+
+Rows that are work carry their own queue state: ``claimed_by`` and ``lease_until`` for
+the worker that holds them, and a due time (``next_poll_at``, ``next_attempt_at``,
+``next_run_at``). See ARCHITECTURE.md, "The store is the queue".
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean, Column, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String,
+    Table, Text, UniqueConstraint,
+)
+
+from zhuanlan.store.types import UTCDateTime
+
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(table_name)s_%(column_0_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+
+def _lease() -> list[Column]:
+    return [Column("claimed_by", String(100)), Column("lease_until", UTCDateTime())]
+
+
+sources = Table(
+    "sources", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(20), nullable=False, default="feed"),
+    Column("url", String(2000), nullable=False, unique=True),
+    Column("preset", String(100)),
+    Column("authority", Integer, nullable=False, default=50),
+    Column("enabled", Boolean, nullable=False, default=True),
+    Column("poll_minutes", Integer, nullable=False, default=30),
+    Column("next_poll_at", UTCDateTime()),
+    *_lease(),
+    Column("etag", String(500)),
+    Column("last_modified", String(100)),
+    Column("last_polled_at", UTCDateTime()),
+    Column("last_success_at", UTCDateTime()),
+    Column("last_error", Text),
+    Column("last_error_kind", String(40)),   # machine-readable reason, e.g. timeout
+    Column("last_error_at", UTCDateTime()),
+    Column("consecutive_failures", Integer, nullable=False, default=0),
+    Column("last_entry_count", Integer),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+pages = Table(
+    "pages", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source_id", Integer, ForeignKey("sources.id", ondelete="CASCADE"), nullable=False),
+    Column("url", String(2000), nullable=False, unique=True),
+    Column("entry_title", Text, nullable=False, default=""),
+    Column("entry_summary", Text, nullable=False, default=""),
+    Column("entry_published", UTCDateTime()),
+    Column("state", String(20), nullable=False, default="pending"),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime(), nullable=False),
+    *_lease(),
+    Column("last_error", Text),
+    Column("last_error_kind", String(40)),
+    Column("final_url", String(2000)),
+    Column("encoding", String(40)),
+    Column("content_gz", LargeBinary),   # the fetched bytes, zlib-compressed, for re-extraction
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="SET NULL")),
+    Column("fetched_at", UTCDateTime()),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_pages_due", "state", "next_attempt_at"),
+)
+
+articles = Table(
+    "articles", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source_id", Integer, ForeignKey("sources.id", ondelete="SET NULL")),
+    Column("url", String(2000), nullable=False),
+    Column("canonical_url", String(2000), nullable=False, unique=True),
+    Column("content_hash", String(64), nullable=False, unique=True),
+    Column("title", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("title_orig", Text, nullable=False),
+    Column("text_orig", Text, nullable=False),
+    Column("published_at", UTCDateTime()),
+    Column("author", String(200)),
+    Column("source_name", String(200)),
+    Column("lang", String(20)),
+    Column("flags", String(500), nullable=False, default=""),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+columns = Table(
+    "columns", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("slug", String(100), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("editor_note", Text, nullable=False, default=""),
+    Column("include_terms", Text, nullable=False, default=""),
+    Column("exclude_terms", Text, nullable=False, default=""),
+    Column("schedule", String(100), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("auto_approve", Boolean, nullable=False, default=False),
+    Column("next_run_at", UTCDateTime()),
+    *_lease(),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+candidates = Table(
+    "candidates", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("column_id", Integer, ForeignKey("columns.id", ondelete="CASCADE"), nullable=False),
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    Column("state", String(20), nullable=False, default="pending"),
+    Column("score", Float, nullable=False, default=0.0),
+    Column("terms", String(1000), nullable=False, default=""),
+    Column("decided_at", UTCDateTime()),
+    Column("decided_by", String(100)),
+    Column("issue_id", Integer, ForeignKey("issues.id", ondelete="SET NULL")),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("column_id", "article_id"),
+    Index("ix_candidates_queue", "column_id", "state"),
+)
+
+issues = Table(
+    "issues", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("column_id", Integer, ForeignKey("columns.id", ondelete="CASCADE"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("title", String(300), nullable=False),
+    Column("editor_note", Text, nullable=False, default=""),
+    Column("published_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("column_id", "number"),
+)
+
+issue_items = Table(
+    "issue_items", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("issue_id", Integer, ForeignKey("issues.id", ondelete="CASCADE"), nullable=False),
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    UniqueConstraint("issue_id", "article_id"),
+)
+
+subscribers = Table(
+    "subscribers", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("name", String(200), nullable=False, default=""),
+    Column("employee_no", String(64)),
+    Column("department", String(300), nullable=False, default=""),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+subscriptions = Table(
+    "subscriptions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("column_id", Integer, ForeignKey("columns.id", ondelete="CASCADE"), nullable=False),
+    Column("subscriber_id", Integer, ForeignKey("subscribers.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("column_id", "subscriber_id"),
+)
+
+# The outbox: one row per (issue, recipient, channel), made when the issue is published.
+deliveries = Table(
+    "deliveries", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("issue_id", Integer, ForeignKey("issues.id", ondelete="CASCADE"), nullable=False),
+    Column("subscriber_id", Integer, ForeignKey("subscribers.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("channel", String(20), nullable=False),
+    Column("state", String(20), nullable=False, default="pending"),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime(), nullable=False),
+    *_lease(),
+    Column("message_id", String(300)),
+    Column("last_error", Text),
+    Column("sent_at", UTCDateTime()),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("issue_id", "subscriber_id", "channel"),
+    Index("ix_deliveries_due", "state", "next_attempt_at"),
+)

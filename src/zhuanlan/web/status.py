@@ -1,0 +1,36 @@
+"""How a source's health reads to an editor (zh-CN)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+REASONS = {
+    "connect": "无法连接服务器（网络不通或域名无法解析）",
+    "dns": "域名无法解析",
+    "timeout": "请求超时",
+    "blocked_address": "地址属于内网或本机，已被安全策略拒绝",
+    "http_status": "服务器返回错误状态",
+    "too_large": "内容超过大小限制",
+    "too_many_redirects": "重定向次数过多",
+    "bad_scheme": "不支持的地址类型",
+    "not_a_feed": "内容不是有效的 RSS/Atom 订阅源",
+}
+
+
+@dataclass(frozen=True)
+class Status:
+    level: str   # ok, error, new, off
+    label: str
+    detail: str = ""
+
+
+def source_status(source: dict) -> Status:
+    if not source.get("enabled", True):
+        return Status("off", "已停用")
+    if source.get("last_error"):
+        reason = REASONS.get(source.get("last_error_kind") or "", "抓取失败")
+        n = source.get("consecutive_failures") or 1
+        return Status("error", f"无法抓取（连续 {n} 次）", f"{reason}：{source['last_error']}")
+    if source.get("last_success_at"):
+        return Status("ok", "正常")
+    return Status("new", "等待首次抓取")

@@ -1,0 +1,53 @@
+import pytest
+
+from zhuanlan.config import SETTINGS, env_name, load_config
+from zhuanlan.errors import ConfigError
+
+
+def test_defaults_file_then_environment(tmp_path):
+    path = tmp_path / "zhuanlan.toml"
+    path.write_text('timezone = "Europe/Berlin"\n[smtp]\nhost = "mail.example.com"\nport = 587\n',
+                    encoding="utf-8")
+    cfg = load_config(path, environ={"ZHUANLAN_SMTP_PORT": "2525"})
+    assert cfg["smtp.host"] == "mail.example.com"
+    assert cfg["smtp.port"] == 2525 and cfg.origin("smtp.port") == "environment ZHUANLAN_SMTP_PORT"
+    assert cfg["timezone"] == "Europe/Berlin"
+    assert cfg["web.port"] == 8000 and cfg.origin("web.port") == "default"
+    assert cfg.database_url.endswith("/data/zhuanlan.db")
+
+
+@pytest.mark.parametrize("text,key,fragment", [
+    ("[smtp]\nport = \"many\"\n", "smtp.port", "whole number"),
+    ("[smtp]\nsecurity = \"tls\"\n", "smtp.security", "none, starttls or ssl"),
+    ("timezone = \"Mars/Olympus\"\n", "timezone", "unknown time zone"),
+    ("[smtp]\nhots = \"x\"\n", "smtp.hots", "unknown setting"),
+    ("[web\nport = 1\n", "zhuanlan.toml", "not valid TOML"),
+])
+def test_errors_name_the_key_and_the_problem(tmp_path, text, key, fragment):
+    path = tmp_path / "zhuanlan.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(path, environ={})
+    assert info.value.key.endswith(key)
+    assert fragment in str(info.value)
+
+
+def test_environment_error_names_the_variable():
+    with pytest.raises(ConfigError) as info:
+        load_config(None, environ={"ZHUANLAN_WEB_PORT": "99999"})
+    assert info.value.key == "web.port" and "ZHUANLAN_WEB_PORT" in str(info.value)
+
+
+def test_secrets_are_redacted_in_show():
+    cfg = load_config(None, environ={"ZHUANLAN_SMTP_PASSWORD": "hunter2"})
+    shown = {name: value for name, value, _ in cfg.show()}
+    assert "hunter2" not in shown["smtp.password"]
+
+
+def test_every_setting_is_documented_in_the_readme():
+    from pathlib import Path
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    missing = [s.name for s in SETTINGS if f"`{s.name}`" not in readme]
+    assert not missing, f"settings missing from README: {missing}"
+    assert all(s.help for s in SETTINGS)
+    assert env_name("smtp.host") == "ZHUANLAN_SMTP_HOST"
