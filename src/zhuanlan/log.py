@@ -45,5 +45,6 @@ def setup_logging(level: str = "INFO", fmt: str = "text") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     # trafilatura and httpx log every page at INFO; keep ours readable.
-    for noisy in ("httpx", "httpcore", "trafilatura", "htmldate", "courlelland", "charset_normalizer"):
+    for noisy in ("httpx", "httpcore", "trafilatura", "htmldate", "courlan", "charset_normalizer",
+                  "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

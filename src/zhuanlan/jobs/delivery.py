@@ -45,7 +45,7 @@ def deliver_due(zl: "Zhuanlan", limit: int) -> int:
         people = {r.id: r for r in conn.execute(select(subscribers).where(
             subscribers.c.id.in_({d.subscriber_id for d in claimed})))}
         # Render once per issue; only the envelope differs per recipient.
-        rendered = {issue_id: render_email(issue_view(conn, issue_id, zl.cfg.base_url))
+        rendered = {issue_id: render_email(issue_view(conn, issue_id, zl.cfg.base_url), tz=zl.tz)
                     for issue_id in {d.issue_id for d in claimed}}
     domain = _domain(zl.cfg["smtp.sender"])
     try:

@@ -65,7 +65,8 @@ def create_app(zl: Zhuanlan) -> FastAPI:
         updated = views[0].published_at if views else column["created_at"]
         xml = render_atom(column_name=column["name"], column_slug=slug,
                           feed_url=f"{zl.cfg.base_url}/c/{slug}/feed.atom",
-                          site_url=f"{zl.cfg.base_url}/c/{slug}", issues=views, updated=updated)
+                          site_url=f"{zl.cfg.base_url}/c/{slug}", issues=views, updated=updated,
+                          tz=zl.tz)
         return Response(xml, media_type="application/atom+xml; charset=utf-8")
 
     @app.get("/c/{slug}/{number}", response_class=HTMLResponse)

@@ -1,0 +1,1 @@
+"""Outgoing channels: e-mail (more to come: WeCom, DingTalk, Feishu, webhook)."""

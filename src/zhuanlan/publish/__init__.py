@@ -1,0 +1,1 @@
+"""Publishing: schedules and renderers (HTML and text mail, Atom). Pure modules."""

@@ -1,0 +1,1 @@
+"""Kinds of source (feeds, list pages, sitemaps) and presets of known outlets."""
