@@ -48,6 +48,19 @@ class Feed:
 
 
 @dataclass(frozen=True)
+class ArticleRules:
+    """A preset's CSS selectors for an outlet's article pages. In each tuple the first
+    selector that matches wins; empty means "let the generic extractor decide"."""
+
+    body: tuple[str, ...] = ()
+    title: tuple[str, ...] = ()
+    date: tuple[str, ...] = ()
+    author: tuple[str, ...] = ()
+    source: tuple[str, ...] = ()
+    remove: tuple[str, ...] = ()     # removed from the body before its text is taken
+
+
+@dataclass(frozen=True)
 class ExtractedArticle:
     """What the extractor read from a page, before cleaning."""
 
@@ -59,6 +72,14 @@ class ExtractedArticle:
     source_name: str | None = None      # the original source named in the page (来源: 新华社)
     canonical_url: str | None = None
     lang: str | None = None
+    editor: str | None = None           # 责任编辑, kept apart from the author
+    images: tuple["Image", ...] = ()
+
+
+@dataclass(frozen=True)
+class Image:
+    src: str                            # absolute URL
+    caption: str = ""
 
 
 @dataclass(frozen=True)
