@@ -160,11 +160,16 @@ def cmd_source(args: argparse.Namespace) -> int:
                             authority=args.authority)
         print(f"信息源 {sid}：{args.name} <{args.url}>")
     elif args.action == "list":
+        tz = zl.tz
+        fmt = lambda dt: _local(dt, tz)  # noqa: E731
         for s in zl.list_sources():
             st = source_status(s)
             print(f"{s['id']:>4}  {s['name']}  [{st.label}]  {s['url']}")
             if st.detail:
                 print(f"      {st.detail}")
+            print(f"      最近成功 {fmt(s['last_success_at'])} · 连续失败 {s['consecutive_failures']} 次"
+                  f" · 下次抓取 {fmt(s['next_poll_at']) if s['enabled'] else '—'}"
+                  f"（间隔约 {s['poll_minutes']} 分钟）· 文章 {s['article_count']}")
     elif args.action == "poll":
         ids = args.ids or [s["id"] for s in zl.list_sources() if s["enabled"]]
         for sid in ids:
@@ -268,6 +273,11 @@ def cmd_deliver(args: argparse.Namespace) -> int:
 def cmd_extract(args: argparse.Namespace) -> int:
     from zhuanlan.extract_cli import run_extract
     return run_extract(args, load_config(args.config))
+
+
+def _local(dt, tz: str) -> str:  # noqa: ANN001
+    from zoneinfo import ZoneInfo
+    return dt.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M") if dt else "—"
 
 
 # -- the parser -------------------------------------------------------------------------

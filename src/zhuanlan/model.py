@@ -105,6 +105,7 @@ class Article:
     source_name: str | None = None
     lang: str | None = None
     flags: frozenset[str] = frozenset()
+    editor: str | None = None
 
 
 @dataclass(frozen=True)

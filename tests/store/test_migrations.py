@@ -36,3 +36,23 @@ def test_schema_after_migrations_matches_the_declared_tables(database_url):
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     assert diff == []
     db.dispose()
+
+
+def test_upgrade_from_the_previous_revision_keeps_the_data(database_url):
+    from datetime import datetime, timezone
+
+    from sqlalchemy import text
+
+    db = Database(database_url)
+    migrate.upgrade(db, "0001")
+    with db.write() as conn:
+        conn.execute(text(
+            "INSERT INTO sources (name, kind, url, authority, enabled, poll_minutes, "
+            "consecutive_failures, created_at) VALUES ('人民网', 'feed', 'http://x/rss.xml', 90, "
+            ":t, 30, 0, :now)"), {"t": True, "now": datetime(2026, 1, 1)})
+    migrate.upgrade(db)
+    with db.read() as conn:
+        row = conn.execute(text("SELECT name, poll_min_minutes, poll_max_minutes, recent_counts "
+                                "FROM sources")).one()
+    assert tuple(row) == ("人民网", 5, 1440, "")
+    db.dispose()

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, or_, select, update
 from zhuanlan.dedup import canonical_url
 from zhuanlan.errors import ExtractError, FetchError, SourceError, ZhuanlanError
 from zhuanlan.extract import extract_article
+from zhuanlan.jobs.polling import next_interval, push_count
 from zhuanlan.jobs.retry import backoff
 from zhuanlan.model import Article, CandidateState, PageState
 from zhuanlan.selection.rules import match, validate_rules
@@ -74,15 +75,21 @@ def poll_source(zl: "Zhuanlan", source) -> int:  # noqa: ANN001
                     "created_at": now,
                 })
             new_pages = insert_ignore(conn, pages, rows, ["url"])
+        interval = next_interval(
+            source.poll_minutes, new_items=new_pages,
+            entry_times=[e.published for e in feed.entries] if feed else [],
+            min_minutes=source.poll_min_minutes, max_minutes=source.poll_max_minutes)
         values = {
             "last_polled_at": now, "last_success_at": now, "consecutive_failures": 0,
-            "last_error": None, "last_error_kind": None,
-            "next_poll_at": now + timedelta(minutes=source.poll_minutes),
+            "last_error": None, "last_error_kind": None, "poll_minutes": interval,
+            "next_poll_at": now + timedelta(minutes=interval),
             **release_values(),
         }
         if not result.not_modified:
+            count = len(feed.entries) if feed else 0
             values.update(etag=result.etag, last_modified=result.last_modified,
-                          last_entry_count=len(feed.entries) if feed else 0)
+                          last_entry_count=count,
+                          recent_counts=push_count(source.recent_counts, count))
         conn.execute(update(sources).where(still_held(sources, source.id, zl.worker_id))
                      .values(**values))
     log.info("source polled", extra={"source_id": source.id, "url": source.url,
@@ -182,7 +189,7 @@ def _store_article(conn: Connection, article: Article, source_id: int, now) -> t
         source_id=source_id, url=article.url, canonical_url=article.canonical_url,
         content_hash=article.content_hash, title=article.title, text=article.text,
         title_orig=article.title_orig, text_orig=article.text_orig,
-        published_at=article.published, author=article.author,
+        published_at=article.published, author=article.author, editor=article.editor,
         source_name=article.source_name, lang=article.lang,
         flags=",".join(sorted(article.flags)), created_at=now,
     )).inserted_primary_key[0]

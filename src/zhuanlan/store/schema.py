@@ -35,7 +35,11 @@ sources = Table(
     Column("preset", String(100)),
     Column("authority", Integer, nullable=False, default=50),
     Column("enabled", Boolean, nullable=False, default=True),
-    Column("poll_minutes", Integer, nullable=False, default=30),
+    Column("poll_minutes", Integer, nullable=False, default=30),   # adapts between min and max
+    Column("poll_min_minutes", Integer, nullable=False, default=5),
+    Column("poll_max_minutes", Integer, nullable=False, default=1440),
+    Column("spec", Text),            # JSON SourceSpec for a custom source; presets load theirs
+    Column("params", Text),          # JSON {name: value} for a preset's {param} placeholders
     Column("next_poll_at", UTCDateTime()),
     *_lease(),
     Column("etag", String(500)),
@@ -47,6 +51,8 @@ sources = Table(
     Column("last_error_at", UTCDateTime()),
     Column("consecutive_failures", Integer, nullable=False, default=0),
     Column("last_entry_count", Integer),
+    Column("recent_counts", String(200), nullable=False, default=""),  # entries per poll, newest last
+    Column("alarm", Text),           # "suddenly yields nothing" and the like, for the editor
     Column("created_at", UTCDateTime(), nullable=False),
 )
 
@@ -86,6 +92,7 @@ articles = Table(
     Column("text_orig", Text, nullable=False),
     Column("published_at", UTCDateTime()),
     Column("author", String(200)),
+    Column("editor", String(200)),
     Column("source_name", String(200)),
     Column("lang", String(20)),
     Column("flags", String(500), nullable=False, default=""),

@@ -14,12 +14,18 @@ REASONS = {
     "too_many_redirects": "重定向次数过多",
     "bad_scheme": "不支持的地址类型",
     "not_a_feed": "内容不是有效的 RSS/Atom 订阅源",
+    "robots": "网站的 robots.txt 不允许抓取",
+    "tls": "HTTPS 证书或加密握手失败",
+    "protocol": "服务器的 HTTP 应答不合规范",
+    "bad_encoding": "无法解码服务器返回的压缩内容",
+    "bad_url": "地址格式不正确",
+    "not_a_list": "列表页中没有找到文章链接",
 }
 
 
 @dataclass(frozen=True)
 class Status:
-    level: str   # ok, error, new, off
+    level: str   # ok, warn, error, new, off
     label: str
     detail: str = ""
 
@@ -31,6 +37,8 @@ def source_status(source: dict) -> Status:
         reason = REASONS.get(source.get("last_error_kind") or "", "抓取失败")
         n = source.get("consecutive_failures") or 1
         return Status("error", f"无法抓取（连续 {n} 次）", f"{reason}：{source['last_error']}")
+    if source.get("alarm"):
+        return Status("warn", "需要检查", source["alarm"])
     if source.get("last_success_at"):
         return Status("ok", "正常")
     return Status("new", "等待首次抓取")

@@ -1,0 +1,35 @@
+from datetime import datetime, timedelta, timezone
+
+from zhuanlan.jobs.polling import next_interval, parse_counts, push_count
+
+T = datetime(2026, 11, 24, tzinfo=timezone.utc)
+
+
+def _every(minutes, n=10):
+    return [T + timedelta(minutes=minutes * i) for i in range(n)]
+
+
+def test_busy_source_is_polled_often_and_quiet_one_rarely():
+    busy = quiet = 30
+    for _ in range(10):
+        busy = next_interval(busy, new_items=3, entry_times=_every(10), min_minutes=5,
+                             max_minutes=1440)
+        quiet = next_interval(quiet, new_items=0, entry_times=_every(24 * 60),
+                              min_minutes=5, max_minutes=1440)
+    assert busy <= 6
+    assert 600 <= quiet <= 720
+
+
+def test_without_dates_new_items_shorten_and_empty_polls_lengthen():
+    assert next_interval(60, new_items=2, entry_times=[], min_minutes=5, max_minutes=1440) < 60
+    assert next_interval(60, new_items=0, entry_times=[None], min_minutes=5,
+                         max_minutes=1440) > 60
+    assert next_interval(1440, new_items=0, entry_times=[], min_minutes=5,
+                         max_minutes=1440) == 1440
+
+
+def test_recent_counts_keep_the_last_ten():
+    recent = ""
+    for i in range(12):
+        recent = push_count(recent, i)
+    assert parse_counts(recent) == list(range(2, 12))
