@@ -50,6 +50,8 @@ def make_config(tmp_path: Path, database_url: str, **overrides):
         "fetch.allow_private": ["127.0.0.1"],
         "fetch.timeout": 10.0,
         "worker.idle_seconds": 0.2,
+        # Extraction inline: a process pool's start-up would dominate these small tests.
+        "worker.processes": 1,
     }
     base.update({k.replace("__", "."): v for k, v in overrides.items()})
     return load_config(path=None, environ={}, **base)

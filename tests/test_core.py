@@ -173,3 +173,18 @@ def test_invalid_column_input_is_refused_with_the_reason(zl):
     with pytest.raises(SourceError):
         zl.add_source("x", "javascript:alert(1)")
     assert zl.list_columns() == [] and zl.list_sources() == []
+
+
+def test_pages_extracted_in_a_process_pool(make_zl, http_server, clock):
+    names = {"/gbk.html": "people_gbk.html", "/x.html": "xinhua_utf8.html",
+             "/t.html": "traditional_pinyin.html", "/g.html": "govcn.html"}
+    _serve_pages(http_server, names)
+    http_server.route("/feed.xml", _rss(http_server.url("").rstrip("/"), list(names)))
+    zl = make_zl(clock=clock, worker__processes=2)
+    zl.add_source("源", http_server.url("/feed.xml"))
+    assert zl.extract_pool is not None
+    done = zl.run_until_idle()
+    assert done.pages == 4
+    with zl.db.read() as conn:
+        titles = set(conn.execute(select(articles.c.title)).scalars())
+    assert "学习贯彻二十大精神 推动企业高质量发展" in titles and len(titles) == 4

@@ -60,6 +60,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("worker.lease_seconds", "float", 120.0,
             "How long a claimed row stays claimed before another worker may take it."),
     Setting("worker.batch", "int", 20, "Rows claimed at once."),
+    Setting("worker.processes", "int", 0,
+            "Processes that extract pages in parallel (0: one per core; 1: in the worker)."),
     Setting("sources.poll_minutes", "int", 30, "Default minutes between two polls of a source."),
     Setting("sample.enabled", "bool", True,
             "Serve the bundled sample site locally and keep the sample column fed from it."),

@@ -66,6 +66,8 @@ class Zhuanlan:
         self.db = db or Database(cfg.database_url)
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
         self._fetcher = fetcher
+        self._pool = None
+        self._pool_made = False
 
     # -- lifecycle -----------------------------------------------------------------
 
@@ -76,7 +78,18 @@ class Zhuanlan:
     def close(self) -> None:
         if self._fetcher is not None:
             self._fetcher.close()
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
         self.db.dispose()
+
+    @property
+    def extract_pool(self):  # noqa: ANN201
+        """The process pool that extracts pages (None: extract in this process)."""
+        if not self._pool_made:
+            from zhuanlan.jobs.extraction import make_pool
+            self._pool = make_pool(self.cfg["worker.processes"])
+            self._pool_made = True
+        return self._pool
 
     @property
     def fetcher(self):  # noqa: ANN201

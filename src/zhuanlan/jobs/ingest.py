@@ -3,7 +3,6 @@ into articles; propose new articles to the columns they match."""
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import zlib
 from datetime import timedelta
@@ -12,17 +11,16 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, or_, select, update
 
 from zhuanlan.dedup import canonical_url
-from zhuanlan.errors import ExtractError, FetchError, SourceError, ZhuanlanError
-from zhuanlan.extract import extract_article
+from zhuanlan.errors import FetchError, SourceError, ZhuanlanError
+from zhuanlan.jobs.extraction import ExtractFailure, ExtractTask, run_tasks
 from zhuanlan.jobs.polling import next_interval, push_count
 from zhuanlan.jobs.retry import backoff
-from zhuanlan.model import Article, CandidateState, PageState
+from zhuanlan.model import Article, CandidateState, FetchResult, PageState
 from zhuanlan.selection.rules import match, validate_rules
 from zhuanlan.sources.feed import parse_feed
 from zhuanlan.store.claims import claim, release_values, still_held
 from zhuanlan.store.schema import articles, candidates, columns, pages, sources
 from zhuanlan.store.upsert import insert_ignore
-from zhuanlan.text.article import clean_article
 
 if TYPE_CHECKING:
     from zhuanlan.core import Zhuanlan
@@ -115,36 +113,44 @@ def _record_source_failure(zl: "Zhuanlan", source, exc: ZhuanlanError) -> None: 
 
 
 def process_due_pages(zl: "Zhuanlan", limit: int) -> int:
-    """Fetch, extract, clean and dedup pending pages. Returns how many were handled."""
+    """Fetch, extract, clean and dedup pending pages. Returns how many were handled.
+
+    The batch is fetched first, then extracted together (in the process pool when there
+    is one), then each outcome is recorded with the release of its page.
+    """
     now = zl.clock()
     with zl.db.write() as conn:
         claimed = claim(conn, pages, (pages.c.state == PageState.PENDING.value)
                         & (pages.c.next_attempt_at <= now),
                         order_by=[pages.c.next_attempt_at, pages.c.id], limit=limit,
                         worker=zl.worker_id, lease_seconds=zl.cfg["worker.lease_seconds"], now=now)
-    for row in claimed:
-        process_page(zl, row)
+    if not claimed:
+        return 0
+    fetched: dict[int, FetchResult] = {}
+    tasks: list[ExtractTask] = []
+    for page in claimed:
+        try:
+            result = zl.fetcher.get(page.url)
+        except FetchError as exc:
+            _record_page_failure(zl, page, exc.reason, exc.message, temporary=exc.temporary)
+            continue
+        fetched[page.id] = result
+        tasks.append(ExtractTask(page.id, result.url, result.content, result.encoding, zl.tz,
+                                 entry_title=page.entry_title,
+                                 entry_published=page.entry_published))
+    by_id = {p.id: p for p in claimed}
+    for task, outcome in zip(tasks, run_tasks(tasks, zl.extract_pool)):
+        page = by_id[task.page_id]
+        if isinstance(outcome, ExtractFailure):
+            _record_page_failure(zl, page, outcome.reason, outcome.message, temporary=False)
+        else:
+            _record_article(zl, page, fetched[page.id], outcome)
     return len(claimed)
 
 
-def process_page(zl: "Zhuanlan", page) -> int | None:  # noqa: ANN001
-    """Turn one claimed page into an article (or link it to the article it repeats).
-    Returns the article id, or None when the page failed (the reason is on its row)."""
-    try:
-        result = zl.fetcher.get(page.url)
-        extracted = extract_article(result.text, result.url, default_tz=zl.tz)
-    except FetchError as exc:
-        _record_page_failure(zl, page, exc.reason, exc.message, temporary=exc.temporary)
-        return None
-    except ExtractError as exc:
-        _record_page_failure(zl, page, exc.reason, exc.message, temporary=False)
-        return None
-    # The feed often knows what the page hides (a clean headline, a date).
-    if not extracted.title and page.entry_title:
-        extracted = dataclasses.replace(extracted, title=page.entry_title)
-    if extracted.published is None and page.entry_published is not None:
-        extracted = dataclasses.replace(extracted, published=page.entry_published)
-    article = clean_article(extracted)
+def _record_article(zl: "Zhuanlan", page, result: FetchResult, article: Article) -> int:  # noqa: ANN001
+    """Store the page's article (or link the page to the article it repeats) and propose
+    a new article to the columns. Returns the article id."""
     now = zl.clock()
     with zl.db.write() as conn:
         article_id, is_new = _store_article(conn, article, page.source_id, now)
