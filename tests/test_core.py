@@ -188,3 +188,19 @@ def test_pages_extracted_in_a_process_pool(make_zl, http_server, clock):
     with zl.db.read() as conn:
         titles = set(conn.execute(select(articles.c.title)).scalars())
     assert "学习贯彻二十大精神 推动企业高质量发展" in titles and len(titles) == 4
+
+
+def test_kept_pages_can_be_extracted_again(make_zl, http_server, clock):
+    _serve_pages(http_server, {"/t.html": "traditional_pinyin.html"})
+    http_server.route("/feed.xml", _rss(http_server.url("").rstrip("/"), ["/t.html"]))
+    zl = make_zl(clock=clock)
+    zl.add_source("源", http_server.url("/feed.xml"))
+    zl.run_until_idle()
+    from sqlalchemy import update
+    with zl.db.write() as conn:
+        conn.execute(update(articles).values(title="旧标题", text="旧正文"))
+    http_server.route("/t.html", b"gone", status=404)       # no refetch: the kept copy is used
+    assert zl.reextract() == (1, 0)
+    with zl.db.read() as conn:
+        title, text = conn.execute(select(articles.c.title, articles.c.text)).one()
+    assert title == "学习贯彻二十大精神 推动企业高质量发展" and "旧正文" not in text

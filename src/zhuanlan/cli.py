@@ -269,6 +269,18 @@ def cmd_deliver(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("reextract")
+def cmd_reextract(args: argparse.Namespace) -> int:
+    zl = _facade(args)
+
+    def progress(updated: int, failed: int) -> None:
+        print(f"\r已重新提取 {updated} 篇，失败 {failed} 篇", end="", file=sys.stderr, flush=True)
+
+    updated, failed = zl.reextract(args.source, progress=progress)
+    print(f"\n完成：更新 {updated} 篇文章，{failed} 个页面未能提取")
+    return 0
+
+
 @command("extract")
 def cmd_extract(args: argparse.Namespace) -> int:
     from zhuanlan.extract_cli import run_extract
@@ -362,6 +374,10 @@ def build_parser() -> argparse.ArgumentParser:
     a = ss.add_parser("list", help="list subscribers")
     a.add_argument("--column", dest="column_filter")
     sub.add_parser("deliver", help="send the outbox's due e-mails now")
+
+    s = sub.add_parser("reextract", help="extract the kept pages again (after an extractor "
+                       "upgrade) and update their articles")
+    s.add_argument("--source", type=int, help="only the pages of this source id")
 
     s = sub.add_parser("extract", help="extract articles from files or URLs, one JSON line each")
     s.add_argument("inputs", nargs="+", metavar="FILE_OR_URL")

@@ -304,6 +304,10 @@ class Zhuanlan:
         its schedule). Returns the issue id, or None when nothing is approved."""
         return publishing.publish_column_now(self, self.get_column(slug)["id"])
 
+    def reextract(self, source_id: int | None = None, progress=None) -> tuple[int, int]:  # noqa: ANN001
+        """Extract the kept pages again and update their articles: (updated, failed)."""
+        return ingest.reextract(self, source_id=source_id, progress=progress)
+
     def deliver_due(self, limit: int | None = None) -> int:
         return delivery.deliver_due(self, limit or self.cfg["worker.batch"])
 

@@ -220,3 +220,44 @@ def _propose(conn: Connection, article_id: int, article: Article, now) -> int:  
             "decided_by": "auto" if approved else None,
         })
     return insert_ignore(conn, candidates, rows, ["column_id", "article_id"])
+
+
+def reextract(zl: "Zhuanlan", *, source_id: int | None = None, batch: int = 50,
+              progress=None) -> tuple[int, int]:  # noqa: ANN001
+    """Run extraction and cleaning again over the kept pages (after the extractor
+    improved), updating their articles in place. Returns (updated, failed)."""
+    query = (select(pages.c.id, pages.c.final_url, pages.c.url, pages.c.encoding,
+                    pages.c.content_gz, pages.c.article_id, pages.c.entry_title,
+                    pages.c.entry_published)
+             .where(pages.c.state == PageState.DONE.value, pages.c.content_gz.is_not(None),
+                    pages.c.article_id.is_not(None))
+             .order_by(pages.c.id))
+    if source_id is not None:
+        query = query.where(pages.c.source_id == source_id)
+    updated = failed = 0
+    last_id = 0
+    while True:
+        with zl.db.read() as conn:
+            rows = conn.execute(query.where(pages.c.id > last_id).limit(batch)).all()
+        if not rows:
+            break
+        last_id = rows[-1].id
+        tasks = [ExtractTask(r.id, r.final_url or r.url, zlib.decompress(r.content_gz),
+                             r.encoding, zl.tz, entry_title=r.entry_title,
+                             entry_published=r.entry_published) for r in rows]
+        article_of = {r.id: r.article_id for r in rows}
+        for task, outcome in zip(tasks, run_tasks(tasks, zl.extract_pool)):
+            if isinstance(outcome, ExtractFailure):
+                failed += 1
+                continue
+            with zl.db.write() as conn:
+                conn.execute(update(articles).where(articles.c.id == article_of[task.page_id])
+                             .values(title=outcome.title, text=outcome.text,
+                                     title_orig=outcome.title_orig, text_orig=outcome.text_orig,
+                                     published_at=outcome.published, author=outcome.author,
+                                     editor=outcome.editor, source_name=outcome.source_name,
+                                     lang=outcome.lang, flags=",".join(sorted(outcome.flags))))
+            updated += 1
+        if progress:
+            progress(updated, failed)
+    return updated, failed
