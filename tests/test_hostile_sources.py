@@ -1,0 +1,120 @@
+"""Hostile input, through the whole job: each case ends in a clear source or page status,
+never a crash or a hang, and the other sources go on."""
+
+from __future__ import annotations
+
+import gzip
+import time
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import FIXTURES
+from zhuanlan.store.schema import articles, pages
+
+T0 = datetime(2026, 11, 23, 0, 0, tzinfo=timezone.utc)
+BOMB = gzip.compress(b"\0" * (64 * 1024 * 1024), 9)
+
+
+def _dribble(handler):
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/rss+xml")
+    handler.send_header("Content-Length", "100000")
+    handler.end_headers()
+    for _ in range(30):
+        handler.wfile.write(b"<")
+        handler.wfile.flush()
+        time.sleep(1)
+
+
+def _bomb(handler):
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/rss+xml")
+    handler.send_header("Content-Encoding", "gzip")
+    handler.send_header("Content-Length", str(len(BOMB)))
+    handler.end_headers()
+    handler.wfile.write(BOMB)
+
+
+def _loop(handler):
+    handler.send_response(302)
+    handler.send_header("Location", handler.path)
+    handler.send_header("Content-Length", "0")
+    handler.end_headers()
+
+
+CASES = {
+    # path: (what the server does, the reason the source must show)
+    "/billion.xml": ((FIXTURES / "feeds" / "billion_laughs.xml").read_bytes(), "not_a_feed"),
+    "/xxe.xml": ((FIXTURES / "feeds" / "external_entity.xml").read_bytes(), "not_a_feed"),
+    "/bomb.xml": (_bomb, "too_large"),
+    "/slow.xml": (_dribble, "timeout"),
+    "/loop.xml": (_loop, "too_many_redirects"),
+    "/html.xml": ((FIXTURES / "feeds" / "not_a_feed.html").read_bytes(), "not_a_feed"),
+}
+
+
+@pytest.mark.slow
+def test_each_hostile_feed_ends_in_a_clear_status(make_zl, http_server):
+    for path, (body, _reason) in CASES.items():
+        if callable(body):
+            http_server.route_fn(path, body)
+        else:
+            http_server.route(path, body, headers={"Content-Type": "application/rss+xml"})
+    http_server.route("/good.xml", (FIXTURES / "feeds" / "rss_utf8_cst.xml").read_bytes(),
+                      headers={"Content-Type": "application/rss+xml"})
+    # A redirect to a loopback port that is not on the allow-list (SSRF).
+    http_server.route_fn("/to-private.xml", lambda h: (
+        h.send_response(302), h.send_header("Location", "http://127.0.0.2:9/feed.xml"),
+        h.send_header("Content-Length", "0"), h.end_headers()))
+    zl = make_zl(clock=lambda: T0, fetch__timeout=2.0, fetch__max_bytes=2 * 1024 * 1024,
+                 fetch__allow_private=[f"127.0.0.1:{http_server.port}"])
+    ids = {path: zl.add_source(path, http_server.url(path)) for path in CASES}
+    ids["/to-private.xml"] = zl.add_source("redirect", http_server.url("/to-private.xml"))
+    dns = zl.add_source("localhost", "http://localhost:9/good.xml")
+    good = zl.add_source("good", http_server.url("/good.xml"))
+
+    started = time.monotonic()
+    zl.poll_due_sources(limit=50)
+    assert time.monotonic() - started < 30, "a hostile source must not hang the worker"
+
+    for path, (_body, reason) in CASES.items():
+        src = zl.get_source(ids[path])
+        assert src["last_error_kind"] == reason, (path, src["last_error"])
+        assert src["consecutive_failures"] == 1 and src["next_poll_at"] > T0
+    assert zl.get_source(ids["/to-private.xml"])["last_error_kind"] == "blocked_address"
+    # A DNS name that resolves to loopback is refused like the address itself.
+    assert zl.get_source(dns)["last_error_kind"] == "blocked_address"
+    assert zl.get_source(good)["last_error"] is None
+
+
+def test_javascript_links_never_become_pages(make_zl, http_server):
+    http_server.route("/js.xml", (FIXTURES / "feeds" / "rss_javascript.xml").read_bytes(),
+                      headers={"Content-Type": "application/rss+xml"})
+    zl = make_zl(clock=lambda: T0)
+    zl.add_source("js", http_server.url("/js.xml"))
+    zl.poll_due_sources()
+    with zl.db.read() as conn:
+        urls = list(conn.execute(select(pages.c.url)).scalars())
+    assert urls and all(u.startswith(("http://", "https://")) for u in urls)
+    assert not any("javascript" in u.lower() for u in urls)
+
+
+def test_gb2312_page_with_gbk_only_characters(make_zl, http_server):
+    body = ("<html><head><meta charset='gb2312'><title>朱镕基与李堃、王喆的学习笔记</title></head>"
+            "<body><h1>朱镕基与李堃、王喆的学习笔记</h1><div class='rm_txt_con'>"
+            + "<p>深入学习贯彻党的二十大精神，镕、堃、喆三个字不在 GB2312 中。</p>" * 8
+            + "</div></body></html>").encode("gb18030")
+    http_server.route("/p.html", body, headers={"Content-Type": "text/html; charset=gb2312"})
+    http_server.route("/f.xml", (
+        f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>t</title>"
+        f"<item><title>x</title><link>{http_server.url('/p.html')}</link></item>"
+        f"</channel></rss>").encode(), headers={"Content-Type": "application/rss+xml"})
+    zl = make_zl(clock=lambda: T0)
+    zl.add_source("gb", http_server.url("/f.xml"))
+    zl.run_until_idle()
+    with zl.db.read() as conn:
+        title, text = conn.execute(select(articles.c.title, articles.c.text)).one()
+    assert title == "朱镕基与李堃、王喆的学习笔记"
+    assert "镕、堃、喆三个字" in text and "\ufffd" not in text
