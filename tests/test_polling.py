@@ -33,3 +33,20 @@ def test_recent_counts_keep_the_last_ten():
     for i in range(12):
         recent = push_count(recent, i)
     assert parse_counts(recent) == list(range(2, 12))
+
+
+def test_implausible_publish_times_are_dropped_and_flagged():
+    from zhuanlan.jobs.extraction import plausible_date
+    from zhuanlan.model import Article
+
+    def art(when):
+        return Article(url="u", canonical_url="u", title="t", text="x", title_orig="t",
+                       text_orig="x", content_hash="h", published=when)
+
+    now = datetime(2026, 11, 24, 2, 0, tzinfo=timezone.utc)
+    assert plausible_date(art(now - timedelta(days=3)), now).published == now - timedelta(days=3)
+    future = plausible_date(art(now + timedelta(days=30)), now)
+    assert future.published is None and "date_future" in future.flags
+    old = plausible_date(art(datetime(1970, 1, 1, tzinfo=timezone.utc)), now)
+    assert old.published is None and "date_implausible" in old.flags
+    assert plausible_date(art(None), now).published is None

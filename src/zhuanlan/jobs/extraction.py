@@ -12,7 +12,7 @@ import dataclasses
 import os
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from zhuanlan.errors import ExtractError
 from zhuanlan.model import Article, ArticleRules
@@ -74,3 +74,18 @@ def run_tasks(tasks: list[ExtractTask], pool: Executor | None) -> list[Article |
     if pool is None or len(tasks) < 2:
         return [run_task(t) for t in tasks]
     return list(pool.map(run_task, tasks))
+
+
+# Pages carry dates from templates, copyright lines and typos: a publish time more than a
+# day ahead, or before the web (1994), is dropped rather than believed.
+FUTURE_SLACK = timedelta(days=1)
+EARLIEST = datetime(1994, 1, 1).astimezone()
+
+
+def plausible_date(article: Article, now: datetime) -> Article:
+    """The article with an implausible publish time removed and flagged."""
+    when = article.published
+    if when is None or EARLIEST <= when <= now + FUTURE_SLACK:
+        return article
+    flag = "date_future" if when > now else "date_implausible"
+    return dataclasses.replace(article, published=None, flags=article.flags | {flag})

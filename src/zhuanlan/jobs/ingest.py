@@ -12,7 +12,7 @@ from sqlalchemy import Connection, or_, select, update
 
 from zhuanlan.dedup import canonical_url
 from zhuanlan.errors import FetchError, SourceError, ZhuanlanError
-from zhuanlan.jobs.extraction import ExtractFailure, ExtractTask, run_tasks
+from zhuanlan.jobs.extraction import ExtractFailure, ExtractTask, plausible_date, run_tasks
 from zhuanlan.jobs.polling import next_interval, push_count
 from zhuanlan.jobs.retry import backoff
 from zhuanlan.model import Article, CandidateState, FetchResult, PageState
@@ -144,7 +144,7 @@ def process_due_pages(zl: "Zhuanlan", limit: int) -> int:
         if isinstance(outcome, ExtractFailure):
             _record_page_failure(zl, page, outcome.reason, outcome.message, temporary=False)
         else:
-            _record_article(zl, page, fetched[page.id], outcome)
+            _record_article(zl, page, fetched[page.id], plausible_date(outcome, zl.clock()))
     return len(claimed)
 
 
