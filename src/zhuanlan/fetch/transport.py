@@ -24,6 +24,8 @@ import threading
 import time
 import typing
 
+import anyio
+import anyio.to_thread
 import httpcore
 import httpx
 
@@ -182,4 +184,90 @@ class GuardedTransport(httpx.HTTPTransport):
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
             network_backend=GuardedBackend(policy),
+        )
+
+
+# -- asyncio ---------------------------------------------------------------------------
+#
+# The async path makes the same check in an ``httpcore.AsyncNetworkBackend``. Its total
+# deadline is ``asyncio.timeout`` around the whole request (see async_client.py), which
+# cancels a dribbling read outright, so no stream wrapper is needed here.
+
+async def _resolve_async(host: str, port: int, timeout: float | None) -> list[tuple[int, str]]:
+    """``_resolve`` for the event loop: getaddrinfo in a worker thread that we stop
+    waiting for at the timeout or on cancellation (the thread is abandoned, as above)."""
+    def work() -> list[typing.Any]:
+        # socket.getaddrinfo looked up at call time: tests patch it.
+        return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+
+    try:
+        with anyio.fail_after(timeout):
+            infos = await anyio.to_thread.run_sync(work, abandon_on_cancel=True)
+    except TimeoutError:
+        raise httpcore.ConnectTimeout(f"resolving {host} took too long") from None
+    except OSError as exc:
+        raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
+    seen: list[tuple[int, str]] = []
+    for family, _type, _proto, _canon, sockaddr in infos:
+        pair = (family, str(sockaddr[0]))
+        if pair not in seen:
+            seen.append(pair)
+    return seen
+
+
+class AsyncGuardedBackend(httpcore.AsyncNetworkBackend):
+    """``GuardedBackend`` for asyncio: wraps ``httpcore.AnyIOBackend``, resolves the host
+    itself, checks every address with the policy, connects to a checked IP literal."""
+
+    def __init__(self, policy: AddressPolicy) -> None:
+        self.policy = policy
+        self._inner = httpcore.AnyIOBackend()
+
+    async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
+                          local_address: str | None = None,
+                          socket_options: typing.Iterable[typing.Any] | None = None,
+                          ) -> httpcore.AsyncNetworkStream:
+        addresses = await _resolve_async(host, port, timeout)
+        if not addresses:
+            raise httpcore.ConnectError(f"{host} has no address")
+        for _family, ip in addresses:   # all before any, as in GuardedBackend
+            self.policy.check(host, port, parse_ip(ip))
+        last: Exception | None = None
+        for _family, ip in addresses:
+            try:
+                return await self._inner.connect_tcp(
+                    ip, port, timeout, local_address=local_address,
+                    socket_options=list(socket_options or ()))
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                last = exc
+        assert last is not None
+        raise last
+
+    async def connect_unix_socket(self, path: str, timeout: float | None = None,
+                                  socket_options: typing.Iterable[typing.Any] | None = None,
+                                  ) -> httpcore.AsyncNetworkStream:
+        raise httpcore.ConnectError("unix sockets are not fetched")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+class AsyncGuardedTransport(httpx.AsyncHTTPTransport):
+    """``httpx.AsyncHTTPTransport`` whose pool uses ``AsyncGuardedBackend`` (the same
+    one-private-attribute swap as ``GuardedTransport``, checked the same way)."""
+
+    def __init__(self, policy: AddressPolicy, *, verify: ssl.SSLContext | bool = True,
+                 limits: httpx.Limits = httpx.Limits(max_connections=20,
+                                                     max_keepalive_connections=10,
+                                                     keepalive_expiry=30.0)) -> None:
+        super().__init__(verify=verify, trust_env=True, limits=limits)
+        if not isinstance(getattr(self, "_pool", None), httpcore.AsyncConnectionPool):
+            raise RuntimeError("httpx.AsyncHTTPTransport internals changed: cannot install "
+                               "the SSRF guard (zhuanlan.fetch.transport)")
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(verify=verify, trust_env=True),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=AsyncGuardedBackend(policy),
         )
