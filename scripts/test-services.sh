@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Make sure the services the test suite talks to are installed and running:
+# Make sure what the test suite needs outside Python is installed and running:
 # PostgreSQL on 127.0.0.1:5432 with trust auth and a database `test` for the current
-# user. Installs Debian's postgresql when missing (as root), starts a stopped cluster.
+# user (installs Debian's postgresql when missing, starts a stopped cluster), and
+# headless Chromium with its driver and CJK fonts for the browser tests.
 set -euo pipefail
 
 PGHOST=127.0.0.1
@@ -10,10 +11,15 @@ ME=$(id -un)
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi; }
 
-if ! command -v pg_ctlcluster >/dev/null 2>&1; then
-  echo "test-services: installing PostgreSQL (Debian package postgresql)"
+missing=()
+command -v pg_ctlcluster >/dev/null 2>&1 || missing+=(postgresql)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+[ -d /usr/share/fonts/opentype/noto ] || missing+=(fonts-noto-cjk)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "test-services: installing Debian packages: ${missing[*]}"
   as_root apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq postgresql >/dev/null
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 if ! pg_isready -h "$PGHOST" -p "$PGPORT" -q 2>/dev/null; then

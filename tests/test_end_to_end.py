@@ -5,16 +5,14 @@ e-mail through a real SMTP server, with links that open the web pages."""
 from __future__ import annotations
 
 import re
-import threading
-import time
 from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
-import uvicorn
 
 from tests.conftest import FIXTURES
 from tests.support.smtp import SmtpSink, free_port
+from tests.support.web import WebServer
 
 PAGES = {
     "/n1/2024/0506/c40531-40230001.html": ("people_gbk.html", "text/html"),   # no charset header
@@ -34,24 +32,6 @@ def _feed(base: str) -> bytes:
               "</item>")
     return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
             f"<title>测试源</title><link>{base}/</link>{items}</channel></rss>").encode()
-
-
-class WebServer:
-    def __init__(self, app, port: int) -> None:  # noqa: ANN001
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                                    log_level="warning"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> "WebServer":
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started and time.monotonic() < deadline:
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *exc) -> None:  # noqa: ANN002
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
 
 
 @pytest.mark.slow

@@ -1,0 +1,56 @@
+"""Headless Chromium (Debian's ``chromium`` and ``chromium-driver``) for browser tests.
+
+Started with the flags that keep it off the network: the machines have no internet,
+and a browser that phones home would fail or stall.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
+PHONE = (390, 844)
+DESKTOP = (1280, 900)
+
+
+def chromium_paths() -> tuple[str, str]:
+    browser = shutil.which("chromium") or "/usr/bin/chromium"
+    driver = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+    if not Path(browser).exists() or not Path(driver).exists():
+        raise RuntimeError("Debian's chromium and chromium-driver are required for the browser "
+                           "tests: `make test` installs them (scripts/test-services.sh)")
+    return browser, driver
+
+
+def start_browser(size: tuple[int, int] = DESKTOP, *, mobile: bool = False):  # noqa: ANN201
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    browser, driver = chromium_paths()
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = browser
+    profile = tempfile.mkdtemp(prefix="zl-chromium-")
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+                 f"--user-data-dir={profile}", f"--window-size={size[0]},{size[1]}",
+                 "--lang=zh-CN"):
+        opts.add_argument(flag)
+    if mobile:
+        opts.add_experimental_option("mobileEmulation", {
+            "deviceMetrics": {"width": size[0], "height": size[1], "pixelRatio": 2.0},
+            "userAgent": ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) "
+                          "AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 "
+                          "MicroMessenger/8.0.47 NetType/WIFI Language/zh_CN")})
+    drv = webdriver.Chrome(service=Service(executable_path=driver), options=opts)
+    drv.set_page_load_timeout(20)
+    return drv
+
+
+def screenshot(driver, name: str) -> Path:  # noqa: ANN001
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    driver.save_screenshot(str(path))
+    return path

@@ -1,0 +1,32 @@
+"""The web app on a real uvicorn server on 127.0.0.1, in a thread, for tests."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import uvicorn
+
+
+class WebServer:
+    def __init__(self, app, port: int) -> None:  # noqa: ANN001
+        self.port = port
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                                    log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def __enter__(self) -> "WebServer":
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if not self.server.started:
+            raise RuntimeError("the web server did not start")
+        return self
+
+    def __exit__(self, *exc) -> None:  # noqa: ANN002
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
