@@ -9,7 +9,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.support.browser import DESKTOP, PHONE, screenshot, start_browser
+from tests.support.browser import DESKTOP, PHONE, screenshot, start_browser, stop_browser
 from tests.support.smtp import free_port
 from tests.support.web import WebServer
 
@@ -62,7 +62,7 @@ def test_reader_pages_on_a_phone(site_zl):
             "return document.documentElement.scrollWidth <= window.innerWidth + 1")
         screenshot(drv, "phone-article")
     finally:
-        drv.quit()
+        stop_browser(drv)
 
 
 def test_editor_approves_writes_note_and_publishes(make_zl, site_zl):
@@ -95,4 +95,4 @@ def test_editor_approves_writes_note_and_publishes(make_zl, site_zl):
             assert t in body
         screenshot(drv, "desktop-issue")
     finally:
-        drv.quit()
+        stop_browser(drv)

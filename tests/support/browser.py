@@ -46,7 +46,15 @@ def start_browser(size: tuple[int, int] = DESKTOP, *, mobile: bool = False):  # 
                           "MicroMessenger/8.0.47 NetType/WIFI Language/zh_CN")})
     drv = webdriver.Chrome(service=Service(executable_path=driver), options=opts)
     drv.set_page_load_timeout(20)
+    drv.zl_profile = profile
     return drv
+
+
+def stop_browser(driver) -> None:  # noqa: ANN001
+    try:
+        driver.quit()
+    finally:
+        shutil.rmtree(getattr(driver, "zl_profile", ""), ignore_errors=True)
 
 
 def screenshot(driver, name: str) -> Path:  # noqa: ANN001
