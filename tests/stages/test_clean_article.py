@@ -52,3 +52,59 @@ def test_canonical_url_on_other_host_is_ignored():
 def test_missing_author_and_source():
     article = clean_article(extracted(author=None, source_name=""))
     assert article.author is None and article.source_name is None
+
+
+FRAMED = ("来源：新华社\n\n分享到：微信 微博 QQ空间\n\n"
+          "近日，集团党委召开理论学习中心组学习会。编辑部的同志们分享了学习体会。\n\n"
+          "会议强调，推动高质量发展。\n\n【纠错】\n\n（责编：赵欣悦、牛镛）\n\n新华网版权所有")
+
+
+def test_boilerplate_removed_and_its_metadata_kept():
+    article = clean_article(extracted(text=FRAMED, editor=None, source_name=None, author=None))
+    assert article.text == ("近日，集团党委召开理论学习中心组学习会。编辑部的同志们分享了学习体会。\n\n"
+                            "会议强调，推动高质量发展。")
+    assert article.text_orig == FRAMED
+    assert article.editor == "赵欣悦、牛镛"
+    assert article.source_name == "新华社"
+    assert article.author is None
+    assert "boilerplate_removed" in article.flags
+    assert article.content_hash == content_hash(article.title, article.text)
+
+
+def test_what_the_extractor_found_wins():
+    article = clean_article(extracted(text=FRAMED, editor="趙敏", source_name="人民日報",
+                                      author="陳志堅"))
+    assert article.editor == "赵敏"
+    assert article.source_name == "人民日报"
+    assert article.author == "陈志坚"
+
+
+def test_editor_in_traditional_frame():
+    text = "近日，集團黨委召開學習會。\n\n【責任編輯：陳志堅】"
+    article = clean_article(extracted(text=text, editor=None))
+    assert article.text == "近日，集团党委召开学习会。"
+    assert article.editor == "陈志坚"
+    assert {"traditional_converted", "boilerplate_removed"} <= article.flags
+
+
+def test_same_article_with_and_without_frame_hashes_the_same():
+    bare = "近日，集团党委召开理论学习中心组学习会。编辑部的同志们分享了学习体会。\n\n会议强调，推动高质量发展。"
+    assert (clean_article(extracted(text=FRAMED)).content_hash
+            == clean_article(extracted(text=bare)).content_hash)
+
+
+def test_mojibake_article():
+    title = "学习贯彻二十大精神".encode("utf-8").decode("gb18030", errors="replace")
+    text = "全面推进中国式现代化".encode("gbk").decode("latin-1")
+    article = clean_article(extracted(title=title, text=text))
+    # The odd last byte of the title met the end of the string: that character is lost.
+    assert article.title == "学习贯彻二十大精\ufffd"
+    assert article.text == "全面推进中国式现代化"
+    assert {"mojibake", "mojibake_repaired"} <= article.flags
+    assert article.title_orig == title and article.text_orig == text
+
+
+def test_no_editor():
+    article = clean_article(extracted())
+    assert article.editor is None
+    assert "boilerplate_removed" not in article.flags

@@ -1,10 +1,16 @@
+import json
+import time
 import unicodedata
+from pathlib import Path
 
 import pytest
 
 from zhuanlan.model import CleanedText
-from zhuanlan.text.normalize import (PINYIN_REMOVED, TRADITIONAL_CONVERTED, clean_text,
-                                     remove_pinyin)
+from zhuanlan.text.normalize import (MOJIBAKE, MOJIBAKE_REPAIRED, PINYIN_REMOVED,
+                                     TRADITIONAL_CONVERTED, clean_text, remove_pinyin)
+from zhuanlan.text.widths import normalize_spaces, remove_invisible, to_half_width
+
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "extraction" / "index.jsonl"
 
 
 @pytest.mark.parametrize("text, expected, flags", [
@@ -34,6 +40,19 @@ from zhuanlan.text.normalize import (PINYIN_REMOVED, TRADITIONAL_CONVERTED, clea
     ("著名的乾隆年间，成效显著", "著名的乾隆年间，成效显著", set()),
     # Full-width digits and letters → half-width; Chinese punctuation stays.
     ("２０２４年ＡＩ与ｅ政务，", "2024年AI与e政务，", set()),
+    ("增长５．２％，ＧＤＰ达１２６万亿元；（一）！？", "增长5．2％，GDP达126万亿元；（一）！？", set()),
+    ("比分５:３，时间10：30", "比分5:3，时间10：30", set()),
+    # More pinyin: ü, neutral tone, a run across a sentence, with a Traditional text.
+    ("女(nǚ)儿(ér)", "女儿", {PINYIN_REMOVED}),
+    ("的(de)确(què)", "的确", {PINYIN_REMOVED}),
+    ("黨(dǎng)的(de)領(lǐng)導(dǎo)", "党的领导", {PINYIN_REMOVED, TRADITIONAL_CONVERTED}),
+    ("学习（xuéxí），贯彻（guànchè）。", "学习，贯彻。", {PINYIN_REMOVED}),
+    ("采用(PPP)模式和(BOT)方式", "采用(PPP)模式和(BOT)方式", set()),
+    ("第(1)条", "第(1)条", set()),
+    # Mojibake first, then the rest of the steps on the repaired text.
+    ("ÖÐ¹ú£¨ÂÛ£©", "中国（论）", {MOJIBAKE, MOJIBAKE_REPAIRED}),
+    ("鍏ㄩ潰鎺ㄨ繘", "全面推进", {MOJIBAKE, MOJIBAKE_REPAIRED}),
+    ("原文锟斤拷锟斤拷", "原文锟斤拷锟斤拷", {MOJIBAKE}),
 ])
 def test_clean_text(text, expected, flags):
     cleaned = clean_text(text)
@@ -52,6 +71,29 @@ def test_whitespace():
 
 def test_invisible_and_control_characters_removed():
     assert clean_text("学\u200b习\ufeff二十\x00大").text == "学习二十大"
+    assert clean_text("\ufeff学\u200e习\u200f，\u2060贯\u00ad彻").text == "学习，贯彻"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("２０２４", "2024"), ("ＡＩ", "AI"), ("ｅ政务", "e政务"), ("ＸＩＮＨＵＡ　ｎｅｔ", "XINHUA　net"),
+    ("，。：；！？（）", "，。：；！？（）"), ("％＋－＝", "％＋－＝"), ("５Ｇ", "5G"),
+])
+def test_to_half_width(text, expected):
+    assert to_half_width(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("a\u00a0\u00a0b", "a b"), ("a\u3000\u3000b", "a b"), ("　　段首", "段首"),
+    ("a \t b", "a b"), ("a\r\nb\rc", "a\nb\nc"), ("a\n\n\n\nb", "a\n\nb"),
+    ("a\u2028b\u2029c", "a\nb\nc"), (" \n a \n ", "a"),
+])
+def test_normalize_spaces(text, expected):
+    assert normalize_spaces(text) == expected
+
+
+def test_remove_invisible_keeps_emoji_joiner_and_drops_lone_surrogates():
+    assert remove_invisible("👨\u200d👩") == "👨\u200d👩"
+    assert remove_invisible("中\ud800国\x07") == "中国"
 
 
 def test_nfc():
@@ -73,3 +115,27 @@ def test_idempotent():
 def test_remove_pinyin_reports():
     assert remove_pinyin("没有括号") == ("没有括号", False)
     assert remove_pinyin("学(xué)") == ("学", True)
+
+
+def test_clean_text_never_raises_on_odd_input():
+    for text in ("\ud800\udcff", "\x00" * 5, "(" * 100 + "学", "锟" * 50, "\ufffd" * 50,
+                 "Ö" * 101, "\ue000" * 30):
+        assert isinstance(clean_text(text), CleanedText)
+
+
+def test_speed(capsys):
+    """clean_text on the Chinese ground-truth bodies of the extraction corpus, one core."""
+    if not CORPUS.exists():
+        pytest.fail(f"extraction corpus missing: {CORPUS}")
+    pages = [json.loads(line) for line in CORPUS.read_text("utf-8").splitlines() if line]
+    bodies = [p["body"] for p in pages if p["lang"] == "zh" and p.get("body")]
+    size = sum(len(b.encode("utf-8")) for b in bodies)
+    clean_text("预热")                 # OpenCC's dictionaries load once
+    start = time.perf_counter()
+    for body in bodies:
+        clean_text(body)
+    elapsed = time.perf_counter() - start
+    with capsys.disabled():
+        print(f"\nclean_text: {len(bodies)} Chinese articles, {size / 1e6:.2f} MB in "
+              f"{elapsed * 1000:.0f} ms: {size / elapsed / 1e6:.1f} MB/s")
+    assert size / elapsed > 1e6

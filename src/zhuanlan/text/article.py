@@ -1,4 +1,5 @@
-"""An extracted article made clean: simplified, NFC, free of artefacts, fingerprinted.
+"""An extracted article made clean: simplified, NFC, free of artefacts and of the
+portal's frame, fingerprinted.
 
 The clean forms are what rules, search and dedup see and what readers are shown; the
 originals are kept beside them (``title_orig``, ``text_orig``) so nothing is lost when
@@ -11,6 +12,7 @@ from urllib.parse import urlsplit
 
 from zhuanlan.dedup import canonical_url, content_hash
 from zhuanlan.model import Article, ExtractedArticle
+from zhuanlan.text.boilerplate import BOILERPLATE_REMOVED, strip_boilerplate
 from zhuanlan.text.normalize import clean_text
 
 __all__ = ["clean_article"]
@@ -45,26 +47,36 @@ def _clean_short(value: str | None) -> tuple[str | None, frozenset[str]]:
 def clean_article(ex: ExtractedArticle) -> Article:
     """The clean :class:`Article` for an extracted one. Pure; never raises.
 
-    Title and text are cleaned with :func:`clean_text` (flags unioned). Author and
-    source name are cleaned the same way so they display in Simplified too.
+    Title and text are cleaned with :func:`clean_text` (flags unioned); the text then
+    loses the portal's frame lines (:func:`strip_boilerplate`, flag
+    ``boilerplate_removed``), and what those lines named fills what the extractor did not
+    find: the editor (责任编辑), the original source (来源) and the author (作者). What
+    the extractor found is kept as it is. Author, editor and source name are cleaned like
+    the text, so they display in Simplified too.
     """
     title = clean_text(ex.title)
     text = clean_text(ex.text)
-    author, author_flags = _clean_short(ex.author)
-    source, source_flags = _clean_short(ex.source_name)
+    body, meta = strip_boilerplate(text.text)
+    flags = set(title.flags | text.flags)
+    if body != text.text:
+        flags.add(BOILERPLATE_REMOVED)
+    author, author_flags = _clean_short(ex.author or meta.get("author"))
+    editor, editor_flags = _clean_short(ex.editor or meta.get("editor"))
+    source, source_flags = _clean_short(ex.source_name or meta.get("source_name"))
     # A title is one line, whatever line breaks the page put in its <h1>.
     clean_title = " ".join(title.text.split())
     return Article(
         url=ex.url,
         canonical_url=_choose_url(ex.url, ex.canonical_url),
         title=clean_title,
-        text=text.text,
+        text=body,
         title_orig=ex.title,
         text_orig=ex.text,
-        content_hash=content_hash(clean_title, text.text),
+        content_hash=content_hash(clean_title, body),
         published=ex.published,
         author=author,
         source_name=source,
         lang=ex.lang,
-        flags=title.flags | text.flags | author_flags | source_flags,
+        flags=frozenset(flags | author_flags | editor_flags | source_flags),
+        editor=editor,
     )
