@@ -21,6 +21,7 @@ from __future__ import annotations
 import ssl
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
@@ -51,6 +52,7 @@ class LoggedRequest:
     path: str                 # as sent, with the query string
     headers: RequestHeaders   # case-insensitive; a repeated header keeps its last value
     client_port: int = 0      # the same for requests sent on one kept-alive connection
+    at: float = 0.0           # time.monotonic() when the request line was read
 
 
 class _Server(ThreadingHTTPServer):
@@ -84,6 +86,8 @@ class LocalHTTPServer:
         self.host = host
         self.ssl_context = ssl_context
         self.requests: list[LoggedRequest] = []
+        self.in_flight = 0        # route_slow requests being answered right now
+        self.max_in_flight = 0    # the most route_slow requests ever answered at once
         self._routes: dict[str, RouteFn] = {}
         self._lock = threading.Lock()
         self._httpd: _Server | None = None
@@ -149,6 +153,45 @@ class LocalHTTPServer:
         with self._lock:
             self._routes[path] = fn
 
+    def route_sequence(self, path: str,
+                       responses: list[tuple[int, bytes | str, dict[str, str] | None]],
+                       ) -> None:
+        """Answer the n-th request for ``path`` with ``responses[n]`` ((status, body,
+        headers)); the last one answers every request after it (503 then 200 …)."""
+        answers = [(st, b.encode("utf-8") if isinstance(b, str) else b, dict(h or {}))
+                   for st, b, h in responses]
+        count = [0]
+
+        def send(handler: BaseHTTPRequestHandler) -> None:
+            with self._lock:
+                index = min(count[0], len(answers) - 1)
+                count[0] += 1
+            status, body, headers = answers[index]
+            respond(handler, status, body, headers)
+
+        self.route_fn(path, send)
+
+    def route_slow(self, path: str, body: bytes | str, seconds: float,
+                   headers: dict[str, str] | None = None) -> None:
+        """Serve ``body`` after ``seconds``, counting overlapping requests in
+        ``in_flight`` / ``max_in_flight`` (a request leaves the count just *before* its
+        answer is written, so a client's next request can never be counted with it)."""
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        fixed = dict(headers or {})
+
+        def send(handler: BaseHTTPRequestHandler) -> None:
+            with self._lock:
+                self.in_flight += 1
+                self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            try:
+                time.sleep(seconds)
+            finally:
+                with self._lock:
+                    self.in_flight -= 1
+            respond(handler, 200, data, fixed)
+
+        self.route_fn(path, send)
+
     def redirect(self, path: str, location: str, status: int = 302) -> None:
         self.route(path, b"", status=status, headers={"Location": location})
 
@@ -171,9 +214,10 @@ class LocalHTTPServer:
                 pass   # tests read server.requests instead
 
             def _dispatch(self) -> None:
+                arrived = time.monotonic()
                 server.requests.append(LoggedRequest(self.command, self.path,
                                                      RequestHeaders(self.headers.items()),
-                                                     self.client_address[1]))
+                                                     self.client_address[1], arrived))
                 fn = server._find(self.path)
                 if fn is None:
                     respond(self, 404, b"not found", {"Content-Type": "text/plain"})

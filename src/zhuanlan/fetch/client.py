@@ -1,6 +1,8 @@
 """The fetcher: one GET with a total deadline, manual redirects and a size limit.
 
-Everything the project downloads goes through ``Fetcher.get``. It returns a
+Everything the project downloads goes through ``Fetcher.get`` or its polite, retrying
+siblings ``AsyncFetcher.get`` / ``PoliteFetcher.get`` (async_client.py, polite.py); the
+decisions of a GET are shared by all of them (exchange.py). Each returns a
 ``FetchResult`` or raises ``FetchError`` (``BlockedAddressError`` for the SSRF guard),
 with a short ``reason`` code a source's status can show:
 
@@ -18,7 +20,16 @@ reason                    temporary  when
 ``http_status``           5xx, 429   a status >= 400 (or a 3xx without Location)
 ``too_large``             no         body over ``max_bytes`` after decompression
 ``bad_encoding``          no         unknown or corrupt Content-Encoding
+``robots``                no / yes   refused by robots.txt (AsyncFetcher only); yes,
+                                     with ``retry_after``, while robots.txt is
+                                     unreachable (5xx, timeout)
 ========================  =========  ===================================================
+
+Why the sync Fetcher stays a native sync client rather than a wrapper of AsyncFetcher:
+it has no event loop to own or share, so it works from any thread or process pool
+without a loop thread behind it; what would drift between two implementations (URL and
+redirect checks, limits, status and error mapping, charset) is in ``Exchange``, and the
+I/O loop left here is twenty lines.
 """
 
 from __future__ import annotations
