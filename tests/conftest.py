@@ -49,6 +49,11 @@ def make_config(tmp_path: Path, database_url: str, **overrides):
         "presets.enabled": False,
         "fetch.allow_private": ["127.0.0.1"],
         "fetch.timeout": 10.0,
+        # Politeness pauses and retry back-off would only slow the local tests; the
+        # tests of politeness set their own values.
+        "fetch.per_host_delay": 0.0,
+        "fetch.backoff_base": 0.05,
+        "fetch.retries": 1,
         "worker.idle_seconds": 0.2,
         # Extraction inline: a process pool's start-up would dominate these small tests.
         "worker.processes": 1,

@@ -118,3 +118,21 @@ def test_gb2312_page_with_gbk_only_characters(make_zl, http_server):
         title, text = conn.execute(select(articles.c.title, articles.c.text)).one()
     assert title == "朱镕基与李堃、王喆的学习笔记"
     assert "镕、堃、喆三个字" in text and "\ufffd" not in text
+
+
+def test_robots_txt_is_obeyed_for_pages(make_zl, http_server):
+    http_server.route("/robots.txt", b"User-agent: *\nDisallow: /private/\n",
+                      headers={"Content-Type": "text/plain"})
+    http_server.route("/private/a.html", (FIXTURES / "pages" / "xinhua_utf8.html").read_bytes(),
+                      headers={"Content-Type": "text/html; charset=utf-8"})
+    http_server.route("/f.xml", (
+        f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>t</title>"
+        f"<item><title>x</title><link>{http_server.url('/private/a.html')}</link></item>"
+        f"</channel></rss>").encode(), headers={"Content-Type": "application/rss+xml"})
+    zl = make_zl(clock=lambda: T0)
+    zl.add_source("robots", http_server.url("/f.xml"))
+    zl.run_until_idle()
+    with zl.db.read() as conn:
+        state, kind = conn.execute(select(pages.c.state, pages.c.last_error_kind)).one()
+    assert (state, kind) == ("failed", "robots")
+    assert not http_server.requests_to("/private/a.html")

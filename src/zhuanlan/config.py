@@ -55,6 +55,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("fetch.allow_private", "list", [],
             "Hosts, host:port pairs or networks (CIDR) that may be fetched although they "
             "are private, loopback or link-local (the SSRF guard refuses them otherwise)."),
+    Setting("fetch.robots", "bool", True, "Obey robots.txt (as user agent zhuanlan)."),
+    Setting("fetch.per_host_concurrency", "int", 2, "Requests in flight per host:port."),
+    Setting("fetch.per_host_delay", "float", 1.0,
+            "Seconds between two request starts on one host:port."),
+    Setting("fetch.retries", "int", 3,
+            "Further attempts after a timeout, connection failure, 5xx, 408 or 429."),
+    Setting("fetch.backoff_base", "float", 1.0,
+            "Seconds; the pause before retry n is random in [0, base·2ⁿ)."),
+    Setting("fetch.backoff_cap", "float", 60.0,
+            "Longest pause between retries; a longer Retry-After ends the fetch (the "
+            "source or page is then tried again no earlier than the server asked)."),
+    Setting("fetch.max_concurrency", "int", 16, "Requests in flight overall."),
     Setting("worker.enabled", "bool", True, "Run the worker loop inside `zhuanlan run`."),
     Setting("worker.idle_seconds", "float", 2.0, "Pause of the worker loop when no work is due."),
     Setting("worker.lease_seconds", "float", 120.0,
@@ -143,6 +155,10 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "log.format": lambda v: None if v in {"text", "json"} else "must be text or json",
     "fetch.max_bytes": lambda v: None if v > 0 else "must be positive",
     "fetch.timeout": lambda v: None if v > 0 else "must be positive",
+    "fetch.per_host_concurrency": lambda v: None if v >= 1 else "must be at least 1",
+    "fetch.max_concurrency": lambda v: None if v >= 1 else "must be at least 1",
+    "fetch.retries": lambda v: None if v >= 0 else "must not be negative",
+    "fetch.per_host_delay": lambda v: None if v >= 0 else "must not be negative",
 }
 
 

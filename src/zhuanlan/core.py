@@ -94,8 +94,10 @@ class Zhuanlan:
     @property
     def fetcher(self):  # noqa: ANN201
         if self._fetcher is None:
-            from zhuanlan.fetch import Fetcher
-            self._fetcher = Fetcher.from_config(self.cfg)
+            # One polite fetcher per process: per-host limits, retries and robots.txt
+            # are shared by every thread that fetches.
+            from zhuanlan.fetch.polite import PoliteFetcher
+            self._fetcher = PoliteFetcher.from_config(self.cfg)
         return self._fetcher
 
     @property

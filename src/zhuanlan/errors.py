@@ -33,16 +33,18 @@ class ConfigError(ZhuanlanError):
 class FetchError(ZhuanlanError):
     """Fetching a URL failed. ``reason`` is a short machine-readable code.
 
-    ``temporary`` tells whether trying again later may succeed (timeouts, 5xx).
+    ``temporary`` tells whether trying again later may succeed (timeouts, 5xx);
+    ``retry_after`` is how many seconds the server asked us to wait, when it did.
     """
 
     def __init__(self, url: str, reason: str, message: str, *, temporary: bool = False,
-                 status: int | None = None) -> None:
+                 status: int | None = None, retry_after: float | None = None) -> None:
         super().__init__(message, resource=url)
         self.url = url
         self.reason = reason
         self.temporary = temporary
         self.status = status
+        self.retry_after = retry_after
 
 
 class BlockedAddressError(FetchError):

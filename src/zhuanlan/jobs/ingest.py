@@ -102,6 +102,8 @@ def _record_source_failure(zl: "Zhuanlan", source, exc: ZhuanlanError) -> None: 
     kind = getattr(exc, "reason", None) or ("not_a_feed" if isinstance(exc, SourceError)
                                             else "error")
     delay = backoff(failures, base=source.poll_minutes * 60.0, cap=SOURCE_BACKOFF_CAP)
+    # A server that said when to come back (Retry-After) is not asked earlier.
+    delay = max(delay, timedelta(seconds=getattr(exc, "retry_after", None) or 0))
     with zl.db.write() as conn:
         conn.execute(update(sources).where(still_held(sources, source.id, zl.worker_id)).values(
             last_polled_at=now, last_error=exc.message, last_error_kind=kind,
@@ -128,11 +130,12 @@ def process_due_pages(zl: "Zhuanlan", limit: int) -> int:
         return 0
     fetched: dict[int, FetchResult] = {}
     tasks: list[ExtractTask] = []
-    for page in claimed:
-        try:
-            result = zl.fetcher.get(page.url)
-        except FetchError as exc:
-            _record_page_failure(zl, page, exc.reason, exc.message, temporary=exc.temporary)
+    # The whole batch at once: the fetcher keeps each host's limits and delays.
+    results = zl.fetcher.get_many([page.url for page in claimed])
+    for page, result in zip(claimed, results):
+        if isinstance(result, FetchError):
+            _record_page_failure(zl, page, result.reason, result.message,
+                                 temporary=result.temporary, retry_after=result.retry_after)
             continue
         fetched[page.id] = result
         tasks.append(ExtractTask(page.id, result.url, result.content, result.encoding, zl.tz,
@@ -168,14 +171,15 @@ def _record_article(zl: "Zhuanlan", page, result: FetchResult, article: Article)
 
 
 def _record_page_failure(zl: "Zhuanlan", page, kind: str, message: str, *,  # noqa: ANN001
-                         temporary: bool) -> None:
+                         temporary: bool, retry_after: float | None = None) -> None:
     now = zl.clock()
     attempts = page.attempts + 1
     retry = temporary and attempts < MAX_PAGE_ATTEMPTS
     values = {"attempts": attempts, "last_error": message, "last_error_kind": kind,
               **release_values()}
     if retry:
-        values["next_attempt_at"] = now + backoff(attempts, base=60.0, cap=6 * 3600.0)
+        delay = backoff(attempts, base=60.0, cap=6 * 3600.0)
+        values["next_attempt_at"] = now + max(delay, timedelta(seconds=retry_after or 0))
     else:
         values["state"] = PageState.FAILED.value
     with zl.db.write() as conn:
