@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 
 from zhuanlan.core import Zhuanlan
 from zhuanlan.errors import NotFoundError
+from zhuanlan.jobs.specs import display_url
 from zhuanlan.sources.presets import load_presets
 from zhuanlan.store.schema import columns, issues, sources
 
@@ -18,12 +19,13 @@ SAMPLE_PRESET = "sample"
 def install_presets(zl: Zhuanlan) -> int:
     """Add every preset source not yet present. Returns how many were added."""
     added = 0
-    known = {s["url"] for s in zl.list_sources()}
+    known = {s["preset"] for s in zl.list_sources()}
     for p in load_presets():
-        if p.url in known:
+        if p.id in known:
             continue
-        zl.add_source(p.name, p.url, kind=p.kind, preset=p.id, authority=p.authority,
-                      enabled=p.enabled)
+        params = p.spec.param_map() if p.spec else {}
+        zl.add_source(p.name, display_url(p.url, params), kind=p.kind, preset=p.id,
+                      authority=p.authority, enabled=p.enabled)
         added += 1
     return added
 

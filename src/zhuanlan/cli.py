@@ -51,7 +51,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     zl.migrate()
     print(f"数据库已就绪：{zl.cfg.database_url}")
     if zl.cfg["presets.enabled"] and not args.no_presets:
-        print(f"已添加预置信息源 {install_presets(zl)} 个（人民网、新华网）")
+        print(f"已添加预置信息源 {install_presets(zl)} 个（人民网、人民日报、新华网、央视网、"
+              "中国政府网、求是网、学习强国；部分默认停用）")
     if zl.cfg["sample.enabled"] and not args.no_sample:
         install_sample(zl, f"http://127.0.0.1:{zl.cfg['sample.port']}/feed.xml")
         print("示例专栏「学习二十大」已配置（示例站点在 `zhuanlan run` 时启动）")

@@ -8,6 +8,7 @@ operations and wires the jobs to the store.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import socket
@@ -107,26 +108,38 @@ class Zhuanlan:
     # -- sources -------------------------------------------------------------------
 
     def add_source(self, name: str, url: str, *, kind: str = "feed", preset: str | None = None,
+                   spec: dict | None = None, params: dict[str, str] | None = None,
                    authority: int = 50, poll_minutes: int | None = None,
                    enabled: bool = True) -> int:
         """Add a source (or return the id of the one with this URL).
 
-        Raises SourceError for a URL that is not http(s) or an unknown kind.
+        ``spec`` holds the fields of a list source (selectors, JSON paths … see
+        ``sources/spec.py``); a preset's spec comes from its data file instead.
+        Raises SourceError for a URL that is not http(s) or an unknown kind, ConfigError
+        naming the field for an invalid spec.
         """
+        from zhuanlan.sources.spec import KINDS, spec_from_dict, spec_to_dict
+
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise SourceError("a source URL must start with http:// or https://", resource=url)
-        if kind != "feed":
-            raise SourceError(f"unknown source kind {kind!r}", resource=url)
+        if kind not in KINDS:
+            raise SourceError(f"unknown source kind {kind!r} ({', '.join(KINDS)})", resource=url)
+        spec_json = None
+        if spec is not None:
+            checked = spec_from_dict({**spec, "kind": kind, "url": url})
+            spec_json = json.dumps(spec_to_dict(checked), ensure_ascii=False)
         now = self.clock()
         with self.db.write() as conn:
             existing = conn.execute(select(sources.c.id).where(sources.c.url == url)).scalar()
             if existing is not None:
                 return existing
             return conn.execute(sources.insert().values(
-                name=name, kind=kind, url=url, preset=preset, authority=authority,
-                enabled=enabled, poll_minutes=poll_minutes or self.cfg["sources.poll_minutes"],
-                next_poll_at=now, consecutive_failures=0, created_at=now,
+                name=name, kind=kind, url=url, preset=preset, spec=spec_json,
+                params=json.dumps(params, ensure_ascii=False) if params else None,
+                authority=authority, enabled=enabled,
+                poll_minutes=poll_minutes or self.cfg["sources.poll_minutes"],
+                next_poll_at=now, consecutive_failures=0, recent_counts="", created_at=now,
             )).inserted_primary_key[0]
 
     def list_sources(self) -> list[dict]:

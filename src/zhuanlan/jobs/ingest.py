@@ -11,13 +11,19 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, or_, select, update
 
 from zhuanlan.dedup import canonical_url
-from zhuanlan.errors import FetchError, SourceError, ZhuanlanError
+from zhuanlan.errors import ConfigError, ExtractError, FetchError, SourceError, ZhuanlanError
+from zhuanlan.fetch.async_client import FetchRequest
 from zhuanlan.jobs.extraction import ExtractFailure, ExtractTask, plausible_date, run_tasks
-from zhuanlan.jobs.polling import next_interval, push_count
+from zhuanlan.jobs.polling import next_interval, parse_counts, push_count
+from zhuanlan.jobs.specs import poll_spec
 from zhuanlan.jobs.retry import backoff
-from zhuanlan.model import Article, CandidateState, FetchResult, PageState
+from zhuanlan.model import Article, ArticleRules, CandidateState, FetchResult, PageState
 from zhuanlan.selection.rules import match, validate_rules
-from zhuanlan.sources.feed import parse_feed
+from zhuanlan.sources.api_article import article_api_url, parse_api_article
+from zhuanlan.sources.health import yield_alarm
+from zhuanlan.sources.read import read_pages
+from zhuanlan.sources.spec import SourceSpec
+from zhuanlan.text.article import clean_article
 from zhuanlan.store.claims import claim, release_values, still_held
 from zhuanlan.store.schema import articles, candidates, columns, pages, sources
 from zhuanlan.store.upsert import insert_ignore
@@ -44,17 +50,38 @@ def poll_due_sources(zl: "Zhuanlan", limit: int) -> int:
     return len(claimed)
 
 
+class _NotModified(Exception):
+    """The list's first page answered 304: nothing new, nothing to parse."""
+
+
 def poll_source(zl: "Zhuanlan", source) -> int:  # noqa: ANN001
     """Fetch one claimed source and queue its new entries as pages. The outcome — new
-    pages, health fields, next poll, release — is one transaction. Returns the number of
-    new pages; never raises for the source's own failures (they go on its row)."""
+    pages, health fields, the yield alarm, next poll, release — is one transaction.
+    Returns the number of new pages; never raises for the source's own failures (they
+    go on its row)."""
+    first: list[FetchResult] = []
+
+    def fetch(url: str) -> tuple[bytes, str, str]:
+        # Only the first page is conditional: later pages of a list have no validators.
+        if first:
+            result = zl.fetcher.get(url, headers=spec.header_map())
+        else:
+            result = zl.fetcher.get(url, etag=source.etag, last_modified=source.last_modified,
+                                    headers=spec.header_map())
+            first.append(result)
+            if result.not_modified:
+                raise _NotModified
+        return result.content, "", result.url
+
     try:
-        result = zl.fetcher.get(source.url, etag=source.etag, last_modified=source.last_modified)
-        feed = None if result.not_modified else parse_feed(result.content, result.url,
-                                                           default_tz=zl.tz)
-    except (FetchError, SourceError) as exc:
+        spec = poll_spec(source, zl.clock())
+        feed = read_pages(spec, fetch, default_tz=zl.tz)
+    except _NotModified:
+        feed = None
+    except (FetchError, SourceError, ConfigError) as exc:
         _record_source_failure(zl, source, exc)
         return 0
+    result = first[0]
     now = zl.clock()
     new_pages = 0
     with zl.db.write() as conn:
@@ -83,24 +110,25 @@ def poll_source(zl: "Zhuanlan", source) -> int:  # noqa: ANN001
             "next_poll_at": now + timedelta(minutes=interval),
             **release_values(),
         }
-        if not result.not_modified:
-            count = len(feed.entries) if feed else 0
+        if feed is not None:
+            count = len(feed.entries)
             values.update(etag=result.etag, last_modified=result.last_modified,
                           last_entry_count=count,
-                          recent_counts=push_count(source.recent_counts, count))
+                          recent_counts=push_count(source.recent_counts, count),
+                          alarm=yield_alarm(spec, count, parse_counts(source.recent_counts)))
         conn.execute(update(sources).where(still_held(sources, source.id, zl.worker_id))
                      .values(**values))
     log.info("source polled", extra={"source_id": source.id, "url": source.url,
-                                     "new_pages": new_pages,
-                                     "not_modified": result.not_modified})
+                                     "new_pages": new_pages, "not_modified": feed is None})
     return new_pages
 
 
 def _record_source_failure(zl: "Zhuanlan", source, exc: ZhuanlanError) -> None:  # noqa: ANN001
     now = zl.clock()
     failures = source.consecutive_failures + 1
-    kind = getattr(exc, "reason", None) or ("not_a_feed" if isinstance(exc, SourceError)
-                                            else "error")
+    kind = getattr(exc, "reason", None) or (
+        "not_a_feed" if isinstance(exc, SourceError)
+        else "config" if isinstance(exc, ConfigError) else "error")
     delay = backoff(failures, base=source.poll_minutes * 60.0, cap=SOURCE_BACKOFF_CAP)
     # A server that said when to come back (Retry-After) is not asked earlier.
     delay = max(delay, timedelta(seconds=getattr(exc, "retry_after", None) or 0))
@@ -128,18 +156,37 @@ def process_due_pages(zl: "Zhuanlan", limit: int) -> int:
                         worker=zl.worker_id, lease_seconds=zl.cfg["worker.lease_seconds"], now=now)
     if not claimed:
         return 0
+    specs = _page_specs(zl, {p.source_id for p in claimed})
+    requests, api_pages = [], set()
+    for page in claimed:
+        spec = specs.get(page.source_id)
+        api = article_api_url(spec, page.url) if spec and spec.article_api else None
+        if api:
+            api_pages.add(page.id)
+        requests.append(FetchRequest(api or page.url,
+                                     headers=spec.header_map() if spec else None))
     fetched: dict[int, FetchResult] = {}
     tasks: list[ExtractTask] = []
     # The whole batch at once: the fetcher keeps each host's limits and delays.
-    results = zl.fetcher.get_many([page.url for page in claimed])
-    for page, result in zip(claimed, results):
+    for page, result in zip(claimed, zl.fetcher.get_many(requests)):
         if isinstance(result, FetchError):
             _record_page_failure(zl, page, result.reason, result.message,
                                  temporary=result.temporary, retry_after=result.retry_after)
             continue
         fetched[page.id] = result
+        spec = specs.get(page.source_id)
+        if page.id in api_pages:
+            # Outlets that serve the article as JSON: no HTML extraction to do.
+            try:
+                extracted = parse_api_article(result.text, page.url, spec, default_tz=zl.tz)
+            except ExtractError as exc:
+                _record_page_failure(zl, page, exc.reason, exc.message, temporary=False)
+                continue
+            _record_article(zl, page, result, plausible_date(clean_article(extracted), zl.clock()))
+            continue
+        rules = spec.article if spec and spec.article != ArticleRules() else None
         tasks.append(ExtractTask(page.id, result.url, result.content, result.encoding, zl.tz,
-                                 entry_title=page.entry_title,
+                                 rules=rules, entry_title=page.entry_title,
                                  entry_published=page.entry_published))
     by_id = {p.id: p for p in claimed}
     for task, outcome in zip(tasks, run_tasks(tasks, zl.extract_pool)):
@@ -149,6 +196,20 @@ def process_due_pages(zl: "Zhuanlan", limit: int) -> int:
         else:
             _record_article(zl, page, fetched[page.id], plausible_date(outcome, zl.clock()))
     return len(claimed)
+
+
+def _page_specs(zl: "Zhuanlan", source_ids: set[int]) -> dict[int, SourceSpec]:
+    """The specs of the pages' sources (article rules, headers, article API). A source
+    whose spec no longer resolves reads its pages with the generic extractor."""
+    with zl.db.read() as conn:
+        rows = conn.execute(select(sources).where(sources.c.id.in_(source_ids))).all()
+    out = {}
+    for row in rows:
+        try:
+            out[row.id] = poll_spec(row, zl.clock())
+        except ConfigError:
+            continue
+    return out
 
 
 def _record_article(zl: "Zhuanlan", page, result: FetchResult, article: Article) -> int:  # noqa: ANN001

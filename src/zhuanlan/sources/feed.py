@@ -1,4 +1,4 @@
-"""RSS 2.0, Atom and RDF feeds read into :class:`zhuanlan.model.Feed`.
+"""RSS 2.0, Atom, RDF and JSON Feed documents read into :class:`zhuanlan.model.Feed`.
 
 feedparser does the parsing (it survives the broken XML real portals serve, where the
 faster parsers silently lose text: see FACTS.md). What we do not take from it:
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import io
+import json
 import re
 from datetime import datetime
 from typing import Any
@@ -170,16 +171,64 @@ def _as_gb18030(content: bytes) -> bytes:
     return _ENCODING_DECL.sub(rb"\1\2utf-8\2", text, count=1)
 
 
+def _json_author(obj: dict) -> str | None:
+    authors = obj.get("authors")
+    first = authors[0] if isinstance(authors, list) and authors else obj.get("author")
+    name = first.get("name") if isinstance(first, dict) else None
+    if not isinstance(name, str):
+        return None
+    return plain_text(name, single_line=True) or None
+
+
+def _json_str(obj: dict, key: str) -> str:
+    value = obj.get(key)
+    return value if isinstance(value, str) else ""
+
+
+def _parse_json_feed(content: bytes, url: str, default_tz: ZoneInfo | str) -> Feed:
+    """A JSON Feed (jsonfeed.org, versions 1 and 1.1)."""
+    try:
+        data = json.loads(content.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise SourceError(f"not a feed (invalid JSON: {exc})", resource=url) from exc
+    if not isinstance(data, dict) or not _json_str(data, "version").startswith(
+            ("https://jsonfeed.org/version/", "http://jsonfeed.org/version/")):
+        raise SourceError("not a feed (JSON without a jsonfeed.org version)", resource=url)
+    items = data.get("items")
+    entries = []
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        link = safe_link(_json_str(item, "url"), url) or safe_link(_json_str(item, "external_url"), url)
+        if link is None:
+            continue
+        summary = (_json_str(item, "summary") or _json_str(item, "content_text")
+                   or _json_str(item, "content_html"))
+        raw_date = _json_str(item, "date_published") or _json_str(item, "date_modified")
+        ident = item.get("id")
+        entries.append(FeedEntry(
+            url=link, title=plain_text(_json_str(item, "title"), single_line=True),
+            summary=plain_text(summary),
+            published=parse_date(raw_date, default_tz) if raw_date else None,
+            author=_json_author(item) or _json_author(data),
+            guid=str(ident) if isinstance(ident, (str, int)) and not isinstance(ident, bool) else None))
+    return Feed(title=plain_text(_json_str(data, "title"), single_line=True),
+                link=safe_link(_json_str(data, "home_page_url"), url), entries=tuple(entries))
+
+
 def parse_feed(content: bytes, url: str, *, default_tz: ZoneInfo | str = "Asia/Shanghai") -> Feed:
     """Parse a feed document fetched from ``url``.
 
-    Entries without an http(s) link are dropped; entry dates are aware (``default_tz``
-    when the feed gives no offset). Raises :class:`zhuanlan.errors.SourceError` (with
+    A document starting with ``{`` is read as a JSON Feed (jsonfeed.org 1.x). Entries
+    without an http(s) link are dropped; entry dates are aware (``default_tz`` when the
+    feed gives no offset). Raises :class:`zhuanlan.errors.SourceError` (with
     ``resource=url``) when the document is not a feed, declares XML entities
     (billion laughs, XXE), or is empty.
     """
     if not content or not content.strip():
         raise SourceError("empty document, not a feed", resource=url)
+    if content.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        return _parse_json_feed(content, url, default_tz)
     if _ENTITY_DECL.search(content[:_PROLOG_BYTES]):
         raise SourceError("document declares XML entities (refused: entity expansion "
                           "and external entities are attack vectors)", resource=url)

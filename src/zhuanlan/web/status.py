@@ -20,6 +20,7 @@ REASONS = {
     "bad_encoding": "无法解码服务器返回的压缩内容",
     "bad_url": "地址格式不正确",
     "not_a_list": "列表页中没有找到文章链接",
+    "config": "信息源配置有误",
 }
 
 
