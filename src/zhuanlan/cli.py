@@ -157,9 +157,18 @@ def cmd_source(args: argparse.Namespace) -> int:
 
     zl = _facade(args)
     if args.action == "add":
-        sid = zl.add_source(args.name, args.url, poll_minutes=args.poll_minutes,
-                            authority=args.authority)
+        spec = _read_spec(args.spec) if args.spec else None
+        params = dict(p.split("=", 1) for p in args.param) if args.param else None
+        sid = zl.add_source(args.name, args.url, kind=args.kind, spec=spec, params=params,
+                            poll_minutes=args.poll_minutes, authority=args.authority)
         print(f"信息源 {sid}：{args.name} <{args.url}>")
+    elif args.action == "presets":
+        from zhuanlan.sources.presets import load_presets
+        for p in load_presets():
+            state = "" if p.enabled else "（默认停用）"
+            print(f"{p.id:28} {p.outlet}  {p.name}  [{p.kind}]{state}")
+            if p.description:
+                print(f"      {p.description}")
     elif args.action == "list":
         tz = zl.tz
         fmt = lambda dt: _local(dt, tz)  # noqa: E731
@@ -288,6 +297,19 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return run_extract(args, load_config(args.config))
 
 
+def _read_spec(path: str) -> dict:
+    import json
+    import tomllib
+    from pathlib import Path
+
+    from zhuanlan.errors import ConfigError
+    text = Path(path).read_text(encoding="utf-8")
+    try:
+        return json.loads(text) if path.endswith(".json") else tomllib.loads(text)
+    except (ValueError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(path, f"cannot read the spec: {exc}") from exc
+
+
 def _local(dt, tz: str) -> str:  # noqa: ANN001
     from zoneinfo import ZoneInfo
     return dt.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M") if dt else "—"
@@ -322,12 +344,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("source", help="add, list or poll sources")
     ss = s.add_subparsers(dest="action", required=True)
-    a = ss.add_parser("add", help="add an RSS/Atom feed")
+    a = ss.add_parser("add", help="add a source: a feed, an html list page, a JSON list or a "
+                      "sitemap")
     a.add_argument("name")
-    a.add_argument("url")
+    a.add_argument("url", help="the list's URL (may hold {date:%%Y%%m/%%d} and {param})")
+    a.add_argument("--kind", default="feed", choices=["feed", "html", "json", "sitemap"])
+    a.add_argument("--spec", help="TOML or JSON file with the list's selectors or JSON paths "
+                   "(fields of sources/spec.py, as in the preset files)")
+    a.add_argument("--param", action="append", metavar="NAME=VALUE",
+                   help="value of a {NAME} placeholder in the URL (repeatable)")
     a.add_argument("--poll-minutes", type=int)
     a.add_argument("--authority", type=int, default=50, help="rank among outlets (0–100)")
     ss.add_parser("list", help="list sources with their health")
+    ss.add_parser("presets", help="list the presets of the real outlets")
     a = ss.add_parser("poll", help="poll sources now and process what they bring")
     a.add_argument("ids", nargs="*", type=int)
 
