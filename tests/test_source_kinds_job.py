@@ -106,3 +106,15 @@ def test_a_list_that_suddenly_yields_nothing_raises_an_alarm(make_zl, http_serve
     assert src["last_error"] is None and src["alarm"]
     from zhuanlan.web.status import source_status
     assert source_status(src).level == "warn"
+
+
+def test_a_preset_parameter_set_by_the_editor(make_zl):
+    from zhuanlan.bootstrap import install_presets
+
+    zl = make_zl(clock=lambda: T0)
+    install_presets(zl)
+    xuexi = next(s for s in zl.list_sources() if s["preset"] == "xuexi-channel")
+    assert not xuexi["enabled"]
+    src = zl.update_source(xuexi["id"], params={"channel": "1cdd4a2fb7fd8e0f3c3b3d1e"},
+                           enabled=True)
+    assert src["enabled"] and src["url"].endswith("/lgdata/1cdd4a2fb7fd8e0f3c3b3d1e.json")

@@ -162,6 +162,12 @@ def cmd_source(args: argparse.Namespace) -> int:
         sid = zl.add_source(args.name, args.url, kind=args.kind, spec=spec, params=params,
                             poll_minutes=args.poll_minutes, authority=args.authority)
         print(f"信息源 {sid}：{args.name} <{args.url}>")
+    elif args.action in ("enable", "disable", "param"):
+        params = dict(p.split("=", 1) for p in args.values) if args.action == "param" else None
+        enabled = {"enable": True, "disable": False}.get(args.action)
+        src = zl.update_source(args.id, enabled=enabled, params=params)
+        print(f"信息源 {src['id']}：{src['name']} <{src['url']}> "
+              f"{'已启用' if src['enabled'] else '已停用'}")
     elif args.action == "presets":
         from zhuanlan.sources.presets import load_presets
         for p in load_presets():
@@ -357,6 +363,12 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--authority", type=int, default=50, help="rank among outlets (0–100)")
     ss.add_parser("list", help="list sources with their health")
     ss.add_parser("presets", help="list the presets of the real outlets")
+    for action, text in (("enable", "enable a source"), ("disable", "disable a source")):
+        a = ss.add_parser(action, help=text)
+        a.add_argument("id", type=int)
+    a = ss.add_parser("param", help="set a source's URL parameters, e.g. a 学习强国 channel id")
+    a.add_argument("id", type=int)
+    a.add_argument("values", nargs="+", metavar="NAME=VALUE")
     a = ss.add_parser("poll", help="poll sources now and process what they bring")
     a.add_argument("ids", nargs="*", type=int)
 

@@ -156,6 +156,31 @@ class Zhuanlan:
             raise NotFoundError("no such source", resource=f"source {source_id}")
         return dict(row)
 
+    def update_source(self, source_id: int, *, enabled: bool | None = None,
+                      params: dict[str, str] | None = None) -> dict:
+        """Enable or disable a source, or set values of its URL's parameters (a preset's
+        channel id …). The source is polled at once. Raises NotFoundError, ConfigError
+        when a parameter still lacks a value."""
+        from zhuanlan.jobs.specs import base_spec, display_url
+        from zhuanlan.sources.spec import resolve_spec
+
+        source = self.get_source(source_id)
+        values: dict = {"next_poll_at": self.clock()}
+        if enabled is not None:
+            values["enabled"] = enabled
+        if params:
+            merged = {**json.loads(source["params"] or "{}"), **params}
+            with self.db.read() as conn:
+                row = conn.execute(select(sources).where(sources.c.id == source_id)).one()
+            spec = base_spec(row)
+            resolve_spec(spec, now=self.clock(), params=merged)   # refuse a still-empty one
+            values["params"] = json.dumps(merged, ensure_ascii=False)
+            if source["preset"] and not row.spec:
+                values["url"] = display_url(spec.url, {**spec.param_map(), **merged})
+        with self.db.write() as conn:
+            conn.execute(update(sources).where(sources.c.id == source_id).values(**values))
+        return self.get_source(source_id)
+
     def poll_now(self, source_id: int) -> None:
         """Make a source due at once (the worker polls it on its next round)."""
         with self.db.write() as conn:
