@@ -32,11 +32,15 @@ import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from zhuanlan.errors import RuleError
 from zhuanlan.model import ColumnRules, Match
 from zhuanlan.text.normalize import clean_text
 from zhuanlan.text.tokenize import terms, tokenize_spans
+
+if TYPE_CHECKING:
+    from zhuanlan.selection.column_rules import Rules
 
 __all__ = ["parse_keywords", "validate_rules", "match", "MAX_KEYWORD_CHARS", "MAX_KEYWORDS",
            "TITLE_WEIGHT"]
@@ -155,28 +159,50 @@ def _terms() -> frozenset[str]:
     return frozenset(terms())
 
 
-def _count(keyword: str, p: _Prepared) -> int:
-    """Occurrences of the (folded) keyword that respect word boundaries (module doc)."""
-    count, pos = 0, 0
-    while True:
+def find_spans(keyword: str, p: _Prepared) -> list[tuple[int, int]]:
+    """(start, end) of the occurrences of the folded ``keyword`` (:func:`keyword_form`) in
+    a prepared text that respect word boundaries (module doc). Offsets are over the clean
+    form of the text, which is the text itself when it was already clean."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    while keyword:
         start = p.folded.find(keyword, pos)
         if start < 0:
-            return count
+            break
         end = start + len(keyword)
         if (start in p.start_set and end in p.end_set) or _inside_word_ok(keyword, p, start, end):
-            count += 1
+            spans.append((start, end))
             pos = end
         else:
             pos = start + 1
+    return spans
 
 
-def match(rules: ColumnRules, title: str, text: str) -> Match:
+def _count(keyword: str, p: _Prepared) -> int:
+    """Occurrences of the (folded) keyword that respect word boundaries (module doc)."""
+    return len(find_spans(keyword, p))
+
+
+# The matching primitives, shared with the rule language (expr.py) and the score.
+Prepared = _Prepared
+prepare = _prepare
+keyword_form = _keyword_form
+
+
+def match(rules: "ColumnRules | Rules", title: str, text: str) -> Match:
     """Whether an article fits a column's rules, with score, matched terms and reason.
 
     ``reason`` is ``excluded: <term>`` when an exclude keyword occurs (in title or text),
     ``no include term`` when none of the include keywords does, else a summary of
     where each include term was found. Never raises.
+
+    ``rules`` may also be parsed :class:`~zhuanlan.selection.column_rules.Rules` (the
+    rule language): then this is ``evaluate(rules, Doc(title, text))`` — no source, date
+    or corpus statistics — so callers can move to the new rules one at a time.
     """
+    if not isinstance(rules, ColumnRules):
+        from zhuanlan.selection.column_rules import Doc, evaluate  # import cycle otherwise
+        return evaluate(rules, Doc(title or "", text or ""))
     in_title, in_text = _prepare(title or ""), _prepare(text or "")
     for keyword in rules.exclude:
         form = _keyword_form(keyword)
