@@ -230,7 +230,7 @@ def cmd_column(args: argparse.Namespace) -> int:
 def cmd_review(args: argparse.Namespace) -> int:
     zl = _facade(args)
     for c in zl.candidates(args.slug, args.state):
-        terms = f"  命中：{c['terms']}" if c["terms"] else ""
+        terms = f"  命中：{'、'.join(c['terms'])}" if c["terms"] else ""
         print(f"{c['id']:>5}  [{c['state']}] {c['score']:6.1f}  {c['title']}  "
               f"({c['outlet'] or ''}){terms}")
     return 0

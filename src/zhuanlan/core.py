@@ -25,7 +25,7 @@ from zhuanlan.errors import ConfigError, NotFoundError, RuleError, SourceError
 from zhuanlan.jobs import delivery, ingest, publishing
 from zhuanlan.model import CandidateState, IssueView
 from zhuanlan.publish.schedule import next_run, validate_cron
-from zhuanlan.selection.rules import validate_rules
+from zhuanlan.selection import parse_rules
 from zhuanlan.store import Database, migrate
 from zhuanlan.store.schema import (
     articles, candidates, columns, issues, sources, subscribers, subscriptions,
@@ -190,26 +190,38 @@ class Zhuanlan:
     # -- columns -------------------------------------------------------------------
 
     def add_column(self, slug: str, name: str, *, include: str, exclude: str = "",
+                   title_terms: str = "", sources_filter: list[int | str] | None = None,
+                   max_age_days: int | None = None, min_length: int = 0,
                    schedule: str = "0 9 * * 1", timezone_name: str | None = None,
                    editor_note: str = "", description: str = "",
-                   auto_approve: bool = False) -> int:
-        """Create a column. Raises RuleError for bad keywords or a malformed cron,
-        ConfigError for an unknown time zone."""
-        validate_rules(include, exclude)
+                   auto_approve: bool = False,
+                   auto_approve_threshold: float | None = None) -> int:
+        """Create a column. Raises RuleError naming the field (and, for an expression,
+        the position) for invalid rules or a malformed cron; ConfigError for an unknown
+        time zone."""
+        parse_rules(include, exclude, title_terms=title_terms, sources=sources_filter or (),
+                    max_age_days=max_age_days, min_length=min_length)
         validate_cron(schedule)
         tz = timezone_name or self.tz
         _check_tz(tz)
         if not slug or not slug.replace("-", "").replace("_", "").isalnum() or not slug.isascii():
             raise RuleError("a slug is ASCII letters, digits, - and _", resource=slug)
+        if auto_approve_threshold is not None and not 0 < auto_approve_threshold < 1:
+            raise RuleError("the auto-approve threshold is a probability between 0 and 1",
+                            resource="auto_approve_threshold")
         now = self.clock()
         with self.db.write() as conn:
             if conn.execute(select(columns.c.id).where(columns.c.slug == slug)).scalar():
                 raise RuleError("a column with this slug exists", resource=slug)
             return conn.execute(columns.insert().values(
                 slug=slug, name=name, description=description, editor_note=editor_note,
-                include_terms=include, exclude_terms=exclude, schedule=schedule, timezone=tz,
-                auto_approve=auto_approve, next_run_at=next_run(schedule, tz, now),
-                created_at=now,
+                include_terms=include, exclude_terms=exclude, title_terms=title_terms,
+                source_filter=json.dumps(sources_filter, ensure_ascii=False)
+                if sources_filter else None,
+                max_age_days=max_age_days, min_length=min_length, schedule=schedule,
+                timezone=tz, auto_approve=auto_approve,
+                auto_approve_threshold=auto_approve_threshold,
+                next_run_at=next_run(schedule, tz, now), created_at=now,
             )).inserted_primary_key[0]
 
     def list_columns(self) -> list[dict]:
@@ -288,13 +300,18 @@ class Zhuanlan:
     # -- review --------------------------------------------------------------------
 
     def candidates(self, slug: str, state: str | None = "pending") -> list[dict]:
-        """The review queue of a column, best score first."""
+        """The review queue of a column, best first: by the column's learner once it has
+        learnt enough from the editor's decisions, by keyword score before. Each row has
+        ``terms`` (the matched terms), ``reason`` and ``priority``."""
+        from zhuanlan.jobs.selecting import column_learner, terms_of
+        from zhuanlan.selection import featurize
+
         column = self.get_column(slug)
         query = (select(candidates.c.id, candidates.c.state, candidates.c.score,
-                        candidates.c.terms, candidates.c.created_at, candidates.c.decided_at,
-                        candidates.c.decided_by, articles.c.id.label("article_id"),
-                        articles.c.title, articles.c.url, articles.c.published_at,
-                        articles.c.source_name, articles.c.text,
+                        candidates.c.terms, candidates.c.reason, candidates.c.created_at,
+                        candidates.c.decided_at, candidates.c.decided_by,
+                        articles.c.id.label("article_id"), articles.c.title, articles.c.url,
+                        articles.c.published_at, articles.c.source_name, articles.c.text,
                         sources.c.name.label("outlet"))
                  .join(articles, articles.c.id == candidates.c.article_id)
                  .outerjoin(sources, sources.c.id == articles.c.source_id)
@@ -303,19 +320,40 @@ class Zhuanlan:
         if state:
             query = query.where(candidates.c.state == state)
         with self.db.read() as conn:
-            return [dict(r) for r in conn.execute(query).mappings()]
+            rows = [dict(r) for r in conn.execute(query).mappings()]
+        learner = column_learner(_Row(column))
+        for r in rows:
+            r["terms"] = terms_of(r["terms"])
+            r["priority"] = learner.priority(
+                featurize(r["title"], r["text"], r["outlet"], r["score"]), r["score"]) \
+                if learner.ready else r["score"]
+        if learner.ready:
+            rows.sort(key=lambda r: -r["priority"])
+        return rows
+
+    def learner_ready(self, slug: str) -> bool:
+        from zhuanlan.jobs.selecting import column_learner
+        return column_learner(_Row(self.get_column(slug))).ready
 
     def decide(self, candidate_id: int, action: str, *, by: str = "editor") -> str:
-        """Approve, reject or undo a candidate. Returns the new state.
+        """Approve, reject or undo a candidate. Returns the new state. An approval or a
+        rejection also trains the column's learner, in the same transaction.
 
         Raises NotFoundError, InvalidTransition (e.g. a published candidate), RuleError
         for an unknown action.
         """
+        from zhuanlan.jobs.selecting import column_learner
+        from zhuanlan.selection import featurize
+
         if action not in states.ACTIONS:
             raise RuleError(f"unknown action {action!r} (approve, reject, undo)")
         with self.db.write() as conn:
-            row = conn.execute(select(candidates.c.state).where(
-                candidates.c.id == candidate_id)).first()
+            row = conn.execute(
+                select(candidates.c.state, candidates.c.score, candidates.c.column_id,
+                       articles.c.title, articles.c.text, sources.c.name.label("outlet"))
+                .join(articles, articles.c.id == candidates.c.article_id)
+                .outerjoin(sources, sources.c.id == articles.c.source_id)
+                .where(candidates.c.id == candidate_id)).first()
             if row is None:
                 raise NotFoundError("no such candidate", resource=f"candidate {candidate_id}")
             new = states.move(row.state, states.ACTIONS[action],
@@ -324,6 +362,15 @@ class Zhuanlan:
             conn.execute(update(candidates).where(candidates.c.id == candidate_id).values(
                 state=new.value, decided_at=None if undo else self.clock(),
                 decided_by=None if undo else by))
+            if not undo and by != "auto":
+                # An undo is not unlearnt: the editor's later decisions correct the model.
+                col = conn.execute(select(columns.c.model).where(
+                    columns.c.id == row.column_id)).first()
+                learner = column_learner(col)
+                learner.update(featurize(row.title, row.text, row.outlet, row.score),
+                               new is CandidateState.APPROVED)
+                conn.execute(update(columns).where(columns.c.id == row.column_id)
+                             .values(model=learner.to_bytes()))
         log.info("candidate decided", extra={"candidate_id": candidate_id, "state": new.value,
                                              "by": by})
         return new.value
@@ -401,6 +448,13 @@ class Zhuanlan:
 
     def delivery_counts(self, issue_id: int) -> dict[str, int]:
         return delivery.counts(self, issue_id)
+
+
+class _Row:
+    """Attribute access over a column dict, for helpers written against store rows."""
+
+    def __init__(self, data: dict) -> None:
+        self.__dict__.update(data)
 
 
 def _check_tz(name: str) -> None:

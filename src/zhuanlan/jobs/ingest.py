@@ -3,6 +3,7 @@ into articles; propose new articles to the columns they match."""
 
 from __future__ import annotations
 
+import json
 import logging
 import zlib
 from datetime import timedelta
@@ -15,18 +16,19 @@ from zhuanlan.errors import ConfigError, ExtractError, FetchError, SourceError, 
 from zhuanlan.fetch.async_client import FetchRequest
 from zhuanlan.jobs.extraction import ExtractFailure, ExtractTask, plausible_date, run_tasks
 from zhuanlan.jobs.polling import next_interval, parse_counts, push_count
-from zhuanlan.jobs.specs import poll_spec
 from zhuanlan.jobs.retry import backoff
+from zhuanlan.jobs.selecting import column_learner, column_rules
+from zhuanlan.jobs.specs import poll_spec
 from zhuanlan.model import Article, ArticleRules, CandidateState, FetchResult, PageState
-from zhuanlan.selection.rules import match, validate_rules
+from zhuanlan.selection import Doc, evaluate, featurize
 from zhuanlan.sources.api_article import article_api_url, parse_api_article
 from zhuanlan.sources.health import yield_alarm
 from zhuanlan.sources.read import read_pages
 from zhuanlan.sources.spec import SourceSpec
-from zhuanlan.text.article import clean_article
 from zhuanlan.store.claims import claim, release_values, still_held
 from zhuanlan.store.schema import articles, candidates, columns, pages, sources
 from zhuanlan.store.upsert import insert_ignore
+from zhuanlan.text.article import clean_article
 
 if TYPE_CHECKING:
     from zhuanlan.core import Zhuanlan
@@ -219,7 +221,7 @@ def _record_article(zl: "Zhuanlan", page, result: FetchResult, article: Article)
     with zl.db.write() as conn:
         article_id, is_new = _store_article(conn, article, page.source_id, now)
         if is_new:
-            _propose(conn, article_id, article, now)
+            _propose(conn, article_id, article, page.source_id, now)
         conn.execute(update(pages).where(still_held(pages, page.id, zl.worker_id)).values(
             state=PageState.DONE.value, article_id=article_id, fetched_at=now,
             final_url=result.url, encoding=result.encoding,
@@ -267,20 +269,32 @@ def _store_article(conn: Connection, article: Article, source_id: int, now) -> t
     return article_id, True
 
 
-def _propose(conn: Connection, article_id: int, article: Article, now) -> int:  # noqa: ANN001
-    """Offer a new article to every column whose rules it matches."""
+def _propose(conn: Connection, article_id: int, article: Article, source_id: int, now) -> int:  # noqa: ANN001
+    """Offer a new article to every column whose rules it matches, with its score and
+    the reasons; a column on auto-approve approves it at once (above its threshold once
+    its learner is ready, or every match when it has no threshold)."""
+    outlet = conn.execute(select(sources.c.name).where(sources.c.id == source_id)).scalar()
+    doc = Doc(article.title, article.text, source_id=source_id, source_name=outlet,
+              published=article.published, now=now)
     rows = []
-    for col in conn.execute(select(columns.c.id, columns.c.include_terms, columns.c.exclude_terms,
-                                   columns.c.auto_approve)):
-        rules = validate_rules(col.include_terms, col.exclude_terms)
-        result = match(rules, article.title, article.text)
+    for col in conn.execute(select(columns)):
+        rules = column_rules(col)
+        if rules is None:
+            continue
+        result = evaluate(rules, doc)
         if not result.matched:
             continue
         approved = bool(col.auto_approve)
+        if approved and col.auto_approve_threshold is not None:
+            learner = column_learner(col)
+            approved = learner.ready and learner.predict(
+                featurize(article.title, article.text, outlet, result.score)
+            ) >= col.auto_approve_threshold
         rows.append({
             "column_id": col.id, "article_id": article_id,
             "state": (CandidateState.APPROVED if approved else CandidateState.PENDING).value,
-            "score": result.score, "terms": ",".join(result.terms), "created_at": now,
+            "score": result.score, "terms": json.dumps(list(result.terms), ensure_ascii=False),
+            "reason": result.reason, "created_at": now,
             "decided_at": now if approved else None,
             "decided_by": "auto" if approved else None,
         })

@@ -110,7 +110,13 @@ columns = Table(
     Column("exclude_terms", Text, nullable=False, default=""),
     Column("schedule", String(100), nullable=False),
     Column("timezone", String(64), nullable=False),
+    Column("title_terms", Text, nullable=False, default=""),
+    Column("source_filter", Text),           # JSON list of source ids or names; null: all
+    Column("max_age_days", Integer),
+    Column("min_length", Integer, nullable=False, default=0),
     Column("auto_approve", Boolean, nullable=False, default=False),
+    Column("auto_approve_threshold", Float),  # null: approve every match; else the model's p
+    Column("model", LargeBinary),             # the learner trained by the editor's decisions
     Column("next_run_at", UTCDateTime()),
     *_lease(),
     Column("created_at", UTCDateTime(), nullable=False),
@@ -123,7 +129,8 @@ candidates = Table(
     Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
     Column("state", String(20), nullable=False, default="pending"),
     Column("score", Float, nullable=False, default=0.0),
-    Column("terms", String(1000), nullable=False, default=""),
+    Column("terms", Text, nullable=False, default=""),    # JSON list of matched terms
+    Column("reason", Text),
     Column("decided_at", UTCDateTime()),
     Column("decided_by", String(100)),
     Column("issue_id", Integer, ForeignKey("issues.id", ondelete="SET NULL")),

@@ -18,6 +18,7 @@ from zhuanlan.errors import InvalidTransition, NotFoundError, RuleError
 from zhuanlan.jobs.publishing import summary_of
 from zhuanlan.publish.render import render_atom
 from zhuanlan.publish.schedule import describe
+from zhuanlan.web.marks import mark
 from zhuanlan.web.status import source_status
 
 HERE = Path(__file__).parent
@@ -35,6 +36,7 @@ def create_app(zl: Zhuanlan) -> FastAPI:
     templates.env.filters["local"] = local
     templates.env.filters["summary"] = summary_of
     templates.env.globals["describe_schedule"] = describe
+    templates.env.filters["mark"] = mark
 
     def page(request: Request, name: str, status_code: int = 200, **ctx) -> HTMLResponse:
         return templates.TemplateResponse(request, name, ctx, status_code=status_code)
@@ -99,7 +101,8 @@ def create_app(zl: Zhuanlan) -> FastAPI:
         if state not in {"pending", "approved", "rejected", "published"}:
             state = "pending"
         return page(request, "review.html", column=column, state=state, error=error,
-                    items=zl.candidates(slug, state), approved=zl.candidates(slug, "approved"))
+                    items=zl.candidates(slug, state), approved=zl.candidates(slug, "approved"),
+                    learner_ready=zl.learner_ready(slug))
 
     @app.post("/admin/c/{slug}/decide")
     def decide(slug: str, candidate_id: int = Form(...), action: str = Form(...),
