@@ -202,9 +202,12 @@ def cmd_column(args: argparse.Namespace) -> int:
     zl = _facade(args)
     if args.action == "add":
         zl.add_column(args.slug, args.name, include=args.include, exclude=args.exclude,
+                      title_terms=args.title_terms, sources_filter=args.source,
+                      max_age_days=args.max_age_days, min_length=args.min_length,
                       schedule=args.schedule, timezone_name=args.timezone,
                       editor_note=args.note, description=args.description,
-                      auto_approve=args.auto_approve)
+                      auto_approve=args.auto_approve or args.auto_approve_threshold is not None,
+                      auto_approve_threshold=args.auto_approve_threshold)
         print(f"专栏已创建：{args.name}（{args.slug}）")
     elif args.action == "list":
         for c in zl.list_columns():
@@ -377,8 +380,18 @@ def build_parser() -> argparse.ArgumentParser:
     a = ss.add_parser("add", help="create a column")
     a.add_argument("slug")
     a.add_argument("name")
-    a.add_argument("--include", required=True, help="keywords, comma-separated (any matches)")
-    a.add_argument("--exclude", default="", help="keywords that exclude an article")
+    a.add_argument("--include", required=True,
+                   help='rule: terms with AND, OR, NOT, parentheses, "phrases", title:term; '
+                        "a comma means OR (e.g. '二十大, \"中国式现代化\" AND 学习')")
+    a.add_argument("--exclude", default="", help="rule that excludes an article when it holds")
+    a.add_argument("--title-terms", default="", help="rule the title must satisfy")
+    a.add_argument("--source", action="append", help="only articles of this source id or "
+                   "name (repeatable)")
+    a.add_argument("--max-age-days", type=int, help="only articles published within N days")
+    a.add_argument("--min-length", type=int, default=0, help="only articles of at least N "
+                   "characters")
+    a.add_argument("--auto-approve-threshold", type=float, help="approve without review when "
+                   "the column's learner gives at least this probability (0–1)")
     a.add_argument("--schedule", default="0 9 * * 1", help="cron, e.g. '0 9 * * 1' (Mon 09:00)")
     a.add_argument("--timezone", help="IANA zone (default: the timezone setting)")
     a.add_argument("--note", default="", help="editor's note (编者按) for the next issue")
@@ -435,6 +448,9 @@ def main(argv: list[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except ZhuanlanError as exc:
         print(f"错误：{exc}", file=sys.stderr)
+        position = getattr(exc, "position", None)
+        if position is not None:
+            print(f"（位置：第 {position + 1} 个字符）", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
