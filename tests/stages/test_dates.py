@@ -103,3 +103,17 @@ def test_epoch_milliseconds_keep_fraction():
 ])
 def test_find_date(text, expected):
     assert find_date(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("9/17/2004 5:54:13 AM", "2004-09-17T05:54:13+08:00"),
+    ("7/5/2005 9:23:57 PM", "2005-07-05T21:23:57+08:00"),
+    ("12/1/2005 12:05 am", "2005-12-01T00:05:00+08:00"),
+])
+def test_month_day_year_with_a_12_hour_clock(text, expected):
+    assert parse_date(text).isoformat() == expected
+    assert find_date(f"发表于 {text} 阅读 12").isoformat() == expected
+
+
+def test_slashed_date_without_a_clock_is_not_guessed_as_month_day():
+    assert parse_date("7/5/2005") is None

@@ -34,6 +34,7 @@ def test_page(name):
     assert article.published == datetime.fromisoformat(expected["published"])
     assert article.published.utcoffset() is not None
     assert article.author == expected["author"]
+    assert article.editor == expected["editor"], "责任编辑 is the editor, not the author"
     assert article.source_name == expected["source_name"]
     assert article.canonical_url == expected["canonical_url"]
     for snippet in expected["with"]:
@@ -187,7 +188,7 @@ def test_info_line_with_editor_in_brackets():
             f"<article>{ARTICLE}</article><div>【纠错】 【责任编辑：赵敏】</div></body></html>")
     article = extract_article(page, "https://x.cn/a")
     assert article.source_name == "新华社"
-    assert article.author == "赵敏"
+    assert article.editor == "赵敏" and article.author is None
     assert article.published.isoformat() == "2024-05-01T10:30:15+08:00"
     assert "纠错" not in article.text and "责任编辑" not in article.text
 
@@ -199,3 +200,132 @@ def test_info_line_inside_the_article_is_not_body():
     article = extract_article(page, "https://x.cn/a")
     assert article.text.startswith("学习贯彻党的二十大精神")
     assert article.source_name == "新华社"
+
+
+# --- preset rules, built-in containers, the generic scorer ----------------------------
+
+from zhuanlan.model import ArticleRules  # noqa: E402
+
+PARA = "<p>" + "各地各部门认真学习贯彻党的二十大精神，推动高质量发展取得新成效。" * 4 + "</p>"
+SIDEBAR = ("<div class='hot'><ul>" + "".join(
+    f"<li><a href='/n{i}.html'>热点新闻标题第{i}条：某地召开会议部署工作</a></li>" for i in range(12))
+    + "</ul></div>")
+
+
+def _page(body: str, title: str = "学习心得_新华网") -> str:
+    return f"<html><head><title>{title}</title></head><body>{body}</body></html>"
+
+
+def test_rules_win_over_the_generic_path():
+    html = _page(
+        "<h1 class='t'>预设标题</h1><span class='d'>2024年05月06日08:15</span>"
+        "<span class='a'>作者：李华</span><span class='s'>来源：人民日报</span>"
+        f"<div class='x'>{PARA}<div class='ad'>广告位招租，欢迎联系我们投放广告。</div></div>"
+        f"<div class='long'>{PARA * 3}</div>")
+    rules = ArticleRules(body=(".missing", ".x"), title=(".t",), date=(".d",),
+                         author=(".a",), source=(".s",), remove=(".ad",))
+    article = extract_article(html, "https://x.cn/a", rules=rules)
+    assert article.title == "预设标题"
+    assert article.published.isoformat() == "2024-05-06T08:15:00+08:00"
+    assert article.author == "李华" and article.source_name == "人民日报"
+    assert "广告位" not in article.text
+    assert len(article.text) < len(PARA) + 10   # the .x box only, not the longer .long
+
+
+def test_rules_that_match_nothing_fall_back():
+    html = _page(f"<article>{PARA}</article>")
+    rules = ArticleRules(body=(".nothing",), title=("h9",), date=(".none",))
+    article = extract_article(html, "https://x.cn/a", rules=rules)
+    assert article.title == "学习心得"
+    assert "推动高质量发展" in article.text
+
+
+def test_invalid_selector_is_ignored():
+    html = _page(f"<article>{PARA}</article>")
+    article = extract_article(html, "https://x.cn/a", rules=ArticleRules(body=("[[[",)))
+    assert "推动高质量发展" in article.text
+
+
+def test_builtin_container_of_a_known_outlet():
+    # 人民网's body box, with its "newspaper page" line and recommended reading inside it.
+    html = _page(f"<div class='rm_txt_con'>{PARA}<p class='paper_num'>《人民日报》（2024年05月06日 09 版）</p>"
+                 f"<div id='rwb_tjyd'>{PARA}</div></div><div class='other'>{PARA * 3}</div>",
+                 "深入学习--理论-人民网")
+    article = extract_article(html, "http://theory.people.com.cn/n1/2024/0506/c40531-1.html")
+    assert "人民日报》（" not in article.text
+    assert article.text.count("推动高质量发展") == 4
+
+
+def test_generic_path_drops_link_lists_copyright_and_navigation():
+    html = _page(
+        f"<div class='main'><h1>学习心得</h1>{PARA}{PARA}"
+        "<p>上一篇：另一篇文章</p><div class='xgxw'><h3>相关新闻</h3>"
+        "<ul><li><a href='/1'>某地召开会议</a></li><li><a href='/2'>某市部署工作</a></li></ul></div>"
+        f"</div>{SIDEBAR}<div class='footer'>版权所有 新华网 京ICP备12345号</div>")
+    article = extract_article(html, "https://x.cn/a")
+    for junk in ("上一篇", "相关新闻", "某地召开会议", "热点新闻", "版权所有", "ICP"):
+        assert junk not in article.text, junk
+
+
+def test_images_with_captions():
+    html = _page(
+        f"<div class='article'>{PARA}<p align='center'><img src='/img/1.jpg' width='600'></p>"
+        "<p align='center'>图为会议现场。（记者 王某 摄）</p>"
+        "<figure><img src='https://img.x.cn/2.png'><figcaption>图二说明</figcaption></figure>"
+        f"<img src='/icon.gif' width='16' height='16'>{PARA}</div>")
+    article = extract_article(html, "https://x.cn/news/a.html")
+    assert [(i.src, i.caption) for i in article.images] == [
+        ("https://x.cn/img/1.jpg", "图为会议现场。（记者 王某 摄）"),
+        ("https://img.x.cn/2.png", "图二说明")]
+
+
+def test_date_near_the_headline_not_from_lists_or_footer():
+    html = _page(
+        "<div class='top'>2026年11月24日 星期二</div>"
+        "<h1>学习心得</h1><div class='info'>2024-05-01 10:30　来源：新华社</div>"
+        f"<div class='content'>{PARA}{PARA}</div>"
+        "<ul><li>·另一篇 (2023-01-02 09:00)</li></ul><div>Copyright 2008-2024 版权所有</div>")
+    assert extract_article(html, "https://x.cn/a").published.isoformat() == \
+        "2024-05-01T10:30:00+08:00"
+
+
+@pytest.mark.parametrize("url, day", [
+    ("http://politics.people.com.cn/n1/2024/0506/c1001-40230001.html", "2024-05-06"),
+    ("https://www.news.cn/politics/20240501/abc/c.html", "2024-05-01"),
+    ("https://www.gov.cn/zhengce/content/2024-05/01/content_1.htm", "2024-05-01"),
+    ("http://www.qstheory.cn/dukan/qs/2024-05/01/c_1130.htm", "2024-05-01"),
+    ("https://www.mee.gov.cn/xxgk/202405/t20240501_1.shtml", "2024-05-01"),
+])
+def test_date_from_the_url_when_the_page_has_none(url, day):
+    html = _page(f"<h1>学习心得</h1><div class='content'>{PARA}{PARA}</div>")
+    assert extract_article(html, url).published.date().isoformat() == day
+
+
+def test_editor_is_not_the_author():
+    html = _page(f"<article>{PARA}</article><div class='edit'>(责编：李明、张华)</div>")
+    article = extract_article(html, "https://x.cn/a")
+    assert article.editor == "李明、张华" and article.author is None
+
+
+def test_body_ends_at_the_related_articles_list():
+    html = _page(
+        f"<div class='main'><h1>学习心得</h1>{PARA}{PARA}"
+        "<p>相关报道：</p><p>·另一篇文章的标题 (2024-04-27 14:32)</p>"
+        "<p>·再一篇文章的标题，也很长很长 (2024-04-26 12:00)</p></div>")
+    article = extract_article(html, "https://x.cn/a")
+    assert article.text.endswith("取得新成效。")
+    # An article may name related reports early on: that does not end it.
+    html = _page(f"<div class='main'><h1>学习心得</h1><p>相关报道</p>{PARA}{PARA}</div>")
+    assert "推动高质量发展" in extract_article(html, "https://x.cn/a").text
+
+
+def test_rules_read_meta_content_and_skip_empty_matches():
+    html = ("<html><head><title>标题_中国政府网</title>"
+            "<meta name='ArticleTitle' content='国务院关于推动高质量发展的意见'>"
+            "<meta name='firstpublishedtime' content='2024-05-01-10:30:00'></head><body>"
+            f"<h1 class='empty'></h1><div id='UCAP-CONTENT'>{PARA}</div></body></html>")
+    rules = ArticleRules(body=("#UCAP-CONTENT",), title=("h1.empty", "meta[name=ArticleTitle]"),
+                         date=("meta[name=firstpublishedtime]",))
+    article = extract_article(html, "https://www.gov.cn/zhengce/content/a.htm", rules=rules)
+    assert article.title == "国务院关于推动高质量发展的意见"
+    assert article.published.isoformat() == "2024-05-01T10:30:00+08:00"

@@ -1,5 +1,4 @@
 import json
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -163,14 +162,3 @@ def test_corpus_damaged_is_repaired(decoder, max_lost):
         invented += sum((Counter(repaired) - Counter(text)).values()) - repaired.count("\ufffd")
     assert lost / total < max_lost
     assert invented / total < 0.002
-
-
-def test_speed_on_clean_text(capsys):
-    text = "\n".join(p["body"] for p in _corpus() if p["lang"] == "zh" and p.get("body"))
-    size = len(text.encode("utf-8"))
-    start = time.perf_counter()
-    repair_mojibake(text)
-    elapsed = time.perf_counter() - start
-    with capsys.disabled():
-        print(f"\nrepair_mojibake on clean text: {size / elapsed / 1e6:.1f} MB/s")
-    assert size / elapsed > 5e6

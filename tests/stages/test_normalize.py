@@ -1,5 +1,4 @@
 import json
-import time
 import unicodedata
 from pathlib import Path
 
@@ -121,21 +120,3 @@ def test_clean_text_never_raises_on_odd_input():
     for text in ("\ud800\udcff", "\x00" * 5, "(" * 100 + "学", "锟" * 50, "\ufffd" * 50,
                  "Ö" * 101, "\ue000" * 30):
         assert isinstance(clean_text(text), CleanedText)
-
-
-def test_speed(capsys):
-    """clean_text on the Chinese ground-truth bodies of the extraction corpus, one core."""
-    if not CORPUS.exists():
-        pytest.fail(f"extraction corpus missing: {CORPUS}")
-    pages = [json.loads(line) for line in CORPUS.read_text("utf-8").splitlines() if line]
-    bodies = [p["body"] for p in pages if p["lang"] == "zh" and p.get("body")]
-    size = sum(len(b.encode("utf-8")) for b in bodies)
-    clean_text("预热")                 # OpenCC's dictionaries load once
-    start = time.perf_counter()
-    for body in bodies:
-        clean_text(body)
-    elapsed = time.perf_counter() - start
-    with capsys.disabled():
-        print(f"\nclean_text: {len(bodies)} Chinese articles, {size / 1e6:.2f} MB in "
-              f"{elapsed * 1000:.0f} ms: {size / elapsed / 1e6:.1f} MB/s")
-    assert size / elapsed > 1e6

@@ -13,6 +13,7 @@ Understood forms (full-width digits and punctuation are accepted too)::
     2024年05月01日 10:30               2024年5月1日, 2024年5月1日10时30分, 下午3:05
     2024-05-01-10:30:00                gov.cn's firstpublishedtime
     1714530600 / 1714530600000         epoch seconds (10 digits) / milliseconds (13)
+    9/17/2004 5:54:13 AM               month/day/year, only with a 12-hour clock (ASP pages)
 
 A value without an offset is read in ``default_tz`` (Asia/Shanghai unless told).
 """
@@ -25,7 +26,7 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-__all__ = ["parse_date", "find_date"]
+__all__ = ["parse_date", "find_date", "has_date"]
 
 _CHINA = timezone(timedelta(hours=8), "CST")
 
@@ -69,6 +70,27 @@ _COMPACT = re.compile(
     r"\s*" + _TZ + r"?$")
 
 _EPOCH = re.compile(r"^(?P<n>\d{10}|\d{13})$")
+
+# Month/day/year with a 12-hour clock, as ASP / IIS pages print ``Now()``
+# ("9/17/2004 5:54:13 AM"). Only read with its AM/PM: without it "7/5/2005" may as well
+# be day/month.
+_US_CLOCK = re.compile(
+    r"(?<!\d)(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>\d{4})\s+(?P<H>\d{1,2}):(?P<M>\d{2})"
+    r"(?::(?P<S>\d{2}))?\s*(?P<ampm>[AaPp][Mm])(?![A-Za-z])")
+
+
+def _from_us_clock(m: re.Match[str], default: tzinfo) -> datetime | None:
+    hh = int(m.group("H")) % 12
+    if m.group("ampm").lower() == "pm":
+        hh += 12
+    return _build(int(m.group("y")), int(m.group("m")), int(m.group("d")), hh,
+                  int(m.group("M")), int(m.group("S") or 0), 0, None, default)
+
+
+def has_date(text: str) -> bool:
+    """Whether ``text`` holds something :func:`find_date` reads as a date."""
+    s = unicodedata.normalize("NFKC", text or "")
+    return bool(_NUMERIC.search(s) or _US_CLOCK.search(s))
 
 
 @lru_cache(maxsize=32)
@@ -178,6 +200,10 @@ def parse_date(text: str, default_tz: ZoneInfo | tzinfo | str = "Asia/Shanghai")
                       int(m.group("H") or 0), int(m.group("M") or 0), int(m.group("S") or 0),
                       0, _offset(m.group("tz")), default)
 
+    m = _US_CLOCK.fullmatch(s)
+    if m:
+        return _from_us_clock(m, default)
+
     m = _NUMERIC.match(s)
     # The whole value must be the date (trailing words such as a weekday are allowed):
     # "2024-05-01 foo 13" is not read as a date with junk.
@@ -211,4 +237,9 @@ def find_date(text: str, default_tz: ZoneInfo | tzinfo | str = "Asia/Shanghai") 
             return found
         if first_day_only is None:
             first_day_only = found
+    m = _US_CLOCK.search(s)
+    if m is not None:
+        found = _from_us_clock(m, default)
+        if found is not None:
+            return found
     return first_day_only
