@@ -29,7 +29,11 @@ test: install services
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: install
+	$(PY) -m pip install --quiet -e '.[test,bench]'
 	$(PY) bench/extraction.py
+	$(PY) bench/cleaning.py
+	$(PY) bench/selection.py
+	$(PY) bench/dedup.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
