@@ -127,3 +127,12 @@ def test_fetched_gbk_page_without_header_charset(http_server):
     for result in results.values():
         assert TEXT in result.text
         assert not result.text.startswith("\ufeff")
+
+
+def test_undeclared_gbk_page_with_a_stray_broken_byte_is_still_gbk():
+    body = ("<html><body><p>" + "《太行山上》主要讲述八路军总司令朱德率领部队东渡黄河，挺进抗日前线。" * 40
+            + "</p></body></html>").encode("gb18030")
+    broken = body[:300] + b"\xc7" + body[300:]       # one lead byte without its trail
+    text, encoding = decode_body(broken, "text/html")
+    assert encoding == "gb18030"
+    assert "八路军总司令朱德" in text and text.count("\ufffd") <= 1

@@ -98,6 +98,19 @@ def _decodes(content: bytes, encoding: str) -> bool:
     return True
 
 
+def _mostly_chinese_gb(content: bytes) -> bool:
+    """GB18030 decodes the bytes with at most a handful of errors into text whose
+    non-ASCII characters are overwhelmingly CJK."""
+    text = content.decode("gb18030", errors="replace")
+    bad = text.count("\ufffd")
+    wide = [ch for ch in text if ord(ch) > 127 and ch != "\ufffd"]
+    if not wide or bad > max(3, len(wide) // 500):
+        return False
+    cjk = sum(1 for ch in wide if "\u4e00" <= ch <= "\u9fff" or "\u3000" <= ch <= "\u303f"
+              or "\uff00" <= ch <= "\uffef")
+    return cjk >= 0.8 * len(wide)
+
+
 def _is_weak(label: str | None) -> bool:
     return bool(label) and label.strip().strip("\"'").lower() in _WEAK_LABELS
 
@@ -129,6 +142,11 @@ def detect_encoding(content: bytes, content_type: str | None = None) -> str:
     if declared and _decodes(content, "gb18030"):
         # A declaration that does not decode: a Chinese site sending GBK under a
         # utf-8 label is the usual case.
+        return "gb18030"
+    if _mostly_chinese_gb(content):
+        # Our sources are Chinese: GBK text with a stray broken byte (a truncated
+        # template, a bad copy-paste) is far likelier than the Cyrillic or Latin code page
+        # a statistical detector picks for it.
         return "gb18030"
     best = charset_normalizer.from_bytes(content).best()
     detected = normalize_label(best.encoding) if best is not None else None
