@@ -67,6 +67,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Longest pause between retries; a longer Retry-After ends the fetch (the "
             "source or page is then tried again no earlier than the server asked)."),
     Setting("fetch.max_concurrency", "int", 16, "Requests in flight overall."),
+    Setting("dedup.window_days", "int", 90,
+            "Days of articles the near-duplicate index covers (reposts older than this "
+            "start a new story)."),
     Setting("worker.enabled", "bool", True, "Run the worker loop inside `zhuanlan run`."),
     Setting("worker.idle_seconds", "float", 2.0, "Pause of the worker loop when no work is due."),
     Setting("worker.lease_seconds", "float", 120.0,
@@ -155,6 +158,7 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "log.format": lambda v: None if v in {"text", "json"} else "must be text or json",
     "fetch.max_bytes": lambda v: None if v > 0 else "must be positive",
     "fetch.timeout": lambda v: None if v > 0 else "must be positive",
+    "dedup.window_days": lambda v: None if v >= 1 else "must be at least 1",
     "fetch.per_host_concurrency": lambda v: None if v >= 1 else "must be at least 1",
     "fetch.max_concurrency": lambda v: None if v >= 1 else "must be at least 1",
     "fetch.retries": lambda v: None if v >= 0 else "must not be negative",

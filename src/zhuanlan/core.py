@@ -69,6 +69,7 @@ class Zhuanlan:
         self._fetcher = fetcher
         self._pool = None
         self._pool_made = False
+        self._story_index = None
 
     # -- lifecycle -----------------------------------------------------------------
 
@@ -82,6 +83,20 @@ class Zhuanlan:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
         self.db.dispose()
+
+    @property
+    def story_index(self):  # noqa: ANN201
+        """The process's near-duplicate index, built from the store on first use."""
+        if self._story_index is None:
+            from zhuanlan.jobs.stories import StoryIndex
+            self._story_index = StoryIndex(self.cfg["dedup.window_days"])
+        return self._story_index
+
+    def other_outlets(self, article_id: int) -> list[dict]:
+        """The other outlets' copies of the article's story ("also carried by")."""
+        from zhuanlan.jobs.stories import other_outlets
+        with self.db.read() as conn:
+            return other_outlets(conn, article_id)
 
     @property
     def extract_pool(self):  # noqa: ANN201

@@ -4,7 +4,10 @@ The same article reaches us as ``HTTP://WWW.News.cn:80/a.htm#p2``, with ``utm_*`
 newsletter, or with the parameters WeChat's in-app browser adds on every share
 (``from=singlemessage&isappinstalled=0``, ``scene``, ``clicktime``, ``enterid`` …).
 Paths are kept as they are (only ``//`` collapsed): ``index.html`` and a trailing slash
-can be different pages on Chinese portals.
+can be different pages on Chinese portals — except on the outlets of ``HOST_ALIASES``,
+whose mobile, WAP and bare hosts serve the same article under the same path as the
+``www.`` host (``m.people.com.cn/n1/…`` is ``www.people.com.cn/n1/…``) and whose
+``…/index.html`` is the directory page ``…/``.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
-__all__ = ["canonical_url", "TRACKING_PARAMS"]
+__all__ = ["canonical_url", "TRACKING_PARAMS", "HOST_ALIASES"]
 
 # Query parameters that never select content. Lowercased names.
 TRACKING_PARAMS = frozenset({
@@ -22,7 +25,27 @@ TRACKING_PARAMS = frozenset({
     "subscene", "ascene", "fbclid", "gclid", "yclid", "mc_cid", "mc_eid", "_hsenc", "_hsmi",
     "tt_from", "tt_medium", "utm_source", "utm_medium", "utm_campaign", "utm_term",
     "utm_content",
+    # Share parameters of Bilibili, Weibo and Sina pages.
+    "spm_id_from", "vd_source", "wfr", "s_trans", "s_channel",
 })
+
+# Hosts of one outlet that serve the same article at the same path: alias -> canonical.
+# Only hosts whose paths are known to map one to one belong here: the mobile hosts of
+# people.com.cn and news.cn (issue 4), and bare domains, which redirect to www. A mobile
+# site with its own paths (3g.163.com) does not.
+HOST_ALIASES: dict[str, str] = {
+    "people.com.cn": "www.people.com.cn",
+    "m.people.com.cn": "www.people.com.cn",
+    "wap.people.com.cn": "www.people.com.cn",
+    "news.cn": "www.news.cn",
+    "m.news.cn": "www.news.cn",
+    "xinhuanet.com": "www.xinhuanet.com",
+    "gov.cn": "www.gov.cn",
+    "qstheory.cn": "www.qstheory.cn",
+}
+# On those outlets a directory's index page is the directory.
+_INDEX_HOSTS = frozenset(HOST_ALIASES.values())
+_INDEX_PAGE = re.compile(r"/(?:index|default)\.s?html?$", re.IGNORECASE)
 _TRACKING_PREFIXES = ("utm_",)
 
 # mp.weixin.qq.com articles are identified by these four; everything else in their
@@ -70,9 +93,11 @@ def _is_tracking(name: str) -> bool:
 def canonical_url(url: str) -> str:
     """The canonical form of an http(s) URL.
 
-    Lowercased scheme and host (IDN hosts in punycode), no default port, no fragment,
+    Lowercased scheme and host (IDN hosts in punycode; an outlet's mobile or bare host
+    as its ``www.`` host, ``HOST_ALIASES``), no default port, no fragment,
     no tracking parameters, remaining parameters sorted, ``//`` in the path collapsed,
-    empty path as ``/``. Anything that is not an absolute http(s) URL is returned
+    empty path as ``/`` (and ``…/index.html`` as ``…/`` on the outlets of
+    ``HOST_ALIASES``). Anything that is not an absolute http(s) URL is returned
     stripped but otherwise unchanged. Never raises.
     """
     url = (url or "").strip()
@@ -86,6 +111,7 @@ def canonical_url(url: str) -> str:
         return url
 
     host = _host(parts.hostname)
+    host = HOST_ALIASES.get(host, host)
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
     netloc = host
@@ -96,6 +122,8 @@ def canonical_url(url: str) -> str:
         netloc = f"{auth}@{netloc}"
 
     path = re.sub(r"/{2,}", "/", parts.path) or "/"
+    if host in _INDEX_HOSTS:
+        path = _INDEX_PAGE.sub("/", path)
     path = _PERCENT.sub(_normalise_escape, quote(path, safe=_PATH_SAFE))
 
     pairs = parse_qsl(parts.query, keep_blank_values=True)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, or_, select, update
 
 from zhuanlan.dedup import canonical_url
+from zhuanlan.dedup.minhash import signature
 from zhuanlan.errors import ConfigError, ExtractError, FetchError, SourceError, ZhuanlanError
 from zhuanlan.fetch.async_client import FetchRequest
 from zhuanlan.jobs.extraction import ExtractFailure, ExtractTask, plausible_date, run_tasks
@@ -19,6 +20,7 @@ from zhuanlan.jobs.polling import next_interval, parse_counts, push_count
 from zhuanlan.jobs.retry import backoff
 from zhuanlan.jobs.selecting import column_learner, column_rules
 from zhuanlan.jobs.specs import poll_spec
+from zhuanlan.jobs.stories import assign_story
 from zhuanlan.model import Article, ArticleRules, CandidateState, FetchResult, PageState
 from zhuanlan.selection import Doc, evaluate, featurize
 from zhuanlan.sources.api_article import article_api_url, parse_api_article
@@ -218,10 +220,12 @@ def _record_article(zl: "Zhuanlan", page, result: FetchResult, article: Article)
     """Store the page's article (or link the page to the article it repeats) and propose
     a new article to the columns. Returns the article id."""
     now = zl.clock()
+    sig = signature(article.text)
     with zl.db.write() as conn:
         article_id, is_new = _store_article(conn, article, page.source_id, now)
         if is_new:
-            _propose(conn, article_id, article, page.source_id, now)
+            story_id, _relation = assign_story(conn, zl.story_index, article_id, sig, now)
+            _propose(conn, article_id, article, page.source_id, now, story_id)
         conn.execute(update(pages).where(still_held(pages, page.id, zl.worker_id)).values(
             state=PageState.DONE.value, article_id=article_id, fetched_at=now,
             final_url=result.url, encoding=result.encoding,
@@ -269,10 +273,12 @@ def _store_article(conn: Connection, article: Article, source_id: int, now) -> t
     return article_id, True
 
 
-def _propose(conn: Connection, article_id: int, article: Article, source_id: int, now) -> int:  # noqa: ANN001
+def _propose(conn: Connection, article_id: int, article: Article, source_id: int | None,  # noqa: ANN001
+             now, story_id: int | None = None) -> int:
     """Offer a new article to every column whose rules it matches, with its score and
     the reasons; a column on auto-approve approves it at once (above its threshold once
-    its learner is ready, or every match when it has no threshold)."""
+    its learner is ready, or every match when it has no threshold). A story already
+    proposed to a column is not proposed again, whichever outlet's copy this is."""
     outlet = conn.execute(select(sources.c.name).where(sources.c.id == source_id)).scalar()
     doc = Doc(article.title, article.text, source_id=source_id, source_name=outlet,
               published=article.published, now=now)
@@ -293,12 +299,15 @@ def _propose(conn: Connection, article_id: int, article: Article, source_id: int
         rows.append({
             "column_id": col.id, "article_id": article_id,
             "state": (CandidateState.APPROVED if approved else CandidateState.PENDING).value,
+            "story_id": story_id,
             "score": result.score, "terms": json.dumps(list(result.terms), ensure_ascii=False),
             "reason": result.reason, "created_at": now,
             "decided_at": now if approved else None,
             "decided_by": "auto" if approved else None,
         })
-    return insert_ignore(conn, candidates, rows, ["column_id", "article_id"])
+    # No conflict target: a row colliding on (column, article) or (column, story) is
+    # skipped alike.
+    return insert_ignore(conn, candidates, rows)
 
 
 def reextract(zl: "Zhuanlan", *, source_id: int | None = None, batch: int = 50,

@@ -15,8 +15,8 @@ from zhuanlan.model import CandidateState, DeliveryState, IssueItemView, IssueVi
 from zhuanlan.publish.schedule import next_run
 from zhuanlan.store.claims import claim, release_values
 from zhuanlan.store.schema import (
-    articles, candidates, columns, deliveries, issue_items, issues, sources, subscribers,
-    subscriptions,
+    articles, candidates, columns, deliveries, issue_items, issues, sources, stories,
+    subscribers, subscriptions,
 )
 
 if TYPE_CHECKING:
@@ -53,11 +53,15 @@ def publish_column_now(zl: "Zhuanlan", column_id: int) -> int | None:
 
 
 def _publish(conn: Connection, col, now: datetime) -> int | None:  # noqa: ANN001
+    # A story is published as its representative: the most authoritative complete copy
+    # known now, whichever outlet's copy the editor approved.
+    shown = func.coalesce(stories.c.representative_id, candidates.c.article_id)
     approved = [Approved(r.id, r.article_id, r.score, r.decided_at, r.published_at)
                 for r in conn.execute(
-                    select(candidates.c.id, candidates.c.article_id, candidates.c.score,
+                    select(candidates.c.id, shown.label("article_id"), candidates.c.score,
                            candidates.c.decided_at, articles.c.published_at)
-                    .join(articles, articles.c.id == candidates.c.article_id)
+                    .outerjoin(stories, stories.c.id == candidates.c.story_id)
+                    .join(articles, articles.c.id == shown)
                     .where(candidates.c.column_id == col.id,
                            candidates.c.state == CandidateState.APPROVED.value))]
     items = order_items(approved)

@@ -79,6 +79,18 @@ pages = Table(
     Index("ix_pages_due", "state", "next_attempt_at"),
 )
 
+# A story is one piece of news however many outlets carry it; its representative is the
+# copy a column shows (the most authoritative complete one).
+stories = Table(
+    "stories", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("representative_id", Integer, ForeignKey("articles.id", ondelete="SET NULL",
+                                                    use_alter=True)),
+    Column("size", Integer, nullable=False, default=1),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
 articles = Table(
     "articles", metadata,
     Column("id", Integer, primary_key=True),
@@ -96,6 +108,9 @@ articles = Table(
     Column("source_name", String(200)),
     Column("lang", String(20)),
     Column("flags", String(500), nullable=False, default=""),
+    Column("story_id", Integer, ForeignKey("stories.id", ondelete="SET NULL"), index=True),
+    Column("relation", String(20)),          # to its story: same, contained, contains
+    Column("signature", LargeBinary),        # MinHash of the cleaned text (dedup/minhash.py)
     Column("created_at", UTCDateTime(), nullable=False),
 )
 
@@ -134,8 +149,11 @@ candidates = Table(
     Column("decided_at", UTCDateTime()),
     Column("decided_by", String(100)),
     Column("issue_id", Integer, ForeignKey("issues.id", ondelete="SET NULL")),
+    Column("story_id", Integer, ForeignKey("stories.id", ondelete="SET NULL")),
     Column("created_at", UTCDateTime(), nullable=False),
     UniqueConstraint("column_id", "article_id"),
+    # One story is proposed once per column, whichever outlet's copy came first.
+    UniqueConstraint("column_id", "story_id", name="uq_candidates_column_story"),
     Index("ix_candidates_queue", "column_id", "state"),
 )
 

@@ -80,7 +80,8 @@ def create_app(zl: Zhuanlan) -> FastAPI:
     def article_page(request: Request, article_id: int) -> HTMLResponse:
         article = zl.article(article_id)
         paragraphs = [p.strip() for p in article["text"].split("\n") if p.strip()]
-        return page(request, "article.html", article=article, paragraphs=paragraphs)
+        return page(request, "article.html", article=article, paragraphs=paragraphs,
+                    others=zl.other_outlets(article_id))
 
     # -- editor pages ----------------------------------------------------------------
 
@@ -100,8 +101,10 @@ def create_app(zl: Zhuanlan) -> FastAPI:
         column = zl.get_column(slug)
         if state not in {"pending", "approved", "rejected", "published"}:
             state = "pending"
+        items = zl.candidates(slug, state)
+        others = {c["id"]: zl.other_outlets(c["article_id"]) for c in items}
         return page(request, "review.html", column=column, state=state, error=error,
-                    items=zl.candidates(slug, state), approved=zl.candidates(slug, "approved"),
+                    items=items, others=others, approved=zl.candidates(slug, "approved"),
                     learner_ready=zl.learner_ready(slug))
 
     @app.post("/admin/c/{slug}/decide")
