@@ -300,6 +300,12 @@ def cmd_reextract(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("dedup")
+def cmd_dedup(args: argparse.Namespace) -> int:
+    from zhuanlan.cli_dedup import run_dedup
+    return run_dedup(args.input)
+
+
 @command("extract")
 def cmd_extract(args: argparse.Namespace) -> int:
     from zhuanlan.extract_cli import run_extract
@@ -433,6 +439,10 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("reextract", help="extract the kept pages again (after an extractor "
                        "upgrade) and update their articles")
     s.add_argument("--source", type=int, help="only the pages of this source id")
+
+    s = sub.add_parser("dedup", help="cluster a JSONL of {id, title, text, url, source} into "
+                       "stories, printed as JSONL {story, ids}")
+    s.add_argument("input", nargs="?", default="-", help="the JSONL file, or - for stdin")
 
     s = sub.add_parser("extract", help="extract articles from files or URLs, one JSON line each")
     s.add_argument("inputs", nargs="+", metavar="FILE_OR_URL")
