@@ -193,3 +193,15 @@ def test_a_shared_cache_serves_a_second_fetcher(http_server):
         get(http_server, http_server.url("/a"), respect_robots=True, robots_cache=cache)
     assert len(http_server.requests_to("/robots.txt")) == 1
     assert cache.get(f"http://127.0.0.1:{http_server.port}") is not None
+
+
+def test_unreachable_site_is_reported_as_unreachable_not_as_forbidding():
+    from zhuanlan.errors import FetchError
+    from zhuanlan.fetch.robots import rules_from
+
+    down = FetchError("http://x/robots.txt", "connect", "cannot connect", temporary=True)
+    rules = rules_from(down, 0.0)
+    assert rules.kind == "disallow_all" and rules.cause == "connect"
+    failing = FetchError("http://x/robots.txt", "http_status", "HTTP 503", temporary=True,
+                         status=503)
+    assert rules_from(failing, 0.0).cause == ""

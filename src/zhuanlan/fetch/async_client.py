@@ -313,7 +313,7 @@ class AsyncFetcher:
         if rules.kind == "disallow_all":
             left = max(0.0, rules.expires - self.robots.clock())
             raise with_retry_after(FetchError(
-                url, "robots", f"{rules.why}: not fetching the site for now{hop}",
+                url, rules.cause or "robots", f"{rules.why}: not fetching the site for now{hop}",
                 temporary=True), left)
         raise FetchError(url, "robots", f"disallowed by {target.scheme}://{target.netloc.decode()}"
                                         f"/robots.txt for {ROBOTS_AGENT}{hop}")

@@ -50,6 +50,9 @@ class RobotsRules:
     expires: float                    # clock value after which to fetch again
     why: str = ""
     parser: urllib.robotparser.RobotFileParser | None = None
+    # Why robots.txt could not be read when the site itself is out of reach (connect,
+    # timeout, tls …): reported as unreachable, not as a site that forbids us.
+    cause: str = ""
 
     def allows(self, url: str, agent: str = ROBOTS_AGENT) -> bool:
         if self.kind == "allow_all":
@@ -84,7 +87,8 @@ def rules_from(outcome: FetchResult | FetchError, now: float, *, ttl: float = DE
         return RobotsRules("allow_all", now + ttl, f"robots.txt HTTP {status}")
     if outcome.temporary:
         return RobotsRules("disallow_all", now + error_ttl,
-                           f"robots.txt unreachable ({outcome.reason}: {outcome.message})")
+                           f"robots.txt unreachable ({outcome.reason}: {outcome.message})",
+                           cause="" if outcome.reason == "http_status" else outcome.reason)
     return RobotsRules("allow_all", now + ttl, f"robots.txt unavailable ({outcome.reason})")
 
 
