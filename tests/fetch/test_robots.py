@@ -142,7 +142,9 @@ def test_robots_timeout_is_not_retried_and_disallows(http_server):
     http_server.route("/a", "a")
     with pytest.raises(FetchError) as info:
         get(http_server, http_server.url("/a"), respect_robots=True, timeout=0.3)
-    assert (info.value.reason, info.value.temporary) == ("robots", True)
+    # The site timed out: reported as a timeout (the message names robots.txt).
+    assert (info.value.reason, info.value.temporary) == ("timeout", True)
+    assert "robots.txt" in info.value.message
     assert [r.path for r in http_server.requests] == ["/robots.txt"]
 
 
