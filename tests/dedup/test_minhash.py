@@ -74,18 +74,16 @@ def test_containment_formula():
     assert containment(0.2, 0, 200) == 0.0
 
 
-def test_agrees_with_datasketch():
-    datasketch = pytest.importorskip("datasketch")
+def test_estimate_agrees_with_exact_jaccard():
     rng = random.Random(5)
     chars = [chr(0x4E00 + i) for i in range(2000)]
     base = "".join(rng.choices(chars, k=1000))
     for cut in (200, 500, 800):
         other = base[cut:] + "".join(rng.choices(chars, k=cut))
         a, b = shingles(base), shingles(other)
-        ma, mb = datasketch.MinHash(num_perm=NUM_PERM), datasketch.MinHash(num_perm=NUM_PERM)
-        ma.update_batch([s.encode() for s in a])
-        mb.update_batch([s.encode() for s in b])
-        assert abs(ma.jaccard(mb) - jaccard(signature(base), signature(other))) < 0.2
+        exact = len(a & b) / len(a | b)
+        # 128 permutations: the estimate's standard error is about 0.04.
+        assert abs(exact - jaccard(signature(base), signature(other))) < 0.15
 
 
 def test_stored_signatures_stay_valid():
