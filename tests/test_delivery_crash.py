@@ -37,7 +37,6 @@ def _worker(database_url: str, tmp_path, smtp_port: int) -> subprocess.Popen:
 
 
 def _publish_issue(zl) -> int:
-    from sqlalchemy import update
 
     from zhuanlan.store.schema import articles, candidates
 

@@ -39,7 +39,7 @@ def test_schema_after_migrations_matches_the_declared_tables(database_url):
 
 
 def test_upgrade_from_the_previous_revision_keeps_the_data(database_url):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from sqlalchemy import text
 
