@@ -23,8 +23,7 @@ Built on **rensa** (a Rust MinHash), not datasketch: FACTS.md measures it 7.5× 
 digests are deterministic across processes for a fixed seed (they are persisted, so this
 matters). The shingles are hashed to 64 bits with numpy (:func:`shingle_hashes`) and
 handed to rensa as one flat buffer: 5× faster than handing it Python strings.
-``tests/dedup/test_minhash.py`` checks the estimates against exact Jaccard and against
-datasketch (when installed).
+``tests/dedup/test_minhash.py`` checks the estimates against exact Jaccard.
 """
 
 from __future__ import annotations

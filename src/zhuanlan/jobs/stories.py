@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, func, select, update
 
 from zhuanlan.dedup.index import LSHIndex
-from zhuanlan.dedup.minhash import Signature
+from zhuanlan.dedup.minhash import Signature, SignatureError
 from zhuanlan.dedup.stories import DocRef, choose_representative, match_story
 from zhuanlan.store.schema import articles, sources, stories
 
@@ -38,8 +38,17 @@ class StoryIndex:
             .where(articles.c.id > self.last_id, articles.c.signature.is_not(None),
                    articles.c.created_at >= since)
             .order_by(articles.c.id)).all()
+        good = []
         for r in rows:
-            self.index.add(r.id, Signature.from_bytes(r.signature), timestamp=r.created_at)
+            try:
+                good.append((r.id, Signature.from_bytes(r.signature), None, r.created_at))
+            except SignatureError:
+                continue   # from another signature version: not a candidate until re-signed
+        if self.last_id == 0:
+            self.index = LSHIndex.build(good)      # the start-up rebuild: the fast path
+        else:
+            for doc_id, sig, _size, ts in good:
+                self.index.add(doc_id, sig, timestamp=ts)
         if rows:
             self.last_id = rows[-1].id
         if self._pruned_at is None or now - self._pruned_at > timedelta(hours=1):
