@@ -21,7 +21,9 @@ from sqlalchemy import func, select, update
 
 from zhuanlan.config import Config
 from zhuanlan.editorial import states
-from zhuanlan.errors import ConfigError, NotFoundError, RuleError, SourceError
+from zhuanlan.errors import (
+    ConfigError, InvalidTransition, NotFoundError, RuleError, SourceError,
+)
 from zhuanlan.jobs import delivery, ingest, publishing
 from zhuanlan.model import CandidateState, IssueView
 from zhuanlan.publish.schedule import next_run, validate_cron
@@ -389,6 +391,18 @@ class Zhuanlan:
         log.info("candidate decided", extra={"candidate_id": candidate_id, "state": new.value,
                                              "by": by})
         return new.value
+
+    def decide_many(self, candidate_ids: list[int], action: str, *,
+                    by: str = "editor") -> dict[int, str]:
+        """``decide`` for several candidates; returns the new state or the error per id
+        (one refused move does not stop the others)."""
+        results: dict[int, str] = {}
+        for cid in candidate_ids:
+            try:
+                results[cid] = self.decide(cid, action, by=by)
+            except (InvalidTransition, NotFoundError) as exc:
+                results[cid] = f"错误：{exc}"
+        return results
 
     # -- the jobs the worker runs ----------------------------------------------------
 

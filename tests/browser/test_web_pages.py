@@ -96,3 +96,32 @@ def test_editor_approves_writes_note_and_publishes(make_zl, site_zl):
         screenshot(drv, "desktop-issue")
     finally:
         stop_browser(drv)
+
+
+def test_bulk_and_keyboard_decisions(site_zl):
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    zl, web = site_zl
+    slug = "xuexi-ershida"
+    for c in zl.candidates(slug, "approved"):
+        zl.decide(c["id"], "undo")
+    pending = len(zl.candidates(slug))
+    drv = start_browser(DESKTOP)
+    try:
+        drv.get(web.url(f"/admin/c/{slug}/review"))
+        boxes = drv.find_elements(By.CSS_SELECTOR, "ul.queue li input[type=checkbox]")
+        chosen = [b.get_attribute("value") for b in boxes[:2]]
+        for b in boxes[:2]:
+            b.click()
+        submit(drv, drv.find_element(By.CSS_SELECTOR, "form.bulk button.approve"))
+        assert len(zl.candidates(slug)) == pending - 2
+        assert {str(c["id"]) for c in zl.candidates(slug, "approved")} == set(chosen)
+        # j moves to the second item, r rejects it.
+        second = drv.find_elements(By.CSS_SELECTOR, "ul.queue li")[1].get_attribute("data-id")
+        page = drv.find_element(By.TAG_NAME, "html")
+        ActionChains(drv).send_keys("j").send_keys("r").perform()
+        WebDriverWait(drv, 10).until(EC.staleness_of(page))
+        assert [str(c["id"]) for c in zl.candidates(slug, "rejected")] == [second]
+        screenshot(drv, "desktop-review-after-keyboard")
+    finally:
+        stop_browser(drv)

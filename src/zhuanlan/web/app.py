@@ -121,6 +121,21 @@ def create_app(zl: Zhuanlan) -> FastAPI:
             target += f"&error={quote(error)}"
         return RedirectResponse(target, status_code=303)
 
+    @app.post("/admin/c/{slug}/bulk")
+    def bulk(slug: str, action: str = Form(...), state: str = Form("pending"),
+             candidate_id: list[int] = Form(default=[])) -> RedirectResponse:
+        zl.get_column(slug)
+        if action not in ("approve", "reject", "undo"):
+            action = ""
+        results = zl.decide_many(candidate_id, action, by="web") if action else {}
+        failed = [r for r in results.values() if r.startswith("错误")]
+        target = f"/admin/c/{slug}/review?state={state}"
+        if not candidate_id:
+            target += f"&error={quote('没有选中稿件')}"
+        elif failed:
+            target += f"&error={quote('；'.join(failed))}"
+        return RedirectResponse(target, status_code=303)
+
     @app.post("/admin/c/{slug}/note")
     def note(slug: str, editor_note: str = Form("")) -> RedirectResponse:
         zl.set_editor_note(slug, editor_note.strip())
