@@ -58,8 +58,9 @@ class WorkDone:
 class Zhuanlan:
     """Everything zhuanlan does, over one store.
 
-    ``clock`` is injectable so that tests can move time; ``fetcher`` and ``mailer_factory``
-    let tests point the shell at local servers (they still do real HTTP and SMTP).
+    ``clock`` is injectable so that tests can move time; ``fetcher`` replaces the polite
+    fetcher the facade would make from the settings (tests point the settings at local
+    servers instead: the traffic stays real HTTP and SMTP).
     """
 
     def __init__(self, cfg: Config, *, clock: Clock = utcnow, worker_id: str | None = None,
