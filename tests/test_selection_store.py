@@ -83,3 +83,17 @@ def test_auto_approve_above_threshold_only_once_the_model_is_ready(zl):
     _article(zl, 1, "学习二十大", "理论学习二十大" * 5)
     [c] = zl.candidates("c", None)
     assert c["state"] == "pending"      # no model yet: the editor decides
+
+
+def test_editorial_actions_are_in_the_audit_log(zl):
+    zl.add_column("c", "专栏", include="二十大", by="admin-1")
+    _article(zl, 1, "学习二十大", "理论学习二十大" * 5)
+    [c] = zl.candidates("c")
+    zl.decide(c["id"], "approve", by="editor-1")
+    zl.set_editor_note("c", "本期编者按", by="editor-1")
+    zl.publish_now("c", by="editor-1")
+    log = zl.audit()
+    assert [(e["actor"], e["action"]) for e in reversed(log)] == [
+        ("admin-1", "add_column"), ("editor-1", "approve"), ("editor-1", "editor_note"),
+        ("editor-1", "publish")]
+    assert log[2]["target"] == f"candidate {c['id']}" and log[2]["detail"] == "学习二十大"

@@ -214,13 +214,13 @@ def cmd_column(args: argparse.Namespace) -> int:
             print(f"{c['slug']:20} {c['name']}  已出 {c['issue_count']} 期  "
                   f"待审 {c['pending_count']}  计划 {c['schedule']} {c['timezone']}")
     elif args.action == "note":
-        zl.set_editor_note(args.slug, args.text)
+        zl.set_editor_note(args.slug, args.text, by="cli")
         print("编者按已保存")
     elif args.action == "schedule":
         zl.set_schedule(args.slug, args.cron, args.timezone)
         print(f"推送计划已更新：{args.cron}")
     elif args.action == "publish":
-        issue_id = zl.publish_now(args.slug)
+        issue_id = zl.publish_now(args.slug, by="cli")
         if issue_id is None:
             print("没有已通过的稿件，未发布", file=sys.stderr)
             return 1
@@ -271,6 +271,15 @@ def cmd_subscriber(args: argparse.Namespace) -> int:
     else:
         for s in zl.list_subscribers(args.column_filter):
             print(f"{s['id']:>5}  {s['email']}  {s['name']}  {s['department']}")
+    return 0
+
+
+@command("audit")
+def cmd_audit(args: argparse.Namespace) -> int:
+    zl = _facade(args)
+    for e in reversed(zl.audit(args.limit)):
+        print(f"{_local(e['at'], zl.tz)}  {e['actor']:10} {e['action']:14} {e['target']}  "
+              f"{e['detail'][:60]}")
     return 0
 
 
@@ -435,6 +444,8 @@ def build_parser() -> argparse.ArgumentParser:
     a = ss.add_parser("list", help="list subscribers")
     a.add_argument("--column", dest="column_filter")
     sub.add_parser("deliver", help="send the outbox's due e-mails now")
+    s = sub.add_parser("audit", help="show the audit log: who approved, published, changed what")
+    s.add_argument("--limit", type=int, default=50)
 
     s = sub.add_parser("reextract", help="extract the kept pages again (after an extractor "
                        "upgrade) and update their articles")

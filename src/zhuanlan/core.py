@@ -30,7 +30,7 @@ from zhuanlan.publish.schedule import next_run, validate_cron
 from zhuanlan.selection import parse_rules
 from zhuanlan.store import Database, migrate
 from zhuanlan.store.schema import (
-    articles, candidates, columns, issues, sources, subscribers, subscriptions,
+    articles, audit_log, candidates, columns, issues, sources, subscribers, subscriptions,
 )
 from zhuanlan.store.upsert import insert_ignore
 
@@ -128,7 +128,7 @@ class Zhuanlan:
     def add_source(self, name: str, url: str, *, kind: str = "feed", preset: str | None = None,
                    spec: dict | None = None, params: dict[str, str] | None = None,
                    authority: int = 50, poll_minutes: int | None = None,
-                   enabled: bool = True) -> int:
+                   enabled: bool = True, by: str = "admin") -> int:
         """Add a source (or return the id of the one with this URL).
 
         ``spec`` holds the fields of a list source (selectors, JSON paths … see
@@ -152,13 +152,15 @@ class Zhuanlan:
             existing = conn.execute(select(sources.c.id).where(sources.c.url == url)).scalar()
             if existing is not None:
                 return existing
-            return conn.execute(sources.insert().values(
+            source_id = conn.execute(sources.insert().values(
                 name=name, kind=kind, url=url, preset=preset, spec=spec_json,
                 params=json.dumps(params, ensure_ascii=False) if params else None,
                 authority=authority, enabled=enabled,
                 poll_minutes=poll_minutes or self.cfg["sources.poll_minutes"],
                 next_poll_at=now, consecutive_failures=0, recent_counts="", created_at=now,
             )).inserted_primary_key[0]
+            _audit(conn, by, "add_source", f"source {source_id}", f"{name} <{url}>", at=now)
+            return source_id
 
     def list_sources(self) -> list[dict]:
         with self.db.read() as conn:
@@ -175,7 +177,7 @@ class Zhuanlan:
         return dict(row)
 
     def update_source(self, source_id: int, *, enabled: bool | None = None,
-                      params: dict[str, str] | None = None) -> dict:
+                      params: dict[str, str] | None = None, by: str = "admin") -> dict:
         """Enable or disable a source, or set values of its URL's parameters (a preset's
         channel id …). The source is polled at once. Raises NotFoundError, ConfigError
         when a parameter still lacks a value."""
@@ -197,6 +199,9 @@ class Zhuanlan:
                 values["url"] = display_url(spec.url, {**spec.param_map(), **merged})
         with self.db.write() as conn:
             conn.execute(update(sources).where(sources.c.id == source_id).values(**values))
+            detail = json.dumps({k: v for k, v in (("enabled", enabled), ("params", params))
+                                 if v is not None}, ensure_ascii=False)
+            _audit(conn, by, "update_source", f"source {source_id}", detail, at=self.clock())
         return self.get_source(source_id)
 
     def poll_now(self, source_id: int) -> None:
@@ -213,7 +218,7 @@ class Zhuanlan:
                    schedule: str = "0 9 * * 1", timezone_name: str | None = None,
                    editor_note: str = "", description: str = "",
                    auto_approve: bool = False,
-                   auto_approve_threshold: float | None = None) -> int:
+                   auto_approve_threshold: float | None = None, by: str = "admin") -> int:
         """Create a column. Raises RuleError naming the field (and, for an expression,
         the position) for invalid rules or a malformed cron; ConfigError for an unknown
         time zone."""
@@ -231,6 +236,7 @@ class Zhuanlan:
         with self.db.write() as conn:
             if conn.execute(select(columns.c.id).where(columns.c.slug == slug)).scalar():
                 raise RuleError("a column with this slug exists", resource=slug)
+            _audit(conn, by, "add_column", f"column {slug}", f"{name}: {include}", at=now)
             return conn.execute(columns.insert().values(
                 slug=slug, name=name, description=description, editor_note=editor_note,
                 include_terms=include, exclude_terms=exclude, title_terms=title_terms,
@@ -261,11 +267,12 @@ class Zhuanlan:
             raise NotFoundError("no such column", resource=slug)
         return dict(row)
 
-    def set_editor_note(self, slug: str, note: str) -> None:
+    def set_editor_note(self, slug: str, note: str, *, by: str = "editor") -> None:
         column = self.get_column(slug)
         with self.db.write() as conn:
             conn.execute(update(columns).where(columns.c.id == column["id"])
                          .values(editor_note=note))
+            _audit(conn, by, "editor_note", f"column {slug}", note, at=self.clock())
 
     def set_schedule(self, slug: str, schedule: str, timezone_name: str | None = None,
                      *, first_run_at: datetime | None = None) -> None:
@@ -380,6 +387,7 @@ class Zhuanlan:
             conn.execute(update(candidates).where(candidates.c.id == candidate_id).values(
                 state=new.value, decided_at=None if undo else self.clock(),
                 decided_by=None if undo else by))
+            _audit(conn, by, action, f"candidate {candidate_id}", row.title, at=self.clock())
             if not undo and by != "auto":
                 # An undo is not unlearnt: the editor's later decisions correct the model.
                 col = conn.execute(select(columns.c.model).where(
@@ -416,10 +424,21 @@ class Zhuanlan:
     def publish_due(self) -> list[int]:
         return publishing.publish_due(self)
 
-    def publish_now(self, slug: str) -> int | None:
+    def publish_now(self, slug: str, *, by: str = "editor") -> int | None:
         """Publish the column's approved candidates as a new issue now (not waiting for
         its schedule). Returns the issue id, or None when nothing is approved."""
-        return publishing.publish_column_now(self, self.get_column(slug)["id"])
+        issue_id = publishing.publish_column_now(self, self.get_column(slug)["id"])
+        if issue_id is not None:
+            with self.db.write() as conn:
+                _audit(conn, by, "publish", f"column {slug}", f"issue {issue_id}",
+                       at=self.clock())
+        return issue_id
+
+    def audit(self, limit: int = 200) -> list[dict]:
+        """The newest entries of the audit log (who approved, published … what, when)."""
+        with self.db.read() as conn:
+            return [dict(r) for r in conn.execute(
+                select(audit_log).order_by(audit_log.c.id.desc()).limit(limit)).mappings()]
 
     def reextract(self, source_id: int | None = None, progress=None) -> tuple[int, int]:  # noqa: ANN001
         """Extract the kept pages again and update their articles: (updated, failed)."""
@@ -478,6 +497,12 @@ class Zhuanlan:
 
     def delivery_counts(self, issue_id: int) -> dict[str, int]:
         return delivery.counts(self, issue_id)
+
+
+def _audit(conn, actor: str, action: str, target: str, detail: str = "", *,  # noqa: ANN001
+           at: datetime) -> None:
+    conn.execute(audit_log.insert().values(at=at, actor=actor or "unknown", action=action,
+                                           target=target[:200], detail=detail))
 
 
 class _Row:

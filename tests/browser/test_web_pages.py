@@ -5,8 +5,8 @@ publishes. Screenshots land in test-artifacts/."""
 from __future__ import annotations
 
 import pytest
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.support.browser import DESKTOP, PHONE, screenshot, start_browser, stop_browser
@@ -16,11 +16,29 @@ from tests.support.web import WebServer
 pytestmark = pytest.mark.slow
 
 
+def _gone(element):  # noqa: ANN001, ANN202
+    """The old page's element is detached. Chromium can also answer "node does not belong
+    to the document" while the next page replaces it: that means gone too."""
+    def check(_drv) -> bool:  # noqa: ANN001
+        try:
+            element.is_enabled()
+        except WebDriverException:    # StaleElementReferenceException is one
+            return True
+        return False
+    return check
+
+
+def next_page(drv, page) -> None:  # noqa: ANN001
+    WebDriverWait(drv, 10).until(_gone(page))
+    WebDriverWait(drv, 10).until(
+        lambda d: d.execute_script("return document.readyState") == "complete")
+
+
 def submit(drv, button) -> None:  # noqa: ANN001
     """Click a button that submits a form and wait for the next page."""
     page = drv.find_element(By.TAG_NAME, "html")
     button.click()
-    WebDriverWait(drv, 10).until(EC.staleness_of(page))
+    next_page(drv, page)
 
 
 @pytest.fixture
@@ -94,6 +112,9 @@ def test_editor_approves_writes_note_and_publishes(make_zl, site_zl):
         for t in approved_titles:
             assert t in body
         screenshot(drv, "desktop-issue")
+        drv.get(web.url("/admin/audit"))
+        log = drv.find_element(By.TAG_NAME, "tbody").text
+        assert "publish" in log and "editor_note" in log and log.count("approve") >= 2
     finally:
         stop_browser(drv)
 
@@ -120,7 +141,7 @@ def test_bulk_and_keyboard_decisions(site_zl):
         second = drv.find_elements(By.CSS_SELECTOR, "ul.queue li")[1].get_attribute("data-id")
         page = drv.find_element(By.TAG_NAME, "html")
         ActionChains(drv).send_keys("j").send_keys("r").perform()
-        WebDriverWait(drv, 10).until(EC.staleness_of(page))
+        next_page(drv, page)
         assert [str(c["id"]) for c in zl.candidates(slug, "rejected")] == [second]
         screenshot(drv, "desktop-review-after-keyboard")
     finally:

@@ -217,3 +217,15 @@ deliveries = Table(
     UniqueConstraint("issue_id", "subscriber_id", "channel"),
     Index("ix_deliveries_due", "state", "next_attempt_at"),
 )
+
+
+# Who did what, when: editorial and administrative actions, for the administrators.
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", UTCDateTime(), nullable=False, index=True),
+    Column("actor", String(100), nullable=False),
+    Column("action", String(50), nullable=False),
+    Column("target", String(200), nullable=False, default=""),
+    Column("detail", Text, nullable=False, default=""),
+)

@@ -95,6 +95,10 @@ def create_app(zl: Zhuanlan) -> FastAPI:
         zl.poll_now(source_id)
         return RedirectResponse("/admin/sources", status_code=303)
 
+    @app.get("/admin/audit", response_class=HTMLResponse)
+    def audit_page(request: Request) -> HTMLResponse:
+        return page(request, "audit.html", entries=zl.audit())
+
     @app.get("/admin/c/{slug}/review", response_class=HTMLResponse)
     def review_page(request: Request, slug: str, state: str = "pending",
                     error: str = "") -> HTMLResponse:
@@ -138,12 +142,12 @@ def create_app(zl: Zhuanlan) -> FastAPI:
 
     @app.post("/admin/c/{slug}/note")
     def note(slug: str, editor_note: str = Form("")) -> RedirectResponse:
-        zl.set_editor_note(slug, editor_note.strip())
+        zl.set_editor_note(slug, editor_note.strip(), by="web")
         return RedirectResponse(f"/admin/c/{slug}/review", status_code=303)
 
     @app.post("/admin/c/{slug}/publish")
     def publish(slug: str) -> RedirectResponse:
-        issue_id = zl.publish_now(slug)
+        issue_id = zl.publish_now(slug, by="web")
         if issue_id is None:
             return RedirectResponse(f"/admin/c/{slug}/review?error={quote('没有已通过的稿件，未发布')}",
                                     status_code=303)
