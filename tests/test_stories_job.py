@@ -102,3 +102,12 @@ def test_story_index_is_rebuilt_from_the_store(make_zl, http_server):
     second.run_until_idle()
     with second.db.read() as conn:
         assert conn.execute(select(func.count(func.distinct(articles.c.story_id)))).scalar() == 1
+
+
+def test_rank_by_named_original_then_by_source_authority():
+    from zhuanlan.jobs.stories import authority_rank
+
+    assert authority_rank("新华社", 10) is None          # the named original's rank wins
+    assert authority_rank("人民网 · 时政", 90) is None
+    assert authority_rank("集团官网", 95) == 1 < authority_rank("集团官网", 40) == 6
+    assert authority_rank("", None) == 5

@@ -16,7 +16,9 @@ from sqlalchemy import Connection, func, select, update
 
 from zhuanlan.dedup.index import LSHIndex
 from zhuanlan.dedup.minhash import Signature, SignatureError
-from zhuanlan.dedup.stories import DocRef, choose_representative, match_story
+from zhuanlan.dedup.stories import (
+    UNKNOWN_RANK, DocRef, choose_representative, match_story, source_rank,
+)
 from zhuanlan.store.schema import articles, sources, stories
 
 
@@ -56,17 +58,33 @@ class StoryIndex:
             self._pruned_at = now
 
 
+def authority_rank(name: str, authority: int | None) -> int | None:
+    """The story rank of a copy: by the named source (新华社, 人民日报 … in
+    ``DEFAULT_SOURCE_RANK``) when known — the original's name travels with reposts —
+    else from the source's configured authority (0–100), never above the named
+    originals (rank 0)."""
+    # source_rank reads only the name: no signature is needed for the lookup.
+    if source_rank(DocRef(0, None, source=name)) != UNKNOWN_RANK:  # type: ignore[arg-type]
+        return None
+    return max(1, round((100 - (authority if authority is not None else 50)) / 10))
+
+
 def _refs(conn: Connection, where) -> list[DocRef]:  # noqa: ANN001
     rows = conn.execute(
         select(articles.c.id, articles.c.signature, articles.c.story_id,
                articles.c.source_name, articles.c.published_at, articles.c.author,
                articles.c.url, func.length(articles.c.text).label("length"),
-               sources.c.name.label("outlet"))
+               sources.c.name.label("outlet"), sources.c.authority)
         .outerjoin(sources, sources.c.id == articles.c.source_id)
         .where(where, articles.c.signature.is_not(None))).all()
-    return [DocRef(r.id, Signature.from_bytes(r.signature), story=r.story_id,
-                   source=r.source_name or r.outlet or "", length=r.length or 0,
-                   published=r.published_at, author=r.author, url=r.url) for r in rows]
+    refs = []
+    for r in rows:
+        name = r.source_name or r.outlet or ""
+        refs.append(DocRef(r.id, Signature.from_bytes(r.signature), story=r.story_id,
+                           source=name, rank=authority_rank(name, r.authority),
+                           length=r.length or 0, published=r.published_at, author=r.author,
+                           url=r.url))
+    return refs
 
 
 def assign_story(conn: Connection, index: StoryIndex, article_id: int, sig: Signature,
