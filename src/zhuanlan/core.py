@@ -356,6 +356,14 @@ class Zhuanlan:
             rows.sort(key=lambda r: -r["priority"])
         return rows
 
+    def candidate_counts(self, slug: str) -> dict[str, int]:
+        """How many candidates of the column are in each state."""
+        column = self.get_column(slug)
+        with self.db.read() as conn:
+            return dict(conn.execute(select(candidates.c.state, func.count())
+                                     .where(candidates.c.column_id == column["id"])
+                                     .group_by(candidates.c.state)).all())
+
     def learner_ready(self, slug: str) -> bool:
         from zhuanlan.jobs.selecting import column_learner
         return column_learner(_Row(self.get_column(slug))).ready

@@ -8,20 +8,20 @@ import sys
 from pathlib import Path
 
 from zhuanlan.config import Config
-from zhuanlan.errors import ZhuanlanError
+from zhuanlan.errors import ExtractError, ZhuanlanError
 
 
 def extract_one(content: bytes, content_type: str | None, url: str, tz: str) -> dict:
-    """Decode, extract and clean one page into the JSON record of ``zhuanlan extract``.
+    """Decode, extract and clean one page — the worker's own path (``run_task``) — into
+    the JSON record of ``zhuanlan extract``.
 
-    Raises FetchError / ExtractError (a ZhuanlanError) when the page yields no article.
+    Raises ExtractError (a ZhuanlanError) when the page yields no article.
     """
-    from zhuanlan.extract import extract_article
-    from zhuanlan.fetch.charset import decode_body
-    from zhuanlan.text.article import clean_article
+    from zhuanlan.jobs.extraction import ExtractFailure, ExtractTask, run_task
 
-    html, _encoding = decode_body(content, content_type)
-    article = clean_article(extract_article(html, url, default_tz=tz))
+    article = run_task(ExtractTask(0, url, content, None, tz, content_type=content_type))
+    if isinstance(article, ExtractFailure):
+        raise ExtractError(url, article.reason, article.message)
     return {
         "url": article.url, "title": article.title, "text": article.text,
         "published": article.published.isoformat() if article.published else None,

@@ -28,6 +28,7 @@ class ExtractTask:
     rules: ArticleRules | None = None
     entry_title: str = ""
     entry_published: datetime | None = None
+    content_type: str | None = None   # for charset detection when ``encoding`` is unknown
 
 
 @dataclass(frozen=True)
@@ -46,12 +47,9 @@ def run_task(task: ExtractTask) -> Article | ExtractFailure:
     if task.encoding:
         html = task.content.decode(task.encoding, errors="replace")
     else:
-        html, _ = decode_body(task.content, None)
+        html, _ = decode_body(task.content, task.content_type)
     try:
-        if task.rules is not None:
-            extracted = extract_article(html, task.url, default_tz=task.tz, rules=task.rules)
-        else:
-            extracted = extract_article(html, task.url, default_tz=task.tz)
+        extracted = extract_article(html, task.url, default_tz=task.tz, rules=task.rules)
     except ExtractError as exc:
         return ExtractFailure(task.page_id, exc.reason, exc.message)
     # The list often knows what the page hides (a clean headline, a date).

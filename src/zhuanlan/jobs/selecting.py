@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from functools import lru_cache
 
 from zhuanlan.errors import RuleError
 from zhuanlan.selection import Learner, Rules, parse_rules
@@ -15,13 +16,20 @@ def column_rules(col) -> Rules | None:  # noqa: ANN001
     """The column's parsed rules; None (logged) when the stored rules no longer parse,
     so that one broken column does not stop the others from being proposed to."""
     try:
-        return parse_rules(col.include_terms, col.exclude_terms or "",
-                           title_terms=col.title_terms or "",
-                           sources=json.loads(col.source_filter) if col.source_filter else (),
-                           max_age_days=col.max_age_days, min_length=col.min_length or 0)
+        return _parsed(col.include_terms, col.exclude_terms or "", col.title_terms or "",
+                       col.source_filter or "", col.max_age_days, col.min_length or 0)
     except RuleError as exc:
         log.error("column rules do not parse", extra={"column_id": col.id, "error": str(exc)})
         return None
+
+
+@lru_cache(maxsize=256)
+def _parsed(include: str, exclude: str, title_terms: str, source_filter: str,
+            max_age_days: int | None, min_length: int) -> Rules:
+    # Every new article is checked against every column: parse each rule text once.
+    return parse_rules(include, exclude, title_terms=title_terms,
+                       sources=json.loads(source_filter) if source_filter else (),
+                       max_age_days=max_age_days, min_length=min_length)
 
 
 def column_learner(col) -> Learner:  # noqa: ANN001

@@ -108,7 +108,8 @@ def create_app(zl: Zhuanlan) -> FastAPI:
         items = zl.candidates(slug, state)
         others = {c["id"]: zl.other_outlets(c["article_id"]) for c in items}
         return page(request, "review.html", column=column, state=state, error=error,
-                    items=items, others=others, approved=zl.candidates(slug, "approved"),
+                    items=items, others=others,
+                    approved_count=zl.candidate_counts(slug).get("approved", 0),
                     learner_ready=zl.learner_ready(slug))
 
     @app.post("/admin/c/{slug}/decide")
