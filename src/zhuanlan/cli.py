@@ -315,6 +315,12 @@ def cmd_dedup(args: argparse.Namespace) -> int:
     return run_dedup(args.input)
 
 
+@command("user")
+def cmd_user(args: argparse.Namespace) -> int:
+    from zhuanlan.cli_users import run
+    return run(_facade(args), args)
+
+
 @command("extract")
 def cmd_extract(args: argparse.Namespace) -> int:
     from zhuanlan.extract_cli import run_extract
@@ -454,6 +460,9 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("dedup", help="cluster a JSONL of {id, title, text, url, source} into "
                        "stories, printed as JSONL {story, ids}")
     s.add_argument("input", nargs="?", default="-", help="the JSONL file, or - for stdin")
+
+    from zhuanlan.cli_users import add_parser as add_user_parser
+    add_user_parser(sub)
 
     s = sub.add_parser("extract", help="extract articles from files or URLs, one JSON line each")
     s.add_argument("inputs", nargs="+", metavar="FILE_OR_URL")

@@ -37,6 +37,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("web.base_url", "str", "",
             "Public URL of the web app, used for links in e-mails and feeds. "
             "Empty: http://{web.host}:{web.port}."),
+    Setting("web.secret_key", "str", "",
+            "Key that signs session cookies and personal links. Empty: a random key kept in "
+            "{data_dir}/secret.key. Set the same value on every web process and worker.",
+            secret=True),
+    Setting("web.secure_cookies", "bool", False,
+            "Mark session cookies Secure (set when the site is served over HTTPS)."),
+    Setting("web.session_hours", "int", 12, "Hours a staff login lasts."),
+    Setting("web.login_attempts", "int", 5,
+            "Failed logins allowed per user name (and 4× per address) in 15 minutes."),
     Setting("timezone", "timezone", "Asia/Shanghai",
             "Default time zone for schedules and for dates a page gives without one."),
     Setting("smtp.host", "str", "127.0.0.1", "SMTP server host."),
@@ -46,6 +55,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("smtp.password", "str", "", "SMTP password.", secret=True),
     Setting("smtp.sender", "str", "zhuanlan@localhost", "From: address of pushed issues."),
     Setting("smtp.timeout", "float", 30.0, "Seconds before an SMTP operation gives up."),
+    Setting("smtp.connections", "int", 4,
+            "SMTP connections a worker sends over in parallel, each reused for many messages."),
+    Setting("smtp.rate_per_second", "float", 0.0,
+            "Most messages a worker sends per second, over all its connections (0: no limit)."),
     Setting("fetch.timeout", "float", 20.0, "Total seconds allowed for one HTTP request."),
     Setting("fetch.max_bytes", "int", 10 * 1024 * 1024,
             "Largest response body accepted, after decompression."),
@@ -153,6 +166,8 @@ def _convert(setting: Setting, value: Any, origin: str) -> Any:
 _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "smtp.security": lambda v: None if v in {"none", "starttls", "ssl"}
     else "must be none, starttls or ssl",
+    "smtp.connections": lambda v: None if 1 <= v <= 64 else "must be between 1 and 64",
+    "smtp.rate_per_second": lambda v: None if v >= 0 else "must not be negative",
     "web.port": lambda v: None if 0 < v < 65536 else "must be a port number (1–65535)",
     "sample.port": lambda v: None if 0 < v < 65536 else "must be a port number (1–65535)",
     "log.format": lambda v: None if v in {"text", "json"} else "must be text or json",
@@ -209,6 +224,29 @@ class Config:
         if url:
             return url.rstrip("/")
         return f"http://{self._values['web.host']}:{self._values['web.port']}"
+
+    @property
+    def secret_key(self) -> str:
+        """The signing key: the setting, else a random key kept in the data directory
+        (made on first use, readable by the owner only)."""
+        key = self._values["web.secret_key"]
+        if key:
+            return key
+        path = self.data_dir / "secret.key"
+        try:
+            return path.read_text().strip()
+        except FileNotFoundError:
+            pass
+        import secrets
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        fresh = secrets.token_urlsafe(48)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:      # another process made it first: use theirs
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as f:
+            f.write(fresh)
+        return fresh
 
     def show(self) -> list[tuple[str, str, str]]:
         """(name, value, origin) rows with secrets redacted."""

@@ -28,7 +28,7 @@ from zhuanlan.jobs import delivery, ingest, publishing
 from zhuanlan.model import CandidateState, IssueView
 from zhuanlan.publish.schedule import next_run, validate_cron
 from zhuanlan.selection import parse_rules
-from zhuanlan.store import Database, migrate
+from zhuanlan.store import Database, audit, migrate
 from zhuanlan.store.schema import (
     articles, audit_log, candidates, columns, issues, sources, subscribers, subscriptions,
 )
@@ -118,6 +118,18 @@ class Zhuanlan:
             from zhuanlan.fetch.polite import PoliteFetcher
             self._fetcher = PoliteFetcher.from_config(self.cfg)
         return self._fetcher
+
+    @property
+    def staff(self):  # noqa: ANN201
+        """Staff accounts, roles, logins and API tokens (``zhuanlan.staff``)."""
+        from zhuanlan.staff import Staff
+        return Staff(self.db, self.clock, login_attempts=self.cfg["web.login_attempts"])
+
+    @property
+    def links(self):  # noqa: ANN201
+        """Signer of personal reader links and unsubscribe links."""
+        from zhuanlan.links import LinkSigner
+        return LinkSigner(self.cfg.secret_key)
 
     @property
     def tz(self) -> str:
@@ -368,9 +380,13 @@ class Zhuanlan:
         from zhuanlan.jobs.selecting import column_learner
         return column_learner(_Row(self.get_column(slug))).ready
 
-    def decide(self, candidate_id: int, action: str, *, by: str = "editor") -> str:
+    def decide(self, candidate_id: int, action: str, *, by: str = "editor",
+               column: str | None = None) -> str:
         """Approve, reject or undo a candidate. Returns the new state. An approval or a
         rejection also trains the column's learner, in the same transaction.
+
+        ``column`` (a slug) limits the decision to that column's candidates, so that a
+        permission checked on the column covers the candidate.
 
         Raises NotFoundError, InvalidTransition (e.g. a published candidate), RuleError
         for an unknown action.
@@ -383,11 +399,13 @@ class Zhuanlan:
         with self.db.write() as conn:
             row = conn.execute(
                 select(candidates.c.state, candidates.c.score, candidates.c.column_id,
-                       articles.c.title, articles.c.text, sources.c.name.label("outlet"))
+                       columns.c.slug, articles.c.title, articles.c.text,
+                       sources.c.name.label("outlet"))
                 .join(articles, articles.c.id == candidates.c.article_id)
+                .join(columns, columns.c.id == candidates.c.column_id)
                 .outerjoin(sources, sources.c.id == articles.c.source_id)
                 .where(candidates.c.id == candidate_id)).first()
-            if row is None:
+            if row is None or (column is not None and row.slug != column):
                 raise NotFoundError("no such candidate", resource=f"candidate {candidate_id}")
             new = states.move(row.state, states.ACTIONS[action],
                               resource=f"candidate {candidate_id}")
@@ -409,14 +427,14 @@ class Zhuanlan:
                                              "by": by})
         return new.value
 
-    def decide_many(self, candidate_ids: list[int], action: str, *,
-                    by: str = "editor") -> dict[int, str]:
+    def decide_many(self, candidate_ids: list[int], action: str, *, by: str = "editor",
+                    column: str | None = None) -> dict[int, str]:
         """``decide`` for several candidates; returns the new state or the error per id
         (one refused move does not stop the others)."""
         results: dict[int, str] = {}
         for cid in candidate_ids:
             try:
-                results[cid] = self.decide(cid, action, by=by)
+                results[cid] = self.decide(cid, action, by=by, column=column)
             except (InvalidTransition, NotFoundError) as exc:
                 results[cid] = f"错误：{exc}"
         return results
@@ -507,10 +525,7 @@ class Zhuanlan:
         return delivery.counts(self, issue_id)
 
 
-def _audit(conn, actor: str, action: str, target: str, detail: str = "", *,  # noqa: ANN001
-           at: datetime) -> None:
-    conn.execute(audit_log.insert().values(at=at, actor=actor or "unknown", action=action,
-                                           target=target[:200], detail=detail))
+_audit = audit.record
 
 
 class _Row:

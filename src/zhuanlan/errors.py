@@ -90,3 +90,19 @@ class DeliveryError(ZhuanlanError):
                  permanent: bool = False) -> None:
         super().__init__(message, resource=resource)
         self.permanent = permanent
+
+
+class AuthError(ZhuanlanError):
+    """Who is asking is not known (no session, a wrong password, a revoked token)."""
+
+
+class PermissionDenied(ZhuanlanError):
+    """The user is known but their role does not allow the action."""
+
+
+class RateLimited(ZhuanlanError):
+    """Too many attempts (logins); ``retry_after`` is in seconds."""
+
+    def __init__(self, message: str, *, retry_after: float, resource: str | None = None) -> None:
+        super().__init__(message, resource=resource)
+        self.retry_after = retry_after

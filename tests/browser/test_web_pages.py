@@ -9,7 +9,9 @@ from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.support.browser import DESKTOP, PHONE, screenshot, start_browser, stop_browser
+from tests.support.browser import (
+    DESKTOP, PHONE, login, screenshot, start_browser, stop_browser,
+)
 from tests.support.smtp import free_port
 from tests.support.web import WebServer
 
@@ -52,6 +54,9 @@ def site_zl(make_zl):
                      fetch__allow_private=[f"127.0.0.1:{site.port}"])
         install_sample(zl, site.feed_url)
         zl.run_until_idle()
+        zl.staff.add_user("chief", "chief-password", role="admin", display_name="总编")
+        zl.staff.add_user("editor1", "editor-password", role="editor",
+                          columns_=["xuexi-ershida"])
         from zhuanlan.web.app import create_app
         with WebServer(create_app(zl), port) as web:
             yield zl, web
@@ -91,7 +96,11 @@ def test_editor_approves_writes_note_and_publishes(make_zl, site_zl):
         zl.decide(c["id"], "undo")
     drv = start_browser(DESKTOP)
     try:
+        # The desk asks for a login first and comes back to the page asked for.
         drv.get(web.url(f"/admin/c/{slug}/review"))
+        assert "/login" in drv.current_url
+        login(drv, web.url("/login"), "chief", "chief-password")
+        assert drv.current_url.endswith(f"/admin/c/{slug}/review")
         items = drv.find_elements(By.CSS_SELECTOR, "ul.queue li")
         assert len(items) >= 2
         approved_titles = []
@@ -115,6 +124,8 @@ def test_editor_approves_writes_note_and_publishes(make_zl, site_zl):
         drv.get(web.url("/admin/audit"))
         log = drv.find_element(By.TAG_NAME, "tbody").text
         assert "publish" in log and "editor_note" in log and log.count("approve") >= 2
+        # The log names who did it: the logged-in user, not "web".
+        assert "chief" in log and "web" not in log.split()
     finally:
         stop_browser(drv)
 
@@ -129,6 +140,7 @@ def test_bulk_and_keyboard_decisions(site_zl):
     pending = len(zl.candidates(slug))
     drv = start_browser(DESKTOP)
     try:
+        login(drv, web.url("/login"), "editor1", "editor-password")
         drv.get(web.url(f"/admin/c/{slug}/review"))
         boxes = drv.find_elements(By.CSS_SELECTOR, "ul.queue li input[type=checkbox]")
         chosen = [b.get_attribute("value") for b in boxes[:2]]

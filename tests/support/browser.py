@@ -62,3 +62,19 @@ def screenshot(driver, name: str) -> Path:  # noqa: ANN001
     path = ARTIFACTS / f"{name}.png"
     driver.save_screenshot(str(path))
     return path
+
+
+def login(drv, url: str, username: str, password: str) -> None:  # noqa: ANN001
+    """Log in through the login page (``url`` is the site's /login URL) and wait until
+    the page after it has loaded."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    if not drv.current_url.startswith(url):    # already there when a page sent us to it
+        drv.get(url)
+    drv.find_element(By.NAME, "username").send_keys(username)
+    drv.find_element(By.NAME, "password").send_keys(password)
+    drv.find_element(By.CSS_SELECTOR, "form[action='/login'] button").click()
+    WebDriverWait(drv, 10).until(lambda d: d.current_url.split("?")[0] != url)
+    WebDriverWait(drv, 10).until(
+        lambda d: d.execute_script("return document.readyState") == "complete")

@@ -229,3 +229,51 @@ audit_log = Table(
     Column("target", String(200), nullable=False, default=""),
     Column("detail", Text, nullable=False, default=""),
 )
+
+
+# Staff accounts: administrators, editors (of given columns) and viewers.
+users = Table(
+    "users", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False, default=""),
+    Column("password_hash", String(200), nullable=False),   # argon2id, PHC string
+    Column("role", String(20), nullable=False),             # admin, editor, viewer
+    Column("active", Boolean, nullable=False, default=True),
+    # Raised on password change or deactivation: every session cookie signed with an
+    # older epoch stops working at once.
+    Column("session_epoch", Integer, nullable=False, default=0),
+    Column("last_login_at", UTCDateTime()),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+column_grants = Table(
+    "column_grants", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("column_id", Integer, ForeignKey("columns.id", ondelete="CASCADE"), nullable=False),
+    UniqueConstraint("user_id", "column_id"),
+)
+
+# Personal API tokens: only a SHA-256 of the token is kept; the token is shown once.
+api_tokens = Table(
+    "api_tokens", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("prefix", String(16), nullable=False),            # shown in lists to tell tokens apart
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("last_used_at", UTCDateTime()),
+    Column("revoked_at", UTCDateTime()),
+)
+
+# Failed logins, per user name and per client address, for the rate limit; shared by
+# every web process because it lives in the store.
+login_failures = Table(
+    "login_failures", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(200), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Index("ix_login_failures_key_at", "key", "at"),
+)

@@ -1,0 +1,324 @@
+"""Staff accounts: who may do what on the desk and through the API.
+
+Roles: ``admin`` (everything: sources, users, the audit log, every column), ``editor``
+(the desk of the columns granted to them) and ``viewer`` (reads the desk, changes
+nothing). Passwords are argon2id; API tokens are random and only their SHA-256 is kept.
+Failed logins are counted in the store per user name and per address, so the limit holds
+across every web process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Callable
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func, select, update
+
+from zhuanlan.errors import AuthError, ConfigError, NotFoundError, PermissionDenied, RateLimited
+from zhuanlan.store import Database
+from zhuanlan.store.audit import record as _audit_record
+from zhuanlan.store.schema import (
+    api_tokens, column_grants, columns, login_failures, users,
+)
+
+ROLES = ("admin", "editor", "viewer")
+ROLE_NAMES = {"admin": "管理员", "editor": "编辑", "viewer": "只读"}
+TOKEN_PREFIX = "zl_"
+LOGIN_WINDOW = timedelta(minutes=15)
+MIN_PASSWORD = 8
+_USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
+
+_hasher = PasswordHasher()
+# Verifying against this keeps a login for an unknown name as slow as for a known one,
+# so the answer time does not tell which user names exist.
+_DUMMY_HASH = _hasher.hash("zhuanlan-dummy-password")
+
+
+@dataclass(frozen=True)
+class StaffUser:
+    id: int
+    username: str
+    display_name: str
+    role: str
+    column_ids: frozenset[int] = field(default_factory=frozenset)
+    epoch: int = 0
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def label(self) -> str:
+        return self.display_name or self.username
+
+    def can_edit(self, column_id: int) -> bool:
+        return self.role == "admin" or (self.role == "editor" and column_id in self.column_ids)
+
+    def require_edit(self, column_id: int, slug: str = "") -> None:
+        if not self.can_edit(column_id):
+            raise PermissionDenied("没有编辑此专栏的权限", resource=f"column {slug or column_id}")
+
+    def require_admin(self) -> None:
+        if not self.is_admin:
+            raise PermissionDenied("需要管理员权限", resource=self.username)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Staff:
+    def __init__(self, db: Database, clock: Callable[[], datetime], *,
+                 login_attempts: int = 5) -> None:
+        self.db = db
+        self.clock = clock
+        self.login_attempts = login_attempts
+
+    # -- users ---------------------------------------------------------------------
+
+    def add_user(self, username: str, password: str, *, role: str = "editor",
+                 display_name: str = "", columns_: list[str] = (), by: str = "admin") -> int:
+        _check_username(username)
+        _check_role(role)
+        _check_password(password)
+        now = self.clock()
+        with self.db.write() as conn:
+            if conn.execute(select(users.c.id).where(users.c.username == username)).first():
+                raise ConfigError("username", f"用户 {username} 已存在")
+            user_id = conn.execute(users.insert().values(
+                username=username, display_name=display_name, role=role, active=True,
+                password_hash=_hasher.hash(password), session_epoch=0, created_at=now,
+            )).inserted_primary_key[0]
+            for slug in columns_:
+                conn.execute(column_grants.insert().values(
+                    user_id=user_id, column_id=_column_id(conn, slug)))
+            _audit_record(conn, by, "add_user", f"user {username}",
+                          f"{role} {','.join(columns_)}".strip(), at=now)
+        return user_id
+
+    def list_users(self) -> list[dict]:
+        with self.db.read() as conn:
+            rows = [dict(r) for r in conn.execute(
+                select(users.c.id, users.c.username, users.c.display_name, users.c.role,
+                       users.c.active, users.c.last_login_at, users.c.created_at)
+                .order_by(users.c.username)).mappings()]
+            grants = conn.execute(
+                select(column_grants.c.user_id, columns.c.slug)
+                .join(columns, columns.c.id == column_grants.c.column_id)).all()
+        by_user: dict[int, list[str]] = {}
+        for user_id, slug in grants:
+            by_user.setdefault(user_id, []).append(slug)
+        for row in rows:
+            row["columns"] = sorted(by_user.get(row["id"], []))
+        return rows
+
+    def count_users(self) -> int:
+        with self.db.read() as conn:
+            return conn.execute(select(func.count()).select_from(users)).scalar_one()
+
+    def get(self, user_id: int, epoch: int | None = None) -> StaffUser | None:
+        """The active user, or None (also when ``epoch`` is given and is stale)."""
+        with self.db.read() as conn:
+            row = conn.execute(select(users).where(users.c.id == user_id)).mappings().first()
+            if row is None or not row["active"]:
+                return None
+            if epoch is not None and row["session_epoch"] != epoch:
+                return None
+            return _user(conn, row)
+
+    def by_name(self, username: str) -> StaffUser:
+        with self.db.read() as conn:
+            row = conn.execute(
+                select(users).where(users.c.username == username)).mappings().first()
+            if row is None:
+                raise NotFoundError("没有这个用户", resource=f"user {username}")
+            return _user(conn, row)
+
+    def set_password(self, username: str, password: str, *, by: str = "admin") -> None:
+        _check_password(password)
+        with self.db.write() as conn:
+            n = conn.execute(update(users).where(users.c.username == username).values(
+                password_hash=_hasher.hash(password),
+                session_epoch=users.c.session_epoch + 1)).rowcount
+            if not n:
+                raise NotFoundError("没有这个用户", resource=f"user {username}")
+            _audit_record(conn, by, "set_password", f"user {username}", "", at=self.clock())
+
+    def update_user(self, username: str, *, role: str | None = None,
+                    active: bool | None = None, columns_: list[str] | None = None,
+                    display_name: str | None = None, by: str = "admin") -> None:
+        values: dict = {}
+        if role is not None:
+            _check_role(role)
+            values["role"] = role
+        if active is not None:
+            values["active"] = active
+        if display_name is not None:
+            values["display_name"] = display_name
+        with self.db.write() as conn:
+            row = conn.execute(select(users.c.id, users.c.role, users.c.active)
+                               .where(users.c.username == username)).first()
+            if row is None:
+                raise NotFoundError("没有这个用户", resource=f"user {username}")
+            demoting = (role not in (None, "admin") or active is False) and row.role == "admin"
+            if demoting and _active_admins(conn) <= 1:
+                raise PermissionDenied("不能停用或降级最后一位管理员", resource=f"user {username}")
+            if values:
+                if active is False or role is not None:
+                    values["session_epoch"] = users.c.session_epoch + 1
+                conn.execute(update(users).where(users.c.id == row.id).values(**values))
+            if columns_ is not None:
+                conn.execute(delete(column_grants).where(column_grants.c.user_id == row.id))
+                for slug in columns_:
+                    conn.execute(column_grants.insert().values(
+                        user_id=row.id, column_id=_column_id(conn, slug)))
+            detail = " ".join(f"{k}={v}" for k, v in
+                              {"role": role, "active": active,
+                               "columns": ",".join(columns_) if columns_ is not None else None
+                               }.items() if v is not None)
+            _audit_record(conn, by, "update_user", f"user {username}", detail, at=self.clock())
+
+    # -- login ---------------------------------------------------------------------
+
+    def authenticate(self, username: str, password: str, *, client: str = "") -> StaffUser:
+        """The user, or AuthError; RateLimited once too many attempts failed lately."""
+        now = self.clock()
+        keys = [f"user:{username.lower()}"] + ([f"addr:{client}"] if client else [])
+        limits = {keys[0]: self.login_attempts}
+        if client:
+            limits[keys[1]] = self.login_attempts * 4
+        with self.db.read() as conn:
+            for key, limit in limits.items():
+                recent = conn.execute(
+                    select(func.count(), func.min(login_failures.c.at))
+                    .where(login_failures.c.key == key,
+                           login_failures.c.at > now - LOGIN_WINDOW)).first()
+                if recent[0] >= limit:
+                    wait = (recent[1] + LOGIN_WINDOW - now).total_seconds()
+                    raise RateLimited(f"登录失败次数过多，请 {max(1, int(wait // 60) + 1)} 分钟后再试",
+                                      retry_after=max(1.0, wait), resource=username)
+            row = conn.execute(
+                select(users).where(users.c.username == username)).mappings().first()
+        ok = False
+        try:
+            ok = _hasher.verify(row["password_hash"] if row else _DUMMY_HASH, password)
+        except (VerificationError, InvalidHashError):
+            ok = False
+        if not ok or row is None or not row["active"]:
+            with self.db.write() as conn:
+                for key in keys:
+                    conn.execute(login_failures.insert().values(key=key, at=now))
+                # Old failures are noise: keep the table to the window.
+                conn.execute(delete(login_failures).where(
+                    login_failures.c.at < now - LOGIN_WINDOW))
+            raise AuthError("用户名或密码错误", resource=username)
+        with self.db.write() as conn:
+            values = {"last_login_at": now}
+            if _hasher.check_needs_rehash(row["password_hash"]):
+                values["password_hash"] = _hasher.hash(password)
+            conn.execute(update(users).where(users.c.id == row["id"]).values(**values))
+            conn.execute(delete(login_failures).where(login_failures.c.key == keys[0]))
+            _audit_record(conn, username, "login", f"user {username}", client, at=now)
+            return _user(conn, row)
+
+    # -- API tokens ----------------------------------------------------------------
+
+    def create_token(self, username: str, name: str, *, by: str | None = None) -> tuple[int, str]:
+        """(token id, token). The token is shown once; only its hash is kept."""
+        name = name.strip() or "API"
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        now = self.clock()
+        with self.db.write() as conn:
+            row = conn.execute(select(users.c.id).where(users.c.username == username)).first()
+            if row is None:
+                raise NotFoundError("没有这个用户", resource=f"user {username}")
+            token_id = conn.execute(api_tokens.insert().values(
+                user_id=row.id, name=name[:100], token_hash=hash_token(token),
+                prefix=token[:10], created_at=now)).inserted_primary_key[0]
+            _audit_record(conn, by or username, "create_token", f"user {username}", name, at=now)
+        return token_id, token
+
+    def list_tokens(self, username: str) -> list[dict]:
+        with self.db.read() as conn:
+            return [dict(r) for r in conn.execute(
+                select(api_tokens.c.id, api_tokens.c.name, api_tokens.c.prefix,
+                       api_tokens.c.created_at, api_tokens.c.last_used_at,
+                       api_tokens.c.revoked_at)
+                .join(users, users.c.id == api_tokens.c.user_id)
+                .where(users.c.username == username)
+                .order_by(api_tokens.c.id.desc())).mappings()]
+
+    def revoke_token(self, token_id: int, *, user: StaffUser) -> None:
+        with self.db.write() as conn:
+            row = conn.execute(select(api_tokens.c.user_id, api_tokens.c.name)
+                               .where(api_tokens.c.id == token_id)).first()
+            if row is None:
+                raise NotFoundError("没有这个令牌", resource=f"token {token_id}")
+            if row.user_id != user.id and not user.is_admin:
+                raise PermissionDenied("只能吊销自己的令牌", resource=f"token {token_id}")
+            conn.execute(update(api_tokens).where(api_tokens.c.id == token_id,
+                                                  api_tokens.c.revoked_at.is_(None))
+                         .values(revoked_at=self.clock()))
+            _audit_record(conn, user.username, "revoke_token", f"token {token_id}", row.name,
+                          at=self.clock())
+
+    def user_for_token(self, token: str) -> StaffUser:
+        if not token.startswith(TOKEN_PREFIX):
+            raise AuthError("API 令牌无效", resource="token")
+        now = self.clock()
+        with self.db.read() as conn:
+            row = conn.execute(
+                select(users, api_tokens.c.id.label("token_id"), api_tokens.c.last_used_at)
+                .join(api_tokens, api_tokens.c.user_id == users.c.id)
+                .where(api_tokens.c.token_hash == hash_token(token),
+                       api_tokens.c.revoked_at.is_(None))).mappings().first()
+            if row is None or not row["active"]:
+                raise AuthError("API 令牌无效或已吊销", resource="token")
+            user = _user(conn, row)
+        last = row["last_used_at"]
+        if last is None or now - last > timedelta(minutes=5):   # not a write per request
+            with self.db.write() as conn:
+                conn.execute(update(api_tokens).where(api_tokens.c.id == row["token_id"])
+                             .values(last_used_at=now))
+        return user
+
+
+def _user(conn, row) -> StaffUser:  # noqa: ANN001
+    grants = conn.execute(select(column_grants.c.column_id)
+                          .where(column_grants.c.user_id == row["id"])).scalars().all()
+    return StaffUser(id=row["id"], username=row["username"],
+                     display_name=row["display_name"], role=row["role"],
+                     column_ids=frozenset(grants), epoch=row["session_epoch"])
+
+
+def _active_admins(conn) -> int:  # noqa: ANN001
+    return conn.execute(select(func.count()).select_from(users).where(
+        users.c.role == "admin", users.c.active.is_(True))).scalar_one()
+
+
+def _column_id(conn, slug: str) -> int:  # noqa: ANN001
+    row = conn.execute(select(columns.c.id).where(columns.c.slug == slug)).first()
+    if row is None:
+        raise NotFoundError("没有这个专栏", resource=f"column {slug}")
+    return row.id
+
+
+def _check_username(username: str) -> None:
+    if not _USERNAME.match(username):
+        raise ConfigError("username", "用户名须为 2–64 个字母、数字或 _ . @ -")
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise ConfigError("role", f"角色须为 {', '.join(ROLES)} 之一")
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise ConfigError("password", f"密码至少 {MIN_PASSWORD} 个字符")

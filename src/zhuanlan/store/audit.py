@@ -1,0 +1,14 @@
+"""The audit log: who did what, when (editorial and administrative actions)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from zhuanlan.store.schema import audit_log
+
+
+def record(conn, actor: str, action: str, target: str, detail: str = "", *,  # noqa: ANN001
+           at: datetime) -> None:
+    """Write one entry in the caller's transaction, so it stands or falls with the act."""
+    conn.execute(audit_log.insert().values(at=at, actor=actor or "unknown", action=action,
+                                           target=target[:200], detail=detail))

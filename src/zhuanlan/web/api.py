@@ -1,0 +1,266 @@
+"""The JSON API (``/api/v1``): sources, columns, candidates, decisions and issues, for
+other systems and scripts. Described by OpenAPI at ``/api/v1/openapi.json``.
+
+Every call carries a personal API token (``Authorization: Bearer zl_…``); the token acts
+with its owner's role, checked exactly as on the desk: viewers read, editors decide and
+publish on their columns, administrators also manage sources and columns. Tokens, not
+cookies, so there is no CSRF to guard against here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field
+
+from zhuanlan.errors import (
+    AuthError, ConfigError, InvalidTransition, NotFoundError, PermissionDenied, RuleError,
+    SourceError,
+)
+from zhuanlan.staff import StaffUser
+
+bearer = HTTPBearer(auto_error=False, description="个人 API 令牌（在“我的账号”页面或用 "
+                    "`zhuanlan user token` 生成）")
+
+# What a row of each kind shows; internal fields (the learner's bytes, leases) stay in.
+SOURCE_FIELDS = ("id", "name", "kind", "url", "preset", "authority", "enabled", "poll_minutes",
+                 "next_poll_at", "last_success_at", "last_error", "last_error_kind",
+                 "consecutive_failures", "alarm", "article_count", "created_at")
+COLUMN_FIELDS = ("id", "slug", "name", "description", "editor_note", "include_terms",
+                 "exclude_terms", "title_terms", "max_age_days", "min_length", "schedule",
+                 "timezone", "auto_approve", "auto_approve_threshold", "next_run_at",
+                 "issue_count", "pending_count", "created_at")
+CANDIDATE_FIELDS = ("id", "state", "score", "terms", "reason", "priority", "article_id",
+                    "title", "url", "published_at", "source_name", "outlet", "created_at",
+                    "decided_at", "decided_by")
+
+
+def _pick(row: dict, fields: tuple[str, ...]) -> dict:
+    return {k: row[k] for k in fields if k in row}
+
+
+class SourceIn(BaseModel):
+    name: str = Field(..., examples=["人民网 时政"])
+    url: str = Field(..., examples=["http://www.people.com.cn/rss/politics.xml"])
+    kind: Literal["feed", "html", "json", "sitemap"] = "feed"
+    preset: str | None = None
+    spec: dict[str, Any] | None = Field(None, description="列表页的选择器等（html/json/sitemap）")
+    params: dict[str, str] | None = None
+    authority: int = Field(50, ge=0, le=100)
+    enabled: bool = True
+
+
+class SourcePatch(BaseModel):
+    enabled: bool | None = None
+    params: dict[str, str] | None = None
+
+
+class ColumnIn(BaseModel):
+    slug: str = Field(..., pattern=r"^[a-z0-9][a-z0-9-]{0,99}$")
+    name: str
+    include: str = Field(..., description="入选规则：AND / OR / NOT、括号、引号短语")
+    exclude: str = ""
+    title_terms: str = ""
+    sources: list[int | str] | None = None
+    max_age_days: int | None = None
+    min_length: int = 0
+    schedule: str = "0 9 * * 1"
+    timezone: str | None = None
+    editor_note: str = ""
+    description: str = ""
+    auto_approve: bool = False
+    auto_approve_threshold: float | None = None
+
+
+class Decision(BaseModel):
+    action: Literal["approve", "reject", "undo"]
+
+
+class Note(BaseModel):
+    editor_note: str
+
+
+class DecisionOut(BaseModel):
+    id: int
+    state: str
+
+
+def create_api(zl) -> FastAPI:  # noqa: ANN001, C901
+    api = FastAPI(title="zhuanlan 专栏 API", version="1", docs_url=None, redoc_url=None,
+                  openapi_url="/openapi.json",
+                  description="专栏的信息源、专栏、候选稿件、审稿决定与期刊。"
+                              "以个人 API 令牌认证，权限与网页编辑台相同。")
+
+    def user(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> StaffUser:
+        if credentials is None:
+            raise AuthError("缺少 API 令牌（Authorization: Bearer …）", resource="token")
+        return zl.staff.user_for_token(credentials.credentials)
+
+    def admin(u: StaffUser = Depends(user)) -> StaffUser:
+        u.require_admin()
+        return u
+
+    def editable(slug: str, u: StaffUser) -> dict:
+        column = zl.get_column(slug)
+        u.require_edit(column["id"], slug)
+        return column
+
+    def error(status: int, exc: Exception, headers: dict | None = None) -> JSONResponse:
+        body = {"error": type(exc).__name__, "message": getattr(exc, "message", str(exc)),
+                "resource": getattr(exc, "resource", None)}
+        if getattr(exc, "position", None) is not None:
+            body["position"] = exc.position
+        return JSONResponse(body, status_code=status, headers=headers)
+
+    @api.exception_handler(AuthError)
+    async def _auth(request: Request, exc: AuthError) -> JSONResponse:
+        return error(401, exc, {"WWW-Authenticate": "Bearer"})
+
+    @api.exception_handler(PermissionDenied)
+    async def _forbidden(request: Request, exc: PermissionDenied) -> JSONResponse:
+        return error(403, exc)
+
+    @api.exception_handler(NotFoundError)
+    async def _missing(request: Request, exc: NotFoundError) -> JSONResponse:
+        return error(404, exc)
+
+    @api.exception_handler(InvalidTransition)
+    async def _conflict(request: Request, exc: InvalidTransition) -> JSONResponse:
+        return error(409, exc)
+
+    for kind in (RuleError, ConfigError, SourceError):
+        api.add_exception_handler(kind, lambda request, exc: error(422, exc))
+
+    def ok(data: Any) -> JSONResponse:
+        return JSONResponse(jsonable_encoder(data))
+
+    @api.get("/me", summary="当前令牌的用户")
+    def me(u: StaffUser = Depends(user)) -> dict:
+        return {"username": u.username, "display_name": u.display_name, "role": u.role,
+                "columns": sorted(c["slug"] for c in zl.list_columns()
+                                  if u.can_edit(c["id"]))}
+
+    # -- sources -------------------------------------------------------------------
+
+    @api.get("/sources", summary="信息源及其健康状况")
+    def list_sources(u: StaffUser = Depends(user)) -> JSONResponse:
+        return ok([_pick(s, SOURCE_FIELDS) for s in zl.list_sources()])
+
+    @api.post("/sources", status_code=201, summary="添加信息源（管理员）")
+    def add_source(body: SourceIn, u: StaffUser = Depends(admin)) -> JSONResponse:
+        source_id = zl.add_source(body.name, body.url, kind=body.kind, preset=body.preset,
+                                  spec=body.spec, params=body.params, authority=body.authority,
+                                  enabled=body.enabled, by=u.username)
+        return JSONResponse(jsonable_encoder(_pick(zl.get_source(source_id), SOURCE_FIELDS)),
+                            status_code=201)
+
+    @api.get("/sources/{source_id}", summary="一个信息源")
+    def get_source(source_id: int, u: StaffUser = Depends(user)) -> JSONResponse:
+        return ok(_pick(zl.get_source(source_id), SOURCE_FIELDS))
+
+    @api.patch("/sources/{source_id}", summary="启用、停用或设置参数（管理员）")
+    def patch_source(source_id: int, body: SourcePatch,
+                     u: StaffUser = Depends(admin)) -> JSONResponse:
+        return ok(_pick(zl.update_source(source_id, enabled=body.enabled, params=body.params,
+                                         by=u.username), SOURCE_FIELDS))
+
+    @api.post("/sources/{source_id}/poll", status_code=202, summary="立即抓取")
+    def poll_source(source_id: int, u: StaffUser = Depends(user)) -> dict:
+        zl.get_source(source_id)
+        zl.poll_now(source_id)
+        return {"id": source_id, "polling": True}
+
+    # -- columns -------------------------------------------------------------------
+
+    @api.get("/columns", summary="专栏")
+    def list_columns(u: StaffUser = Depends(user)) -> JSONResponse:
+        return ok([_pick(c, COLUMN_FIELDS) for c in zl.list_columns()])
+
+    @api.post("/columns", status_code=201, summary="创建专栏（管理员）")
+    def add_column(body: ColumnIn, u: StaffUser = Depends(admin)) -> JSONResponse:
+        zl.add_column(body.slug, body.name, include=body.include, exclude=body.exclude,
+                      title_terms=body.title_terms, sources_filter=body.sources,
+                      max_age_days=body.max_age_days, min_length=body.min_length,
+                      schedule=body.schedule, timezone_name=body.timezone,
+                      editor_note=body.editor_note, description=body.description,
+                      auto_approve=body.auto_approve,
+                      auto_approve_threshold=body.auto_approve_threshold, by=u.username)
+        return JSONResponse(jsonable_encoder(_pick(zl.get_column(body.slug), COLUMN_FIELDS)),
+                            status_code=201)
+
+    @api.get("/columns/{slug}", summary="一个专栏")
+    def get_column(slug: str, u: StaffUser = Depends(user)) -> JSONResponse:
+        column = zl.get_column(slug)
+        return ok(_pick(column, COLUMN_FIELDS) | {"counts": zl.candidate_counts(slug),
+                                                  "can_edit": u.can_edit(column["id"])})
+
+    @api.put("/columns/{slug}/note", summary="下一期的编者按")
+    def set_note(slug: str, body: Note, u: StaffUser = Depends(user)) -> dict:
+        editable(slug, u)
+        zl.set_editor_note(slug, body.editor_note.strip(), by=u.username)
+        return {"slug": slug, "editor_note": body.editor_note.strip()}
+
+    # -- candidates and decisions ------------------------------------------------------
+
+    @api.get("/columns/{slug}/candidates", summary="候选稿件（按学习模型或得分排序）")
+    def list_candidates(slug: str, state: Literal["pending", "approved", "rejected",
+                                                  "published"] = "pending",
+                        limit: int = 100, offset: int = 0,
+                        u: StaffUser = Depends(user)) -> JSONResponse:
+        rows = zl.candidates(slug, state)[offset:offset + max(1, min(limit, 1000))]
+        return ok([_pick(r, CANDIDATE_FIELDS) for r in rows])
+
+    @api.post("/columns/{slug}/candidates/{candidate_id}/decision",
+              summary="通过、退回或撤销", response_model=DecisionOut)
+    def decide(slug: str, candidate_id: int, body: Decision,
+               u: StaffUser = Depends(user)) -> DecisionOut:
+        editable(slug, u)
+        state = zl.decide(candidate_id, body.action, by=u.username, column=slug)
+        return DecisionOut(id=candidate_id, state=state)
+
+    # -- issues --------------------------------------------------------------------
+
+    @api.post("/columns/{slug}/publish", summary="立即发布已通过的稿件为新一期")
+    def publish(slug: str, u: StaffUser = Depends(user)) -> JSONResponse:
+        editable(slug, u)
+        issue_id = zl.publish_now(slug, by=u.username)
+        if issue_id is None:
+            return JSONResponse({"error": "NothingApproved", "message": "没有已通过的稿件，未发布",
+                                 "resource": slug}, status_code=409)
+        latest = zl.issues_of(slug)[0]
+        return JSONResponse(jsonable_encoder(_issue(zl.issue_view(slug, latest["number"]))),
+                            status_code=201)
+
+    @api.get("/columns/{slug}/issues", summary="已发布的各期（新的在前）")
+    def list_issues(slug: str, u: StaffUser = Depends(user)) -> JSONResponse:
+        return ok([{k: i[k] for k in ("id", "number", "title", "published_at")}
+                   for i in zl.issues_of(slug)])
+
+    @api.get("/columns/{slug}/issues/{number}", summary="一期的内容")
+    def get_issue(slug: str, number: int, u: StaffUser = Depends(user)) -> JSONResponse:
+        return ok(_issue(zl.issue_view(slug, number)))
+
+    @api.get("/issues/{issue_id}/deliveries", summary="一期的推送情况")
+    def deliveries(issue_id: int, u: StaffUser = Depends(user)) -> dict:
+        return {"issue_id": issue_id, "counts": zl.delivery_counts(issue_id)}
+
+    @api.get("/audit", summary="操作记录（管理员）")
+    def audit(limit: int = 200, u: StaffUser = Depends(admin)) -> JSONResponse:
+        return ok(zl.audit(max(1, min(limit, 1000))))
+
+    return api
+
+
+def _issue(view) -> dict:  # noqa: ANN001
+    return {
+        "column": view.column_slug, "number": view.number, "title": view.title,
+        "editor_note": view.editor_note, "url": view.web_url,
+        "published_at": view.published_at.isoformat() if isinstance(view.published_at, datetime)
+        else view.published_at,
+        "items": [jsonable_encoder(item) for item in view.items],
+    }

@@ -1,0 +1,122 @@
+"""Staff login, sessions and CSRF for the web pages.
+
+Sessions live in a signed cookie (Starlette's SessionMiddleware: HttpOnly, SameSite=Lax,
+Secure when ``web.secure_cookies``). The cookie carries the user id and the user's
+session epoch; raising the epoch (password change, deactivation, role change) ends every
+session of that user at once. Every POST made from a page carries the session's CSRF
+token, checked by ``csrf_protect``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from zhuanlan.errors import AuthError, PermissionDenied, RateLimited
+from zhuanlan.staff import StaffUser
+
+router = APIRouter()
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+class LoginRequired(AuthError):
+    """A page needs a logged-in staff user; the handler sends them to the login page."""
+
+
+def csrf_token(request: Request) -> str:
+    session = request.session
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(24)
+    return session["csrf"]
+
+
+async def csrf_protect(request: Request) -> None:
+    """Refuse a state-changing request whose form (or X-CSRF-Token header) does not carry
+    the session's token."""
+    if request.method in SAFE_METHODS:
+        return
+    expected = request.session.get("csrf")
+    sent = request.headers.get("x-csrf-token")
+    if sent is None:
+        form = await request.form()
+        sent = form.get("csrf_token")
+    if not expected or not isinstance(sent, str) or not hmac.compare_digest(expected, sent):
+        raise PermissionDenied("表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试",
+                               resource="csrf")
+
+
+def session_user(request: Request) -> StaffUser | None:
+    """The logged-in staff user, looked up once per request."""
+    if "staff_user" in request.scope:
+        return request.scope["staff_user"]
+    user = None
+    uid, epoch = request.session.get("uid"), request.session.get("epoch")
+    if isinstance(uid, int) and isinstance(epoch, int):
+        user = request.app.state.zl.staff.get(uid, epoch)
+        if user is None:
+            request.session.pop("uid", None)
+    request.scope["staff_user"] = user
+    return user
+
+
+def staff_user(request: Request) -> StaffUser:
+    user = session_user(request)
+    if user is None:
+        raise LoginRequired("请先登录", resource=request.url.path)
+    return user
+
+
+def admin_user(user: StaffUser = Depends(staff_user)) -> StaffUser:
+    user.require_admin()
+    return user
+
+
+def _safe_next(target: str) -> str:
+    # Only a path on this site: an absolute or scheme-relative URL would be an open redirect.
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/admin"
+    return target
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str = "/admin", error: str = "") -> HTMLResponse:
+    from zhuanlan.web.render import render
+    return render(request, "login.html", next=_safe_next(next), error=error,
+                  no_users=request.app.state.zl.staff.count_users() == 0)
+
+
+@router.post("/login", dependencies=[Depends(csrf_protect)])
+def login(request: Request, username: str = Form(""), password: str = Form(""),
+          next: str = Form("/admin")):  # noqa: ANN201
+    from zhuanlan.web.render import render
+    zl = request.app.state.zl
+    client = request.client.host if request.client else ""
+    try:
+        user = zl.staff.authenticate(username.strip(), password, client=client)
+    except RateLimited as exc:
+        response = render(request, "login.html", 429, next=_safe_next(next), error=exc.message,
+                          username=username, no_users=False)
+        response.headers["Retry-After"] = str(int(exc.retry_after))
+        return response
+    except AuthError as exc:
+        return render(request, "login.html", 401, next=_safe_next(next), error=exc.message,
+                      username=username, no_users=False)
+    request.session.clear()
+    request.session.update(uid=user.id, epoch=user.epoch, csrf=secrets.token_urlsafe(24))
+    return RedirectResponse(_safe_next(next), status_code=303)
+
+
+@router.post("/logout", dependencies=[Depends(csrf_protect)])
+def logout(request: Request) -> RedirectResponse:
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+def login_redirect(request: Request) -> RedirectResponse:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={quote(target)}", status_code=303)

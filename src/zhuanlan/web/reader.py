@@ -1,0 +1,68 @@
+"""The reader's pages: home, column, issue, article, and the Atom feed per column.
+Open to anyone; staff see the sources' health on the home page."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from zhuanlan.publish.render import render_atom
+from zhuanlan.web.auth import session_user
+from zhuanlan.web.render import render
+from zhuanlan.web.status import source_status
+
+router = APIRouter()
+
+
+def _zl(request: Request):  # noqa: ANN202
+    return request.app.state.zl
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request) -> HTMLResponse:
+    zl = _zl(request)
+    staff = session_user(request) is not None
+    return render(request, "home.html", columns=zl.list_columns(),
+                  sources=zl.list_sources() if staff else [], status=source_status)
+
+
+@router.get("/healthz")
+def healthz(request: Request) -> dict:
+    _zl(request).list_columns()
+    return {"ok": True}
+
+
+@router.get("/c/{slug}", response_class=HTMLResponse)
+def column_page(request: Request, slug: str) -> HTMLResponse:
+    zl = _zl(request)
+    column = zl.get_column(slug)
+    return render(request, "column.html", column=column, issues=zl.issues_of(slug))
+
+
+@router.get("/c/{slug}/feed.atom")
+def column_feed(request: Request, slug: str) -> Response:
+    zl = _zl(request)
+    column = zl.get_column(slug)
+    views = [zl.issue_view(slug, i["number"]) for i in zl.issues_of(slug)[:20]]
+    updated = views[0].published_at if views else column["created_at"]
+    xml = render_atom(column_name=column["name"], column_slug=slug,
+                      feed_url=f"{zl.cfg.base_url}/c/{slug}/feed.atom",
+                      site_url=f"{zl.cfg.base_url}/c/{slug}", issues=views, updated=updated,
+                      tz=zl.tz)
+    return Response(xml, media_type="application/atom+xml; charset=utf-8")
+
+
+@router.get("/c/{slug}/{number}", response_class=HTMLResponse)
+def issue_page(request: Request, slug: str, number: int) -> HTMLResponse:
+    zl = _zl(request)
+    column = zl.get_column(slug)
+    return render(request, "issue.html", column=column, issue=zl.issue_view(slug, number))
+
+
+@router.get("/a/{article_id}", response_class=HTMLResponse)
+def article_page(request: Request, article_id: int) -> HTMLResponse:
+    zl = _zl(request)
+    article = zl.article(article_id)
+    paragraphs = [p.strip() for p in article["text"].split("\n") if p.strip()]
+    return render(request, "article.html", article=article, paragraphs=paragraphs,
+                  others=zl.other_outlets(article_id))

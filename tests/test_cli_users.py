@@ -1,0 +1,41 @@
+"""``zhuanlan user``: the first administrator from the command line, tokens."""
+
+from __future__ import annotations
+
+import io
+import sys
+
+from zhuanlan.cli import main
+
+
+def run(args, config, stdin: str = "") -> int:  # noqa: ANN001
+    old = sys.stdin
+    sys.stdin = io.StringIO(stdin)
+    try:
+        return main(["--config", str(config), *args])
+    finally:
+        sys.stdin = old
+
+
+def test_first_admin_then_token_then_revoke(tmp_path, capsys, make_zl):
+    zl = make_zl()
+    config = tmp_path / "zhuanlan.toml"
+    config.write_text(f'[database]\nurl = "{zl.cfg.database_url}"\n')
+    assert run(["user", "add", "root1", "--role", "admin", "--password-stdin"], config,
+               "short\n") == 2
+    assert "至少 8 个字符" in capsys.readouterr().err
+    assert run(["user", "add", "root1", "--role", "admin", "--password-stdin"], config,
+               "a-good-password\n") == 0
+    assert zl.staff.authenticate("root1", "a-good-password").is_admin
+    assert run(["user", "add", "root1", "--password-stdin"], config, "another-pass\n") == 2
+    assert "已存在" in capsys.readouterr().err
+    assert run(["user", "token", "root1", "--name", "ci"], config) == 0
+    token = capsys.readouterr().out.strip().splitlines()[-1]
+    assert zl.staff.user_for_token(token).username == "root1"
+    token_id = zl.staff.list_tokens("root1")[0]["id"]
+    assert run(["user", "revoke-token", str(token_id)], config) == 0
+    assert run(["user", "list"], config) == 0
+    assert "root1" in capsys.readouterr().out
+    # The last administrator cannot be demoted.
+    assert run(["user", "set", "root1", "--role", "viewer"], config) == 2
+    assert "最后一位管理员" in capsys.readouterr().err

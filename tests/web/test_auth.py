@@ -1,0 +1,126 @@
+"""Staff login over real HTTP: sessions, roles, CSRF, the login rate limit."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.web.conftest import SLUG, csrf_of, logged_in
+
+
+def test_desk_needs_a_login_and_returns_to_the_page_asked_for(site):
+    zl, web = site
+    anon = httpx.Client(base_url=web.url(""), follow_redirects=False, timeout=10)
+    r = anon.get(f"/admin/c/{SLUG}/review?state=approved")
+    assert r.status_code == 303
+    assert r.headers["location"].startswith("/login?next=")
+    login = anon.get(r.headers["location"])
+    r = anon.post("/login", data={"username": "ed", "password": "editor-password",
+                                  "csrf_token": csrf_of(login.text),
+                                  "next": f"/admin/c/{SLUG}/review?state=approved"})
+    assert r.status_code == 303
+    assert r.headers["location"] == f"/admin/c/{SLUG}/review?state=approved"
+    assert anon.get(r.headers["location"]).status_code == 200
+    # Reading stays open to everyone.
+    assert httpx.get(web.url(f"/c/{SLUG}")).status_code == 200
+
+
+def test_session_cookie_is_signed_httponly_and_samesite(site):
+    zl, web = site
+    client = httpx.Client(base_url=web.url(""), follow_redirects=False, timeout=10)
+    page = client.get("/login")
+    r = client.post("/login", data={"username": "ed", "password": "editor-password",
+                                    "csrf_token": csrf_of(page.text)})
+    cookie = r.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie
+    # A tampered cookie is no session.
+    value = client.cookies["zhuanlan_session"]
+    forged = httpx.Client(base_url=web.url(""), follow_redirects=False, timeout=10,
+                          cookies={"zhuanlan_session": value[:-3] + "AAA"})
+    assert forged.get("/admin").status_code == 303
+
+
+def test_a_post_without_the_csrf_token_is_refused(site):
+    zl, web = site
+    client = logged_in(web, "ed", "editor-password")
+    r = client.post(f"/admin/c/{SLUG}/note", data={"editor_note": "伪造的编者按"})
+    assert r.status_code == 403
+    assert "CSRF" in r.text
+    assert zl.get_column(SLUG)["editor_note"] == ""
+    page = client.get(f"/admin/c/{SLUG}/review")
+    r = client.post(f"/admin/c/{SLUG}/note", data={"editor_note": "真的编者按",
+                                                  "csrf_token": csrf_of(page.text)})
+    assert r.status_code == 303
+    assert zl.get_column(SLUG)["editor_note"] == "真的编者按"
+    assert zl.audit(1)[0]["actor"] == "ed"
+
+
+def test_roles_editor_only_on_granted_columns_viewer_reads(site):
+    zl, web = site
+    ed = logged_in(web, "ed", "editor-password")
+    token = csrf_of(ed.get("/admin").text)
+    r = ed.post("/admin/c/other/note", data={"editor_note": "x", "csrf_token": token})
+    assert r.status_code == 403
+    assert ed.get("/admin/audit").status_code == 403
+    assert ed.get("/admin/users").status_code == 403
+    look = logged_in(web, "look", "viewer-password")
+    assert look.get(f"/admin/c/{SLUG}/review").status_code == 200
+    token = csrf_of(look.get("/admin").text)
+    r = look.post(f"/admin/c/{SLUG}/publish", data={"csrf_token": token})
+    assert r.status_code == 403
+    chief = logged_in(web, "chief", "chief-password")
+    assert chief.get("/admin/audit").status_code == 200
+
+
+def test_login_attempts_are_rate_limited(site):
+    zl, web = site
+    client = httpx.Client(base_url=web.url(""), follow_redirects=False, timeout=10)
+    token = csrf_of(client.get("/login").text)
+    codes = [client.post("/login", data={"username": "ed", "password": f"wrong-{i}",
+                                         "csrf_token": token}).status_code
+             for i in range(zl.cfg["web.login_attempts"] + 1)]
+    assert codes[:-1] == [401] * zl.cfg["web.login_attempts"]
+    assert codes[-1] == 429
+    # Now even the right password waits: the limit is on the name, not the guess.
+    r = client.post("/login", data={"username": "ed", "password": "editor-password",
+                                    "csrf_token": token})
+    assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
+    assert "分钟后再试" in r.text
+
+
+def test_password_change_and_deactivation_end_sessions(site):
+    zl, web = site
+    ed = logged_in(web, "ed", "editor-password")
+    assert ed.get("/admin").status_code == 200
+    zl.staff.set_password("ed", "a-new-password")
+    assert ed.get("/admin").status_code == 303
+    ed = logged_in(web, "ed", "a-new-password")
+    zl.staff.update_user("ed", active=False)
+    assert ed.get("/admin").status_code == 303
+
+
+def test_admin_adds_a_user_in_the_web_and_they_can_log_in(site):
+    zl, web = site
+    chief = logged_in(web, "chief", "chief-password")
+    token = csrf_of(chief.get("/admin/users").text)
+    r = chief.post("/admin/users", data={"username": "newbie", "password": "short",
+                                         "role": "editor", "csrf_token": token})
+    assert "error=" in r.headers["location"]
+    assert "newbie" not in [u["username"] for u in zl.staff.list_users()]
+    r = chief.post("/admin/users", data={"username": "newbie", "password": "long-enough-1",
+                                         "role": "editor", "column": [SLUG],
+                                         "csrf_token": token})
+    assert "done=" in r.headers["location"]
+    newbie = logged_in(web, "newbie", "long-enough-1")
+    assert newbie.get(f"/admin/c/{SLUG}/review").status_code == 200
+    assert any(e["action"] == "add_user" and e["actor"] == "chief" for e in zl.audit())
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil"])
+def test_login_does_not_redirect_off_site(site, target):
+    zl, web = site
+    client = httpx.Client(base_url=web.url(""), follow_redirects=False, timeout=10)
+    token = csrf_of(client.get("/login").text)
+    r = client.post("/login", data={"username": "ed", "password": "editor-password",
+                                    "csrf_token": token, "next": target})
+    assert r.headers["location"] == "/admin"
