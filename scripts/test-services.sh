@@ -2,7 +2,8 @@
 # Make sure what the test suite needs outside Python is installed and running:
 # PostgreSQL on 127.0.0.1:5432 with trust auth and a database `test` for the current
 # user (installs Debian's postgresql when missing, starts a stopped cluster), and
-# headless Chromium with its driver and CJK fonts for the browser tests.
+# headless Chromium with its driver and CJK fonts for the browser tests, nginx and
+# systemd-analyze for the deployment tests.
 set -euo pipefail
 
 PGHOST=127.0.0.1
@@ -16,10 +17,22 @@ command -v pg_ctlcluster >/dev/null 2>&1 || missing+=(postgresql)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 [ -d /usr/share/fonts/opentype/noto ] || missing+=(fonts-noto-cjk)
+# The deployment tests: nginx in front of the app, systemd-analyze to verify the units.
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test-services: installing Debian packages: ${missing[*]}"
   as_root apt-get update -qq
+  # Installing must not start services (nginx would take port 80): policy-rc.d says no.
+  blocker=/usr/sbin/policy-rc.d
+  made_blocker=0
+  if [ ! -e "$blocker" ]; then
+    printf '#!/bin/sh\nexit 101\n' | as_root tee "$blocker" >/dev/null
+    as_root chmod +x "$blocker"
+    made_blocker=1
+  fi
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+  [ "$made_blocker" = 1 ] && as_root rm -f "$blocker"
 fi
 
 if ! pg_isready -h "$PGHOST" -p "$PGPORT" -q 2>/dev/null; then

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from zhuanlan.config import SETTINGS, env_name, load_config
@@ -51,3 +53,26 @@ def test_every_setting_is_documented_in_the_readme():
     assert not missing, f"settings missing from README: {missing}"
     assert all(s.help for s in SETTINGS)
     assert env_name("smtp.host") == "ZHUANLAN_SMTP_HOST"
+
+
+def _key_in_child(path: str, out) -> None:  # noqa: ANN001
+    from zhuanlan.config import _load_or_make_key
+    out.put(_load_or_make_key(Path(path)))
+
+
+def test_the_secret_key_file_is_made_once_even_by_racing_processes(tmp_path):
+    """Web processes and workers starting together must agree on one complete key (a
+    reader of a half-written file once signed links with an empty key)."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    out = ctx.Queue()
+    path = tmp_path / "data" / "secret.key"
+    procs = [ctx.Process(target=_key_in_child, args=(str(path), out)) for _ in range(8)]
+    for p in procs:
+        p.start()
+    keys = {out.get(timeout=30) for _ in procs}
+    for p in procs:
+        p.join()
+    assert len(keys) == 1 and len(keys.pop()) >= 40
+    assert oct(path.stat().st_mode & 0o777) == "0o600"

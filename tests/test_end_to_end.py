@@ -89,7 +89,8 @@ def test_feed_to_inbox(make_zl, http_server):
         assert title in text and title in html
     assert "學習" not in text
 
-    links = sorted(set(re.findall(rf"http://127\.0\.0\.1:{web_port}/a/\d+", text)))
+    # Each item links through the recipient's personal link (known reader, no password).
+    links = sorted(set(re.findall(rf"http://127\.0\.0\.1:{web_port}/r/\S+", text)))
     assert len(links) == len(titles)
     issue_link = f"http://127.0.0.1:{web_port}/c/xuexi/1"
     assert issue_link in text
@@ -100,8 +101,8 @@ def test_feed_to_inbox(make_zl, http_server):
         assert issue_page.status_code == 200
         assert "编者按" in issue_page.text
         for link in links:
-            page = httpx.get(link)
-            assert page.status_code == 200
+            page = httpx.get(link, follow_redirects=True)
+            assert page.status_code == 200 and "/a/" in str(page.url)
             assert "阅读原文" in page.text
             assert any(t in page.text for t in titles)
         feed = httpx.get(f"http://127.0.0.1:{web_port}/c/xuexi/feed.atom")

@@ -321,6 +321,12 @@ def cmd_user(args: argparse.Namespace) -> int:
     return run(_facade(args), args)
 
 
+@command("people")
+def cmd_people(args: argparse.Namespace) -> int:
+    from zhuanlan.cli_people import run
+    return run(_facade(args), args)
+
+
 @command("extract")
 def cmd_extract(args: argparse.Namespace) -> int:
     from zhuanlan.extract_cli import run_extract
@@ -463,6 +469,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     from zhuanlan.cli_users import add_parser as add_user_parser
     add_user_parser(sub)
+    from zhuanlan.cli_people import add_parser as add_people_parser
+    add_people_parser(sub)
 
     s = sub.add_parser("extract", help="extract articles from files or URLs, one JSON line each")
     s.add_argument("inputs", nargs="+", metavar="FILE_OR_URL")

@@ -9,6 +9,7 @@ subscribers) live in the store.
 from __future__ import annotations
 
 import os
+import threading
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,6 +92,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("worker.processes", "int", 0,
             "Processes that extract pages in parallel (0: one per core; 1: in the worker)."),
     Setting("sources.poll_minutes", "int", 30, "Default minutes between two polls of a source."),
+    Setting("images.enabled", "bool", True,
+            "Fetch the images of articles once and serve them from this server "
+            "(/img/{id}); off: the worker fetches none."),
+    Setting("images.max_bytes", "int", 5 * 1024 * 1024,
+            "Largest image kept; a larger one is marked too_large and not shown."),
     Setting("sample.enabled", "bool", True,
             "Serve the bundled sample site locally and keep the sample column fed from it."),
     Setting("sample.port", "int", 8765, "Port of the local sample site (127.0.0.1)."),
@@ -178,6 +184,7 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "fetch.max_concurrency": lambda v: None if v >= 1 else "must be at least 1",
     "fetch.retries": lambda v: None if v >= 0 else "must not be negative",
     "fetch.per_host_delay": lambda v: None if v >= 0 else "must not be negative",
+    "images.max_bytes": lambda v: None if v > 0 else "must be positive",
 }
 
 
@@ -232,21 +239,12 @@ class Config:
         key = self._values["web.secret_key"]
         if key:
             return key
-        path = self.data_dir / "secret.key"
-        try:
-            return path.read_text().strip()
-        except FileNotFoundError:
-            pass
-        import secrets
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        fresh = secrets.token_urlsafe(48)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:      # another process made it first: use theirs
-            return path.read_text().strip()
-        with os.fdopen(fd, "w") as f:
-            f.write(fresh)
-        return fresh
+        with _SECRET_LOCK:
+            cached = _SECRET_CACHE.get(str(self.data_dir))
+            if cached is None:
+                cached = _SECRET_CACHE[str(self.data_dir)] = _load_or_make_key(
+                    self.data_dir / "secret.key")
+            return cached
 
     def show(self) -> list[tuple[str, str, str]]:
         """(name, value, origin) rows with secrets redacted."""
@@ -256,6 +254,40 @@ class Config:
             text = "********" if s.secret and value else repr(value)
             rows.append((s.name, text, self._origins[s.name]))
         return rows
+
+
+_SECRET_LOCK = threading.Lock()
+_SECRET_CACHE: dict[str, str] = {}
+
+
+def _load_or_make_key(path: Path) -> str:
+    """Read the key file, or make it. Made complete under a temporary name and linked
+    into place, so another process never reads a half-written (empty) key: link fails
+    when the file exists, and then theirs is used."""
+    try:
+        key = path.read_text().strip()
+        if key:
+            return key
+    except FileNotFoundError:
+        pass
+    import secrets
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(secrets.token_urlsafe(48))
+        f.flush()
+        os.fsync(f.fileno())
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
+    key = path.read_text().strip()
+    if not key:
+        raise ConfigError("web.secret_key", f"{path} is empty: delete it or set web.secret_key")
+    return key
 
 
 def load_config(path: str | os.PathLike[str] | None = None,

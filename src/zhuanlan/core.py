@@ -32,7 +32,6 @@ from zhuanlan.store import Database, audit, migrate
 from zhuanlan.store.schema import (
     articles, audit_log, candidates, columns, issues, sources, subscribers, subscriptions,
 )
-from zhuanlan.store.upsert import insert_ignore
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +48,11 @@ class WorkDone:
     pages: int = 0
     published: int = 0
     delivered: int = 0
+    images: int = 0
 
     @property
     def total(self) -> int:
-        return self.polled + self.pages + self.published + self.delivered
+        return self.polled + self.pages + self.published + self.delivered + self.images
 
 
 class Zhuanlan:
@@ -73,6 +73,10 @@ class Zhuanlan:
         self._pool = None
         self._pool_made = False
         self._story_index = None
+        self._records = None
+        self._link_cache: dict[int, str] = {}
+        self._links = None
+        self._column_ids: dict[str, int] = {}
 
     # -- lifecycle -----------------------------------------------------------------
 
@@ -81,6 +85,8 @@ class Zhuanlan:
         migrate.upgrade(self.db)
 
     def close(self) -> None:
+        if self._records is not None:
+            self._records.stop()
         if self._fetcher is not None:
             self._fetcher.close()
         if self._pool is not None:
@@ -126,10 +132,32 @@ class Zhuanlan:
         return Staff(self.db, self.clock, login_attempts=self.cfg["web.login_attempts"])
 
     @property
+    def desk(self):  # noqa: ANN201
+        """The editor's desk: edits, order and the next issue's preview (``zhuanlan.desk``)."""
+        from zhuanlan.desk import Desk
+        return Desk(self.db, self.clock)
+
+    @property
+    def people(self):  # noqa: ANN201
+        """People, the department tree, import/export and subscriptions (``zhuanlan.people``)."""
+        from zhuanlan.people.directory import Directory
+        return Directory(self)
+
+    @property
+    def records(self):  # noqa: ANN201
+        """The process's buffer of study records (opens and reading heartbeats)."""
+        if self._records is None:
+            from zhuanlan.study.records import RecordBuffer
+            self._records = RecordBuffer(self.db, self.clock)
+        return self._records
+
+    @property
     def links(self):  # noqa: ANN201
         """Signer of personal reader links and unsubscribe links."""
-        from zhuanlan.links import LinkSigner
-        return LinkSigner(self.cfg.secret_key)
+        if self._links is None:
+            from zhuanlan.links import LinkSigner
+            self._links = LinkSigner(self.cfg.secret_key)
+        return self._links
 
     @property
     def tz(self) -> str:
@@ -302,28 +330,19 @@ class Zhuanlan:
 
     def add_subscriber(self, email: str, name: str = "", *, department: str = "",
                        employee_no: str | None = None) -> int:
-        email = email.strip()
-        if "@" not in email or email.startswith("@") or email.endswith("@"):
-            raise RuleError("not an e-mail address", resource=email)
-        now = self.clock()
-        with self.db.write() as conn:
-            existing = conn.execute(select(subscribers.c.id)
-                                    .where(subscribers.c.email == email)).scalar()
-            if existing is not None:
-                return existing
-            return conn.execute(subscribers.insert().values(
-                email=email, name=name, department=department, employee_no=employee_no,
-                active=True, created_at=now)).inserted_primary_key[0]
+        """Add a person (or return the id of the one with this e-mail); the department
+        path ("集团/公司/部门") is placed in the department tree."""
+        return self.people.add_person(email, name, department=department,
+                                      employee_no=employee_no)
+
+    def subscriber_active(self, subscriber_id: int) -> bool:
+        with self.db.read() as conn:
+            return bool(conn.execute(select(subscribers.c.active).where(
+                subscribers.c.id == subscriber_id)).scalar())
 
     def subscribe(self, slug: str, subscriber_id: int) -> None:
-        column = self.get_column(slug)
-        with self.db.write() as conn:
-            if conn.execute(select(subscribers.c.id)
-                            .where(subscribers.c.id == subscriber_id)).scalar() is None:
-                raise NotFoundError("no such subscriber", resource=f"subscriber {subscriber_id}")
-            insert_ignore(conn, subscriptions, [{
-                "column_id": column["id"], "subscriber_id": subscriber_id,
-                "created_at": self.clock()}], ["column_id", "subscriber_id"])
+        self.get_column(slug)
+        self.people.subscribe_person(slug, subscriber_id)
 
     def list_subscribers(self, slug: str | None = None) -> list[dict]:
         query = select(subscribers).order_by(subscribers.c.id)
@@ -347,6 +366,8 @@ class Zhuanlan:
         query = (select(candidates.c.id, candidates.c.state, candidates.c.score,
                         candidates.c.terms, candidates.c.reason, candidates.c.created_at,
                         candidates.c.decided_at, candidates.c.decided_by,
+                        candidates.c.title_override, candidates.c.summary_override,
+                        candidates.c.position, candidates.c.story_id,
                         articles.c.id.label("article_id"), articles.c.title, articles.c.url,
                         articles.c.published_at, articles.c.source_name, articles.c.text,
                         sources.c.name.label("outlet"))
@@ -473,6 +494,10 @@ class Zhuanlan:
     def deliver_due(self, limit: int | None = None) -> int:
         return delivery.deliver_due(self, limit or self.cfg["worker.batch"])
 
+    def fetch_due_images(self, limit: int | None = None) -> int:
+        from zhuanlan.jobs.images import fetch_due_images
+        return fetch_due_images(self, limit or self.cfg["worker.batch"])
+
     def run_once(self) -> WorkDone:
         """One round of every job; returns how much work each did."""
         return WorkDone(
@@ -480,6 +505,7 @@ class Zhuanlan:
             pages=self.process_due_pages(),
             published=len(self.publish_due()),
             delivered=self.deliver_due(),
+            images=self.fetch_due_images(),
         )
 
     def run_until_idle(self, max_rounds: int = 100) -> WorkDone:
@@ -488,7 +514,8 @@ class Zhuanlan:
         for _ in range(max_rounds):
             done = self.run_once()
             total = WorkDone(total.polled + done.polled, total.pages + done.pages,
-                             total.published + done.published, total.delivered + done.delivered)
+                             total.published + done.published, total.delivered + done.delivered,
+                             total.images + done.images)
             if done.total == 0:
                 break
         return total
@@ -511,6 +538,19 @@ class Zhuanlan:
                 raise NotFoundError("no such issue", resource=f"{slug} #{number}")
             return publishing.issue_view(conn, issue_id, self.cfg.base_url)
 
+    def search(self, query: str, *, column: str | int | None = None, outlet: str | None = None,
+               since=None, until=None, limit: int = 20, offset: int = 0,  # noqa: ANN001
+               staff: bool = False):  # noqa: ANN201
+        """Full-text search (:func:`zhuanlan.store.search.search`): ``column`` a slug or an
+        id; ``since``/``until`` dates are days in the installation's zone, both inclusive.
+        Anonymous (``staff=False``): only articles published in an issue."""
+        from zhuanlan.store import search as fts
+        column_id = self.get_column(column)["id"] if isinstance(column, str) else column
+        since, until = fts.day_bounds(since, until, self.tz)
+        with self.db.read() as conn:
+            return fts.search(conn, query, column_id=column_id, outlet=outlet, since=since,
+                              until=until, limit=limit, offset=offset, staff=staff)
+
     def article(self, article_id: int) -> dict:
         with self.db.read() as conn:
             row = conn.execute(
@@ -523,6 +563,37 @@ class Zhuanlan:
 
     def delivery_counts(self, issue_id: int) -> dict[str, int]:
         return delivery.counts(self, issue_id)
+
+    # -- per-recipient parts of a pushed message (the e-mail channel asks for these) -----
+
+    def reader_link(self, subscriber_id: int, path: str) -> str:
+        """The personal link that makes the reader known (no password), then opens
+        ``path`` on the site."""
+        from urllib.parse import quote
+
+        from zhuanlan.links import READER
+        token = self._link_cache.get(subscriber_id)
+        if token is None:
+            if len(self._link_cache) > 100_000:
+                self._link_cache.clear()
+            token = self._link_cache[subscriber_id] = self.links.sign(READER, {"s": subscriber_id})
+        return f"{self.cfg.base_url}/r/{token}?next={quote(path, safe='')}"
+
+    def email_reader_url(self, recipient, article_id: int) -> str:  # noqa: ANN001
+        return self.reader_link(recipient.id, f"/a/{article_id}?i={recipient.issue_id}")
+
+    def email_unsubscribe_url(self, recipient) -> str | None:  # noqa: ANN001
+        column_id = self._column_ids.get(recipient.column_slug)
+        if column_id is None:
+            try:
+                column_id = self._column_ids[recipient.column_slug] = \
+                    self.get_column(recipient.column_slug)["id"]
+            except NotFoundError:
+                return None
+        return self.people.unsubscribe_url(recipient.id, column_id)
+
+    def email_greeting(self, recipient) -> str | None:  # noqa: ANN001
+        return f"{recipient.name}，您好：" if recipient.name else None
 
 
 _audit = audit.record

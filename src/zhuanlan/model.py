@@ -106,6 +106,7 @@ class Article:
     lang: str | None = None
     flags: frozenset[str] = frozenset()
     editor: str | None = None
+    images: tuple[Image, ...] = ()      # in the body's order, captions cleaned like the text
 
 
 @dataclass(frozen=True)
@@ -124,12 +125,17 @@ class Match:
 
 @dataclass(frozen=True)
 class IssueItemView:
+    """One item of an issue. ``title`` and ``summary`` are what the reader sees: the
+    editor's version for the column when there is one, the article's otherwise
+    (``original_title`` keeps the article's own headline)."""
+
     title: str
     web_url: str
     original_url: str
     source_name: str
     published: datetime | None = None
     summary: str = ""
+    original_title: str = ""
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from zhuanlan.dedup.minhash import signature
 from zhuanlan.errors import ConfigError, ExtractError, FetchError, SourceError, ZhuanlanError
 from zhuanlan.fetch.async_client import FetchRequest
 from zhuanlan.jobs.extraction import ExtractFailure, ExtractTask, plausible_date, run_tasks
+from zhuanlan.jobs.images import add_images
 from zhuanlan.jobs.polling import next_interval, parse_counts, push_count
 from zhuanlan.jobs.retry import backoff
 from zhuanlan.jobs.selecting import column_learner, column_rules
@@ -28,6 +29,7 @@ from zhuanlan.sources.health import yield_alarm
 from zhuanlan.sources.read import read_pages
 from zhuanlan.sources.spec import SourceSpec
 from zhuanlan.store.claims import claim, release_values, still_held
+from zhuanlan.store import search
 from zhuanlan.store.schema import articles, candidates, columns, pages, sources
 from zhuanlan.store.upsert import insert_ignore
 from zhuanlan.text.article import clean_article
@@ -224,6 +226,7 @@ def _record_article(zl: "Zhuanlan", page, result: FetchResult, article: Article)
     with zl.db.write() as conn:
         article_id, is_new = _store_article(conn, article, page.source_id, now)
         if is_new:
+            add_images(conn, article_id, article.images, now=now)
             story_id, _relation = assign_story(conn, zl.story_index, article_id, sig, now)
             _propose(conn, article_id, article, page.source_id, now, story_id)
         conn.execute(update(pages).where(still_held(pages, page.id, zl.worker_id)).values(
@@ -270,6 +273,7 @@ def _store_article(conn: Connection, article: Article, source_id: int, now) -> t
         source_name=article.source_name, lang=article.lang,
         flags=",".join(sorted(article.flags)), created_at=now,
     )).inserted_primary_key[0]
+    search.index_article(conn, article_id, article.title, article.text)
     return article_id, True
 
 
@@ -345,6 +349,7 @@ def reextract(zl: "Zhuanlan", *, source_id: int | None = None, batch: int = 50,
                                      published_at=outcome.published, author=outcome.author,
                                      editor=outcome.editor, source_name=outcome.source_name,
                                      lang=outcome.lang, flags=",".join(sorted(outcome.flags))))
+                search.index_article(conn, article_of[task.page_id], outcome.title, outcome.text)
             updated += 1
         if progress:
             progress(updated, failed)

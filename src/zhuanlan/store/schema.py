@@ -8,8 +8,8 @@ the worker that holds them, and a due time (``next_poll_at``, ``next_attempt_at`
 from __future__ import annotations
 
 from sqlalchemy import (
-    Boolean, Column, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String,
-    Table, Text, UniqueConstraint,
+    Boolean, CheckConstraint, Column, Float, ForeignKey, Index, Integer, LargeBinary, MetaData,
+    String, Table, Text, UniqueConstraint,
 )
 
 from zhuanlan.store.types import UTCDateTime
@@ -150,6 +150,11 @@ candidates = Table(
     Column("decided_by", String(100)),
     Column("issue_id", Integer, ForeignKey("issues.id", ondelete="SET NULL")),
     Column("story_id", Integer, ForeignKey("stories.id", ondelete="SET NULL")),
+    # The editor's version for this column (the article itself stays as it was) and the
+    # editor's order of the approved items in the next issue (null: after the ordered ones).
+    Column("title_override", Text),
+    Column("summary_override", Text),
+    Column("position", Integer),
     Column("created_at", UTCDateTime(), nullable=False),
     UniqueConstraint("column_id", "article_id"),
     # One story is proposed once per column, whichever outlet's copy came first.
@@ -174,26 +179,67 @@ issue_items = Table(
     Column("issue_id", Integer, ForeignKey("issues.id", ondelete="CASCADE"), nullable=False),
     Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
     Column("position", Integer, nullable=False),
+    Column("title", Text),           # the editor's title for the column; null: the article's
+    Column("summary", Text),         # likewise the summary; null: the article's first paragraph
     UniqueConstraint("issue_id", "article_id"),
 )
 
+# The department tree (集团 › 公司 › 部门). ``path`` is the names from the root joined by
+# "/" ("集团/公司/部门"): a department's subtree is its own path and every path that starts
+# with "{path}/", which both databases can test in one set-based statement.
+departments = Table(
+    "departments", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("parent_id", Integer, ForeignKey("departments.id", ondelete="CASCADE"), index=True),
+    Column("path", String(300), nullable=False, unique=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+# The people issues are pushed to (employees). ``department_id`` places them in the tree;
+# ``department`` keeps the same path as text ("集团/公司/部门") for readers of the row
+# that do not join the tree (statistics, old scripts).
 subscribers = Table(
     "subscribers", metadata,
     Column("id", Integer, primary_key=True),
     Column("email", String(320), nullable=False, unique=True),
     Column("name", String(200), nullable=False, default=""),
-    Column("employee_no", String(64)),
+    Column("employee_no", String(64), index=True, unique=True),  # 工号; null when not given
     Column("department", String(300), nullable=False, default=""),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", UTCDateTime(), nullable=False),
+    # No ON DELETE: a department with people cannot be deleted (see migration 0007).
+    Column("department_id", Integer, ForeignKey("departments.id"), index=True),
+    Column("wecom_userid", String(100)),      # 企业微信 userid
+    Column("dingtalk_userid", String(100)),   # 钉钉 userid
+    Column("feishu_open_id", String(100)),    # 飞书 open_id
+    Column("updated_at", UTCDateTime()),
 )
 
+# A column's subscriptions: a person (``subscriber_id``) or a whole department
+# (``department_id``: its subtree, people added later included) — exactly one of them.
 subscriptions = Table(
     "subscriptions", metadata,
     Column("id", Integer, primary_key=True),
     Column("column_id", Integer, ForeignKey("columns.id", ondelete="CASCADE"), nullable=False),
+    Column("subscriber_id", Integer, ForeignKey("subscribers.id", ondelete="CASCADE")),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("department_id", Integer, ForeignKey("departments.id", ondelete="CASCADE")),
+    UniqueConstraint("column_id", "subscriber_id"),
+    UniqueConstraint("column_id", "department_id", name="uq_subscriptions_column_department"),
+    CheckConstraint("(subscriber_id IS NULL) <> (department_id IS NULL)",
+                    name="ck_subscriptions_one_target"),
+)
+
+# Opt-outs: a person who unsubscribed from a column gets none of its issues, even when a
+# department subscription covers them. Honoured by the next publish.
+unsubscriptions = Table(
+    "unsubscriptions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("column_id", Integer, ForeignKey("columns.id", ondelete="CASCADE"), nullable=False),
     Column("subscriber_id", Integer, ForeignKey("subscribers.id", ondelete="CASCADE"),
            nullable=False),
+    Column("via", String(20), nullable=False, default="link"),   # link, one_click, admin, cli
     Column("created_at", UTCDateTime(), nullable=False),
     UniqueConstraint("column_id", "subscriber_id"),
 )
@@ -276,4 +322,64 @@ login_failures = Table(
     Column("key", String(200), nullable=False),
     Column("at", UTCDateTime(), nullable=False),
     Index("ix_login_failures_key_at", "key", "at"),
+)
+
+# The pictures of articles, fetched once by the worker and served from our own server
+# (/img/{id}): the reader loads nothing from outside. The bytes are kept as a file named
+# by their SHA-256 under {data_dir}/images/, so one picture carried by several outlets
+# (several rows) is kept once; a row is work for the worker until it is fetched.
+images = Table(
+    "images", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),             # order in the article, from 0
+    Column("source_url", String(2000), nullable=False),
+    Column("caption", Text, nullable=False, default=""),
+    Column("state", String(20), nullable=False, default="pending"),  # fetched, failed, too_large
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime(), nullable=False),
+    *_lease(),
+    Column("mime", String(40)),
+    Column("width", Integer),
+    Column("height", Integer),
+    Column("sha256", String(64), index=True),               # names the file; shared by copies
+    Column("size", Integer),
+    Column("last_error", Text),
+    Column("last_error_kind", String(40)),                  # not_image, svg, too_large, …
+    Column("fetched_at", UTCDateTime()),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("article_id", "position"),
+    Index("ix_images_due", "state", "next_attempt_at"),
+    Index("ix_images_source_url", "source_url"),
+)
+
+
+# Study records: who opened which article, for how long they actually read it (the page
+# visible), and whether they confirmed 我已学习. ``reader`` is "s:<subscriber id>" for a
+# person known by their signed link, "a:<random id>" for an anonymous browser, so one
+# unique key covers both (NULLs would not collide in a unique key on PostgreSQL).
+readings = Table(
+    "readings", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("reader", String(48), nullable=False),
+    Column("subscriber_id", Integer, ForeignKey("subscribers.id", ondelete="CASCADE")),
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    Column("issue_id", Integer, ForeignKey("issues.id", ondelete="SET NULL")),
+    Column("opened_at", UTCDateTime(), nullable=False),
+    Column("last_seen_at", UTCDateTime(), nullable=False),
+    Column("active_seconds", Integer, nullable=False, default=0),
+    Column("studied_at", UTCDateTime()),
+    UniqueConstraint("reader", "article_id"),
+    Index("ix_readings_issue_subscriber", "issue_id", "subscriber_id"),
+)
+
+# One row per page view: the browser sends the view's running total of visible seconds,
+# so a lost heartbeat is made good by the next one and a repeated one changes nothing.
+reading_views = Table(
+    "reading_views", metadata,
+    Column("view_id", String(40), primary_key=True),
+    Column("reading_id", Integer, ForeignKey("readings.id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("seconds", Integer, nullable=False, default=0),
+    Column("started_at", UTCDateTime(), nullable=False),
 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from zhuanlan.dedup import canonical_url, content_hash
-from zhuanlan.model import Article, ExtractedArticle
+from zhuanlan.model import Article, ExtractedArticle, Image
 from zhuanlan.text.boilerplate import BOILERPLATE_REMOVED, strip_boilerplate
 from zhuanlan.text.normalize import clean_text
 
@@ -79,4 +79,6 @@ def clean_article(ex: ExtractedArticle) -> Article:
         lang=ex.lang,
         flags=frozenset(flags | author_flags | editor_flags | source_flags),
         editor=editor,
+        images=tuple(Image(src=i.src, caption=_clean_short(i.caption)[0] or "")
+                     for i in ex.images),
     )

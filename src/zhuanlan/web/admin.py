@@ -8,7 +8,9 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from zhuanlan.errors import AuthError, ConfigError, NotFoundError, PermissionDenied, RateLimited
+from zhuanlan.errors import (
+    AuthError, ConfigError, NotFoundError, PermissionDenied, RateLimited, SourceError,
+)
 from zhuanlan.staff import ROLES, StaffUser
 from zhuanlan.web.auth import admin_user, csrf_protect, staff_user
 from zhuanlan.web.render import render
@@ -18,9 +20,129 @@ router = APIRouter(prefix="/admin", dependencies=[Depends(csrf_protect)])
 
 
 @router.get("/sources", response_class=HTMLResponse)
-def sources_page(request: Request, user: StaffUser = Depends(staff_user)) -> HTMLResponse:
-    return render(request, "sources.html", sources=request.app.state.zl.list_sources(),
-                  status=source_status)
+def sources_page(request: Request, done: str = "", error: str = "",
+                 user: StaffUser = Depends(staff_user)) -> HTMLResponse:
+    return _sources_page(request, user, done=done, error=error)
+
+
+def _sources_page(request: Request, user: StaffUser, status_code: int = 200, **ctx):  # noqa: ANN003, ANN202
+    from zhuanlan.sources.presets import load_presets
+    zl = request.app.state.zl
+    known = {s["preset"] for s in zl.list_sources() if s["preset"]}
+    ctx.setdefault("form", {"mode": "feed"})
+    return render(request, "sources.html", status_code, sources=zl.list_sources(),
+                  status=source_status, manage=user.is_admin,
+                  presets=[p for p in load_presets() if p.id not in known], **ctx)
+
+
+# The add-source form: the fields of each mode (see source_probe.probe_source).
+_FORM_FIELDS = ("mode", "name", "preset", "url", "item", "links", "date", "items",
+                "f_title", "f_url", "f_date")
+
+
+def _source_request(form: dict[str, str]) -> tuple[str, str, dict | None, str | None, str]:
+    """(kind, url, spec, preset, error) from the add-source form."""
+    mode = form.get("mode") or "feed"
+    url = (form.get("url") or "").strip()
+    if mode == "preset":
+        if not form.get("preset"):
+            return "", "", None, None, "请选择一个预置信息源"
+        return "", "", None, form["preset"], ""
+    if mode == "feed":
+        return "feed", url, None, None, ""
+    if mode == "html":
+        item, links = (form.get("item") or "").strip(), (form.get("links") or "").strip()
+        if not item and not links:
+            return "", "", None, None, "请填写列表条目的 CSS 选择器"
+        spec = {"links": links or "a"}
+        if item:
+            spec["item"] = item
+        if (form.get("date") or "").strip():
+            spec["date"] = form["date"].strip()
+        return "html", url, spec, None, ""
+    if mode == "json":
+        fields = {k: (form.get(f"f_{k}") or "").strip() for k in ("title", "url", "date")}
+        if not fields["title"] or not fields["url"]:
+            return "", "", None, None, "请填写标题和链接在每个条目中的路径"
+        return "json", url, {"items": (form.get("items") or "").strip(),
+                             "fields": {k: v for k, v in fields.items() if v}}, None, ""
+    return "", "", None, None, "未知的信息源类型"
+
+
+def _probe_form(request: Request, form: dict[str, str]):  # noqa: ANN202
+    from zhuanlan.source_probe import probe_source
+    kind, url, spec, preset, error = _source_request(form)
+    if error:
+        return None, error
+    return probe_source(request.app.state.zl, kind, url, spec, preset=preset), ""
+
+
+async def _source_form(request: Request) -> dict[str, str]:
+    data = await request.form()
+    return {k: str(data.get(k) or "") for k in _FORM_FIELDS}
+
+
+@router.post("/sources/test", response_class=HTMLResponse)
+async def test_source(request: Request, user: StaffUser = Depends(admin_user)) -> HTMLResponse:
+    """Fetch and show what the source would give, without saving anything."""
+    from starlette.concurrency import run_in_threadpool
+    form = await _source_form(request)
+    probe, error = await run_in_threadpool(_probe_form, request, form)
+    return _sources_page(request, user, 200 if probe and probe.ok else 400, form=form,
+                         probe=probe, form_error=error or (probe.error if probe else ""))
+
+
+@router.post("/sources/add", response_class=HTMLResponse)
+async def add_source(request: Request, user: StaffUser = Depends(admin_user)):  # noqa: ANN201
+    """Save a source once it reads: the list is tried first, and nothing is saved when
+    it cannot be read."""
+    from starlette.concurrency import run_in_threadpool
+
+    from zhuanlan.jobs.specs import display_url
+    from zhuanlan.sources.presets import get_preset
+    zl = request.app.state.zl
+    form = await _source_form(request)
+    probe, error = await run_in_threadpool(_probe_form, request, form)
+    if probe is None or not probe.ok:
+        return _sources_page(request, user, 400, form=form, probe=probe,
+                             form_error=error or probe.error)
+    try:
+        if form["mode"] == "preset":
+            p = get_preset(form["preset"])
+            params = p.spec.param_map() if p.spec else {}
+            url = display_url(p.url, params)
+            name = form["name"].strip() or p.name
+            kwargs = {"kind": p.kind, "preset": p.id, "authority": p.authority}
+        else:
+            url = probe.url
+            name = form["name"].strip() or probe.title.strip()[:200] or url
+            kwargs = {"kind": probe.kind,
+                      "spec": probe.spec if probe.kind != "feed" else None}
+        if any(s["url"] == url for s in zl.list_sources()):
+            return _sources_page(request, user, 400, form=form, probe=probe,
+                                 form_error="这个地址的信息源已经存在")
+        zl.add_source(name, url, by=user.username, **kwargs)
+    except (ConfigError, NotFoundError, SourceError) as exc:
+        return _sources_page(request, user, 400, form=form, probe=probe,
+                             form_error=f"无法保存：{exc.message}")
+    done = quote("已添加信息源：" + name)
+    return RedirectResponse(f"/admin/sources?done={done}", status_code=303)
+
+
+@router.post("/sources/{source_id}/enable")
+def enable_source(request: Request, source_id: int,
+                  user: StaffUser = Depends(admin_user)) -> RedirectResponse:
+    source = request.app.state.zl.update_source(source_id, enabled=True, by=user.username)
+    done = quote("已启用：" + source["name"])
+    return RedirectResponse(f"/admin/sources?done={done}", status_code=303)
+
+
+@router.post("/sources/{source_id}/disable")
+def disable_source(request: Request, source_id: int,
+                   user: StaffUser = Depends(admin_user)) -> RedirectResponse:
+    source = request.app.state.zl.update_source(source_id, enabled=False, by=user.username)
+    done = quote("已停用：" + source["name"])
+    return RedirectResponse(f"/admin/sources?done={done}", status_code=303)
 
 
 @router.post("/sources/{source_id}/poll")

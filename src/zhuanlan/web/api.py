@@ -95,6 +95,7 @@ def create_api(zl) -> FastAPI:  # noqa: ANN001, C901
                   openapi_url="/openapi.json",
                   description="专栏的信息源、专栏、候选稿件、审稿决定与期刊。"
                               "以个人 API 令牌认证，权限与网页编辑台相同。")
+    api.state.zl = zl      # the mount makes this the request's app for outer middleware too
 
     def user(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> StaffUser:
         if credentials is None:

@@ -3,6 +3,7 @@ Handlers parse, call the facade (``app.state.zl``), render."""
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -11,21 +12,32 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from zhuanlan.core import Zhuanlan
-from zhuanlan.errors import NotFoundError, PermissionDenied
-from zhuanlan.web import admin, auth, desk, reader
+from zhuanlan.errors import AuthError, NotFoundError, PermissionDenied
+from zhuanlan.web import admin, auth, desk, media, people, reader, readers, search, stats
 from zhuanlan.web.render import make_templates, render
 
 HERE = Path(__file__).parent
 
 
 def create_app(zl: Zhuanlan) -> FastAPI:
-    app = FastAPI(title="zhuanlan 专栏", docs_url=None, redoc_url=None, openapi_url=None)
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):  # noqa: ANN202
+        zl.records.start()
+        try:
+            yield
+        finally:
+            zl.records.stop()
+
+    app = FastAPI(title="zhuanlan 专栏", docs_url=None, redoc_url=None, openapi_url=None,
+                  lifespan=lifespan)
     app.state.zl = zl
+    app.state.active_readers = {}
     app.state.templates = make_templates(zl.tz)
     app.add_middleware(
         SessionMiddleware, secret_key=zl.cfg.secret_key, session_cookie="zhuanlan_session",
         max_age=zl.cfg["web.session_hours"] * 3600, same_site="lax",
         https_only=zl.cfg["web.secure_cookies"])
+    app.add_middleware(media.ContentSecurityPolicy)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @app.exception_handler(NotFoundError)
@@ -36,12 +48,23 @@ def create_app(zl: Zhuanlan) -> FastAPI:
     async def login_required(request: Request, exc: auth.LoginRequired) -> RedirectResponse:
         return auth.login_redirect(request)
 
+    @app.exception_handler(AuthError)
+    async def bad_link(request: Request, exc: AuthError) -> HTMLResponse:
+        return render(request, "error.html", 403, title="链接无效", message=exc.message)
+
     @app.exception_handler(PermissionDenied)
     async def forbidden(request: Request, exc: PermissionDenied) -> HTMLResponse:
         return render(request, "error.html", 403, title="没有权限", message=exc.message)
 
-    for module in (reader, auth, desk, admin):
+    @app.middleware("http")
+    async def reader_cookies(request: Request, call_next):  # noqa: ANN001, ANN202
+        response = await call_next(request)
+        readers.apply_cookies(request, response)
+        return response
+
+    for module in (reader, readers, search, media, auth, desk, admin, people, stats):
         app.include_router(module.router)
+    app.include_router(people.public_router)
     from zhuanlan.web import api
     app.mount("/api/v1", api.create_api(zl))
     return app

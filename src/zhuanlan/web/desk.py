@@ -1,14 +1,17 @@
-"""The editor's desk: the review queue of a column, decisions singly and in bulk, the
-editor's note and publishing. Reading needs a staff login; changing needs the editor
-role on the column (or administrator) and the form's CSRF token."""
+"""The editor's desk: the review queue of a column (filters and sorts as GET parameters),
+the preview of one candidate, decisions singly and in bulk, the editor's title and
+summary, the order of the next issue, the editor's note and publishing. Reading needs a
+staff login; changing needs the editor role on the column (or administrator) and the
+form's CSRF token. After a change the page comes back with the queue's filters kept."""
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from zhuanlan.desk import SORTS, QueueQuery
 from zhuanlan.errors import InvalidTransition, RuleError
 from zhuanlan.staff import StaffUser
 from zhuanlan.web.auth import csrf_protect, staff_user
@@ -17,12 +20,25 @@ from zhuanlan.web.render import render
 router = APIRouter(prefix="/admin", dependencies=[Depends(csrf_protect)])
 
 STATES = ("pending", "approved", "rejected", "published")
+STATE_LABELS = {"pending": "待审", "approved": "已通过", "rejected": "已退回",
+                "published": "已发布"}
 
 
 def _editable(request: Request, slug: str, user: StaffUser) -> dict:
     column = request.app.state.zl.get_column(slug)
     user.require_edit(column["id"], slug)
     return column
+
+
+def _query_of(back: str) -> QueueQuery:
+    """The queue's filters from a form's ``back`` field (the page's query string);
+    anything but the known filter keys is dropped."""
+    return QueueQuery.from_params(dict(parse_qsl(back or "", keep_blank_values=False)))
+
+
+def _qs(query: QueueQuery, **extra: str) -> str:
+    params = {**query.to_params(), **{k: v for k, v in extra.items() if v}}
+    return urlencode(params)
 
 
 @router.get("", response_class=HTMLResponse)
@@ -35,29 +51,60 @@ def desk_home(request: Request, user: StaffUser = Depends(staff_user)) -> HTMLRe
 
 @router.get("/c/{slug}/review", response_class=HTMLResponse)
 def review_page(request: Request, slug: str, state: str = "pending", error: str = "",
-                user: StaffUser = Depends(staff_user)) -> HTMLResponse:
+                done: str = "", user: StaffUser = Depends(staff_user)) -> HTMLResponse:
     zl = request.app.state.zl
     column = zl.get_column(slug)
     if state not in STATES:
         state = "pending"
-    items = zl.candidates(slug, state)
-    others = {c["id"]: zl.other_outlets(c["article_id"]) for c in items}
-    return render(request, "review.html", column=column, state=state, error=error,
-                  items=items, others=others, can_edit=user.can_edit(column["id"]),
-                  approved_count=zl.candidate_counts(slug).get("approved", 0),
-                  learner_ready=zl.learner_ready(slug))
+    query = QueueQuery.from_params(request.query_params)
+    rows = zl.candidates(slug, state)
+    items = zl.desk.refine(slug, rows, query, state=state, tz=zl.tz)
+    others = {c["id"]: zl.other_outlets(c["article_id"]) if c["other_count"] else []
+              for c in items}
+    sort = query.sort_for(state)
+    return render(request, "review.html", column=column, state=state, error=error, done=done,
+                  items=items, total=len(rows), others=others,
+                  can_edit=user.can_edit(column["id"]),
+                  counts=zl.candidate_counts(slug), learner_ready=zl.learner_ready(slug),
+                  query=query, sort=sort, sorts=SORTS, states=STATE_LABELS,
+                  outlets=zl.desk.outlets(slug), back=_qs(query, state=state),
+                  filter_qs=_qs(query), next_issue=zl.desk.next_issue(slug),
+                  can_move=state == "approved" and sort == "order" and not query.filtered)
 
 
-def _back(slug: str, state: str, error: str = "") -> RedirectResponse:
-    target = f"/admin/c/{slug}/review?state={state if state in STATES else 'pending'}"
-    if error:
-        target += f"&error={quote(error)}"
-    return RedirectResponse(target, status_code=303)
+@router.get("/c/{slug}/candidate/{candidate_id}", response_class=HTMLResponse)
+def candidate_page(request: Request, slug: str, candidate_id: int, error: str = "",
+                   done: str = "", user: StaffUser = Depends(staff_user)) -> HTMLResponse:
+    zl = request.app.state.zl
+    column = zl.get_column(slug)
+    cand = zl.desk.candidate(candidate_id, column=slug)
+    query = QueueQuery.from_params(request.query_params)
+    state = request.query_params.get("state") or cand["state"]
+    if state not in STATES:
+        state = cand["state"]
+    paragraphs = [p.strip() for p in (cand["text"] or "").split("\n") if p.strip()]
+    return render(request, "candidate.html", column=column, c=cand, paragraphs=paragraphs,
+                  others=zl.other_outlets(cand["article_id"]), error=error, done=done,
+                  can_edit=user.can_edit(column["id"]), states=STATE_LABELS,
+                  back=_qs(query, state=state), queue_qs=_qs(query, state=state))
+
+
+def _back(slug: str, state: str, back: str = "", error: str = "", done: str = "",
+          candidate_id: int | None = None) -> RedirectResponse:
+    """Back to the queue (or the candidate's preview) with the queue's filters kept."""
+    query = _query_of(back)
+    state = state if state in STATES else "pending"
+    if candidate_id is not None:
+        target = f"/admin/c/{slug}/candidate/{candidate_id}"
+    else:
+        target = f"/admin/c/{slug}/review"
+    return RedirectResponse(f"{target}?{_qs(query, state=state, error=error, done=done)}",
+                            status_code=303)
 
 
 @router.post("/c/{slug}/decide")
 def decide(request: Request, slug: str, candidate_id: int = Form(...), action: str = Form(...),
-           state: str = Form("pending"),
+           state: str = Form("pending"), back: str = Form(""), return_to: str = Form(""),
            user: StaffUser = Depends(staff_user)) -> RedirectResponse:
     _editable(request, slug, user)
     error = ""
@@ -65,12 +112,13 @@ def decide(request: Request, slug: str, candidate_id: int = Form(...), action: s
         request.app.state.zl.decide(candidate_id, action, by=user.username, column=slug)
     except (InvalidTransition, RuleError) as exc:
         error = str(exc)
-    return _back(slug, state, error)
+    return _back(slug, state, back, error,
+                 candidate_id=candidate_id if return_to == "candidate" else None)
 
 
 @router.post("/c/{slug}/bulk")
 def bulk(request: Request, slug: str, action: str = Form(...), state: str = Form("pending"),
-         candidate_id: list[int] = Form(default=[]),
+         back: str = Form(""), candidate_id: list[int] = Form(default=[]),
          user: StaffUser = Depends(staff_user)) -> RedirectResponse:
     _editable(request, slug, user)
     if action not in ("approve", "reject", "undo"):
@@ -79,16 +127,45 @@ def bulk(request: Request, slug: str, action: str = Form(...), state: str = Form
                                                 column=slug) if action else {})
     failed = [r for r in results.values() if r.startswith("错误")]
     if not candidate_id:
-        return _back(slug, state, "没有选中稿件")
-    return _back(slug, state, "；".join(failed))
+        return _back(slug, state, back, "没有选中稿件")
+    return _back(slug, state, back, "；".join(failed))
+
+
+@router.post("/c/{slug}/candidate/{candidate_id}/edit")
+def edit(request: Request, slug: str, candidate_id: int, title: str = Form(""),
+         summary: str = Form(""), state: str = Form("pending"), back: str = Form(""),
+         user: StaffUser = Depends(staff_user)) -> RedirectResponse:
+    _editable(request, slug, user)
+    try:
+        request.app.state.zl.desk.edit_candidate(candidate_id, title=title, summary=summary,
+                                                 by=user.username, column=slug)
+    except (InvalidTransition, RuleError) as exc:
+        return _back(slug, state, back, exc.message, candidate_id=candidate_id)
+    return _back(slug, state, back, done="已保存标题和摘要", candidate_id=candidate_id)
+
+
+@router.post("/c/{slug}/move")
+def move(request: Request, slug: str, candidate_id: int = Form(...),
+         direction: str = Form(...), back: str = Form(""),
+         user: StaffUser = Depends(staff_user)) -> RedirectResponse:
+    _editable(request, slug, user)
+    error = ""
+    try:
+        request.app.state.zl.desk.move(candidate_id, direction, by=user.username, column=slug)
+    except (InvalidTransition, RuleError) as exc:
+        error = exc.message
+    response = _back(slug, "approved", back, error)
+    response.headers["location"] += f"#cand-{candidate_id}"
+    return response
 
 
 @router.post("/c/{slug}/note")
-def note(request: Request, slug: str, editor_note: str = Form(""),
+def note(request: Request, slug: str, editor_note: str = Form(""), back: str = Form(""),
+         state: str = Form("pending"),
          user: StaffUser = Depends(staff_user)) -> RedirectResponse:
     _editable(request, slug, user)
     request.app.state.zl.set_editor_note(slug, editor_note.strip(), by=user.username)
-    return RedirectResponse(f"/admin/c/{slug}/review", status_code=303)
+    return _back(slug, state, back)
 
 
 @router.post("/c/{slug}/publish")
@@ -97,5 +174,5 @@ def publish(request: Request, slug: str,
     _editable(request, slug, user)
     zl = request.app.state.zl
     if zl.publish_now(slug, by=user.username) is None:
-        return _back(slug, "pending", "没有已通过的稿件，未发布")
+        return _back(slug, "pending", "", "没有已通过的稿件，未发布")
     return RedirectResponse(f"/c/{slug}/{zl.issues_of(slug)[0]['number']}", status_code=303)

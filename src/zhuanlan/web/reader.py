@@ -6,8 +6,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from zhuanlan.jobs.images import shown_images
+from zhuanlan.publish.article_html import article_html
 from zhuanlan.publish.render import render_atom
+from zhuanlan.study.records import reading_of
 from zhuanlan.web.auth import session_user
+from zhuanlan.web.readers import current_reader
 from zhuanlan.web.render import render
 from zhuanlan.web.status import source_status
 
@@ -60,9 +64,14 @@ def issue_page(request: Request, slug: str, number: int) -> HTMLResponse:
 
 
 @router.get("/a/{article_id}", response_class=HTMLResponse)
-def article_page(request: Request, article_id: int) -> HTMLResponse:
+def article_page(request: Request, article_id: int, i: int | None = None) -> HTMLResponse:
     zl = _zl(request)
     article = zl.article(article_id)
     paragraphs = [p.strip() for p in article["text"].split("\n") if p.strip()]
+    # Sanitised HTML: the paragraphs with the fetched images (/img/{id}) among them.
+    body_html = article_html(article["text"], shown_images(zl, article_id))
+    reader = current_reader(request)
+    zl.records.opened(reader, article_id, i)
     return render(request, "article.html", article=article, paragraphs=paragraphs,
-                  others=zl.other_outlets(article_id))
+                  body_html=body_html, others=zl.other_outlets(article_id), reader=reader,
+                  issue_id=i, reading=reading_of(zl.db, reader, article_id))

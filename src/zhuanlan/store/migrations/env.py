@@ -3,6 +3,7 @@
 from alembic import context
 
 from zhuanlan.store.schema import metadata
+from zhuanlan.store.search import include_object
 
 config = context.config
 
@@ -27,6 +28,8 @@ def _run(connection) -> None:  # noqa: ANN001
         # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
         render_as_batch=True,
         compare_type=True,
+        # The search index (FTS5 / tsvector, migration 0009) is not in schema.py.
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -1,0 +1,298 @@
+"""The editor's desk, as a part of the facade (``zl.desk``): the review queue's filters
+and sorts, one candidate for the preview page, the editor's title and summary for a
+column, the order of the approved items and a preview of the next issue.
+
+Permissions are the front end's business (``StaffUser.require_edit``); every method
+that changes something takes ``column`` (a slug) so that a permission checked on the
+column covers the candidate, like ``Zhuanlan.decide``, and ``by`` for the audit log.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Callable, Mapping
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+
+from zhuanlan.errors import InvalidTransition, NotFoundError, RuleError
+from zhuanlan.jobs.publishing import ISSUE_LIMIT, approved_in_order, summary_of
+from zhuanlan.model import CandidateState
+from zhuanlan.store import Database, audit
+from zhuanlan.store.schema import articles, candidates, columns, sources
+
+TITLE_MAX = 300
+SUMMARY_MAX = 1000
+
+# key: label (zh-CN). "order" is the next issue's order, for the approved tab.
+SORTS = {
+    "priority": "推荐顺序",
+    "score": "得分",
+    "newest": "最新",
+    "oldest": "最早",
+    "order": "本期顺序",
+}
+
+
+@dataclass(frozen=True)
+class QueueQuery:
+    """The review queue's filters and sort, as the page's GET parameters carry them."""
+
+    outlet: str = ""                 # the outlet (source name); "" any
+    q: str = ""                      # text in the title (the article's or the editor's)
+    date_from: date | None = None    # the article's publish date, in the column's time zone
+    date_to: date | None = None
+    min_score: float | None = None
+    has_others: bool = False         # only stories carried by other outlets too
+    sort: str = ""                   # one of SORTS; "" the state's default
+
+    KEYS = ("outlet", "q", "from", "to", "min_score", "others", "sort")
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, str]) -> "QueueQuery":
+        """Parse the GET parameters; a malformed value is ignored rather than refused
+        (it is a filter box, not a form to correct)."""
+        def day(value: str | None) -> date | None:
+            try:
+                return date.fromisoformat((value or "").strip()) if value else None
+            except ValueError:
+                return None
+        try:
+            min_score = float(params.get("min_score") or "") if params.get("min_score") else None
+        except ValueError:
+            min_score = None
+        sort = params.get("sort") or ""
+        return cls(outlet=(params.get("outlet") or "").strip()[:200],
+                   q=(params.get("q") or "").strip()[:200],
+                   date_from=day(params.get("from")), date_to=day(params.get("to")),
+                   min_score=min_score, has_others=params.get("others") in ("1", "on", "true"),
+                   sort=sort if sort in SORTS else "")
+
+    def to_params(self) -> dict[str, str]:
+        """The non-default values as GET parameters (for links and redirects)."""
+        out = {"outlet": self.outlet, "q": self.q,
+               "from": self.date_from.isoformat() if self.date_from else "",
+               "to": self.date_to.isoformat() if self.date_to else "",
+               "min_score": f"{self.min_score:g}" if self.min_score is not None else "",
+               "others": "1" if self.has_others else "", "sort": self.sort}
+        return {k: v for k, v in out.items() if v}
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.outlet or self.q or self.date_from or self.date_to
+                    or self.min_score is not None or self.has_others)
+
+    def sort_for(self, state: str) -> str:
+        if self.sort == "order" and state != CandidateState.APPROVED.value:
+            return "priority"
+        return self.sort or ("order" if state == CandidateState.APPROVED.value else "priority")
+
+
+class Desk:
+    def __init__(self, db: Database, clock: Callable[[], datetime]) -> None:
+        self.db = db
+        self.clock = clock
+
+    # -- the queue ------------------------------------------------------------------
+
+    def refine(self, slug: str, rows: list[dict], query: QueueQuery, *, state: str,
+               tz: str = "Asia/Shanghai") -> list[dict]:
+        """Filter and sort the rows of ``Zhuanlan.candidates(slug, state)`` (which come
+        in the learner's order) as ``query`` says. Adds ``other_count`` (copies of the
+        story at other outlets) to every row kept."""
+        zone = ZoneInfo(tz)
+        sizes = self._story_sizes({r["story_id"] for r in rows if r.get("story_id")})
+        needle = query.q.casefold()
+        kept = []
+        for r in rows:
+            r = dict(r, other_count=max(0, sizes.get(r.get("story_id"), 1) - 1))
+            if query.outlet and (r.get("outlet") or r.get("source_name") or "") != query.outlet:
+                continue
+            if needle and needle not in (r["title"] or "").casefold() \
+                    and needle not in (r.get("title_override") or "").casefold():
+                continue
+            if query.min_score is not None and (r["score"] or 0.0) < query.min_score:
+                continue
+            if query.has_others and not r["other_count"]:
+                continue
+            when = r.get("published_at") or r.get("created_at")
+            day = when.astimezone(zone).date() if when else None
+            if query.date_from and (day is None or day < query.date_from):
+                continue
+            if query.date_to and (day is None or day > query.date_to):
+                continue
+            kept.append(r)
+        sort = query.sort_for(state)
+        if sort == "score":
+            kept.sort(key=lambda r: (-(r["score"] or 0.0), r["id"]))
+        elif sort in ("newest", "oldest"):
+            def ts(r: dict) -> float:
+                when = r.get("published_at") or r.get("created_at")
+                return when.timestamp() if when else 0.0
+            kept.sort(key=lambda r: (ts(r), r["id"]), reverse=sort == "newest")
+        elif sort == "order":
+            rank = {c: i for i, c in enumerate(self.approved_order(slug))}
+            kept.sort(key=lambda r: (rank.get(r["id"], len(rank)), r["id"]))
+        return kept   # "priority": as Zhuanlan.candidates ordered them
+
+    def outlets(self, slug: str) -> list[str]:
+        """The outlets that have candidates in the column (for the filter's list)."""
+        with self.db.read() as conn:
+            col = self._column(conn, slug)
+            names = conn.execute(
+                select(func.coalesce(sources.c.name, articles.c.source_name)).distinct()
+                .select_from(candidates)
+                .join(articles, articles.c.id == candidates.c.article_id)
+                .outerjoin(sources, sources.c.id == articles.c.source_id)
+                .where(candidates.c.column_id == col.id)).scalars().all()
+        return sorted(n for n in names if n)
+
+    def _story_sizes(self, story_ids: set[int]) -> dict[int, int]:
+        if not story_ids:
+            return {}
+        with self.db.read() as conn:
+            return dict(conn.execute(
+                select(articles.c.story_id, func.count()).where(
+                    articles.c.story_id.in_(story_ids)).group_by(articles.c.story_id)).all())
+
+    # -- one candidate ----------------------------------------------------------------
+
+    def candidate(self, candidate_id: int, *, column: str | None = None) -> dict:
+        """The candidate with its article, outlet, matched terms (``terms``) and the
+        editor's title and summary (``title_override``, ``summary_override``, None when
+        unedited); ``display_title`` / ``display_summary`` are what an issue would show.
+        Raises NotFoundError (also when it is not of ``column``)."""
+        from zhuanlan.jobs.selecting import terms_of
+
+        with self.db.read() as conn:
+            row = conn.execute(
+                select(candidates.c.id, candidates.c.state, candidates.c.score,
+                       candidates.c.terms, candidates.c.reason, candidates.c.created_at,
+                       candidates.c.decided_at, candidates.c.decided_by,
+                       candidates.c.title_override, candidates.c.summary_override,
+                       candidates.c.position, candidates.c.issue_id, candidates.c.story_id,
+                       columns.c.slug.label("column_slug"), columns.c.id.label("column_id"),
+                       articles.c.id.label("article_id"), articles.c.title, articles.c.url,
+                       articles.c.text, articles.c.published_at, articles.c.source_name,
+                       articles.c.author, articles.c.flags, sources.c.name.label("outlet"))
+                .join(columns, columns.c.id == candidates.c.column_id)
+                .join(articles, articles.c.id == candidates.c.article_id)
+                .outerjoin(sources, sources.c.id == articles.c.source_id)
+                .where(candidates.c.id == candidate_id)).mappings().first()
+        if row is None or (column is not None and row["column_slug"] != column):
+            raise NotFoundError("no such candidate", resource=f"candidate {candidate_id}")
+        out = dict(row)
+        out["terms"] = terms_of(out["terms"])
+        out["display_title"] = out["title_override"] or out["title"]
+        out["display_summary"] = out["summary_override"] or summary_of(out["text"])
+        return out
+
+    def edit_candidate(self, candidate_id: int, *, title: str | None = None,
+                       summary: str | None = None, by: str = "editor",
+                       column: str | None = None) -> dict:
+        """Set the editor's title and/or summary of the candidate for its column (the
+        article stays as it was). ``None`` leaves a field alone; an empty string, or the
+        article's own title, removes the override. Audited as ``edit``.
+
+        Raises NotFoundError, InvalidTransition for a published candidate (its issue is
+        out), RuleError for a title or summary too long or a title on several lines.
+        Returns ``candidate()``.
+        """
+        current = self.candidate(candidate_id, column=column)
+        if current["state"] == CandidateState.PUBLISHED.value:
+            raise InvalidTransition("已发布的稿件不能再修改", resource=f"candidate {candidate_id}")
+        values: dict = {}
+        if title is not None:
+            title = re.sub(r"\s+", " ", title).strip()
+            if len(title) > TITLE_MAX:
+                raise RuleError(f"标题不能超过 {TITLE_MAX} 个字", resource="title")
+            values["title_override"] = title if title and title != current["title"] else None
+        if summary is not None:
+            summary = "\n".join(p.strip() for p in summary.strip().splitlines() if p.strip())
+            if len(summary) > SUMMARY_MAX:
+                raise RuleError(f"摘要不能超过 {SUMMARY_MAX} 个字", resource="summary")
+            values["summary_override"] = summary or None
+        changed = {k: v for k, v in values.items() if v != current[k]}
+        if changed:
+            with self.db.write() as conn:
+                conn.execute(update(candidates).where(candidates.c.id == candidate_id)
+                             .values(**changed))
+                detail = {("title" if k == "title_override" else "summary"): v
+                          for k, v in changed.items()}
+                audit.record(conn, by, "edit", f"candidate {candidate_id}",
+                             json.dumps(detail, ensure_ascii=False), at=self.clock())
+        return self.candidate(candidate_id, column=column)
+
+    # -- the order of the next issue ------------------------------------------------------
+
+    def approved_order(self, slug: str) -> list[int]:
+        """Ids of the column's approved candidates in the next issues' order (all of
+        them, also those beyond one issue's limit)."""
+        with self.db.read() as conn:
+            col = self._column(conn, slug)
+            return [r["candidate_id"] for r in approved_in_order(conn, col.id, limit=None)]
+
+    def move(self, candidate_id: int, direction: str, *, by: str = "editor",
+             column: str | None = None) -> list[int]:
+        """Move an approved candidate one place ``up`` or ``down`` (or to the ``top`` /
+        ``bottom``) in the next issue's order; every approved item then holds its place
+        in ``position``. Returns the new order (candidate ids). Audited as ``move``.
+
+        Raises NotFoundError, InvalidTransition when the candidate is not approved,
+        RuleError for an unknown direction.
+        """
+        if direction not in ("up", "down", "top", "bottom"):
+            raise RuleError(f"unknown direction {direction!r} (up, down, top, bottom)")
+        with self.db.write() as conn:
+            row = conn.execute(
+                select(candidates.c.state, candidates.c.column_id, columns.c.slug)
+                .join(columns, columns.c.id == candidates.c.column_id)
+                .where(candidates.c.id == candidate_id)).first()
+            if row is None or (column is not None and row.slug != column):
+                raise NotFoundError("no such candidate", resource=f"candidate {candidate_id}")
+            if row.state != CandidateState.APPROVED.value:
+                raise InvalidTransition("只有已通过的稿件可以调整顺序",
+                                        resource=f"candidate {candidate_id}")
+            order = [r["candidate_id"] for r in approved_in_order(conn, row.column_id,
+                                                                  limit=None)]
+            at = order.index(candidate_id)
+            to = {"up": at - 1, "down": at + 1, "top": 0, "bottom": len(order) - 1}[direction]
+            to = max(0, min(len(order) - 1, to))
+            if to != at:
+                order.insert(to, order.pop(at))
+            for i, cid in enumerate(order):
+                conn.execute(update(candidates).where(candidates.c.id == cid,
+                                                      candidates.c.position.is_distinct_from(i))
+                             .values(position=i))
+            if to != at:
+                audit.record(conn, by, "move", f"candidate {candidate_id}",
+                             f"第 {at + 1} 篇 → 第 {to + 1} 篇", at=self.clock())
+        return order
+
+    def next_issue(self, slug: str) -> dict:
+        """What the column's next issue holds if nothing changes before it goes out:
+        ``next_run_at``, ``schedule``, ``timezone``, ``editor_note``, ``items`` (in
+        order: ``candidate_id``, ``title`` as it will be shown, ``edited``, ``outlet``,
+        ``summary``), ``count``, and ``waiting`` (approved beyond one issue's limit)."""
+        with self.db.read() as conn:
+            col = self._column(conn, slug)
+            rows = approved_in_order(conn, col.id, limit=None)
+        shown = rows[:ISSUE_LIMIT]
+        items = [{"candidate_id": r["candidate_id"], "article_id": r["article_id"],
+                  "title": r["title"] or r["article_title"], "edited": bool(r["title"]),
+                  "summary": r["summary"] or summary_of(r["article_text"]),
+                  "outlet": r["outlet"], "published_at": r["published_at"]}
+                 for r in shown]
+        return {"next_run_at": col.next_run_at, "schedule": col.schedule,
+                "timezone": col.timezone, "editor_note": col.editor_note,
+                "items": items, "count": len(items), "waiting": len(rows) - len(shown)}
+
+    @staticmethod
+    def _column(conn, slug: str):  # noqa: ANN001, ANN205
+        col = conn.execute(select(columns).where(columns.c.slug == slug)).first()
+        if col is None:
+            raise NotFoundError("no such column", resource=slug)
+        return col

@@ -1,0 +1,66 @@
+"""Writing people to CSV or XLSX with the headers the import reads, so that an export
+imported again changes nothing. Pure."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Iterable
+
+from zhuanlan.people.importing import ACTIVE_LABELS, FIELDS, LABELS
+
+HEADERS = [LABELS[f] for f in FIELDS]     # 工号 姓名 部门 邮箱 企业微信 钉钉 飞书 状态
+
+
+def _values(person: dict) -> list[str]:
+    out = []
+    for f in FIELDS:
+        v = person.get(f)
+        if f == "active":
+            out.append(ACTIVE_LABELS[bool(v)])
+        else:
+            out.append("" if v is None else str(v))
+    return out
+
+
+def to_csv(people: Iterable[dict]) -> bytes:
+    """UTF-8 with a BOM (Excel then opens it as UTF-8), CRLF line ends."""
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(HEADERS)
+    for p in people:
+        writer.writerow(_values(p))
+    return b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8")
+
+
+def to_xlsx(people: Iterable[dict]) -> bytes:
+    """One sheet 人员; every cell text (a 工号 like 00123 keeps its zeros, a value that
+    starts with "=" stays text, never a formula)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("人员")
+
+    def row(values: list[str]) -> list:
+        cells = []
+        for v in values:
+            cell = WriteOnlyCell(ws, value=v)
+            cell.data_type = "s"
+            cells.append(cell)
+        return cells
+
+    ws.append(row(HEADERS))
+    for p in people:
+        ws.append(row(_values(p)))
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def export(people: Iterable[dict], kind: str) -> bytes:
+    if kind == "xlsx":
+        return to_xlsx(people)
+    if kind == "csv":
+        return to_csv(people)
+    raise ValueError(f"unknown export format {kind!r} (csv, xlsx)")

@@ -1,0 +1,162 @@
+"""Statistics for managers: per column, issue and department (rolled up the tree) —
+delivered, opened, studied, completion rate, average reading time; who has not studied
+yet; trends over issues. Queries are grouped in the database (one row per person), the
+tree roll-up is done in Python (``rollup``): for 50,000 people that is one pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Integer, distinct, func, select
+
+from zhuanlan.store.schema import (
+    columns, deliveries, issue_items, issues, readings, subscribers,
+)
+from zhuanlan.study.rollup import Figures, Person, roll_up, tree_order
+
+
+@dataclass
+class PersonRow:
+    subscriber_id: int
+    name: str
+    employee_no: str
+    email: str
+    department: str
+    delivered: bool
+    opened: int            # articles opened
+    studied: int           # articles confirmed
+    seconds: int
+    items: int             # articles in the issue
+
+    @property
+    def done(self) -> bool:
+        return self.items > 0 and self.studied >= self.items
+
+
+@dataclass
+class IssueStats:
+    issue: dict
+    column: dict
+    items: int
+    nodes: dict[str, Figures]
+    people: list[PersonRow]
+
+    @property
+    def tree(self) -> list[Figures]:
+        return tree_order(self.nodes)
+
+    @property
+    def total(self) -> Figures:
+        return self.nodes[""]
+
+    anonymous: int = 0     # anonymous browsers that opened an article of the issue
+
+    def not_studied(self, department: str = "") -> list[PersonRow]:
+        """Recipients who have not confirmed every article, in the department's subtree."""
+        prefix = department.strip("/")
+        return [p for p in self.people if p.delivered and not p.done and (
+            not prefix or p.department == prefix or p.department.startswith(prefix + "/"))]
+
+
+def department_paths(conn) -> dict[int, str]:  # noqa: ANN001
+    """Each subscriber's department as a path "集团/公司/部门"."""
+    rows = conn.execute(select(subscribers.c.id, subscribers.c.department))
+    return {sid: (dept or "").replace(" › ", "/").replace("›", "/").strip("/")
+            for sid, dept in rows}
+
+
+def issue_stats(conn, issue_id: int) -> IssueStats:  # noqa: ANN001
+    issue = conn.execute(select(issues).where(issues.c.id == issue_id)).mappings().first()
+    if issue is None:
+        from zhuanlan.errors import NotFoundError
+        raise NotFoundError("没有这一期", resource=f"issue {issue_id}")
+    column = conn.execute(select(columns.c.id, columns.c.slug, columns.c.name)
+                          .where(columns.c.id == issue["column_id"])).mappings().first()
+    n_items = conn.execute(select(func.count()).select_from(issue_items)
+                           .where(issue_items.c.issue_id == issue_id)).scalar_one()
+    # Recipients: everyone the issue was pushed to (any channel), sent or not yet.
+    recipients = dict(conn.execute(
+        select(deliveries.c.subscriber_id,
+               func.max((deliveries.c.state == "sent").cast(Integer)))
+        .where(deliveries.c.issue_id == issue_id, deliveries.c.subscriber_id.is_not(None))
+        .group_by(deliveries.c.subscriber_id)).all())
+    reading = {sid: (opened, studied, seconds) for sid, opened, studied, seconds in conn.execute(
+        select(readings.c.subscriber_id, func.count(readings.c.id),
+               func.count(readings.c.studied_at), func.sum(readings.c.active_seconds))
+        .join(issue_items, issue_items.c.article_id == readings.c.article_id)
+        .where(issue_items.c.issue_id == issue_id, readings.c.subscriber_id.is_not(None))
+        .group_by(readings.c.subscriber_id))}
+    anonymous = conn.execute(
+        select(func.count(distinct(readings.c.reader)))
+        .join(issue_items, issue_items.c.article_id == readings.c.article_id)
+        .where(issue_items.c.issue_id == issue_id, readings.c.subscriber_id.is_(None))
+    ).scalar_one()
+    paths = department_paths(conn)
+    info = {sid: (name, no or "", email) for sid, name, no, email in conn.execute(
+        select(subscribers.c.id, subscribers.c.name, subscribers.c.employee_no,
+               subscribers.c.email))}
+    people: list[PersonRow] = []
+    # Readers who were not pushed the issue (opened a forwarded link) still count as readers
+    # of their department, not as recipients.
+    for sid in set(recipients) | set(reading):
+        opened, studied, seconds = reading.get(sid, (0, 0, 0))
+        name, no, email = info.get(sid, ("", "", ""))
+        people.append(PersonRow(sid, name, no, email, paths.get(sid, ""),
+                                bool(recipients.get(sid)), opened, studied, int(seconds or 0),
+                                n_items))
+    people.sort(key=lambda p: (p.department, p.employee_no, p.name))
+    nodes = roll_up([Person(p.department, p.delivered, p.opened > 0, p.done, p.seconds)
+                     for p in people if p.subscriber_id in recipients])
+    return IssueStats(dict(issue), dict(column), n_items, nodes, people, anonymous)
+
+
+def column_trend(conn, column_id: int, *, last: int = 12) -> list[dict]:  # noqa: ANN001
+    """Per issue, oldest first, over the ``last`` newest issues: recipients, opened and
+    studied (every article confirmed) among the recipients, and the rates. Grouped in the
+    database: three queries whatever the number of people."""
+    recent = conn.execute(select(issues.c.id, issues.c.number, issues.c.title,
+                                 issues.c.published_at)
+                          .where(issues.c.column_id == column_id)
+                          .order_by(issues.c.number.desc()).limit(last)).mappings().all()
+    ids = [i["id"] for i in recent]
+    if not ids:
+        return []
+    sent = (deliveries.c.state == "sent").cast(Integer)
+    per_person = (select(deliveries.c.issue_id, deliveries.c.subscriber_id,
+                         func.max(sent).label("sent"))
+                  .where(deliveries.c.issue_id.in_(ids), deliveries.c.subscriber_id.is_not(None))
+                  .group_by(deliveries.c.issue_id, deliveries.c.subscriber_id).subquery())
+    recipients = {iid: (n, d) for iid, n, d in conn.execute(
+        select(per_person.c.issue_id, func.count(), func.sum(per_person.c.sent))
+        .group_by(per_person.c.issue_id))}
+    n_items = dict(conn.execute(select(issue_items.c.issue_id, func.count())
+                                .where(issue_items.c.issue_id.in_(ids))
+                                .group_by(issue_items.c.issue_id)).all())
+    read = (select(issue_items.c.issue_id, readings.c.subscriber_id,
+                   func.count(readings.c.studied_at).label("studied"),
+                   func.sum(readings.c.active_seconds).label("seconds"))
+            .join(readings, readings.c.article_id == issue_items.c.article_id)
+            .join(per_person, (per_person.c.issue_id == issue_items.c.issue_id)
+                  & (per_person.c.subscriber_id == readings.c.subscriber_id))
+            .where(issue_items.c.issue_id.in_(ids))
+            .group_by(issue_items.c.issue_id, readings.c.subscriber_id).subquery())
+    opened: dict[int, list[int]] = {}
+    for iid, studied, seconds in conn.execute(select(read.c.issue_id, read.c.studied,
+                                                     read.c.seconds)):
+        entry = opened.setdefault(iid, [0, 0, 0])
+        entry[0] += 1
+        entry[1] += studied >= n_items.get(iid, 0) > 0
+        entry[2] += int(seconds or 0)
+    out = []
+    for issue in reversed(recent):
+        n, delivered = recipients.get(issue["id"], (0, 0))
+        o, st, secs = opened.get(issue["id"], (0, 0, 0))
+        base = (delivered or n) or 0
+        out.append({"number": issue["number"], "title": issue["title"],
+                    "published_at": issue["published_at"], "recipients": n,
+                    "delivered": int(delivered or 0), "opened": o, "studied": st,
+                    "open_rate": o / base if base else 0.0,
+                    "completion": st / base if base else 0.0,
+                    "avg_minutes": secs / o / 60 if o else 0.0})
+    return out

@@ -1,0 +1,139 @@
+"""Who is reading: a person known by the signed personal link from the push (no
+password), or an anonymous browser, counted as such. And the endpoints the article page
+calls: heartbeats of active reading time and the 我已学习 confirmation.
+
+The personal link ``/r/{token}?next=/a/123`` sets a long-lived signed cookie naming the
+subscriber, then sends the reader on; later pages know them by the cookie. Cookies are
+SameSite=Lax: a POST from another site carries none, so nobody can confirm or inflate
+reading in someone else's name.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from zhuanlan.errors import AuthError, PermissionDenied
+from zhuanlan.links import READER
+from zhuanlan.study.records import Reader, confirm_studied
+
+router = APIRouter()
+
+READER_COOKIE = "zhuanlan_reader"
+ANON_COOKIE = "zhuanlan_anon"
+COOKIE_SECONDS = 365 * 24 * 3600
+_COOKIE_PURPOSE = "reader-cookie"
+
+
+_ACTIVE_TTL = 60.0
+
+
+def _active(request: Request, subscriber_id: int) -> bool:
+    """Whether the subscriber may still be known by their link; cached for a minute per
+    app so a burst of heartbeats does not read the store for each."""
+    cache = request.app.state.active_readers
+    now = time.monotonic()
+    hit = cache.get(subscriber_id)
+    if hit is None or now - hit[0] > _ACTIVE_TTL:
+        if len(cache) > 100_000:
+            cache.clear()
+        hit = (now, request.app.state.zl.subscriber_active(subscriber_id))
+        cache[subscriber_id] = hit
+    return hit[1]
+
+
+def _safe_next(target: str) -> str:
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+def _set_cookie(request: Request, name: str, value: str) -> None:
+    request.state.reader_cookies = getattr(request.state, "reader_cookies", []) + [(name, value)]
+
+
+def apply_cookies(request: Request, response: Response) -> None:
+    """Called by the app's middleware: attach the cookies the handlers decided on."""
+    cookies = getattr(request.state, "reader_cookies", [])
+    if not cookies:
+        return
+    secure = request.app.state.zl.cfg["web.secure_cookies"]
+    for name, value in cookies:
+        response.set_cookie(name, value, max_age=COOKIE_SECONDS, httponly=True,
+                            samesite="lax", secure=secure)
+
+
+def current_reader(request: Request) -> Reader:
+    """The reader of this request; makes an anonymous id (and its cookie) when needed."""
+    if "reader" in request.scope:
+        return request.scope["reader"]
+    zl = request.app.state.zl
+    reader = None
+    signed = request.cookies.get(READER_COOKIE)
+    if signed:
+        try:
+            subscriber_id = zl.links.verify(_COOKIE_PURPOSE, signed)
+            if isinstance(subscriber_id, int) and _active(request, subscriber_id):
+                reader = Reader.person(subscriber_id)
+        except AuthError:
+            pass
+    if reader is None:
+        anon = request.cookies.get(ANON_COOKIE, "")
+        if not (16 <= len(anon) <= 40 and anon.replace("-", "").replace("_", "").isalnum()):
+            anon = secrets.token_urlsafe(18)
+            _set_cookie(request, ANON_COOKIE, anon)
+        reader = Reader.anonymous(anon)
+    request.scope["reader"] = reader
+    return reader
+
+
+def _same_origin(request: Request) -> None:
+    origin = request.headers.get("origin")
+    if origin and origin != "null" and urlsplit(origin).netloc != request.headers.get("host"):
+        raise PermissionDenied("跨站请求被拒绝", resource="origin")
+
+
+@router.get("/r/{token}")
+def personal_link(request: Request, token: str, next: str = "/") -> RedirectResponse:
+    """The personal link from the push: know the reader from now on."""
+    zl = request.app.state.zl
+    payload = zl.links.verify(READER, token)          # AuthError → the error page
+    subscriber_id = payload.get("s") if isinstance(payload, dict) else None
+    if not isinstance(subscriber_id, int) or not _active(request, subscriber_id):
+        raise AuthError("链接对应的人员不存在或已停用", resource="reader")
+    _set_cookie(request, READER_COOKIE, zl.links.sign(_COOKIE_PURPOSE, subscriber_id))
+    request.scope["reader"] = Reader.person(subscriber_id)
+    return RedirectResponse(_safe_next(next), status_code=303)
+
+
+@router.post("/read/beat", status_code=204)
+async def heartbeat(request: Request) -> Response:
+    """``{"v": view id, "a": article id, "s": visible seconds so far in this view}``, sent
+    by fetch(keepalive) or navigator.sendBeacon (any content type)."""
+    _same_origin(request)
+    body = await request.body()
+    try:
+        data = json.loads(body[:2048])
+        view, article_id, seconds = str(data["v"]), int(data["a"]), int(data["s"])
+    except (ValueError, KeyError, TypeError):
+        return Response(status_code=400)
+    if not (8 <= len(view) <= 40) or seconds < 0:
+        return Response(status_code=400)
+    request.app.state.zl.records.beat(current_reader(request), article_id, view, seconds)
+    return Response(status_code=204)
+
+
+@router.post("/read/studied")
+def studied(request: Request, article_id: int = Form(...), issue_id: int | None = Form(None),
+            back: str = Form("")) -> RedirectResponse:
+    _same_origin(request)
+    zl = request.app.state.zl
+    zl.article(article_id)                               # NotFoundError → 404
+    confirm_studied(zl.db, current_reader(request), article_id, zl.clock(), issue_id)
+    return RedirectResponse(_safe_next(back or f"/a/{article_id}") + "#studied",
+                            status_code=303)

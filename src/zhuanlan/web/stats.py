@@ -1,0 +1,114 @@
+"""Statistics pages for managers (any staff login): per column, issue and department,
+charts as server-drawn SVG, sortable tables, exports to XLSX and CSV."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
+from sqlalchemy import select
+
+from zhuanlan.errors import NotFoundError
+from zhuanlan.staff import StaffUser
+from zhuanlan.store.schema import issues
+from zhuanlan.study import export
+from zhuanlan.study.stats import column_trend, issue_stats
+from zhuanlan.study.svg import bar_chart, line_chart
+from zhuanlan.web.auth import staff_user
+from zhuanlan.web.render import render
+
+router = APIRouter(prefix="/admin/stats")
+
+
+def _issue_id(conn, column_id: int, number: int) -> int:  # noqa: ANN001
+    issue_id = conn.execute(select(issues.c.id).where(issues.c.column_id == column_id,
+                                                      issues.c.number == number)).scalar()
+    if issue_id is None:
+        raise NotFoundError("没有这一期", resource=f"第{number}期")
+    return issue_id
+
+
+@router.get("", response_class=HTMLResponse)
+def overview(request: Request, user: StaffUser = Depends(staff_user)) -> HTMLResponse:
+    zl = request.app.state.zl
+    rows = []
+    with zl.db.read() as conn:
+        for column in zl.list_columns():
+            trend = column_trend(conn, column["id"], last=1)
+            rows.append((column, trend[-1] if trend else None))
+    return render(request, "stats.html", rows=rows)
+
+
+@router.get("/c/{slug}", response_class=HTMLResponse)
+def column_stats(request: Request, slug: str, last: int = 12,
+                 user: StaffUser = Depends(staff_user)) -> HTMLResponse:
+    zl = request.app.state.zl
+    column = zl.get_column(slug)
+    with zl.db.read() as conn:
+        trend = column_trend(conn, column["id"], last=max(2, min(last, 100)))
+    chart = line_chart([f"第{t['number']}期" for t in trend],
+                       {"打开率": [t["open_rate"] * 100 for t in trend],
+                        "完成率": [t["completion"] * 100 for t in trend]},
+                       title=f"{column['name']}：各期打开率与完成率", max_value=100)
+    return render(request, "stats_column.html", column=column, trend=trend,
+                  chart=Markup(chart), last=last)
+
+
+def _stats(request: Request, slug: str, number: int):  # noqa: ANN202
+    zl = request.app.state.zl
+    column = zl.get_column(slug)
+    with zl.db.read() as conn:
+        return issue_stats(conn, _issue_id(conn, column["id"], number))
+
+
+@router.get("/c/{slug}/{number}", response_class=HTMLResponse)
+def issue_page(request: Request, slug: str, number: int, dept: str = "",
+               user: StaffUser = Depends(staff_user)) -> HTMLResponse:
+    stats = _stats(request, slug, number)
+    dept = dept.strip("/")
+    if dept not in stats.nodes:
+        dept = ""
+    node = stats.nodes[dept]
+    # A chain of single children (集团 → its one company) says nothing as bars: chart the
+    # first level that branches.
+    shown = node
+    while len(shown.children) == 1:
+        shown = stats.nodes[shown.children[0]]
+    children = [stats.nodes[c] for c in sorted(shown.children)]
+    chart = bar_chart([(c.name, c.completion * 100) for c in children] or
+                      [(shown.name, shown.completion * 100)],
+                      title=f"{shown.name}：各单位完成率", max_value=100)
+    crumbs = []
+    path = ""
+    for part in dept.split("/") if dept else []:
+        path = f"{path}/{part}" if path else part
+        crumbs.append((part, path))
+    return render(request, "stats_issue.html", stats=stats, node=node, dept=dept,
+                  children=children, chart=Markup(chart), crumbs=crumbs,
+                  pending=stats.not_studied(dept), slug=slug, number=number)
+
+
+@router.get("/c/{slug}/{number}/export.{fmt}")
+def export_issue(request: Request, slug: str, number: int, fmt: str, what: str = "departments",
+                 dept: str = "", user: StaffUser = Depends(staff_user)) -> Response:
+    if fmt not in ("csv", "xlsx") or what not in ("departments", "people", "pending"):
+        raise NotFoundError("不支持的导出格式", resource=f"export.{fmt}")
+    stats = _stats(request, slug, number)
+    if what == "departments":
+        headers, rows, title = export.DEPARTMENT_HEADERS, export.department_rows(stats.tree), "部门"
+    elif what == "people":
+        headers, rows, title = (export.PEOPLE_HEADERS, export.people_rows(stats.people),
+                                "人员")
+    else:
+        headers, rows, title = (export.PEOPLE_HEADERS,
+                                export.people_rows(stats.not_studied(dept)), "未学习")
+    name = f"{slug}-第{number}期-{title}.{fmt}"
+    if fmt == "csv":
+        body, media = export.to_csv(headers, rows), "text/csv; charset=utf-8"
+    else:
+        body = export.to_xlsx(headers, rows, title=title)
+        media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(body, media_type=media, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
