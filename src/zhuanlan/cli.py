@@ -56,6 +56,9 @@ def cmd_init(args: argparse.Namespace) -> int:
     if zl.cfg["sample.enabled"] and not args.no_sample:
         install_sample(zl, f"http://127.0.0.1:{zl.cfg['sample.port']}/feed.xml")
         print("示例专栏「学习二十大」已配置（示例站点在 `zhuanlan run` 时启动）")
+    if zl.staff.count_users() == 0:
+        print("还没有工作人员账号：运行 `zhuanlan user add admin --role admin` 创建第一位管理员，"
+              "然后在 /login 登录编辑台")
     return 0
 
 
