@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from zhuanlan.desk import QueueQuery
 from zhuanlan.errors import InvalidTransition, NotFoundError, RuleError
-from zhuanlan.store.schema import articles, audit_log, candidates, sources, stories
+from zhuanlan.store.schema import articles, audit_log, candidates, stories
 
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
 

@@ -3,7 +3,7 @@ ranking, highlighting, filters and who may see what."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import text

@@ -8,7 +8,7 @@ import io
 
 from openpyxl import load_workbook
 
-from tests.study.helpers import SLUG, mark_sent, organisation, publish
+from tests.study.helpers import mark_sent, organisation, publish
 from zhuanlan.study import export
 from zhuanlan.study.records import Reader, confirm_studied
 from zhuanlan.study.stats import column_trend, issue_stats

@@ -40,6 +40,7 @@ import httpx
 
 from zhuanlan.errors import BlockedAddressError, ConfigError, DeliveryError
 from zhuanlan.model import IssueItemView, IssueView
+from zhuanlan.publish.render import http_url
 
 __all__ = [
     "Channel", "HttpChannel", "ChannelError", "RateLimiter", "RateLimitExceeded", "LinkFn", "Dialect", "Entry",
@@ -216,14 +217,8 @@ def md_text(text: str | None) -> str:
 
 def safe_url(url: str | None) -> str | None:
     """An absolute http(s) URL made safe inside ``[text](url)``, or None."""
-    if not url:
-        return None
-    url = url.strip()
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
+    url = http_url(url)
+    if url is None:
         return None
     # Keep reserved characters (the signed token's "." "-" "_" "=" "&"); quote what
     # would end the markdown link or the line.

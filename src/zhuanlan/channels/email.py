@@ -31,11 +31,10 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, formatdate, parseaddr
 from typing import Any, Callable, Sequence
-from urllib.parse import urlsplit
 
 from zhuanlan.errors import ConfigError, DeliveryError
 from zhuanlan.model import IssueView
-from zhuanlan.publish.render import RenderedEmail, prepare_email
+from zhuanlan.publish.render import RenderedEmail, http_url, prepare_email
 
 __all__ = ["message_id", "build_message", "SmtpSender", "Recipient", "Outgoing", "IssueMail",
            "ConnectionFailed"]
@@ -195,16 +194,8 @@ _URL_BAD = re.compile(r'[\x00-\x20\x7f<>"]')
 def _safe_link(url: str | None) -> str | None:
     """``url`` when it is an absolute http(s) URL without control characters (it goes
     into a header and an href), else None."""
-    if not url:
-        return None
-    url = url.strip()
-    if not url.isascii() or _URL_BAD.search(url):
-        return None
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
+    url = http_url(url)
+    if url is None or not url.isascii() or _URL_BAD.search(url):
         return None
     return url
 

@@ -70,7 +70,7 @@ class PreparedEmail:
 
     def for_recipient(self, unsubscribe_url: str | None = None) -> RenderedEmail:
         """The mail for one recipient. A non-http(s) unsubscribe URL is left out."""
-        url = _safe_url(unsubscribe_url)
+        url = http_url(unsubscribe_url)
         html_part = _env.get_template("email_recipient.html").render(unsubscribe_url=url)
         text_part = _env.get_template("email_recipient.txt").render(unsubscribe_url=url)
         head, _, tail = self.html.rpartition(_SLOT_HTML)
@@ -86,9 +86,10 @@ def subject_of(issue: IssueView) -> str:
     return _WS.sub(" ", f"{issue.column_name} · 第{issue.number}期").strip()
 
 
-def _safe_url(url: str | None) -> str | None:
-    """The URL if it is absolute http(s), else None: a mail client follows whatever a
-    link says, and javascript:/data: links from a careless feed must not reach it."""
+def http_url(url: str | None) -> str | None:
+    """The URL if it is absolute http(s), else None: a mail client or a chat app follows
+    whatever a link says, and javascript:/data: links from a careless feed must not reach
+    it. Every channel checks its links with this."""
     if not url:
         return None
     url = url.strip()
@@ -130,8 +131,8 @@ def _context(issue: IssueView, tz: str) -> dict[str, Any]:
         date = _date(item.published, zone)
         items.append({
             "title": item.title.strip() or "（无标题）",
-            "url": _safe_url(item.web_url),
-            "original_url": _safe_url(item.original_url),
+            "url": http_url(item.web_url),
+            "original_url": http_url(item.original_url),
             "source_name": source,
             "date": date,
             # "来源：新华社　2026年11月20日" — one line shared by all three renderings
@@ -148,7 +149,7 @@ def _context(issue: IssueView, tz: str) -> dict[str, Any]:
         "issue_date": _date(issue.published_at, zone),
         "note_paragraphs": note,
         "items": items,
-        "web_url": _safe_url(issue.web_url),
+        "web_url": http_url(issue.web_url),
         "preheader": first[:80],
     }
 
@@ -225,7 +226,7 @@ def render_atom(*, column_name: str, column_slug: str, feed_url: str, site_url: 
     _sub(feed, "title", column_name)
     _sub(feed, "updated", _rfc3339(updated))
     _sub(feed, "link", rel="self", type="application/atom+xml", href=feed_url)
-    if _safe_url(site_url):
+    if http_url(site_url):
         _sub(feed, "link", rel="alternate", type="text/html", href=site_url)
     author = _sub(feed, "author")
     _sub(author, "name", column_name)
