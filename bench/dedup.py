@@ -29,7 +29,6 @@ import argparse
 import itertools
 import json
 import random
-import resource
 import subprocess
 import sys
 import time
@@ -37,6 +36,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _proc import peak_rss_mb  # noqa: E402
 
 from zhuanlan.dedup.evaluation import load_jsonl_docs, run_eval, score_clusters  # noqa: E402
 from zhuanlan.dedup.index import LSHIndex  # noqa: E402
@@ -56,17 +58,6 @@ def _size(s: str) -> int:
     return int(float(s.rstrip("km")) * mult)
 
 
-def _peak_rss_mb() -> float:
-    """Peak RSS of this process. VmHWM where /proc has it: ru_maxrss survives exec on
-    Linux, so a worker would report its parent's peak when that is higher."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 # --- synthetic articles ---------------------------------------------------------------
@@ -149,7 +140,7 @@ def _signer(n: int, queue) -> None:  # noqa: ANN001
         t_sign += t2 - t1
         queue.put([(d, src, sig.to_bytes()) for (d, _, src), sig in zip(batch, sigs)])
         done += len(batch)
-    queue.put({"gen_s": t_gen, "sign_s": t_sign, "signer_peak_rss_mb": _peak_rss_mb()})
+    queue.put({"gen_s": t_gen, "sign_s": t_sign, "signer_peak_rss_mb": peak_rss_mb()})
 
 
 def scale_worker(n: int) -> dict:
@@ -198,7 +189,7 @@ def scale_worker(n: int) -> dict:
         t_index += time.perf_counter() - t2
     signer.join()
     t_wall = time.perf_counter() - t_wall
-    peak = _peak_rss_mb()
+    peak = peak_rss_mb()
     index_mb = index.memory_bytes() / 2**20
     # The rebuild, from the signatures as the store holds them (serialised, streamed
     # from a file here as rows stream from the database).
@@ -226,7 +217,7 @@ def scale_worker(n: int) -> dict:
             "index_s": t_index, "wait_s": t_wait, "wall_s": t_wall,
             "rebuild_s": t_rebuild, "peak_rss_mb": peak,
             "signer_peak_rss_mb": signer_stats["signer_peak_rss_mb"],
-            "index_arrays_mb": index_mb, "peak_rss_rebuild_mb": _peak_rss_mb(),
+            "index_arrays_mb": index_mb, "peak_rss_rebuild_mb": peak_rss_mb(),
             "candidates": candidates,
             "injected": injected, "found": found, "false_matches": false_matches}
 

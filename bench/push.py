@@ -25,7 +25,6 @@ import hmac
 import json
 import multiprocessing
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -35,6 +34,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _proc import cpu_s, peak_rss_mb  # noqa: E402
 
 ITEMS = 8
 
@@ -83,17 +85,8 @@ class Sink:
 
 # ---------------------------------------------------------------- one measured run
 
-def _cpu_s(pid: int | None = None) -> float:
-    """CPU seconds (user + system) used so far by this process or ``pid``."""
-    if pid is None:
-        r = resource.getrusage(resource.RUSAGE_SELF)
-        return r.ru_utime + r.ru_stime
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # KiB on Linux
 
 
 def _setup(n: int, port: int, tmp: Path, connections: int):  # noqa: ANN202
@@ -136,7 +129,7 @@ def _setup(n: int, port: int, tmp: Path, connections: int):  # noqa: ANN202
 def run_push(n: int, port: int, connections: int) -> dict:
     with tempfile.TemporaryDirectory() as d:
         zl = _setup(n, port, Path(d), connections)
-        rss_before = _rss_mb()
+        rss_before = peak_rss_mb()
         key = os.urandom(32)
 
         def unsubscribe(r):  # noqa: ANN001, ANN202
@@ -148,7 +141,7 @@ def run_push(n: int, port: int, connections: int) -> dict:
             return f"https://zl.example.com/unsubscribe/{payload}.{sig}"
 
         t_publish = time.perf_counter()
-        cpu0 = _cpu_s()
+        cpu0 = cpu_s()
         issue_id = zl.publish_now("bench")
         t_deliver = time.perf_counter()
         from zhuanlan.jobs import delivery
@@ -160,13 +153,13 @@ def run_push(n: int, port: int, connections: int) -> dict:
             if done == 0:
                 break
         t_last = time.perf_counter()
-        cpu = _cpu_s() - cpu0
+        cpu = cpu_s() - cpu0
         counts = zl.delivery_counts(issue_id)
         zl.close()
     assert counts == {"sent": n}, counts
     return {"n": n, "msgs_per_s": n / (t_last - t_deliver), "deliver_s": t_last - t_deliver,
             "publish_s": t_deliver - t_publish, "publish_to_last_s": t_last - t_publish,
-            "peak_rss_mb": _rss_mb(), "rss_before_publish_mb": rss_before,
+            "peak_rss_mb": peak_rss_mb(), "rss_before_publish_mb": rss_before,
             "cpu_ms_per_msg": cpu * 1000 / n}
 
 
@@ -202,7 +195,7 @@ def run_baseline(n: int, port: int) -> dict:
             smtp.send_message(msg)
     elapsed = time.perf_counter() - t0
     return {"n": len(people), "msgs_per_s": len(people) / elapsed, "seconds": elapsed,
-            "peak_rss_mb": _rss_mb()}
+            "peak_rss_mb": peak_rss_mb()}
 
 
 # ---------------------------------------------------------------- driver
@@ -239,10 +232,10 @@ def main() -> None:
               f"(smtplib, one connection, message rendered and built per recipient)")
         results = []
         for n in sizes:
-            sink_cpu = _cpu_s(sink.proc.pid)
+            sink_cpu = cpu_s(sink.proc.pid)
             r = _child(["--child", "push", "--n", str(n), "--port", str(sink.port),
                         "--connections", str(args.connections)])
-            r["sink_cpu_ms_per_msg"] = (_cpu_s(sink.proc.pid) - sink_cpu) * 1000 / n
+            r["sink_cpu_ms_per_msg"] = (cpu_s(sink.proc.pid) - sink_cpu) * 1000 / n
             results.append(r)
             print(f"zhuanlan   n={n:>6}  {r['msgs_per_s']:8.0f} msgs/s  "
                   f"publish {r['publish_s']:.2f} s, publish→last {r['publish_to_last_s']:.2f} s, "

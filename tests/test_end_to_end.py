@@ -70,6 +70,13 @@ def test_feed_to_inbox(make_zl, http_server):
         for c in pending:
             zl.decide(c["id"], "approve", by="test-editor")
 
+        # BM25's corpus statistics counted every stored article once, in the store.
+        from sqlalchemy import func, select
+
+        from zhuanlan.store.schema import articles, corpus_totals
+        with zl.db.read() as conn:
+            assert conn.execute(select(corpus_totals.c.n_docs)).scalar() == \
+                conn.execute(select(func.count()).select_from(articles)).scalar() > 0
         assert zl.publish_due() == []          # not due before Monday 09:00 Beijing
         now[0] += timedelta(hours=1, minutes=1)
         assert len(zl.publish_due()) == 1

@@ -131,7 +131,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
     if args.once:
         done = zl.run_until_idle()
         print(f"抓取信息源 {done.polled} 次，处理页面 {done.pages} 个，"
-              f"发布 {done.published} 期，投递 {done.delivered} 封")
+              f"发布 {done.published} 期，投递 {done.delivered} 封，"
+              f"群推送 {done.chat_delivered} 条")
         return 0
     worker = Worker(zl)
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -296,7 +297,10 @@ def cmd_deliver(args: argparse.Namespace) -> int:
             break
         total += n
         print(f"\r已处理 {total} 封", end="", file=sys.stderr, flush=True)
-    print(f"\n投递完成：处理 {total} 封")
+    chat = 0
+    while (n := zl.deliver_chat_due()) > 0:
+        chat += n
+    print(f"\n投递完成：处理 {total} 封" + (f"，群推送 {chat} 条" if chat else ""))
     return 0
 
 
@@ -328,6 +332,18 @@ def cmd_user(args: argparse.Namespace) -> int:
 def cmd_people(args: argparse.Namespace) -> int:
     from zhuanlan.cli_people import run
     return run(_facade(args), args)
+
+
+@command("channel")
+def cmd_channel(args: argparse.Namespace) -> int:
+    from zhuanlan.cli_channels import run
+    return run(_facade(args), args)
+
+
+@command("report")
+def cmd_report(args: argparse.Namespace) -> int:
+    from zhuanlan.cli_channels import run_report
+    return run_report(_facade(args), args)
 
 
 @command("extract")
@@ -474,6 +490,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_user_parser(sub)
     from zhuanlan.cli_people import add_parser as add_people_parser
     add_people_parser(sub)
+    from zhuanlan.cli_channels import add_parser as add_channel_parser
+    add_channel_parser(sub)
 
     s = sub.add_parser("extract", help="extract articles from files or URLs, one JSON line each")
     s.add_argument("inputs", nargs="+", metavar="FILE_OR_URL")

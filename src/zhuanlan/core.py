@@ -49,10 +49,12 @@ class WorkDone:
     published: int = 0
     delivered: int = 0
     images: int = 0
+    chat_delivered: int = 0      # outbox rows of chat targets (group robots, webhooks)
 
     @property
     def total(self) -> int:
-        return self.polled + self.pages + self.published + self.delivered + self.images
+        return (self.polled + self.pages + self.published + self.delivered + self.images
+                + self.chat_delivered)
 
 
 class Zhuanlan:
@@ -494,6 +496,11 @@ class Zhuanlan:
     def deliver_due(self, limit: int | None = None) -> int:
         return delivery.deliver_due(self, limit or self.cfg["worker.batch"])
 
+    def deliver_chat_due(self, limit: int | None = None, **kwargs) -> int:  # noqa: ANN003
+        """Send the due outbox rows of chat targets (``zhuanlan.jobs.chat_delivery``)."""
+        from zhuanlan.jobs.chat_delivery import deliver_chat_due
+        return deliver_chat_due(self, limit or self.cfg["worker.batch"], **kwargs)
+
     def fetch_due_images(self, limit: int | None = None) -> int:
         from zhuanlan.jobs.images import fetch_due_images
         return fetch_due_images(self, limit or self.cfg["worker.batch"])
@@ -506,6 +513,7 @@ class Zhuanlan:
             published=len(self.publish_due()),
             delivered=self.deliver_due(),
             images=self.fetch_due_images(),
+            chat_delivered=self.deliver_chat_due(),
         )
 
     def run_until_idle(self, max_rounds: int = 100) -> WorkDone:
@@ -515,7 +523,8 @@ class Zhuanlan:
             done = self.run_once()
             total = WorkDone(total.polled + done.polled, total.pages + done.pages,
                              total.published + done.published, total.delivered + done.delivered,
-                             total.images + done.images)
+                             total.images + done.images,
+                             total.chat_delivered + done.chat_delivered)
             if done.total == 0:
                 break
         return total
@@ -563,6 +572,28 @@ class Zhuanlan:
 
     def delivery_counts(self, issue_id: int) -> dict[str, int]:
         return delivery.counts(self, issue_id)
+
+    @property
+    def targets(self):  # noqa: ANN201
+        """Chat targets (group robots, webhooks) and their columns (``zhuanlan.chat_targets``)."""
+        from zhuanlan.chat_targets import ChannelTargets
+        return ChannelTargets(self)
+
+    def delivery_report(self, issue_id: int) -> dict:
+        """Per channel: sent, failed (reasons, first recipients), pending (next attempt);
+        per chat target its row (``zhuanlan.delivery_report``)."""
+        from zhuanlan.delivery_report import delivery_report
+        return delivery_report(self, issue_id)
+
+    def issue_id(self, slug: str, number: int) -> int:
+        from zhuanlan.delivery_report import issue_id_of
+        return issue_id_of(self, slug, number)
+
+    def retry_failed_deliveries(self, issue_id: int, *, by: str = "admin",
+                                channel: str | None = None) -> int:
+        """Failed rows of the issue back to pending, due now (audited)."""
+        from zhuanlan.delivery_report import retry_failed
+        return retry_failed(self, issue_id, by=by, channel=channel)
 
     # -- per-recipient parts of a pushed message (the e-mail channel asks for these) -----
 

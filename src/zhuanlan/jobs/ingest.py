@@ -15,6 +15,7 @@ from zhuanlan.dedup import canonical_url
 from zhuanlan.dedup.minhash import signature
 from zhuanlan.errors import ConfigError, ExtractError, FetchError, SourceError, ZhuanlanError
 from zhuanlan.fetch.async_client import FetchRequest
+from zhuanlan.jobs.corpus import count_article, stats_for
 from zhuanlan.jobs.extraction import ExtractFailure, ExtractTask, plausible_date, run_tasks
 from zhuanlan.jobs.images import add_images
 from zhuanlan.jobs.polling import next_interval, parse_counts, push_count
@@ -226,6 +227,7 @@ def _record_article(zl: "Zhuanlan", page, result: FetchResult, article: Article)
     with zl.db.write() as conn:
         article_id, is_new = _store_article(conn, article, page.source_id, now)
         if is_new:
+            count_article(conn, article.title, article.text)
             add_images(conn, article_id, article.images, now=now)
             story_id, _relation = assign_story(conn, zl.story_index, article_id, sig, now)
             _propose(conn, article_id, article, page.source_id, now, story_id)
@@ -291,7 +293,7 @@ def _propose(conn: Connection, article_id: int, article: Article, source_id: int
         rules = column_rules(col)
         if rules is None:
             continue
-        result = evaluate(rules, doc)
+        result = evaluate(rules, doc, stats_for(conn, [t.form for t in rules.terms()]))
         if not result.matched:
             continue
         approved = bool(col.auto_approve)
@@ -343,6 +345,11 @@ def reextract(zl: "Zhuanlan", *, source_id: int | None = None, batch: int = 50,
                 failed += 1
                 continue
             with zl.db.write() as conn:
+                before = conn.execute(select(articles.c.title, articles.c.text).where(
+                    articles.c.id == article_of[task.page_id])).first()
+                if before is not None:
+                    count_article(conn, before.title, before.text, sign=-1)
+                count_article(conn, outcome.title, outcome.text)
                 conn.execute(update(articles).where(articles.c.id == article_of[task.page_id])
                              .values(title=outcome.title, text=outcome.text,
                                      title_orig=outcome.title_orig, text_orig=outcome.text_orig,

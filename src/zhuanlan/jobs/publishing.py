@@ -15,8 +15,8 @@ from zhuanlan.model import CandidateState, DeliveryState, IssueItemView, IssueVi
 from zhuanlan.publish.schedule import next_run
 from zhuanlan.store.claims import claim, release_values
 from zhuanlan.store.schema import (
-    articles, candidates, columns, deliveries, departments, issue_items, issues, sources,
-    stories, subscribers, subscriptions, unsubscriptions,
+    articles, candidates, channel_targets, column_targets, columns, deliveries, departments,
+    issue_items, issues, sources, stories, subscribers, subscriptions, unsubscriptions,
 )
 
 if TYPE_CHECKING:
@@ -155,6 +155,18 @@ def _publish(conn: Connection, col, now: datetime) -> int | None:  # noqa: ANN00
     conn.execute(deliveries.insert().from_select(
         ["issue_id", "subscriber_id", "channel", "state", "attempts", "next_attempt_at",
          "created_at"], recipients))
+    # And one per enabled chat target of the column (a group robot or a webhook), its
+    # channel the target's kind: a group gets the issue once, whoever is in it.
+    targets = (select(literal(issue_id), channel_targets.c.id, channel_targets.c.kind,
+                      literal(DeliveryState.PENDING.value), literal(0), literal(0),
+                      literal(now), literal(now))
+               .select_from(column_targets.join(
+                   channel_targets, channel_targets.c.id == column_targets.c.target_id))
+               .where(column_targets.c.column_id == col.id,
+                      channel_targets.c.enabled.is_(True)))
+    conn.execute(deliveries.insert().from_select(
+        ["issue_id", "target_id", "channel", "state", "attempts", "progress",
+         "next_attempt_at", "created_at"], targets))
     log.info("issue published", extra={"column_id": col.id, "issue_id": issue_id,
                                        "number": number, "items": len(items)})
     return issue_id

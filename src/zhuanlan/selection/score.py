@@ -90,10 +90,10 @@ class CorpusStats:
     def add_text(self, title: str, text: str) -> None:
         """Count an article from its clean title and text: lengths in precise words,
         frequencies over search words (中国式现代化 also counts for 现代化)."""
-        self._count(*_doc_terms(title, text), +1)
+        self._count(*doc_terms(title, text), +1)
 
     def remove_text(self, title: str, text: str) -> None:
-        self._count(*_doc_terms(title, text), -1)
+        self._count(*doc_terms(title, text), -1)
 
     def _count(self, words: set[str], body_len: int, title_len: int, sign: int) -> None:
         self.n_docs = max(0, self.n_docs + sign)
@@ -152,7 +152,8 @@ class CorpusStats:
         return len(self._df)
 
 
-def _doc_terms(title: str, text: str) -> tuple[set[str], int, int]:
+def doc_terms(title: str, text: str) -> tuple[set[str], int, int]:
+    """An article's distinct search words, its body length and title length in words."""
     title, text = clean_text(title or "").text, clean_text(text or "").text
     words = set(tokenize_for_search(title)) | set(tokenize_for_search(text))
     return words, len(tokenize(text)), len(tokenize(title))

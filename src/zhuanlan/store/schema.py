@@ -245,13 +245,43 @@ unsubscriptions = Table(
 )
 
 # The outbox: one row per (issue, recipient, channel), made when the issue is published.
+# Chat channels the organization uses: a group robot (WeCom, DingTalk, Feishu) or a
+# webhook endpoint, entered by an administrator. ``config`` is the JSON given to
+# ``zhuanlan.channels.chat.channel_from_config`` (url, key/token, secret …).
+channel_targets = Table(
+    "channel_targets", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("kind", String(20), nullable=False),          # wecom | dingtalk | feishu | webhook
+    Column("config", Text, nullable=False),
+    Column("enabled", Boolean, nullable=False, default=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("last_error", Text),
+    Column("last_success_at", UTCDateTime()),
+)
+
+# Which columns push their issues to which chat targets.
+column_targets = Table(
+    "column_targets", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("column_id", Integer, ForeignKey("columns.id", ondelete="CASCADE"), nullable=False),
+    Column("target_id", Integer, ForeignKey("channel_targets.id", ondelete="CASCADE"),
+           nullable=False, index=True),
+    UniqueConstraint("column_id", "target_id"),
+)
+
+# The outbox: one row per (issue, recipient, channel) — a recipient is a person
+# (``subscriber_id``, e-mail) or a chat target (``target_id``), never both.
 deliveries = Table(
     "deliveries", metadata,
     Column("id", Integer, primary_key=True),
     Column("issue_id", Integer, ForeignKey("issues.id", ondelete="CASCADE"), nullable=False),
-    Column("subscriber_id", Integer, ForeignKey("subscribers.id", ondelete="CASCADE"),
-           nullable=False),
+    Column("subscriber_id", Integer, ForeignKey("subscribers.id", ondelete="CASCADE")),
+    Column("target_id", Integer, ForeignKey("channel_targets.id", ondelete="CASCADE")),
     Column("channel", String(20), nullable=False),
+    # Messages of a split issue already delivered to a chat target (resume from here).
+    Column("progress", Integer, nullable=False, default=0, server_default="0"),
     Column("state", String(20), nullable=False, default="pending"),
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", UTCDateTime(), nullable=False),
@@ -261,6 +291,11 @@ deliveries = Table(
     Column("sent_at", UTCDateTime()),
     Column("created_at", UTCDateTime(), nullable=False),
     UniqueConstraint("issue_id", "subscriber_id", "channel"),
+    # PostgreSQL and SQLite treat NULLs as distinct: the key above does not cover the
+    # target rows (subscriber_id NULL), this one does.
+    UniqueConstraint("issue_id", "target_id", name="uq_deliveries_issue_target"),
+    CheckConstraint("(subscriber_id IS NULL) <> (target_id IS NULL)",
+                    name="ck_deliveries_one_recipient"),
     Index("ix_deliveries_due", "state", "next_attempt_at"),
 )
 
@@ -371,6 +406,8 @@ readings = Table(
     Column("studied_at", UTCDateTime()),
     UniqueConstraint("reader", "article_id"),
     Index("ix_readings_issue_subscriber", "issue_id", "subscriber_id"),
+    # The statistics join an issue's articles to the readings (migration 0013).
+    Index("ix_readings_article_subscriber", "article_id", "subscriber_id"),
 )
 
 # One row per page view: the browser sends the view's running total of visible seconds,
@@ -382,4 +419,21 @@ reading_views = Table(
            index=True),
     Column("seconds", Integer, nullable=False, default=0),
     Column("started_at", UTCDateTime(), nullable=False),
+)
+
+
+# BM25's corpus statistics (jobs/corpus.py): document frequency per search word, and the
+# totals (documents, words in bodies and titles) in the one row with id 1.
+word_df = Table(
+    "word_df", metadata,
+    Column("word", String(64), primary_key=True),
+    Column("df", Integer, nullable=False, default=0),
+)
+
+corpus_totals = Table(
+    "corpus_totals", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("n_docs", Integer, nullable=False, default=0),
+    Column("body_words", Integer, nullable=False, default=0),
+    Column("title_words", Integer, nullable=False, default=0),
 )

@@ -192,6 +192,11 @@ def confirm_studied(db: Database, reader: Reader, article_id: int, at: datetime,
 
 def reading_of(db: Database, reader: Reader, article_id: int) -> dict | None:
     with db.read() as conn:
-        row = conn.execute(select(readings).where(
-            readings.c.reader == reader.key, readings.c.article_id == article_id)).mappings().first()
+        return reading_in(conn, reader, article_id)
+
+
+def reading_in(conn, reader: Reader, article_id: int) -> dict | None:  # noqa: ANN001
+    """The reader's record of the article, read on an open connection."""
+    row = conn.execute(select(readings).where(
+        readings.c.reader == reader.key, readings.c.article_id == article_id)).mappings().first()
     return dict(row) if row else None

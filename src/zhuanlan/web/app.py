@@ -13,7 +13,8 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from zhuanlan.core import Zhuanlan
 from zhuanlan.errors import AuthError, NotFoundError, PermissionDenied
-from zhuanlan.web import admin, auth, desk, media, people, reader, readers, search, stats
+from zhuanlan.web import (admin, auth, channels, desk, media, people, reader, readers, search,
+                          stats)
 from zhuanlan.web.render import make_templates, render
 
 HERE = Path(__file__).parent
@@ -62,7 +63,8 @@ def create_app(zl: Zhuanlan) -> FastAPI:
         readers.apply_cookies(request, response)
         return response
 
-    for module in (reader, readers, search, media, auth, desk, admin, people, stats):
+    for module in (reader, readers, search, media, auth, desk, admin, people, stats,
+                   channels):
         app.include_router(module.router)
     app.include_router(people.public_router)
     from zhuanlan.web import api

@@ -18,8 +18,11 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from sqlalchemy import select
+
 from zhuanlan.errors import AuthError, PermissionDenied
 from zhuanlan.links import READER
+from zhuanlan.store.schema import subscribers
 from zhuanlan.study.records import Reader, confirm_studied
 
 router = APIRouter()
@@ -33,16 +36,22 @@ _COOKIE_PURPOSE = "reader-cookie"
 _ACTIVE_TTL = 60.0
 
 
-def _active(request: Request, subscriber_id: int) -> bool:
+def _active(request: Request, subscriber_id: int, conn=None) -> bool:  # noqa: ANN001
     """Whether the subscriber may still be known by their link; cached for a minute per
-    app so a burst of heartbeats does not read the store for each."""
+    app so a burst of heartbeats does not read the store for each. ``conn``: read on the
+    caller's open transaction (a page that reads the store anyway) instead of another."""
     cache = request.app.state.active_readers
     now = time.monotonic()
     hit = cache.get(subscriber_id)
     if hit is None or now - hit[0] > _ACTIVE_TTL:
         if len(cache) > 100_000:
             cache.clear()
-        hit = (now, request.app.state.zl.subscriber_active(subscriber_id))
+        if conn is None:
+            active = request.app.state.zl.subscriber_active(subscriber_id)
+        else:
+            active = bool(conn.execute(select(subscribers.c.active).where(
+                subscribers.c.id == subscriber_id)).scalar())
+        hit = (now, active)
         cache[subscriber_id] = hit
     return hit[1]
 
@@ -68,8 +77,9 @@ def apply_cookies(request: Request, response: Response) -> None:
                             samesite="lax", secure=secure)
 
 
-def current_reader(request: Request) -> Reader:
-    """The reader of this request; makes an anonymous id (and its cookie) when needed."""
+def current_reader(request: Request, conn=None) -> Reader:  # noqa: ANN001
+    """The reader of this request; makes an anonymous id (and its cookie) when needed.
+    ``conn``: an open read transaction of the caller's to check the subscriber on."""
     if "reader" in request.scope:
         return request.scope["reader"]
     zl = request.app.state.zl
@@ -78,7 +88,7 @@ def current_reader(request: Request) -> Reader:
     if signed:
         try:
             subscriber_id = zl.links.verify(_COOKIE_PURPOSE, signed)
-            if isinstance(subscriber_id, int) and _active(request, subscriber_id):
+            if isinstance(subscriber_id, int) and _active(request, subscriber_id, conn):
                 reader = Reader.person(subscriber_id)
         except AuthError:
             pass

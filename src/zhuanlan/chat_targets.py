@@ -1,0 +1,213 @@
+"""Chat targets (推送渠道): the group robots and webhook endpoints an organization pushes
+its issues to, and which columns push to which target.
+
+Reached through the facade as ``zl.targets``. A target's settings are checked with
+``channel_from_config`` before they are saved, so the worker never meets one it cannot
+build; secrets are stored (the worker needs them) but never shown: listings carry the
+endpoint with its key/token masked.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import timezone
+from typing import TYPE_CHECKING, Any, Iterable
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from zhuanlan.channels.chat import KINDS, ChannelError, channel_from_config, mask_url, send_issue
+from zhuanlan.errors import ConfigError, NotFoundError, ZhuanlanError
+from zhuanlan.model import IssueView
+from zhuanlan.store import audit
+from zhuanlan.store.schema import channel_targets, column_targets, columns
+
+if TYPE_CHECKING:
+    from zhuanlan.core import Zhuanlan
+
+KIND_NAMES = {"wecom": "企业微信", "dingtalk": "钉钉", "feishu": "飞书", "webhook": "Webhook"}
+TEST_TEXT = "测试消息"
+
+
+@dataclass
+class TestResult:
+    ok: bool
+    message: str
+
+
+class ChannelTargets:
+    def __init__(self, zl: "Zhuanlan") -> None:
+        self.zl = zl
+
+    # -- reading ---------------------------------------------------------------------
+
+    def list(self) -> list[dict]:
+        """Every target, with its masked endpoint and the slugs of its columns."""
+        with self.zl.db.read() as conn:
+            rows = list(conn.execute(select(channel_targets).order_by(channel_targets.c.name)))
+            assigned: dict[int, list[dict]] = {}
+            for r in conn.execute(select(column_targets.c.target_id, columns.c.slug,
+                                         columns.c.name)
+                                  .join(columns, columns.c.id == column_targets.c.column_id)
+                                  .order_by(columns.c.slug)):
+                assigned.setdefault(r.target_id, []).append({"slug": r.slug, "name": r.name})
+        return [self._public(r, assigned.get(r.id, [])) for r in rows]
+
+    def get(self, target: int | str) -> dict:
+        """One target by id or name (its config included, secrets and all)."""
+        with self.zl.db.read() as conn:
+            row = conn.execute(select(channel_targets).where(self._key(target))).first()
+            if row is None:
+                raise NotFoundError("没有这个推送渠道", resource=f"target {target}")
+            cols = [{"slug": r.slug, "name": r.name} for r in conn.execute(
+                select(columns.c.slug, columns.c.name)
+                .join(column_targets, column_targets.c.column_id == columns.c.id)
+                .where(column_targets.c.target_id == row.id).order_by(columns.c.slug))]
+        out = self._public(row, cols)
+        out["config"] = json.loads(row.config)
+        return out
+
+    def of_column(self, slug: str) -> list[dict]:
+        """The targets the column pushes to."""
+        self.zl.get_column(slug)
+        return [t for t in self.list() if any(c["slug"] == slug for c in t["columns"])]
+
+    @staticmethod
+    def _key(target: int | str):  # noqa: ANN205
+        if isinstance(target, int) or (isinstance(target, str) and target.isdigit()):
+            return channel_targets.c.id == int(target)
+        return channel_targets.c.name == target
+
+    @staticmethod
+    def _public(row: Any, cols: list[dict]) -> dict:
+        try:
+            url = json.loads(row.config).get("url") or ""
+        except (ValueError, AttributeError):
+            url = ""
+        return {"id": row.id, "name": row.name, "kind": row.kind,
+                "kind_name": KIND_NAMES.get(row.kind, row.kind),
+                "endpoint": mask_url(url) if url else "", "enabled": bool(row.enabled),
+                "created_at": row.created_at, "updated_at": row.updated_at,
+                "last_error": row.last_error, "last_success_at": row.last_success_at,
+                "columns": cols}
+
+    # -- changing --------------------------------------------------------------------
+
+    @staticmethod
+    def check(kind: str, config: dict) -> dict:
+        """The config to store: ``kind`` set, empty values dropped, validated by building
+        the channel (ConfigError naming the key when it is wrong)."""
+        if kind not in KINDS:
+            raise ConfigError("kind", f"未知的推送渠道类型“{kind}”（可用：{'、'.join(KINDS)}）")
+        cfg = {k: v.strip() if isinstance(v, str) else v for k, v in config.items()
+               if v not in (None, "") and k != "kind"}
+        cfg = {"kind": kind, **cfg}
+        channel_from_config(cfg, where="target")       # raises ConfigError
+        return cfg
+
+    def add(self, name: str, kind: str, config: dict, *, enabled: bool = True,
+            columns_: Iterable[str] = (), by: str = "admin") -> int:
+        name = " ".join((name or "").split())
+        if not name or len(name) > 100:
+            raise ConfigError("name", "名称不能为空，最多 100 个字符")
+        cfg = self.check(kind, config)
+        column_ids = [self.zl.get_column(slug)["id"] for slug in columns_]
+        now = self.zl.clock()
+        try:
+            with self.zl.db.write() as conn:
+                target_id = conn.execute(channel_targets.insert().values(
+                    name=name, kind=kind, config=json.dumps(cfg, ensure_ascii=False),
+                    enabled=enabled, created_at=now, updated_at=now)).inserted_primary_key[0]
+                for cid in column_ids:
+                    conn.execute(column_targets.insert().values(column_id=cid,
+                                                                target_id=target_id))
+                audit.record(conn, by, "target.add", f"target {name}",
+                             f"{kind} {mask_url(cfg.get('url', ''))}"
+                             + (f" columns {','.join(columns_)}" if column_ids else ""), at=now)
+        except IntegrityError:
+            raise ConfigError("name", f"已有名为“{name}”的推送渠道") from None
+        return int(target_id)
+
+    def set_enabled(self, target: int | str, enabled: bool, *, by: str = "admin") -> None:
+        t = self.get(target)
+        now = self.zl.clock()
+        with self.zl.db.write() as conn:
+            conn.execute(update(channel_targets).where(channel_targets.c.id == t["id"])
+                         .values(enabled=enabled, updated_at=now))
+            audit.record(conn, by, "target.enable" if enabled else "target.disable",
+                         f"target {t['name']}", at=now)
+
+    def delete(self, target: int | str, *, by: str = "admin") -> None:
+        """Remove the target; its outbox rows go with it (their report too)."""
+        t = self.get(target)
+        now = self.zl.clock()
+        with self.zl.db.write() as conn:
+            from zhuanlan.store.schema import deliveries
+            # Explicitly, not only by ON DELETE CASCADE: SQLite enforces it only with
+            # foreign keys on.
+            conn.execute(delete(deliveries).where(deliveries.c.target_id == t["id"]))
+            conn.execute(delete(column_targets).where(column_targets.c.target_id == t["id"]))
+            conn.execute(delete(channel_targets).where(channel_targets.c.id == t["id"]))
+            audit.record(conn, by, "target.delete", f"target {t['name']}", t["kind"], at=now)
+
+    def assign(self, target: int | str, slug: str, *, by: str = "admin") -> bool:
+        """Make the column push to the target. False when it already does."""
+        t = self.get(target)
+        column_id = self.zl.get_column(slug)["id"]
+        now = self.zl.clock()
+        with self.zl.db.write() as conn:
+            exists = conn.execute(select(func.count()).select_from(column_targets).where(
+                column_targets.c.column_id == column_id,
+                column_targets.c.target_id == t["id"])).scalar()
+            if exists:
+                return False
+            conn.execute(column_targets.insert().values(column_id=column_id, target_id=t["id"]))
+            audit.record(conn, by, "target.assign", f"target {t['name']}", f"column {slug}",
+                         at=now)
+        return True
+
+    def unassign(self, target: int | str, slug: str, *, by: str = "admin") -> bool:
+        t = self.get(target)
+        column_id = self.zl.get_column(slug)["id"]
+        now = self.zl.clock()
+        with self.zl.db.write() as conn:
+            gone = conn.execute(delete(column_targets).where(
+                column_targets.c.column_id == column_id,
+                column_targets.c.target_id == t["id"])).rowcount
+            if gone:
+                audit.record(conn, by, "target.unassign", f"target {t['name']}",
+                             f"column {slug}", at=now)
+        return bool(gone)
+
+    # -- trying a target -------------------------------------------------------------
+
+    def test(self, target: int | str, *, by: str = "admin") -> TestResult:
+        """Send a small test message to the target now (not an outbox row); record the
+        result as the target's health. Through the SSRF-guarded client."""
+        from zhuanlan.jobs.chat_delivery import failure_reason, guarded_client
+        t = self.get(target)
+        now = self.zl.clock()
+        issue = IssueView(
+            column_name=TEST_TEXT, column_slug="test", number=1, title=TEST_TEXT,
+            editor_note=f"这是一条{TEST_TEXT}：推送渠道“{t['name']}”已配置成功，专栏各期将推送到这里。",
+            web_url=self.zl.cfg.base_url,
+            published_at=now if now.tzinfo else now.replace(tzinfo=timezone.utc), items=())
+        try:
+            with guarded_client(self.zl.cfg) as http:
+                channel = channel_from_config(t["config"], client=http,
+                                              limiter=getattr(self.zl, "chat_limiter", None),
+                                              where=f"推送渠道“{t['name']}”")
+                channel.max_wait = min(channel.max_wait, 5.0)
+                send_issue(channel, issue, tz=self.zl.tz, delivery_id=f"test-{t['id']}")
+        except (ChannelError, ZhuanlanError) as exc:
+            result = TestResult(False, failure_reason(exc))
+        else:
+            result = TestResult(True, "测试消息已发送成功")
+        with self.zl.db.write() as conn:
+            conn.execute(update(channel_targets).where(channel_targets.c.id == t["id"]).values(
+                **({"last_success_at": now, "last_error": None} if result.ok
+                   else {"last_error": result.message})))
+            audit.record(conn, by, "target.test", f"target {t['name']}",
+                         "ok" if result.ok else result.message[:500], at=now)
+        return result
