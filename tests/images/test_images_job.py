@@ -228,6 +228,41 @@ def test_a_picture_over_the_limit_is_too_large_and_not_served(make_zl, http_serv
     assert fetch_due_images(zl, limit=10) == 0
 
 
+def test_a_large_picture_is_cut_off_at_the_picture_limit_not_downloaded_whole(
+        make_zl, http_server):
+    """No Content-Length to refuse by: the fetcher must stop reading at
+    images.max_bytes, far below fetch.max_bytes, and the server sees the client go."""
+    offered, chunk = 8 * 2**20, 64 * 1024
+    written = [0]
+
+    def endless(handler) -> None:  # noqa: ANN001
+        handler.send_response(200)
+        handler.send_header("Content-Type", "image/png")
+        handler.send_header("Connection", "close")
+        handler.end_headers()
+        head = pictures.png(pad=10)
+        try:
+            handler.wfile.write(head)
+            while written[0] < offered:
+                handler.wfile.write(b"\0" * chunk)
+                handler.wfile.flush()
+                written[0] += chunk
+        except OSError:
+            pass                      # the client hung up: what this test wants
+        handler.close_connection = True
+
+    http_server.route_fn("/pic/stream.png", endless)
+    zl = _zl(make_zl, http_server, images__max_bytes=4000, fetch__max_bytes=64 * 2**20)
+    article_id = _article(zl, [Image(http_server.url("/pic/stream.png"))])
+    assert fetch_due_images(zl, limit=10) == 1
+    (row,) = _rows(zl, article_id)
+    assert (row.state, row.last_error_kind) == ("too_large", "too_large")
+    assert "images.max_bytes" in row.last_error
+    # Socket buffers hold some; the rest of the 8 MiB is never sent.
+    assert written[0] < offered // 2
+    assert _kept_files(zl) == []
+
+
 @pytest.mark.parametrize("body, content_type, kind", [
     (pictures.HTML_PAGE, "image/jpeg", "not_image"),     # an anti-hotlink page in disguise
     (pictures.SVG, "image/svg+xml", "svg"),

@@ -53,6 +53,7 @@ class FetchRequest:
     etag: str | None = None
     last_modified: str | None = None
     headers: Mapping[str, str] | None = None
+    max_bytes: int | None = None   # below the fetcher's own limit (pictures have theirs)
 
 
 def config_options(cfg: Any, **overrides: Any) -> dict[str, Any]:
@@ -188,7 +189,8 @@ class AsyncFetcher:
 
     async def get(self, url: str, *, etag: str | None = None,
                   last_modified: str | None = None,
-                  headers: Mapping[str, str] | None = None) -> FetchResult:
+                  headers: Mapping[str, str] | None = None,
+                  max_bytes: int | None = None) -> FetchResult:
         """GET ``url`` politely, retrying what may succeed on a second try.
 
         ``etag``/``last_modified`` make it conditional (``not_modified=True`` when
@@ -213,7 +215,7 @@ class AsyncFetcher:
                 started = loop.time()
                 try:
                     return await self._attempt(url, etag=etag, last_modified=last_modified,
-                                               headers=headers,
+                                               headers=headers, max_bytes=max_bytes,
                                                timeout=min(self.timeout, budget - spent))
                 except FetchError as exc:
                     error = exc
@@ -244,7 +246,8 @@ class AsyncFetcher:
             req = FetchRequest(item) if isinstance(item, str) else item
             try:
                 return await self.get(req.url, etag=req.etag,
-                                      last_modified=req.last_modified, headers=req.headers)
+                                      last_modified=req.last_modified, headers=req.headers,
+                                      max_bytes=req.max_bytes)
             except FetchError as exc:
                 return exc
 

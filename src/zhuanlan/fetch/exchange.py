@@ -97,7 +97,8 @@ class Exchange:
         self.etag = etag
         self.last_modified = last_modified
         self.timeout = timeout or settings.timeout
-        self.max_bytes = max_bytes or settings.max_bytes
+        # A caller's limit can only tighten the settings' one.
+        self.max_bytes = min(max_bytes, settings.max_bytes) if max_bytes else settings.max_bytes
         self.truncate = truncate
         sent = httpx.Headers(settings.headers)
         sent.update(headers or {})   # case-insensitive: a caller's User-Agent replaces ours
@@ -216,6 +217,9 @@ class Exchange:
                           temporary=True)
 
     def too_large(self) -> FetchError:
+        if self.max_bytes < self.settings.max_bytes:     # the caller's own, tighter limit
+            return FetchError(self.url, "too_large",
+                              f"body larger than {self.max_bytes} bytes")
         return FetchError(self.url, "too_large", f"body larger than "
                           f"{self.max_bytes / 2**20:.1f} MiB (fetch.max_bytes)")
 

@@ -243,8 +243,11 @@ def fetch_due_images(zl: "Zhuanlan", limit: int) -> int:
         if row.source_url not in outcomes and row.source_url not in todo:
             todo[row.source_url] = referers.get(row.article_id) or ""
     if todo:
+        # The picture limit goes to the fetcher, so a large file is refused by its
+        # Content-Length or cut off mid-stream instead of downloaded whole first.
         requests = [FetchRequest(url, headers={"Accept": ACCEPT,
-                                               **({"Referer": ref} if ref else {})})
+                                               **({"Referer": ref} if ref else {})},
+                                 max_bytes=zl.cfg["images.max_bytes"])
                     for url, ref in todo.items()]
         for url, result in zip(todo, zl.fetcher.get_many(requests)):
             outcomes[url] = _judge(zl, result)
@@ -256,7 +259,10 @@ def _judge(zl: "Zhuanlan", result: FetchResult | FetchError) -> _Outcome:
     limit = zl.cfg["images.max_bytes"]
     if isinstance(result, FetchError):
         if result.reason == "too_large":
-            return _Outcome(TOO_LARGE, "too_large", result.message)
+            message = result.message
+            if limit < zl.cfg["fetch.max_bytes"]:
+                message = f"image larger than {limit} bytes (images.max_bytes)"
+            return _Outcome(TOO_LARGE, "too_large", message)
         return _Outcome(FAILED, result.reason, result.message, temporary=result.temporary,
                         retry_after=result.retry_after)
     data = result.content
