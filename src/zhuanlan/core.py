@@ -433,9 +433,12 @@ class Zhuanlan:
             new = states.move(row.state, states.ACTIONS[action],
                               resource=f"candidate {candidate_id}")
             undo = new is CandidateState.PENDING
-            conn.execute(update(candidates).where(candidates.c.id == candidate_id).values(
-                state=new.value, decided_at=None if undo else self.clock(),
-                decided_by=None if undo else by))
+            values = dict(state=new.value, decided_at=None if undo else self.clock(),
+                          decided_by=None if undo else by)
+            if new is not CandidateState.APPROVED:
+                values["position"] = None    # approved again later, it goes to the end
+            conn.execute(update(candidates).where(candidates.c.id == candidate_id)
+                         .values(**values))
             _audit(conn, by, action, f"candidate {candidate_id}", row.title, at=self.clock())
             if not undo and by != "auto":
                 # An undo is not unlearnt: the editor's later decisions correct the model.

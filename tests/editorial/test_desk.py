@@ -175,6 +175,12 @@ def test_moving_items_sets_the_order_of_the_issue(desk_zl):
     # A newly approved item goes after the ordered ones.
     zl.decide(pending, "approve", column="c")
     assert zl.desk.approved_order("c") == [c, b, a, pending]
+    # Undone and approved again, an item loses its place and goes to the end.
+    zl.decide(c, "undo", column="c")
+    assert zl.desk.approved_order("c") == [b, a, pending]
+    zl.decide(c, "approve", column="c")
+    assert zl.desk.approved_order("c") == [b, a, pending, c]
+    zl.desk.move(c, "top", by="editor1", column="c")
     preview = zl.desk.next_issue("c")
     assert [i["title"] for i in preview["items"]] == ["丙", "乙", "甲", "丁"]
     zl.publish_now("c")
