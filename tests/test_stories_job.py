@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from sqlalchemy import func, select
 
 from tests.conftest import FIXTURES
+from zhuanlan.dedup.minhash import signature
 from zhuanlan.store.schema import articles, stories
 
 T0 = datetime(2026, 11, 23, 0, 0, tzinfo=timezone.utc)
@@ -111,3 +112,32 @@ def test_rank_by_named_original_then_by_source_authority():
     assert authority_rank("人民网 · 时政", 90) is None
     assert authority_rank("集团官网", 95) == 1 < authority_rank("集团官网", 40) == 6
     assert authority_rank("", None) == 5
+
+
+def test_a_copy_the_editor_split_off_stays_apart_through_reextraction(make_zl, http_server):
+    http_server.route("/a.html", ORIGINAL.encode(), headers={"Content-Type": "text/html"})
+    http_server.route("/b.html", _repost(ORIGINAL).encode(), headers={"Content-Type": "text/html"})
+    base = http_server.url("").rstrip("/")
+    http_server.route("/1.xml", _feed(base, ["/a.html", "/b.html"]))
+    zl = make_zl(clock=lambda: T0)
+    zl.add_column("c", "党纪学习", include="党纪学习教育")
+    zl.add_source("新华网", http_server.url("/1.xml"))
+    zl.run_until_idle()
+    (cand,) = zl.candidates("c")
+    copies = zl.desk.story(cand["id"], column="c")["copies"]
+    assert len(copies) == 2
+    other = next(c["article_id"] for c in copies if not c["own"])
+
+    new_story = zl.desk.split_copy(cand["id"], other, by="ed", column="c")
+    with zl.db.write() as conn:     # as if signed from an older extraction of the page
+        conn.execute(articles.update().where(articles.c.id == other)
+                     .values(signature=signature("旧的正文，另一篇文章的内容。" * 20).to_bytes()))
+    assert zl.reextract() == (2, 0)
+    with zl.db.read() as conn:
+        row = conn.execute(select(articles.c.story_id, articles.c.story_locked,
+                                  articles.c.text, articles.c.signature)
+                           .where(articles.c.id == other)).one()
+    assert (row.story_id, row.story_locked) == (new_story, True)
+    # The signature follows the re-extracted text; the story stays the editor's.
+    assert row.signature == signature(row.text).to_bytes()
+    assert zl.other_outlets(cand["article_id"]) == []

@@ -1,6 +1,7 @@
 """The editor's desk, as a part of the facade (``zl.desk``): the review queue's filters
 and sorts, one candidate for the preview page, the editor's title and summary for a
-column, the order of the approved items and a preview of the next issue.
+column, the order of the approved items, a preview of the next issue, and corrections of
+the candidate's story (the copy to publish, a copy that is not the same article).
 
 Permissions are the front end's business (``StaffUser.require_edit``); every method
 that changes something takes ``column`` (a slug) so that a permission checked on the
@@ -19,10 +20,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 
 from zhuanlan.errors import InvalidTransition, NotFoundError, RuleError
+from zhuanlan.jobs.ingest import propose_stored
 from zhuanlan.jobs.publishing import ISSUE_LIMIT, approved_in_order, summary_of
+from zhuanlan.jobs.stories import pin_representative, split_out, story_copies
 from zhuanlan.model import CandidateState
 from zhuanlan.store import Database, audit
-from zhuanlan.store.schema import articles, candidates, columns, sources
+from zhuanlan.store.schema import articles, candidates, columns, sources, stories
 
 TITLE_MAX = 300
 SUMMARY_MAX = 1000
@@ -225,6 +228,86 @@ class Desk:
                 audit.record(conn, by, "edit", f"candidate {candidate_id}",
                              json.dumps(detail, ensure_ascii=False), at=self.clock())
         return self.candidate(candidate_id, column=column)
+
+    # -- the candidate's story ------------------------------------------------------------
+
+    def story(self, candidate_id: int, *, column: str | None = None) -> dict:
+        """The candidate's story as the desk shows it: ``story_id``, ``size``,
+        ``representative_id`` (the copy issues publish), ``pinned_by`` / ``pinned_at``
+        (an editor's choice, None while the rules choose) and ``copies`` (each with
+        ``article_id``, ``title``, ``url``, ``outlet``, ``relation``, ``published_at``,
+        ``representative`` and ``own``, the candidate's article).
+        Raises NotFoundError (also when the candidate is not of ``column`` or has no story)."""
+        with self.db.read() as conn:
+            story_id, own = self._story_of(conn, candidate_id, column)
+            row = conn.execute(select(stories).where(stories.c.id == story_id)).first()
+            copies = story_copies(conn, story_id)
+        for c in copies:
+            c["representative"] = c["article_id"] == row.representative_id
+            c["own"] = c["article_id"] == own
+        return {"story_id": story_id, "size": len(copies),
+                "representative_id": row.representative_id, "pinned_by": row.pinned_by,
+                "pinned_at": row.pinned_at, "copies": copies}
+
+    def pin_representative(self, candidate_id: int, article_id: int | None, *,
+                           by: str = "editor", column: str | None = None) -> dict:
+        """以此为准: make ``article_id``, a copy of the candidate's story, the copy every
+        column publishes, and keep it while other copies arrive; None hands the choice
+        back to the rules. Audited as ``story_representative``. Returns ``story()``.
+
+        Raises NotFoundError (the candidate, or an article not in its story)."""
+        with self.db.write() as conn:
+            now = self.clock()
+            story_id, _own = self._story_of(conn, candidate_id, column)
+            before = pin_representative(conn, story_id, article_id, by=by, now=now)
+            detail = (f"以文章 {article_id} 为准（原为 {before}）" if article_id is not None
+                      else f"恢复自动选择（原为 {before}）")
+            audit.record(conn, by, "story_representative", f"story {story_id}",
+                         f"{detail}；稿件 {candidate_id}", at=now)
+        return self.story(candidate_id, column=column)
+
+    def split_copy(self, candidate_id: int, article_id: int, *, by: str = "editor",
+                   column: str | None = None) -> int:
+        """不是同一篇: take ``article_id`` out of the candidate's story into a story of
+        its own (never folded back when it is assigned again); candidates of that article,
+        in every column, follow it, and the old story chooses its representative again
+        and is offered anew (its rules permitting) to the columns whose candidate left.
+        Audited as ``story_split``. Returns the new story's id.
+
+        Raises NotFoundError (the candidate, or an article not in its story),
+        InvalidTransition when the article is the story's only copy."""
+        with self.db.write() as conn:
+            now = self.clock()
+            story_id, _own = self._story_of(conn, candidate_id, column)
+            # Columns whose candidate stood for the story through this copy: it leaves
+            # with the copy, so the copies left behind are offered to them again.
+            stood_for = [r.column_id for r in conn.execute(
+                select(candidates.c.column_id).where(candidates.c.article_id == article_id,
+                                                     candidates.c.story_id == story_id))]
+            new_id = split_out(conn, story_id, article_id, now)
+            representative = conn.execute(select(stories.c.representative_id).where(
+                stories.c.id == story_id)).scalar()
+            if stood_for and representative is not None:
+                propose_stored(conn, representative, now, column_ids=stood_for)
+            audit.record(conn, by, "story_split", f"story {story_id}",
+                         f"文章 {article_id} 不是同一篇，拆为报道 {new_id}；稿件 {candidate_id}",
+                         at=now)
+        return new_id
+
+    @staticmethod
+    def _story_of(conn, candidate_id: int, column: str | None) -> tuple[int, int]:  # noqa: ANN001
+        """(story id, article id) of the candidate; NotFoundError as ``candidate()``."""
+        row = conn.execute(
+            select(func.coalesce(candidates.c.story_id, articles.c.story_id).label("story_id"),
+                   candidates.c.article_id, columns.c.slug)
+            .join(columns, columns.c.id == candidates.c.column_id)
+            .join(articles, articles.c.id == candidates.c.article_id)
+            .where(candidates.c.id == candidate_id)).first()
+        if row is None or (column is not None and row.slug != column):
+            raise NotFoundError("no such candidate", resource=f"candidate {candidate_id}")
+        if row.story_id is None:
+            raise NotFoundError("该稿件没有归入报道", resource=f"candidate {candidate_id}")
+        return row.story_id, row.article_id
 
     # -- the order of the next issue ------------------------------------------------------
 

@@ -285,11 +285,35 @@ def _propose(conn: Connection, article_id: int, article: Article, source_id: int
     the reasons; a column on auto-approve approves it at once (above its threshold once
     its learner is ready, or every match when it has no threshold). A story already
     proposed to a column is not proposed again, whichever outlet's copy this is."""
+    return _offer(conn, article_id, article.title, article.text, article.published,
+                  source_id, now, story_id)
+
+
+def propose_stored(conn: Connection, article_id: int, now, *,  # noqa: ANN001
+                   column_ids: list[int] | None = None) -> int:
+    """Offer a stored article to the columns (``column_ids``, or all) as ``_propose``
+    offers a new one: after an editor split a copy out of a story, the copies left
+    behind are that story's candidate again in the columns the split copy stood for."""
+    row = conn.execute(select(articles.c.title, articles.c.text, articles.c.published_at,
+                              articles.c.source_id, articles.c.story_id)
+                       .where(articles.c.id == article_id)).first()
+    if row is None:
+        return 0
+    return _offer(conn, article_id, row.title, row.text, row.published_at, row.source_id,
+                  now, row.story_id, column_ids=column_ids)
+
+
+def _offer(conn: Connection, article_id: int, title: str, text: str, published,  # noqa: ANN001
+           source_id: int | None, now, story_id: int | None, *,  # noqa: ANN001
+           column_ids: list[int] | None = None) -> int:
     outlet = conn.execute(select(sources.c.name).where(sources.c.id == source_id)).scalar()
-    doc = Doc(article.title, article.text, source_id=source_id, source_name=outlet,
-              published=article.published, now=now)
+    doc = Doc(title, text, source_id=source_id, source_name=outlet, published=published,
+              now=now)
     rows = []
-    for col in conn.execute(select(columns)):
+    query = select(columns)
+    if column_ids is not None:
+        query = query.where(columns.c.id.in_(column_ids))
+    for col in conn.execute(query):
         rules = column_rules(col)
         if rules is None:
             continue
@@ -300,7 +324,7 @@ def _propose(conn: Connection, article_id: int, article: Article, source_id: int
         if approved and col.auto_approve_threshold is not None:
             learner = column_learner(col)
             approved = learner.ready and learner.predict(
-                featurize(article.title, article.text, outlet, result.score)
+                featurize(title, text, outlet, result.score)
             ) >= col.auto_approve_threshold
         rows.append({
             "column_id": col.id, "article_id": article_id,
@@ -355,7 +379,10 @@ def reextract(zl: "Zhuanlan", *, source_id: int | None = None, batch: int = 50,
                                      title_orig=outcome.title_orig, text_orig=outcome.text_orig,
                                      published_at=outcome.published, author=outcome.author,
                                      editor=outcome.editor, source_name=outcome.source_name,
-                                     lang=outcome.lang, flags=",".join(sorted(outcome.flags))))
+                                     lang=outcome.lang, flags=",".join(sorted(outcome.flags)),
+                                     # The story stays (an editor may have corrected it);
+                                     # the signature follows the text for later matches.
+                                     signature=signature(outcome.text).to_bytes()))
                 search.index_article(conn, article_of[task.page_id], outcome.title, outcome.text)
             updated += 1
         if progress:

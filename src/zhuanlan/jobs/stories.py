@@ -5,6 +5,10 @@ The LSH index lives in memory, one per process, over the window's signatures (de
 90 days). It is built from the store on first use and kept in step by reading the
 articles other processes added since (ids only grow), so several workers see each
 other's articles without a broker.
+
+Editors correct the folding: a pinned representative ("以此为准") holds while copies keep
+arriving, and an article split out ("不是同一篇") gets a story of its own that assignment
+never folds back.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from zhuanlan.dedup.minhash import Signature, SignatureError
 from zhuanlan.dedup.stories import (
     UNKNOWN_RANK, DocRef, choose_representative, match_story, source_rank,
 )
-from zhuanlan.store.schema import articles, sources, stories
+from zhuanlan.errors import InvalidTransition, NotFoundError
+from zhuanlan.store.schema import articles, candidates, sources, stories
 
 
 class StoryIndex:
@@ -90,7 +95,15 @@ def _refs(conn: Connection, where) -> list[DocRef]:  # noqa: ANN001
 def assign_story(conn: Connection, index: StoryIndex, article_id: int, sig: Signature,
                  now: datetime) -> tuple[int, str | None]:
     """Put a newly stored article into its story; returns (story id, relation), the
-    relation None for a new story. Also re-chooses the story's representative."""
+    relation None for a new story. Also re-chooses the story's representative (unless an
+    editor pinned one). An article an editor split out keeps its own story."""
+    locked = conn.execute(select(articles.c.story_id).where(
+        articles.c.id == article_id, articles.c.story_locked)).scalar()
+    if locked is not None:
+        # The editor said "不是同一篇": matching it again would fold it straight back.
+        conn.execute(update(articles).where(articles.c.id == article_id)
+                     .values(signature=sig.to_bytes()))
+        return locked, None
     with index.lock:
         index.sync(conn, now)
         candidate_ids = [i for i in index.index.query(sig) if i != article_id]
@@ -110,13 +123,104 @@ def assign_story(conn: Connection, index: StoryIndex, article_id: int, sig: Sign
     conn.execute(update(articles).where(articles.c.id == article_id)
                  .values(story_id=story_id, relation=relation, signature=sig.to_bytes()))
     if relation is not None:
-        members = _refs(conn, articles.c.story_id == story_id)
-        conn.execute(update(stories).where(stories.c.id == story_id).values(
-            representative_id=choose_representative(members), size=len(members),
-            updated_at=now))
+        refresh_story(conn, story_id, now)
     with index.lock:
         index.index.add(article_id, sig, timestamp=now)
     return story_id, relation
+
+
+def refresh_story(conn: Connection, story_id: int, now: datetime) -> int | None:
+    """Count the story's members again and choose its representative: the editor's pin
+    while the pinned copy is still a member, else :func:`choose_representative` (and the
+    pin goes). Returns the representative, None when no member is left."""
+    # The story's row is the lock that orders a worker adding a copy and an editor
+    # splitting one off (PostgreSQL; on SQLite the write transaction already does).
+    story = conn.execute(select(stories.c.representative_id, stories.c.pinned_at)
+                         .where(stories.c.id == story_id).with_for_update()).first()
+    if story is None:
+        return None
+    size = conn.execute(select(func.count()).select_from(articles)
+                        .where(articles.c.story_id == story_id)).scalar() or 0
+    pinned = story.pinned_at is not None and story.representative_id is not None and \
+        conn.execute(select(articles.c.story_id).where(
+            articles.c.id == story.representative_id)).scalar() == story_id
+    values: dict = {"size": size, "updated_at": now}
+    if pinned:
+        representative = story.representative_id
+    else:
+        members = _refs(conn, articles.c.story_id == story_id)
+        representative = choose_representative(members) if members else conn.execute(
+            select(func.min(articles.c.id)).where(articles.c.story_id == story_id)).scalar()
+        values.update(representative_id=representative, pinned_by=None, pinned_at=None)
+    conn.execute(update(stories).where(stories.c.id == story_id).values(**values))
+    return representative
+
+
+def pin_representative(conn: Connection, story_id: int, article_id: int | None, *,
+                       by: str, now: datetime) -> int | None:
+    """Make ``article_id`` the story's representative and hold it there while copies keep
+    arriving; None releases the pin and lets the rules choose again. Returns the
+    representative before. Raises NotFoundError when the article is not in the story."""
+    before = conn.execute(select(stories.c.representative_id).where(
+        stories.c.id == story_id).with_for_update()).first()
+    if before is None:
+        raise NotFoundError("没有这篇报道", resource=f"story {story_id}")
+    if article_id is None:
+        conn.execute(update(stories).where(stories.c.id == story_id)
+                     .values(pinned_by=None, pinned_at=None))
+        refresh_story(conn, story_id, now)
+        return before.representative_id
+    member = conn.execute(select(articles.c.id).where(
+        articles.c.id == article_id, articles.c.story_id == story_id)).scalar()
+    if member is None:
+        raise NotFoundError("这篇文章不在该报道中", resource=f"article {article_id}")
+    conn.execute(update(stories).where(stories.c.id == story_id).values(
+        representative_id=article_id, pinned_by=by or "unknown", pinned_at=now,
+        updated_at=now))
+    return before.representative_id
+
+
+def split_out(conn: Connection, story_id: int, article_id: int, now: datetime) -> int:
+    """Take ``article_id`` out of the story into a new story of its own, which story
+    assignment never folds back; the candidates of the article follow it, and the old
+    story is counted and its representative chosen again (a pin holds unless it was this
+    article). Returns the new story's id.
+
+    Raises NotFoundError when the article is not in the story, InvalidTransition when it
+    is the story's only copy."""
+    if conn.execute(select(stories.c.id).where(stories.c.id == story_id)
+                    .with_for_update()).scalar() is None:
+        raise NotFoundError("没有这篇报道", resource=f"story {story_id}")
+    if conn.execute(select(articles.c.id).where(
+            articles.c.id == article_id, articles.c.story_id == story_id)).scalar() is None:
+        raise NotFoundError("这篇文章不在该报道中", resource=f"article {article_id}")
+    if conn.execute(select(func.count()).select_from(articles)
+                    .where(articles.c.story_id == story_id)).scalar() < 2:
+        raise InvalidTransition("这篇报道只有这一个版本，无需拆分",
+                                resource=f"article {article_id}")
+    new_id = conn.execute(stories.insert().values(
+        representative_id=article_id, size=1, created_at=now, updated_at=now,
+    )).inserted_primary_key[0]
+    conn.execute(update(articles).where(articles.c.id == article_id)
+                 .values(story_id=new_id, relation=None, story_locked=True))
+    # A column holds one candidate per story: the new story has none yet, so no clash.
+    conn.execute(update(candidates).where(candidates.c.article_id == article_id)
+                 .values(story_id=new_id))
+    refresh_story(conn, story_id, now)
+    return new_id
+
+
+def story_copies(conn: Connection, story_id: int) -> list[dict]:
+    """Every copy of the story, oldest first: ``article_id``, ``title``, ``url``,
+    ``outlet``, ``relation``, ``published_at``."""
+    rows = conn.execute(
+        select(articles.c.id.label("article_id"), articles.c.title, articles.c.url,
+               articles.c.relation, articles.c.published_at,
+               func.coalesce(sources.c.name, articles.c.source_name).label("outlet"))
+        .outerjoin(sources, sources.c.id == articles.c.source_id)
+        .where(articles.c.story_id == story_id)
+        .order_by(articles.c.id)).mappings().all()
+    return [dict(r) for r in rows]
 
 
 def other_outlets(conn: Connection, article_id: int) -> list[dict]:

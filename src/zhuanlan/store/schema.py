@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     Boolean, CheckConstraint, Column, Float, ForeignKey, Index, Integer, LargeBinary, MetaData,
-    String, Table, Text, UniqueConstraint,
+    String, Table, Text, UniqueConstraint, false,
 )
 
 from zhuanlan.store.types import UTCDateTime
@@ -87,6 +87,10 @@ stories = Table(
     Column("representative_id", Integer, ForeignKey("articles.id", ondelete="SET NULL",
                                                     use_alter=True)),
     Column("size", Integer, nullable=False, default=1),
+    # An editor's choice of representative ("以此为准"): while set, copies arriving later
+    # do not replace it.
+    Column("pinned_by", String(100)),
+    Column("pinned_at", UTCDateTime()),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
 )
@@ -110,6 +114,8 @@ articles = Table(
     Column("flags", String(500), nullable=False, default=""),
     Column("story_id", Integer, ForeignKey("stories.id", ondelete="SET NULL"), index=True),
     Column("relation", String(20)),          # to its story: same, contained, contains
+    # Split out of a story by an editor ("不是同一篇"): story assignment leaves it alone.
+    Column("story_locked", Boolean, nullable=False, default=False, server_default=false()),
     Column("signature", LargeBinary),        # MinHash of the cleaned text (dedup/minhash.py)
     Column("created_at", UTCDateTime(), nullable=False),
 )

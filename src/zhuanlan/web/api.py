@@ -85,6 +85,14 @@ class Note(BaseModel):
     editor_note: str
 
 
+class Representative(BaseModel):
+    article_id: int | None = Field(..., description="本报道中的一篇文章；null 恢复自动选择")
+
+
+class Split(BaseModel):
+    article_id: int = Field(..., description="不是同一篇的文章（本报道中的一篇）")
+
+
 class DecisionOut(BaseModel):
     id: int
     state: str
@@ -223,6 +231,30 @@ def create_api(zl) -> FastAPI:  # noqa: ANN001, C901
         editable(slug, u)
         state = zl.decide(candidate_id, body.action, by=u.username, column=slug)
         return DecisionOut(id=candidate_id, state=state)
+
+    # -- the candidate's story -----------------------------------------------------------
+
+    @api.get("/columns/{slug}/candidates/{candidate_id}/story",
+             summary="候选稿件所属报道的各个版本与代表版本")
+    def get_story(slug: str, candidate_id: int, u: StaffUser = Depends(user)) -> JSONResponse:
+        return ok(zl.desk.story(candidate_id, column=slug))
+
+    @api.put("/columns/{slug}/candidates/{candidate_id}/story/representative",
+             summary="以此为准：指定报道的代表版本（null 恢复自动选择）")
+    def pin_representative(slug: str, candidate_id: int, body: Representative,
+                           u: StaffUser = Depends(user)) -> JSONResponse:
+        editable(slug, u)
+        return ok(zl.desk.pin_representative(candidate_id, body.article_id, by=u.username,
+                                             column=slug))
+
+    @api.post("/columns/{slug}/candidates/{candidate_id}/story/split",
+              summary="不是同一篇：把一篇文章拆为单独的报道")
+    def split_copy(slug: str, candidate_id: int, body: Split,
+                   u: StaffUser = Depends(user)) -> JSONResponse:
+        editable(slug, u)
+        new_id = zl.desk.split_copy(candidate_id, body.article_id, by=u.username, column=slug)
+        return ok({"article_id": body.article_id, "story_id": new_id,
+                   "story": zl.desk.story(candidate_id, column=slug)})
 
     # -- issues --------------------------------------------------------------------
 

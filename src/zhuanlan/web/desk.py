@@ -1,8 +1,9 @@
 """The editor's desk: the review queue of a column (filters and sorts as GET parameters),
 the preview of one candidate, decisions singly and in bulk, the editor's title and
-summary, the order of the next issue, the editor's note and publishing. Reading needs a
-staff login; changing needs the editor role on the column (or administrator) and the
-form's CSRF token. After a change the page comes back with the queue's filters kept."""
+summary, the order of the next issue, the editor's note, publishing, and corrections of
+a candidate's story (以此为准, 不是同一篇). Reading needs a staff login; changing needs the
+editor role on the column (or administrator) and the form's CSRF token. After a change
+the page comes back with the queue's filters kept."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from zhuanlan.desk import SORTS, QueueQuery
-from zhuanlan.errors import InvalidTransition, RuleError
+from zhuanlan.errors import InvalidTransition, NotFoundError, RuleError
 from zhuanlan.staff import StaffUser
 from zhuanlan.web.auth import csrf_protect, staff_user
 from zhuanlan.web.render import render
@@ -83,8 +84,13 @@ def candidate_page(request: Request, slug: str, candidate_id: int, error: str = 
     if state not in STATES:
         state = cand["state"]
     paragraphs = [p.strip() for p in (cand["text"] or "").split("\n") if p.strip()]
+    try:
+        story = zl.desk.story(candidate_id, column=slug)
+    except NotFoundError:
+        story = None        # an article from before stories existed
     return render(request, "candidate.html", column=column, c=cand, paragraphs=paragraphs,
-                  others=zl.other_outlets(cand["article_id"]), error=error, done=done,
+                  others=zl.other_outlets(cand["article_id"]), story=story,
+                  error=error, done=done,
                   can_edit=user.can_edit(column["id"]), states=STATE_LABELS,
                   back=_qs(query, state=state), queue_qs=_qs(query, state=state))
 
@@ -142,6 +148,37 @@ def edit(request: Request, slug: str, candidate_id: int, title: str = Form(""),
     except (InvalidTransition, RuleError) as exc:
         return _back(slug, state, back, exc.message, candidate_id=candidate_id)
     return _back(slug, state, back, done="已保存标题和摘要", candidate_id=candidate_id)
+
+
+@router.post("/c/{slug}/candidate/{candidate_id}/story/representative")
+def story_representative(request: Request, slug: str, candidate_id: int,
+                         article_id: int | None = Form(None), state: str = Form("pending"),
+                         back: str = Form(""),
+                         user: StaffUser = Depends(staff_user)) -> RedirectResponse:
+    """以此为准 (``article_id``), or back to the automatic choice (no ``article_id``)."""
+    _editable(request, slug, user)
+    try:
+        request.app.state.zl.desk.pin_representative(candidate_id, article_id,
+                                                     by=user.username, column=slug)
+    except NotFoundError as exc:
+        return _back(slug, state, back, f"未能指定代表版本：{exc.message}",
+                     candidate_id=candidate_id)
+    done = "已以此版本为准，各栏目将发布这一版本" if article_id is not None \
+        else "已恢复自动选择代表版本"
+    return _back(slug, state, back, done=done, candidate_id=candidate_id)
+
+
+@router.post("/c/{slug}/candidate/{candidate_id}/story/split")
+def story_split(request: Request, slug: str, candidate_id: int, article_id: int = Form(...),
+                state: str = Form("pending"), back: str = Form(""),
+                user: StaffUser = Depends(staff_user)) -> RedirectResponse:
+    _editable(request, slug, user)
+    try:
+        request.app.state.zl.desk.split_copy(candidate_id, article_id, by=user.username,
+                                             column=slug)
+    except (NotFoundError, InvalidTransition) as exc:
+        return _back(slug, state, back, f"未能拆分：{exc.message}", candidate_id=candidate_id)
+    return _back(slug, state, back, done="已将这一版本拆为单独的报道", candidate_id=candidate_id)
 
 
 @router.post("/c/{slug}/move")
