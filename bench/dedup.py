@@ -44,7 +44,8 @@ from zhuanlan.dedup.evaluation import load_jsonl_docs, run_eval, score_clusters 
 from zhuanlan.dedup.index import LSHIndex  # noqa: E402
 from zhuanlan.dedup.minhash import (SHINGLE_K, dedup_text, shingle_hashes,  # noqa: E402
                                     signatures)
-from zhuanlan.dedup.stories import DocRef, cluster, verify, JACCARD_SAME  # noqa: E402
+from zhuanlan.dedup.stories import (DocRef, cluster, verify_scored,  # noqa: E402
+                                    JACCARD_SAME)
 
 EVAL = ROOT / "bench" / "data" / "dedup" / "eval.jsonl"
 SEED = 4242
@@ -174,10 +175,10 @@ def scale_worker(n: int) -> dict:
         t2 = time.perf_counter()
         for doc_id, src, sig in batch:
             best = None
-            for cid in index.query(sig):
-                candidates += 1
-                rel, score = verify(sig, index.get(cid).signature)
-                if rel is not None and (best is None or score > best[1]):
+            scored = index.query_scored(sig)
+            candidates += len(scored[0])
+            for cid, _rel, score in verify_scored(sig.size, *scored):
+                if best is None or score > best[1]:
                     best = (cid, score)
             story_of[doc_id] = story_of[best[0]] if best else doc_id
             index.add(doc_id, sig, timestamp=doc_id)

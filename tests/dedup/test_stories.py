@@ -107,3 +107,34 @@ def test_cluster_ignores_entries_already_in_the_index():
     idx = LSHIndex()
     idx.add("old", signature(ORIGINAL))
     assert cluster([_ref("new", VARIANTS["editor"])], index=idx) == [["new"]]
+
+
+def test_verified_candidates_decide_as_verify_does_on_every_candidate():
+    """The vectorised path (estimates over the index's matrix, then relation() on the few
+    that can pass) keeps exactly the candidates, relations and scores that verify() on
+    each candidate keeps, over copies, excerpts both ways, hard negatives and chance
+    collisions (a low band threshold makes many candidates that do not verify)."""
+    from zhuanlan.dedup.index import LSHIndex
+    from zhuanlan.dedup.stories import verified_candidates
+
+    texts = {"orig": ORIGINAL, "topic": SAME_TOPIC, "other": OTHER, "half": FIRST_HALF,
+             "para": PARAS[0], **VARIANTS}
+    sigs = {k: signature(t) for k, t in texts.items()}
+    for bands, rows in ((42, 3), (64, 1)):            # rows=1: nearly everything collides
+        index = LSHIndex(bands, rows)
+        for k, s in sigs.items():
+            index.add(k, s)
+        for k, s in sigs.items():
+            expected = []
+            for cid in index.query(s):
+                rel, score = verify(s, index.get(cid).signature)
+                if rel is not None:
+                    expected.append((cid, rel, score))
+            assert verified_candidates(index, s) == expected, (bands, rows, k)
+    # The test is only worth something if it saw every kind of outcome.
+    index = LSHIndex(64, 1)
+    for k, s in sigs.items():
+        index.add(k, s)
+    rels = {r for s in sigs.values() for _c, r, _s in verified_candidates(index, s)}
+    assert {"same", "contained", "contains"} <= rels
+    assert len(index.query(sigs["topic"])) > len(verified_candidates(index, sigs["topic"]))

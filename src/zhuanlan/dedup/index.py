@@ -564,14 +564,33 @@ class LSHIndex:
         """Ids sharing at least one band with ``signature``, or (with anchors) at least
         ``ANCHOR_MIN_SHARED`` of its anchors, in insertion order (unverified candidates:
         see :func:`zhuanlan.dedup.stories.match_story`)."""
+        ids = self._ids
+        return [ids[s] for s in self._query_slots(signature).tolist()]
+
+    def query_scored(self, signature: Signature
+                     ) -> tuple[list[DocId], np.ndarray, np.ndarray]:
+        """The candidates of :meth:`query` with, computed over the stored matrix at once,
+        each one's estimated Jaccard with ``signature`` (the share of equal MinHash
+        values, exactly as :func:`zhuanlan.dedup.minhash.jaccard`) and its signature's
+        set size: what verification needs, without building an :class:`Entry` per
+        candidate (at a million documents a query has hundreds of candidates)."""
+        slots = self._query_slots(signature)
+        if not len(slots):
+            return [], np.zeros(0), np.zeros(0, dtype=np.int64)
+        values = np.frombuffer(signature.data, dtype="<u4")
+        equal = np.count_nonzero(self._sig[slots] == values, axis=1)
+        ids = self._ids
+        return ([ids[s] for s in slots.tolist()], equal / values.shape[0],
+                self._sigsize[slots])
+
+    def _query_slots(self, signature: Signature) -> np.ndarray:
         if signature.empty or not self._live:
-            return []
+            return np.zeros(0, dtype=np.intp)
         values, bkeys, akeys = self._keys(signature)
         slots = self._band_slots(values, bkeys) or set()
         if self.use_anchors and len(akeys):
             slots.update(self._anchor_candidates(akeys))
-        ids = self._ids
-        return [ids[s] for s in sorted(slots)]
+        return np.array(sorted(slots), dtype=np.intp)
 
     def candidates(self, signature: Signature, exclude: DocId | None = None) -> list[Entry]:
         """The entries of :meth:`query` (without ``exclude``)."""

@@ -26,12 +26,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Hashable, Iterable, Literal, Mapping, Sequence
 
+import numpy as np
+
 from zhuanlan.dedup.index import LSHIndex
 from zhuanlan.dedup.minhash import Signature, containment, jaccard
 
-__all__ = ["DocRef", "Relation", "match_story", "verify", "cluster", "choose_representative",
-           "source_rank", "DEFAULT_SOURCE_RANK", "JACCARD_SAME", "CONTAINMENT_MIN",
-           "FRAGMENT_RATIO"]
+__all__ = ["DocRef", "Relation", "match_story", "verify", "relation", "verified_candidates",
+           "verify_scored", "cluster", "choose_representative", "source_rank",
+           "DEFAULT_SOURCE_RANK", "JACCARD_SAME", "CONTAINMENT_MIN", "FRAGMENT_RATIO"]
 
 Relation = Literal["same", "contained", "contains"]
 
@@ -82,18 +84,57 @@ def verify(a: Signature, b: Signature) -> tuple[Relation | None, float]:
     estimated containment for the others)."""
     if a.empty or b.empty:
         return None, 0.0
-    j = jaccard(a, b)
+    return relation(jaccard(a, b), a.size, b.size)
+
+
+def relation(j: float, size_a: int, size_b: int) -> tuple[Relation | None, float]:
+    """:func:`verify` from the Jaccard estimate ``j`` and the two set sizes."""
     if j == 0.0:
         return None, 0.0
-    small, large = sorted((a.size, b.size))
+    small, large = sorted((size_a, size_b))
     if small <= FRAGMENT_RATIO * large:
         c = containment(j, small, large)
         if c >= CONTAINMENT_MIN:
-            return ("contained" if a.size <= b.size else "contains"), c
+            return ("contained" if size_a <= size_b else "contains"), c
         return None, j
     if j >= JACCARD_SAME:
         return "same", j
     return None, j
+
+
+def verified_candidates(index: LSHIndex, signature: Signature
+                        ) -> list[tuple[Hashable, Relation, float]]:
+    """The index's candidates for ``signature`` that verify, as (id, relation, score),
+    in the index's order. The same decisions as :func:`verify` on each candidate, but
+    the estimates are computed for all candidates at once and only the few that can
+    pass are judged one by one: at a million articles a query has hundreds of
+    candidates, nearly all of them chance band collisions."""
+    if signature.empty:
+        return []
+    return verify_scored(signature.size, *index.query_scored(signature))
+
+
+def verify_scored(size: int, ids: Sequence[Hashable], j: np.ndarray, sizes: np.ndarray
+                  ) -> list[tuple[Hashable, Relation, float]]:
+    """:func:`verified_candidates` from the output of ``LSHIndex.query_scored`` (for a
+    signature of set size ``size``)."""
+    if not len(ids):
+        return []
+    small = np.minimum(sizes, size)
+    large = np.maximum(sizes, size)
+    fragment = small <= FRAGMENT_RATIO * large
+    with np.errstate(divide="ignore", invalid="ignore"):
+        c = j * (small + large) / ((1.0 + j) * small)
+    # A hair looser than the thresholds, so that float rounding never drops a pair
+    # that relation() would keep; relation() decides.
+    eps = 1e-9
+    maybe = (j > 0) & np.where(fragment, c >= CONTAINMENT_MIN - eps, j >= JACCARD_SAME - eps)
+    out = []
+    for k in np.flatnonzero(maybe).tolist():
+        rel, score = relation(float(j[k]), size, int(sizes[k]))
+        if rel is not None:
+            out.append((ids[k], rel, score))
+    return out
 
 
 def match_story(new_doc: DocRef, candidates: Iterable[DocRef]
@@ -141,13 +182,10 @@ def cluster(docs: Sequence[DocRef], index: LSHIndex | None = None) -> list[list[
             continue
         by_id[d.id] = d
         parent[d.id] = d.id
-        for cid in index.query(d.signature):
-            other = by_id.get(cid)
-            if other is None or find(cid) == find(d.id):
+        for cid, _rel, _score in verified_candidates(index, d.signature):
+            if cid not in by_id or find(cid) == find(d.id):
                 continue   # an entry of the given index that is not among ``docs``
-            rel, _ = verify(d.signature, other.signature)
-            if rel is not None:
-                parent[find(d.id)] = find(cid)
+            parent[find(d.id)] = find(cid)
         index.add(d.id, d.signature)
     groups: dict[Hashable, list[Hashable]] = {}
     for d in by_id:

@@ -22,6 +22,7 @@ from zhuanlan.dedup.index import LSHIndex
 from zhuanlan.dedup.minhash import Signature, SignatureError
 from zhuanlan.dedup.stories import (
     UNKNOWN_RANK, DocRef, choose_representative, match_story, source_rank,
+    verified_candidates,
 )
 from zhuanlan.errors import InvalidTransition, NotFoundError
 from zhuanlan.store.schema import articles, candidates, sources, stories
@@ -106,7 +107,10 @@ def assign_story(conn: Connection, index: StoryIndex, article_id: int, sig: Sign
         return locked, None
     with index.lock:
         index.sync(conn, now)
-        candidate_ids = [i for i in index.index.query(sig) if i != article_id]
+        # Only candidates that verify are read from the store: the rest are chance
+        # band collisions, hundreds per article once the window holds a million.
+        candidate_ids = [i for i, _rel, _score in verified_candidates(index.index, sig)
+                         if i != article_id]
     story_id, relation = None, None
     if candidate_ids:
         refs = _refs(conn, articles.c.id.in_(candidate_ids))
