@@ -34,6 +34,8 @@ bench: install
 	$(PY) bench/cleaning.py
 	$(PY) bench/selection.py
 	$(PY) bench/dedup.py
+	$(PY) bench/push.py
+	$(PY) bench/reader.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
