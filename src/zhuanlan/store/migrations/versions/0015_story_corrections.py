@@ -3,7 +3,7 @@ out of a story that story assignment leaves alone
 
 Revision ID: 0015
 Revises: 0014
-Create Date: 2026-11-26
+Create Date: 2026-11-24
 """
 from alembic import op
 import sqlalchemy as sa
