@@ -38,36 +38,8 @@ PY="$VENV/bin/python"
 
 # kind, data_dir, the SQLite path or the libpq connection as PG* variables (the password
 # travels in PGPASSWORD, never on a command line), and the schema revision.
-eval "$("$PY" - <<'PYEOF'
-import shlex
-from sqlalchemy.engine import make_url
-from zhuanlan.config import load_config
-from zhuanlan.store.db import Database
-from zhuanlan.store.migrate import current_revision
-
-cfg = load_config()
-url = make_url(cfg.database_url)
-out = {"DATA_DIR": str(cfg.data_dir.resolve()), "KIND": url.get_backend_name()}
-if out["KIND"] == "sqlite":
-    out["SQLITE_PATH"] = url.database or ""
-elif out["KIND"] == "postgresql":
-    out.update(PGHOST=url.host or "", PGPORT=str(url.port or ""), PGUSER=url.username or "",
-               PGPASSWORD=url.password or "", PGDATABASE=url.database or "")
-    for key, value in url.query.items():      # e.g. options=-csearch_path=…, sslmode
-        value = value if isinstance(value, str) else value[-1]
-        if key == "options":
-            out["PGOPTIONS"] = value
-        elif key in ("sslmode", "sslrootcert", "sslcert", "sslkey", "application_name"):
-            out["PG" + key.upper()] = value
-db = Database(cfg.database_url)
-try:
-    out["REVISION"] = current_revision(db) or "none"
-finally:
-    db.engine.dispose()
-for key, value in out.items():
-    print(f"{key}={shlex.quote(value)}")
-PYEOF
-)"
+db_vars=$("$PY" -m zhuanlan.store.shellenv --revision)   # fails the script if it fails
+eval "$db_vars"
 for v in PGHOST PGPORT PGUSER PGPASSWORD PGDATABASE PGOPTIONS PGSSLMODE PGSSLROOTCERT \
          PGSSLCERT PGSSLKEY PGAPPLICATION_NAME; do
     if [ -n "${!v:-}" ]; then export "$v"; else unset "$v"; fi

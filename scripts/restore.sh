@@ -43,30 +43,8 @@ PY="$VENV/bin/python"
     || { echo "restore.sh: checksum mismatch in $BACKUP" >&2; exit 1; }
 backup_kind=$(sed -n 's/^kind=//p' "$BACKUP/MANIFEST")
 
-eval "$("$PY" - <<'PYEOF'
-import shlex
-from sqlalchemy.engine import make_url
-from zhuanlan.config import load_config
-
-cfg = load_config()
-url = make_url(cfg.database_url)
-out = {"DATA_DIR": str(cfg.data_dir.resolve()), "KIND": url.get_backend_name(),
-       "TARGET": url.render_as_string(hide_password=True)}
-if out["KIND"] == "sqlite":
-    out["SQLITE_PATH"] = url.database or ""
-elif out["KIND"] == "postgresql":
-    out.update(PGHOST=url.host or "", PGPORT=str(url.port or ""), PGUSER=url.username or "",
-               PGPASSWORD=url.password or "", PGDATABASE=url.database or "")
-    for key, value in url.query.items():
-        value = value if isinstance(value, str) else value[-1]
-        if key == "options":
-            out["PGOPTIONS"] = value
-        elif key in ("sslmode", "sslrootcert", "sslcert", "sslkey", "application_name"):
-            out["PG" + key.upper()] = value
-for key, value in out.items():
-    print(f"{key}={shlex.quote(value)}")
-PYEOF
-)"
+db_vars=$("$PY" -m zhuanlan.store.shellenv)   # fails the script if it fails
+eval "$db_vars"
 for v in PGHOST PGPORT PGUSER PGPASSWORD PGDATABASE PGOPTIONS PGSSLMODE PGSSLROOTCERT \
          PGSSLCERT PGSSLKEY PGAPPLICATION_NAME; do
     if [ -n "${!v:-}" ]; then export "$v"; else unset "$v"; fi

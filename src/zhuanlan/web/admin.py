@@ -3,7 +3,6 @@ each user's own API tokens."""
 
 from __future__ import annotations
 
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -13,7 +12,7 @@ from zhuanlan.errors import (
 )
 from zhuanlan.staff import ROLES, StaffUser
 from zhuanlan.web.auth import admin_user, csrf_protect, staff_user
-from zhuanlan.web.render import render
+from zhuanlan.web.render import flash_redirect, render
 from zhuanlan.web.status import source_status
 
 router = APIRouter(prefix="/admin", dependencies=[Depends(csrf_protect)])
@@ -125,24 +124,21 @@ async def add_source(request: Request, user: StaffUser = Depends(admin_user)):  
     except (ConfigError, NotFoundError, SourceError) as exc:
         return _sources_page(request, user, 400, form=form, probe=probe,
                              form_error=f"无法保存：{exc.message}")
-    done = quote("已添加信息源：" + name)
-    return RedirectResponse(f"/admin/sources?done={done}", status_code=303)
+    return flash_redirect("/admin/sources", done="已添加信息源：" + name)
 
 
 @router.post("/sources/{source_id}/enable")
 def enable_source(request: Request, source_id: int,
                   user: StaffUser = Depends(admin_user)) -> RedirectResponse:
     source = request.app.state.zl.update_source(source_id, enabled=True, by=user.username)
-    done = quote("已启用：" + source["name"])
-    return RedirectResponse(f"/admin/sources?done={done}", status_code=303)
+    return flash_redirect("/admin/sources", done="已启用：" + source["name"])
 
 
 @router.post("/sources/{source_id}/disable")
 def disable_source(request: Request, source_id: int,
                    user: StaffUser = Depends(admin_user)) -> RedirectResponse:
     source = request.app.state.zl.update_source(source_id, enabled=False, by=user.username)
-    done = quote("已停用：" + source["name"])
-    return RedirectResponse(f"/admin/sources?done={done}", status_code=303)
+    return flash_redirect("/admin/sources", done="已停用：" + source["name"])
 
 
 @router.post("/sources/{source_id}/poll")
@@ -170,10 +166,6 @@ def users_page(request: Request, error: str = "", done: str = "",
                   columns=zl.list_columns(), error=error, done=done)
 
 
-def _users_back(error: str = "", done: str = "") -> RedirectResponse:
-    query = f"?error={quote(error)}" if error else (f"?done={quote(done)}" if done else "")
-    return RedirectResponse(f"/admin/users{query}", status_code=303)
-
 
 @router.post("/users")
 def add_user(request: Request, username: str = Form(""), password: str = Form(""),
@@ -185,8 +177,8 @@ def add_user(request: Request, username: str = Form(""), password: str = Form(""
                                             display_name=display_name.strip(),
                                             columns_=column, by=user.username)
     except (ConfigError, NotFoundError) as exc:
-        return _users_back(error=exc.message)
-    return _users_back(done=f"已添加用户 {username.strip()}")
+        return flash_redirect("/admin/users", error=exc.message)
+    return flash_redirect("/admin/users", done=f"已添加用户 {username.strip()}")
 
 
 @router.post("/users/{username}")
@@ -201,8 +193,8 @@ def update_user(request: Request, username: str, role: str = Form(...),
         if password:
             staff.set_password(username, password, by=user.username)
     except (ConfigError, NotFoundError, PermissionDenied) as exc:
-        return _users_back(error=exc.message)
-    return _users_back(done=f"已更新用户 {username}")
+        return flash_redirect("/admin/users", error=exc.message)
+    return flash_redirect("/admin/users", done=f"已更新用户 {username}")
 
 
 # -- my account: API tokens ----------------------------------------------------------

@@ -22,14 +22,10 @@ from zhuanlan.chat_targets import KIND_NAMES
 from zhuanlan.errors import ConfigError, NotFoundError
 from zhuanlan.staff import StaffUser
 from zhuanlan.web.auth import admin_user, csrf_protect, staff_user
-from zhuanlan.web.render import render
+from zhuanlan.web.render import flash_redirect, render
 
 router = APIRouter(prefix="/admin", dependencies=[Depends(csrf_protect)])
 
-
-def _back(path: str, *, error: str = "", done: str = "") -> RedirectResponse:
-    query = f"?error={quote(error)}" if error else (f"?done={quote(done)}" if done else "")
-    return RedirectResponse(f"{path}{query}", status_code=303)
 
 
 def _zl(request: Request):  # noqa: ANN202
@@ -59,16 +55,16 @@ async def add_target(request: Request, user: StaffUser = Depends(admin_user)
     try:
         _zl(request).targets.add(name, kind, config, columns_=slugs, by=user.username)
     except (ConfigError, NotFoundError) as exc:
-        return _back("/admin/channels", error=f"未保存：{exc.message}")
-    return _back("/admin/channels", done=f"已添加推送渠道“{name.strip()}”")
+        return flash_redirect("/admin/channels", error=f"未保存：{exc.message}")
+    return flash_redirect("/admin/channels", done=f"已添加推送渠道“{name.strip()}”")
 
 
 def _target_action(request: Request, target_id: int, action) -> RedirectResponse:  # noqa: ANN001
     try:
         message = action(_zl(request).targets)
     except (ConfigError, NotFoundError) as exc:
-        return _back("/admin/channels", error=exc.message)
-    return _back("/admin/channels", done=message)
+        return flash_redirect("/admin/channels", error=exc.message)
+    return flash_redirect("/admin/channels", done=message)
 
 
 @router.post("/channels/{target_id}/test")
@@ -79,10 +75,10 @@ def test_target(request: Request, target_id: int,
         name = targets.get(target_id)["name"]
         result = targets.test(target_id, by=user.username)
     except NotFoundError as exc:
-        return _back("/admin/channels", error=exc.message)
+        return flash_redirect("/admin/channels", error=exc.message)
     if result.ok:
-        return _back("/admin/channels", done=f"“{name}”：{result.message}")
-    return _back("/admin/channels", error=f"“{name}”测试失败：{result.message}")
+        return flash_redirect("/admin/channels", done=f"“{name}”：{result.message}")
+    return flash_redirect("/admin/channels", error=f"“{name}”测试失败：{result.message}")
 
 
 @router.post("/channels/{target_id}/enable")
@@ -147,5 +143,5 @@ def retry_failed(request: Request, slug: str, number: int,
                  user: StaffUser = Depends(admin_user)) -> RedirectResponse:
     zl = _zl(request)
     n = zl.retry_failed_deliveries(zl.issue_id(slug, number), by=user.username)
-    return _back(f"/admin/c/{quote(slug)}/{number}/deliveries",
+    return flash_redirect(f"/admin/c/{quote(slug)}/{number}/deliveries",
                  done=f"已将 {n} 条失败的推送重新排队" if n else "没有失败的推送")

@@ -23,7 +23,7 @@ from zhuanlan.people.departments import display
 from zhuanlan.people.importing import LABELS, FileFormatError, ImportRefused
 from zhuanlan.staff import StaffUser
 from zhuanlan.web.auth import admin_user, csrf_protect
-from zhuanlan.web.render import render
+from zhuanlan.web.render import flash_redirect, render
 
 router = APIRouter(prefix="/admin/people", dependencies=[Depends(csrf_protect)])
 public_router = APIRouter()
@@ -36,11 +36,6 @@ _UPLOAD_NAME = re.compile(r"^[A-Za-z0-9_-]{20,64}\.(csv|xlsx)$")
 def _people(request: Request):  # noqa: ANN202
     return request.app.state.zl.people
 
-
-def _back(path: str, *, error: str = "", done: str = "") -> RedirectResponse:
-    sep = "&" if "?" in path else "?"
-    query = f"{sep}error={quote(error)}" if error else (f"{sep}done={quote(done)}" if done else "")
-    return RedirectResponse(f"{path}{query}", status_code=303)
 
 
 @router.get("", response_class=HTMLResponse)
@@ -98,9 +93,9 @@ async def upload(request: Request, file: UploadFile = File(...),
     filename = Path(file.filename or "people.csv").name
     data = await file.read(MAX_UPLOAD + 1)
     if not data:
-        return _back("/admin/people", error="请选择一个 CSV 或 XLSX 文件")
+        return flash_redirect("/admin/people", error="请选择一个 CSV 或 XLSX 文件")
     if len(data) > MAX_UPLOAD:
-        return _back("/admin/people", error=f"文件超过 {MAX_UPLOAD // 1024 // 1024} MB")
+        return flash_redirect("/admin/people", error=f"文件超过 {MAX_UPLOAD // 1024 // 1024} MB")
     kind = "xlsx" if filename.lower().endswith((".xlsx", ".xlsm")) or data[:4] == b"PK\x03\x04" \
         else "csv"
     # Kept between the preview and the confirmation under a random name, never the
@@ -119,7 +114,7 @@ def _preview(request: Request, name: str, filename: str, deactivate_missing: boo
                                                    deactivate_missing=deactivate_missing)
         except FileFormatError as exc:
             (_uploads(request) / name).unlink(missing_ok=True)
-            return _back("/admin/people", error=f"{filename}：{exc}")
+            return flash_redirect("/admin/people", error=f"{filename}：{exc}")
     return render(request, "people_import.html", status, plan=plan, upload=name,
                   filename=filename, deactivate_missing=deactivate_missing, labels=LABELS,
                   display=display, refused=refused)
@@ -139,10 +134,10 @@ def apply_upload(request: Request, upload: str = Form(...), filename: str = Form
         return _preview(request, upload, filename, deactivate_missing == "1", 422,
                         refused=True, plan=exc.plan)
     except FileFormatError as exc:
-        return _back("/admin/people", error=f"{filename}：{exc}")
+        return flash_redirect("/admin/people", error=f"{filename}：{exc}")
     path.unlink(missing_ok=True)
     s = plan.summary()
-    return _back("/admin/people", done=f"已导入 {filename}：新增 {s['added']} 人，更新 "
+    return flash_redirect("/admin/people", done=f"已导入 {filename}：新增 {s['added']} 人，更新 "
                  f"{s['updated']} 人，停用 {s['deactivated']} 人，未变 {s['unchanged']} 人")
 
 
@@ -153,7 +148,7 @@ def cancel_upload(request: Request, upload: str = Form(...),
         _upload_path(request, upload).unlink(missing_ok=True)
     except NotFoundError:
         pass
-    return _back("/admin/people", done="已取消导入")
+    return flash_redirect("/admin/people", done="已取消导入")
 
 
 # -- subscriptions of a column -----------------------------------------------------
@@ -173,8 +168,8 @@ def _column_action(request: Request, slug: str, action) -> RedirectResponse:  # 
     try:
         message = action()
     except (NotFoundError, RuleError) as exc:
-        return _back(back, error=exc.message)
-    return _back(back, done=message)
+        return flash_redirect(back, error=exc.message)
+    return flash_redirect(back, done=message)
 
 
 @router.post("/columns/{slug}/departments")

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from zhuanlan.jobs.publishing import summary_of
@@ -43,3 +44,10 @@ def render(request: Request, name: str, status_code: int = 200, **ctx) -> HTMLRe
     ctx.setdefault("csrf_token", csrf_token(request))
     return request.app.state.templates.TemplateResponse(request, name, ctx,
                                                         status_code=status_code)
+
+
+def flash_redirect(path: str, *, error: str = "", done: str = "") -> RedirectResponse:
+    """303 back to ``path`` with the message the page shows (``error`` or ``done``)."""
+    sep = "&" if "?" in path else "?"
+    query = f"{sep}error={quote(error)}" if error else (f"{sep}done={quote(done)}" if done else "")
+    return RedirectResponse(f"{path}{query}", status_code=303)
