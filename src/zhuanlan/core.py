@@ -131,7 +131,8 @@ class Zhuanlan:
     def staff(self):  # noqa: ANN201
         """Staff accounts, roles, logins and API tokens (``zhuanlan.staff``)."""
         from zhuanlan.staff import Staff
-        return Staff(self.db, self.clock, login_attempts=self.cfg["web.login_attempts"])
+        return Staff(self.db, self.clock, login_attempts=self.cfg["web.login_attempts"],
+                     session_hours=self.cfg["web.session_hours"])
 
     @property
     def desk(self):  # noqa: ANN201
@@ -215,7 +216,7 @@ class Zhuanlan:
         with self.db.read() as conn:
             row = conn.execute(select(sources).where(sources.c.id == source_id)).mappings().first()
         if row is None:
-            raise NotFoundError("no such source", resource=f"source {source_id}")
+            raise NotFoundError("没有这个信息源", resource=f"source {source_id}")
         return dict(row)
 
     def update_source(self, source_id: int, *, enabled: bool | None = None,
@@ -306,7 +307,7 @@ class Zhuanlan:
         with self.db.read() as conn:
             row = conn.execute(select(columns).where(columns.c.slug == slug)).mappings().first()
         if row is None:
-            raise NotFoundError("no such column", resource=slug)
+            raise NotFoundError("没有这个专栏", resource=slug)
         return dict(row)
 
     def set_editor_note(self, slug: str, note: str, *, by: str = "editor") -> None:
@@ -429,7 +430,7 @@ class Zhuanlan:
                 .outerjoin(sources, sources.c.id == articles.c.source_id)
                 .where(candidates.c.id == candidate_id)).first()
             if row is None or (column is not None and row.slug != column):
-                raise NotFoundError("no such candidate", resource=f"candidate {candidate_id}")
+                raise NotFoundError("没有这篇候选稿件", resource=f"candidate {candidate_id}")
             new = states.move(row.state, states.ACTIONS[action],
                               resource=f"candidate {candidate_id}")
             undo = new is CandidateState.PENDING
@@ -547,7 +548,7 @@ class Zhuanlan:
             issue_id = conn.execute(select(issues.c.id).where(
                 issues.c.column_id == column["id"], issues.c.number == number)).scalar()
             if issue_id is None:
-                raise NotFoundError("no such issue", resource=f"{slug} #{number}")
+                raise NotFoundError("没有这一期", resource=f"{slug} #{number}")
             return publishing.issue_view(conn, issue_id, self.cfg.base_url)
 
     def search(self, query: str, *, column: str | int | None = None, outlet: str | None = None,
@@ -570,7 +571,7 @@ class Zhuanlan:
                 .outerjoin(sources, sources.c.id == articles.c.source_id)
                 .where(articles.c.id == article_id)).mappings().first()
         if row is None:
-            raise NotFoundError("no such article", resource=f"article {article_id}")
+            raise NotFoundError("没有这篇文章", resource=f"article {article_id}")
         return dict(row)
 
     def delivery_counts(self, issue_id: int) -> dict[str, int]:

@@ -186,7 +186,7 @@ class Desk:
                 .outerjoin(sources, sources.c.id == articles.c.source_id)
                 .where(candidates.c.id == candidate_id)).mappings().first()
         if row is None or (column is not None and row["column_slug"] != column):
-            raise NotFoundError("no such candidate", resource=f"candidate {candidate_id}")
+            raise NotFoundError("没有这篇候选稿件", resource=f"candidate {candidate_id}")
         out = dict(row)
         out["terms"] = terms_of(out["terms"])
         out["display_title"] = out["title_override"] or out["title"]
@@ -304,7 +304,7 @@ class Desk:
             .join(articles, articles.c.id == candidates.c.article_id)
             .where(candidates.c.id == candidate_id)).first()
         if row is None or (column is not None and row.slug != column):
-            raise NotFoundError("no such candidate", resource=f"candidate {candidate_id}")
+            raise NotFoundError("没有这篇候选稿件", resource=f"candidate {candidate_id}")
         if row.story_id is None:
             raise NotFoundError("该稿件没有归入报道", resource=f"candidate {candidate_id}")
         return row.story_id, row.article_id
@@ -335,7 +335,7 @@ class Desk:
                 .join(columns, columns.c.id == candidates.c.column_id)
                 .where(candidates.c.id == candidate_id)).first()
             if row is None or (column is not None and row.slug != column):
-                raise NotFoundError("no such candidate", resource=f"candidate {candidate_id}")
+                raise NotFoundError("没有这篇候选稿件", resource=f"candidate {candidate_id}")
             if row.state != CandidateState.APPROVED.value:
                 raise InvalidTransition("只有已通过的稿件可以调整顺序",
                                         resource=f"candidate {candidate_id}")
@@ -377,5 +377,5 @@ class Desk:
     def _column(conn, slug: str):  # noqa: ANN001, ANN205
         col = conn.execute(select(columns).where(columns.c.slug == slug)).first()
         if col is None:
-            raise NotFoundError("no such column", resource=slug)
+            raise NotFoundError("没有这个专栏", resource=slug)
         return col

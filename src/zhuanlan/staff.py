@@ -3,8 +3,8 @@
 Roles: ``admin`` (everything: sources, users, the audit log, every column), ``editor``
 (the desk of the columns granted to them) and ``viewer`` (reads the desk, changes
 nothing). Passwords are argon2id; API tokens are random and only their SHA-256 is kept.
-Failed logins are counted in the store per user name and per address, so the limit holds
-across every web process.
+Login attempts are limited and sessions kept in the store (``zhuanlan.staff_login``), so
+both hold across every web process.
 """
 
 from __future__ import annotations
@@ -23,14 +23,15 @@ from sqlalchemy import delete, func, select, update
 from zhuanlan.errors import AuthError, ConfigError, NotFoundError, PermissionDenied, RateLimited
 from zhuanlan.store import Database
 from zhuanlan.store.audit import record as _audit_record
-from zhuanlan.store.schema import (
-    api_tokens, column_grants, columns, login_failures, users,
+from zhuanlan.staff_login import (
+    SESSION_TOUCH, end_session, end_sessions, forget_old_attempts, live_sessions,
+    reserve_attempt, session_row, start_session, succeeded, touch_session,
 )
+from zhuanlan.store.schema import api_tokens, column_grants, columns, users
 
 ROLES = ("admin", "editor", "viewer")
 ROLE_NAMES = {"admin": "管理员", "editor": "编辑", "viewer": "只读"}
 TOKEN_PREFIX = "zl_"
-LOGIN_WINDOW = timedelta(minutes=15)
 MIN_PASSWORD = 8
 _USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
 
@@ -75,10 +76,11 @@ def hash_token(token: str) -> str:
 
 class Staff:
     def __init__(self, db: Database, clock: Callable[[], datetime], *,
-                 login_attempts: int = 5) -> None:
+                 login_attempts: int = 5, session_hours: float = 12) -> None:
         self.db = db
         self.clock = clock
         self.login_attempts = login_attempts
+        self.session_age = timedelta(hours=session_hours)
 
     # -- users ---------------------------------------------------------------------
 
@@ -140,15 +142,25 @@ class Staff:
                 raise NotFoundError("没有这个用户", resource=f"user {username}")
             return _user(conn, row)
 
-    def set_password(self, username: str, password: str, *, by: str = "admin") -> None:
+    def set_password(self, username: str, password: str, *, by: str = "admin",
+                     keep_session: str | None = None) -> dict[str, int]:
+        """Set a new password. Every session of the user but ``keep_session`` (the one
+        changing it) ends and every API token is revoked: whoever knew the old password
+        may have made them. Returns how many of each."""
         _check_password(password)
+        now = self.clock()
         with self.db.write() as conn:
-            n = conn.execute(update(users).where(users.c.username == username).values(
+            user_id = _user_id(conn, username)
+            conn.execute(update(users).where(users.c.id == user_id).values(
                 password_hash=_hasher.hash(password),
-                session_epoch=users.c.session_epoch + 1)).rowcount
-            if not n:
-                raise NotFoundError("没有这个用户", resource=f"user {username}")
-            _audit_record(conn, by, "set_password", f"user {username}", "", at=self.clock())
+                session_epoch=users.c.session_epoch + 1))
+            sessions = end_sessions(conn, user_id, now, keep=keep_session)
+            tokens = conn.execute(update(api_tokens).where(
+                api_tokens.c.user_id == user_id, api_tokens.c.revoked_at.is_(None))
+                .values(revoked_at=now)).rowcount
+            _audit_record(conn, by, "set_password", f"user {username}",
+                          f"结束 {sessions} 个会话，吊销 {tokens} 个 API 令牌", at=now)
+        return {"sessions": sessions, "tokens": tokens}
 
     def update_user(self, username: str, *, role: str | None = None,
                     active: bool | None = None, columns_: list[str] | None = None,
@@ -173,6 +185,8 @@ class Staff:
                 if active is False or role is not None:
                     values["session_epoch"] = users.c.session_epoch + 1
                 conn.execute(update(users).where(users.c.id == row.id).values(**values))
+                if active is False:
+                    end_sessions(conn, row.id, self.clock())
             if columns_ is not None:
                 conn.execute(delete(column_grants).where(column_grants.c.user_id == row.id))
                 for slug in columns_:
@@ -187,24 +201,15 @@ class Staff:
     # -- login ---------------------------------------------------------------------
 
     def authenticate(self, username: str, password: str, *, client: str = "") -> StaffUser:
-        """The user, or AuthError; RateLimited once too many attempts failed lately."""
+        """The user, or AuthError; RateLimited once too many attempts failed lately (the
+        policy is in ``zhuanlan.staff_login``)."""
         now = self.clock()
-        keys = [f"user:{username.lower()}"] + ([f"addr:{client}"] if client else [])
-        limits = {keys[0]: self.login_attempts}
-        if client:
-            limits[keys[1]] = self.login_attempts * 4
-        with self.db.read() as conn:
-            for key, limit in limits.items():
-                recent = conn.execute(
-                    select(func.count(), func.min(login_failures.c.at))
-                    .where(login_failures.c.key == key,
-                           login_failures.c.at > now - LOGIN_WINDOW)).first()
-                if recent[0] >= limit:
-                    wait = (recent[1] + LOGIN_WINDOW - now).total_seconds()
-                    raise RateLimited(f"登录失败次数过多，请 {max(1, int(wait // 60) + 1)} 分钟后再试",
-                                      retry_after=max(1.0, wait), resource=username)
-            row = conn.execute(
-                select(users).where(users.c.username == username)).mappings().first()
+        name, address = username[:64], (client or "-")[:64]
+        with self.db.write() as conn:
+            row = conn.execute(select(users).where(users.c.username == name)).mappings().first() \
+                if _USERNAME.match(name) else None
+            attempt = reserve_attempt(conn, name, address, user_id=row["id"] if row else None,
+                                      attempts=self.login_attempts, now=now)
         ok = False
         try:
             ok = _hasher.verify(row["password_hash"] if row else _DUMMY_HASH, password)
@@ -212,20 +217,61 @@ class Staff:
             ok = False
         if not ok or row is None or not row["active"]:
             with self.db.write() as conn:
-                for key in keys:
-                    conn.execute(login_failures.insert().values(key=key, at=now))
-                # Old failures are noise: keep the table to the window.
-                conn.execute(delete(login_failures).where(
-                    login_failures.c.at < now - LOGIN_WINDOW))
-            raise AuthError("用户名或密码错误", resource=username)
+                forget_old_attempts(conn, now)
+            raise AuthError("用户名或密码错误", resource=name)
         with self.db.write() as conn:
             values = {"last_login_at": now}
             if _hasher.check_needs_rehash(row["password_hash"]):
                 values["password_hash"] = _hasher.hash(password)
             conn.execute(update(users).where(users.c.id == row["id"]).values(**values))
-            conn.execute(delete(login_failures).where(login_failures.c.key == keys[0]))
-            _audit_record(conn, username, "login", f"user {username}", client, at=now)
+            succeeded(conn, attempt, name, address, row["id"], now)
+            _audit_record(conn, name, "login", f"user {name}", client, at=now)
             return _user(conn, row)
+
+    # -- sessions --------------------------------------------------------------------
+
+    def start_session(self, user: StaffUser, *, client: str = "") -> str:
+        """A new session of the user; the token goes into the signed cookie."""
+        with self.db.write() as conn:
+            return start_session(conn, user.id, client or "-", self.clock())
+
+    def session_user(self, token: str) -> StaffUser | None:
+        """The user of a live session (not ended, not older than ``session_hours``, the
+        user active), or None."""
+        now = self.clock()
+        with self.db.read() as conn:
+            row = session_row(conn, token, now=now, max_age=self.session_age)
+            if row is None:
+                return None
+            user = _user(conn, row)
+        if now - row["session_seen_at"] > SESSION_TOUCH:      # not a write per request
+            with self.db.write() as conn:
+                touch_session(conn, row["session_id"], now)
+        return user
+
+    def end_session(self, token: str, *, user: StaffUser | None = None) -> None:
+        now = self.clock()
+        with self.db.write() as conn:
+            end_session(conn, token, now)
+            if user is not None:
+                _audit_record(conn, user.username, "logout", f"user {user.username}", "",
+                              at=now)
+
+    def end_sessions(self, username: str, *, keep: str | None = None,
+                     by: str | None = None) -> int:
+        """End every session of the user but ``keep``; returns how many ended."""
+        now = self.clock()
+        with self.db.write() as conn:
+            user_id = _user_id(conn, username)
+            ended = end_sessions(conn, user_id, now, keep=keep)
+            _audit_record(conn, by or username, "end_sessions", f"user {username}",
+                          f"{ended}", at=now)
+        return ended
+
+    def sessions(self, username: str) -> list[dict]:
+        with self.db.read() as conn:
+            return live_sessions(conn, _user_id(conn, username), now=self.clock(),
+                                 max_age=self.session_age)
 
     # -- API tokens ----------------------------------------------------------------
 
@@ -295,6 +341,13 @@ def _user(conn, row) -> StaffUser:  # noqa: ANN001
     return StaffUser(id=row["id"], username=row["username"],
                      display_name=row["display_name"], role=row["role"],
                      column_ids=frozenset(grants), epoch=row["session_epoch"])
+
+
+def _user_id(conn, username: str) -> int:  # noqa: ANN001
+    row = conn.execute(select(users.c.id).where(users.c.username == username)).first()
+    if row is None:
+        raise NotFoundError("没有这个用户", resource=f"user {username}")
+    return row.id
 
 
 def _active_admins(conn) -> int:  # noqa: ANN001

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from tests.images import pictures
+from tests.support.published import publish_article
 from zhuanlan.jobs.images import add_images, fetch_due_images
 from zhuanlan.model import Image
 from zhuanlan.store.schema import articles, images
@@ -69,6 +70,7 @@ def _article(zl, pics: list[Image], url: str = "http://127.0.0.1/news/x.html") -
             url=url, canonical_url=url, content_hash=url, title="标题", text="正文。\n图为一。",
             title_orig="标题", text_orig="正文。", created_at=now)).inserted_primary_key[0]
         add_images(conn, article_id, pics, now=now)
+    publish_article(zl, article_id)          # readers see the pictures of published ones
     return article_id
 
 
@@ -141,6 +143,8 @@ def test_article_images_are_fetched_once_and_served_from_the_store(make_zl, http
     assert len(http_server.requests_to("/pic/a.png")) == 1
 
     client = _client(zl)
+    assert client.get(f"/img/{rows[0].id}").status_code == 404     # not published yet
+    publish_article(zl, article_id)
     served = client.get(f"/img/{rows[0].id}")
     assert served.status_code == 200 and served.content == png
     assert served.headers["content-type"] == "image/png"

@@ -100,7 +100,10 @@ def test_filters_pagination_and_messages(site):
     assert "没有找到" in get(q="经济", column="xuexi").text
     assert "找到 1 篇" in get(q="学习", column="xuexi", outlet="人民网").text
     assert "找到 3 篇" in get(q="经济", **{"from": "2026-02-27", "to": "2026-03-01"}).text
-    assert get(q="经济", page="abc").status_code == 200
+    for page in ("abc", "²", "0", "9" * 5000):
+        wrong = get(q="经济", page=page)
+        assert wrong.status_code == 400 and "页码应为正整数" in wrong.text, page
+    assert get(q="经济", page="999999").status_code == 200          # past the end: empty
     bad = get(q="经济", **{"from": "2026-13-01"})
     assert bad.status_code == 400 and "年-月-日" in bad.text
     assert "没有这个专栏" in get(q="经济", column="nope").text

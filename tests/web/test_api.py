@@ -41,6 +41,16 @@ def _seed_candidates(zl) -> list[int]:  # noqa: ANN001
     return ids
 
 
+def _cookie_text(value: str) -> str:
+    """What a signed cookie carries, readable by anyone who has it."""
+    import base64
+    payload = value.strip('"').split(".")[0]
+    try:
+        return base64.b64decode(payload + "=" * (-len(payload) % 4)).decode("utf-8", "replace")
+    except ValueError:
+        return value
+
+
 def test_tokens_are_hashed_at_rest_and_revocable(site):
     zl, web = site
     token_id, token = zl.staff.create_token("ed", "脚本")
@@ -133,8 +143,9 @@ def test_openapi_describes_the_api_and_tokens_are_made_on_my_page(site):
     ed = logged_in(web, "ed", "editor-password")
     page = ed.get("/admin/me")
     r = ed.post("/admin/me/tokens", data={"name": "报表", "csrf_token": csrf_of(page.text)})
-    assert r.status_code == 303
-    shown = ed.get("/admin/me").text
-    token = re.search(r'id="fresh-token">(zl_[^<]+)<', shown).group(1)
+    assert r.status_code == 200 and r.headers["cache-control"] == "no-store"
+    token = re.search(r'id="fresh-token">(zl_[^<]+)<', r.text).group(1)
+    # Only in that answer: not in the session cookie (signed, not encrypted).
+    assert all(token not in _cookie_text(v) for v in ed.cookies.values())
     assert api(web, token).get("/me").json()["role"] == "editor"
     assert token not in ed.get("/admin/me").text      # shown once

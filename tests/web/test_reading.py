@@ -9,17 +9,15 @@ import httpx
 from sqlalchemy import select, update
 
 from zhuanlan.links import READER
-from zhuanlan.store.schema import articles, readings, subscribers
+from zhuanlan.store.schema import images, readings, subscribers
+from tests.study.helpers import publish, seed_articles
+from tests.web.conftest import logged_in
 
 
 def _article(zl) -> int:  # noqa: ANN001
-    now = zl.clock()
-    with zl.db.write() as conn:
-        return conn.execute(articles.insert().values(
-            url="http://www.news.cn/a.htm", canonical_url="http://www.news.cn/a.htm",
-            content_hash="h-reading", title="深入学习贯彻党的二十大精神", text="第一段。\n第二段。",
-            title_orig="t", text_orig="t", published_at=now, created_at=now,
-        )).inserted_primary_key[0]
+    """An article published in an issue of the column (readers see only those)."""
+    _, (aid,) = publish(zl, 1, "reading")
+    return aid
 
 
 def _client(web) -> httpx.Client:  # noqa: ANN001
@@ -100,3 +98,53 @@ def test_forged_links_other_sites_and_deactivated_people_are_refused(site):
         conn.execute(update(subscribers).where(subscribers.c.id == sid).values(active=False))
     assert client.get(f"/r/{token}").status_code == 403
     assert _rows(zl) == []
+
+
+def test_readers_see_published_articles_only_and_staff_see_all(site):
+    """Sequential ids must not open every article ever fetched: an article (and its
+    pictures) is for readers once an issue carried it; staff preview everything."""
+    zl, web = site
+    published = _article(zl)
+    (draft,) = seed_articles(zl, 1, "draft")              # approved, not yet published
+    now = zl.clock()
+    with zl.db.write() as conn:
+        pictures = [conn.execute(images.insert().values(
+            article_id=aid, position=0, source_url=f"http://pic.example/{aid}.png",
+            state="fetched", mime="image/png", sha256="0" * 64, size=1,
+            next_attempt_at=now, created_at=now)).inserted_primary_key[0]
+            for aid in (published, draft)]
+    anon = _client(web)
+    assert anon.get(f"/a/{published}").status_code == 200
+    refused = anon.get(f"/a/{draft}")
+    assert refused.status_code == 404 and "没有这篇文章" in refused.text
+    assert anon.get(f"/a/{draft + 1000}").text.count("没有这篇文章") == 1   # same answer
+    assert anon.get(f"/img/{pictures[1]}").status_code == 404
+    assert _beat(anon, draft, "view-draft-001", 30) == 404
+    assert anon.post("/read/studied", data={"article_id": draft}).status_code == 404
+    assert anon.get("/search", params={"q": "draft"}).text.count(f"/a/{draft}") == 0
+    chief = logged_in(web, "chief", "chief-password")
+    assert chief.get(f"/a/{draft}").status_code == 200
+    assert not [r for r in _rows(zl) if r["article_id"] == draft and r["reader"].startswith("a:")]
+
+
+def test_ids_that_name_nothing_are_refused_at_the_door(site):
+    """An issue or article id that does not exist is a 404 and nothing is buffered: one
+    bad record once stopped every reader's records from being written."""
+    zl, web = site
+    aid = _article(zl)
+    issue_id = zl.issues_of("xuexi")[0]["id"]
+    client = _client(web)
+    for bad in ("999999", "99999999999999999999", "0", "-1"):
+        assert client.get(f"/a/{aid}", params={"i": bad}).status_code in (404, 422), bad
+    assert client.get(f"/a/{aid}", params={"i": issue_id + 1}).status_code == 404
+    assert _beat(client, 999_999, "view-none-0001", 10) == 404
+    assert _beat(client, 99_999_999_999_999_999_999, "view-none-0002", 10) == 400
+    for bad in ("999999", "99999999999999999999"):
+        r = client.post("/read/studied", data={"article_id": aid, "issue_id": bad})
+        assert r.status_code in (404, 422), bad
+    assert not zl.records._opens and not zl.records._beats     # nothing was buffered
+    # The right issue still works, and everything of it is written.
+    assert client.get(f"/a/{aid}", params={"i": issue_id}).status_code == 200
+    assert _beat(client, aid, "view-good-0001", 12) == 204
+    (row,) = _rows(zl)
+    assert row["issue_id"] == issue_id and row["active_seconds"] == 12

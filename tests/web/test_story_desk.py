@@ -4,7 +4,8 @@ does the same with the same role checks."""
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
+import html
+import re
 
 import httpx
 
@@ -21,9 +22,13 @@ def _story(zl) -> tuple[int, int, int]:  # noqa: ANN001
     return propose(zl, zl.get_column(SLUG)["id"], own, now), own, other
 
 
-def _flash(response: httpx.Response) -> dict:
+def _flash(client: httpx.Client, response: httpx.Response) -> tuple[dict, str]:
+    """The one-line message the page shows after the redirect, and the page."""
     assert response.status_code == 303, response.text
-    return {k: v[0] for k, v in parse_qs(urlsplit(response.headers["location"]).query).items()}
+    page = client.get(response.headers["location"]).text
+    found = {kind: html.unescape(m.group(1)) for kind in ("done", "error")
+             if (m := re.search(rf'<p class="{kind}"[^>]*>([^<]*)</p>', page))}
+    return found, page
 
 
 def test_an_editor_corrects_the_story_on_the_candidate_page(site):
@@ -52,15 +57,15 @@ def test_an_editor_corrects_the_story_on_the_candidate_page(site):
     assert ed.post(f"{action}/representative", data={"article_id": own}).status_code == 403
     r = ed.post(f"{action}/representative", data={"article_id": own, "csrf_token": token,
                                                   "state": "pending"})
-    assert _flash(r)["done"].startswith("已以此版本为准")
-    shown = ed.get(r.headers["location"]).text
+    flashed, shown = _flash(ed, r)
+    assert flashed["done"].startswith("已以此版本为准")
     assert "已以此版本为准" in shown and "由 ed 于" in shown and "恢复自动选择" in shown
     assert zl.desk.story(cid)["representative_id"] == own
 
     r = ed.post(f"{action}/split", data={"article_id": 999999, "csrf_token": token})
-    assert _flash(r)["error"].startswith("未能拆分")
+    assert _flash(ed, r)[0]["error"].startswith("未能拆分")
     r = ed.post(f"{action}/split", data={"article_id": other, "csrf_token": token})
-    assert _flash(r)["done"] == "已将这一版本拆为单独的报道"
+    assert _flash(ed, r)[0]["done"] == "已将这一版本拆为单独的报道"
     assert [c["article_id"] for c in zl.desk.story(cid)["copies"]] == [own]
     assert {(e["action"], e["actor"]) for e in zl.audit()} >= {
         ("story_representative", "ed"), ("story_split", "ed")}

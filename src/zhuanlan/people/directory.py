@@ -283,7 +283,7 @@ class Directory:
                             else columns.c.slug == column)
         row = conn.execute(query).mappings().first()
         if row is None:
-            raise NotFoundError("no such column", resource=str(column))
+            raise NotFoundError("没有这个专栏", resource=str(column))
         return dict(row)
 
     def subscribe_person(self, column: str | int, person: int | str, *,

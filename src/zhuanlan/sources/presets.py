@@ -105,4 +105,4 @@ def get_preset(preset_id: str) -> Preset:
     for p in _load():
         if p.id == preset_id:
             return p
-    raise NotFoundError(f"no preset {preset_id!r}", resource=f"preset:{preset_id}")
+    raise NotFoundError(f"没有预置信息源 {preset_id!r}", resource=f"preset:{preset_id}")

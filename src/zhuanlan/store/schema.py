@@ -188,6 +188,7 @@ issue_items = Table(
     Column("title", Text),           # the editor's title for the column; null: the article's
     Column("summary", Text),         # likewise the summary; null: the article's first paragraph
     UniqueConstraint("issue_id", "article_id"),
+    Index("ix_issue_items_article", "article_id"),     # is it published? (migration 0016)
 )
 
 # The department tree (集团 › 公司 › 部门). ``path`` is the names from the root joined by
@@ -355,7 +356,33 @@ api_tokens = Table(
     Column("revoked_at", UTCDateTime()),
 )
 
-# Failed logins, per user name and per client address, for the rate limit; shared by
+# Staff sessions (migration 0017): the cookie carries a random token, the store its
+# SHA-256; logging out ends the row, so a copied cookie stops working at once.
+staff_sessions = Table(
+    "staff_sessions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("address", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("last_seen_at", UTCDateTime(), nullable=False),
+    Column("ended_at", UTCDateTime()),
+    Index("ix_staff_sessions_user", "user_id"),
+)
+
+# Addresses a user has logged in from: failures from elsewhere never lock the right
+# password out from one of these.
+login_addresses = Table(
+    "login_addresses", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("address", String(64), nullable=False),
+    Column("last_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("user_id", "address"),
+)
+
+# Login attempts, recorded before the password is checked (and removed when it was
+# right), per (user, address), per address and per user, for the rate limits; shared by
 # every web process because it lives in the store.
 login_failures = Table(
     "login_failures", metadata,

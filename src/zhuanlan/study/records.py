@@ -19,7 +19,10 @@ from datetime import datetime
 from typing import Callable
 
 from sqlalchemy import bindparam, case, func, select, tuple_, update
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 
+from zhuanlan.errors import StorageError
 from zhuanlan.store import Database
 from zhuanlan.store.schema import reading_views, readings
 from zhuanlan.store.upsert import insert_ignore
@@ -28,6 +31,12 @@ log = logging.getLogger(__name__)
 
 MAX_VIEW_SECONDS = 4 * 3600     # one page view cannot count more than this
 MAX_PENDING = 200_000           # beyond this, flush in the caller's thread (back-pressure)
+MAX_TRIES = 3                   # flushes a refused record is tried in before it is dropped
+
+# Errors that say the database could not be reached or was busy, not that it refused
+# the data: everything is kept for the next flush.
+UNAVAILABLE = (StorageError, OperationalError, InterfaceError, DisconnectionError,
+               SATimeoutError)
 
 
 @dataclass(frozen=True)
@@ -58,6 +67,8 @@ class RecordBuffer:
         self._lock = threading.Lock()
         self._opens: dict[tuple[str, int], tuple[int | None, int | None, datetime]] = {}
         self._beats: dict[str, tuple[str, int, int, datetime]] = {}
+        self._tries: dict[tuple[str, object], int] = {}
+        self.dropped = 0                 # records given up on (refused MAX_TRIES times)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -88,26 +99,68 @@ class RecordBuffer:
     # -- writing ---------------------------------------------------------------------
 
     def flush(self) -> int:
-        """Write what is buffered; returns how many records it touched."""
+        """Write what is buffered; returns how many records it wrote.
+
+        A database that cannot be reached keeps everything for the next try. A record
+        the database refuses (an id that names nothing, a value out of range) must not
+        hold the others back: the batch is halved until the refused records stand
+        alone; each is tried again at the next flushes and dropped, logged once, after
+        ``MAX_TRIES``."""
         with self._lock:
             opens, self._opens = self._opens, {}
             beats, self._beats = self._beats, {}
         if not opens and not beats:
             return 0
+        return self._write_or_isolate(list(opens.items()), list(beats.items()))
+
+    def _write_or_isolate(self, opens: list, beats: list) -> int:
         try:
             with self.db.write() as conn:
-                _write(conn, opens, beats)
-        except Exception:
-            # Put them back (newer entries win) so that a database hiccup loses nothing.
-            with self._lock:
-                for key, value in opens.items():
-                    self._opens.setdefault(key, value)
-                for key, value in beats.items():
-                    if key not in self._beats or self._beats[key][2] < value[2]:
-                        self._beats[key] = value
-            log.exception("study records: flush failed; kept for the next try")
+                _write(conn, dict(opens), dict(beats))
+        except UNAVAILABLE as exc:
+            self._requeue(opens, beats)
+            log.warning("study records: database unavailable; kept for the next try",
+                        extra={"error": str(exc)[:200], "records": len(opens) + len(beats)})
             return 0
+        except Exception as exc:  # noqa: BLE001 — refused data, isolated below
+            if len(opens) + len(beats) == 1:
+                self._refused(opens, beats, exc)
+                return 0
+            # Opens before beats: a beat needs its reading row.
+            items = [("o", i) for i in opens] + [("b", i) for i in beats]
+            half = len(items) // 2
+            written = 0
+            for part in (items[:half], items[half:]):
+                written += self._write_or_isolate([i for k, i in part if k == "o"],
+                                                  [i for k, i in part if k == "b"])
+            return written
+        for key, _ in opens:
+            self._tries.pop(("o", key), None)
+        for key, _ in beats:
+            self._tries.pop(("b", key), None)
         return len(opens) + len(beats)
+
+    def _requeue(self, opens: list, beats: list) -> None:
+        # Newer entries (buffered since) win.
+        with self._lock:
+            for key, value in opens:
+                self._opens.setdefault(key, value)
+            for key, value in beats:
+                if key not in self._beats or self._beats[key][2] < value[2]:
+                    self._beats[key] = value
+
+    def _refused(self, opens: list, beats: list, exc: Exception) -> None:
+        kind, (key, value) = ("o", opens[0]) if opens else ("b", beats[0])
+        tries = self._tries.get((kind, key), 0) + 1
+        if tries < MAX_TRIES:
+            self._tries[(kind, key)] = tries
+            self._requeue(opens, beats)
+            return
+        self._tries.pop((kind, key), None)
+        self.dropped += 1
+        log.error("study records: a record the database refuses was dropped",
+                  extra={"record": repr((key, value))[:200], "tries": tries,
+                         "error": f"{type(exc).__name__}: {str(exc)[:200]}"})
 
     def start(self) -> None:
         if self._thread is None:

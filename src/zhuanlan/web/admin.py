@@ -8,20 +8,20 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from zhuanlan.errors import (
-    AuthError, ConfigError, NotFoundError, PermissionDenied, RateLimited, SourceError,
-)
+    AuthError, ConfigError, NotFoundError, PermissionDenied, RateLimited, SourceError)
 from zhuanlan.staff import ROLES, StaffUser
 from zhuanlan.web.auth import admin_user, csrf_protect, staff_user
 from zhuanlan.web.render import flash_redirect, render
 from zhuanlan.web.status import source_status
+from zhuanlan.web.params import PathId
 
 router = APIRouter(prefix="/admin", dependencies=[Depends(csrf_protect)])
 
 
 @router.get("/sources", response_class=HTMLResponse)
-def sources_page(request: Request, done: str = "", error: str = "",
+def sources_page(request: Request,
                  user: StaffUser = Depends(staff_user)) -> HTMLResponse:
-    return _sources_page(request, user, done=done, error=error)
+    return _sources_page(request, user)
 
 
 def _sources_page(request: Request, user: StaffUser, status_code: int = 200, **ctx):  # noqa: ANN003, ANN202
@@ -124,25 +124,25 @@ async def add_source(request: Request, user: StaffUser = Depends(admin_user)):  
     except (ConfigError, NotFoundError, SourceError) as exc:
         return _sources_page(request, user, 400, form=form, probe=probe,
                              form_error=f"无法保存：{exc.message}")
-    return flash_redirect("/admin/sources", done="已添加信息源：" + name)
+    return flash_redirect(request, "/admin/sources", done="已添加信息源：" + name)
 
 
 @router.post("/sources/{source_id}/enable")
-def enable_source(request: Request, source_id: int,
+def enable_source(request: Request, source_id: PathId,
                   user: StaffUser = Depends(admin_user)) -> RedirectResponse:
     source = request.app.state.zl.update_source(source_id, enabled=True, by=user.username)
-    return flash_redirect("/admin/sources", done="已启用：" + source["name"])
+    return flash_redirect(request, "/admin/sources", done="已启用：" + source["name"])
 
 
 @router.post("/sources/{source_id}/disable")
-def disable_source(request: Request, source_id: int,
+def disable_source(request: Request, source_id: PathId,
                    user: StaffUser = Depends(admin_user)) -> RedirectResponse:
     source = request.app.state.zl.update_source(source_id, enabled=False, by=user.username)
-    return flash_redirect("/admin/sources", done="已停用：" + source["name"])
+    return flash_redirect(request, "/admin/sources", done="已停用：" + source["name"])
 
 
 @router.post("/sources/{source_id}/poll")
-def poll_source(request: Request, source_id: int,
+def poll_source(request: Request, source_id: PathId,
                 user: StaffUser = Depends(staff_user)) -> RedirectResponse:
     # Polling now changes nothing an editor could not wait for; any staff may ask.
     zl = request.app.state.zl
@@ -159,11 +159,11 @@ def audit_page(request: Request, user: StaffUser = Depends(admin_user)) -> HTMLR
 # -- staff accounts (administrators) -----------------------------------------------
 
 @router.get("/users", response_class=HTMLResponse)
-def users_page(request: Request, error: str = "", done: str = "",
+def users_page(request: Request,
                user: StaffUser = Depends(admin_user)) -> HTMLResponse:
     zl = request.app.state.zl
     return render(request, "users.html", users=zl.staff.list_users(), roles=ROLES,
-                  columns=zl.list_columns(), error=error, done=done)
+                  columns=zl.list_columns())
 
 
 
@@ -177,8 +177,8 @@ def add_user(request: Request, username: str = Form(""), password: str = Form(""
                                             display_name=display_name.strip(),
                                             columns_=column, by=user.username)
     except (ConfigError, NotFoundError) as exc:
-        return flash_redirect("/admin/users", error=exc.message)
-    return flash_redirect("/admin/users", done=f"已添加用户 {username.strip()}")
+        return flash_redirect(request, "/admin/users", error=exc.message)
+    return flash_redirect(request, "/admin/users", done=f"已添加用户 {username.strip()}")
 
 
 @router.post("/users/{username}")
@@ -193,48 +193,61 @@ def update_user(request: Request, username: str, role: str = Form(...),
         if password:
             staff.set_password(username, password, by=user.username)
     except (ConfigError, NotFoundError, PermissionDenied) as exc:
-        return flash_redirect("/admin/users", error=exc.message)
-    return flash_redirect("/admin/users", done=f"已更新用户 {username}")
+        return flash_redirect(request, "/admin/users", error=exc.message)
+    return flash_redirect(request, "/admin/users", done=f"已更新用户 {username}")
 
 
 # -- my account: API tokens ----------------------------------------------------------
 
+def _me(request: Request, user: StaffUser, status_code: int = 200, **ctx) -> HTMLResponse:  # noqa: ANN003
+    zl = request.app.state.zl
+    return render(request, "me.html", status_code, tokens=zl.staff.list_tokens(user.username),
+                  sessions=zl.staff.sessions(user.username), **ctx)
+
+
 @router.get("/me", response_class=HTMLResponse)
 def me_page(request: Request, user: StaffUser = Depends(staff_user)) -> HTMLResponse:
-    zl = request.app.state.zl
-    fresh = request.session.pop("fresh_token", None)   # shown once, then gone
-    return render(request, "me.html", tokens=zl.staff.list_tokens(user.username), fresh=fresh)
+    return _me(request, user)
 
 
-@router.post("/me/tokens")
+@router.post("/me/tokens", response_class=HTMLResponse)
 def create_token(request: Request, name: str = Form("API"),
-                 user: StaffUser = Depends(staff_user)) -> RedirectResponse:
-    _, token = request.app.state.zl.staff.create_token(user.username, name)
-    request.session["fresh_token"] = token
-    return RedirectResponse("/admin/me", status_code=303)
+                 user: StaffUser = Depends(staff_user)) -> HTMLResponse:
+    """The new token is in this answer only: never in a cookie, never stored in clear."""
+    _, token = request.app.state.zl.staff.create_token(user.username, name[:100])
+    response = _me(request, user, fresh=token)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @router.post("/me/tokens/{token_id}/revoke")
-def revoke_token(request: Request, token_id: int,
+def revoke_token(request: Request, token_id: PathId,
                  user: StaffUser = Depends(staff_user)) -> RedirectResponse:
     request.app.state.zl.staff.revoke_token(token_id, user=user)
-    return RedirectResponse("/admin/me", status_code=303)
+    return flash_redirect(request, "/admin/me", done="已吊销令牌")
+
+
+@router.post("/me/sessions/end")
+def end_other_sessions(request: Request,
+                       user: StaffUser = Depends(staff_user)) -> RedirectResponse:
+    """退出其他设备: every session of this user but the one asking."""
+    ended = request.app.state.zl.staff.end_sessions(user.username,
+                                                    keep=request.session.get("sid"))
+    return flash_redirect(request, "/admin/me", done=f"已退出其他 {ended} 个登录")
 
 
 @router.post("/me/password")
 def change_password(request: Request, current: str = Form(""), password: str = Form(""),
                     user: StaffUser = Depends(staff_user)):  # noqa: ANN201
     zl = request.app.state.zl
-    tokens = zl.staff.list_tokens(user.username)
     try:
         zl.staff.authenticate(user.username, current,
                               client=request.client.host if request.client else "")
-        zl.staff.set_password(user.username, password, by=user.username)
+        ended = zl.staff.set_password(user.username, password, by=user.username,
+                                      keep_session=request.session.get("sid"))
     except (AuthError, ConfigError) as exc:
-        return render(request, "me.html", 400, tokens=tokens, fresh=None, error=exc.message)
+        return _me(request, user, 400, error=exc.message)
     except RateLimited as exc:
-        return render(request, "me.html", 429, tokens=tokens, fresh=None, error=exc.message)
-    fresh_user = zl.staff.by_name(user.username)
-    request.session.update(epoch=fresh_user.epoch)
-    return render(request, "me.html", tokens=tokens, fresh=None, done="密码已修改",
-                  user=fresh_user)
+        return _me(request, user, 429, error=exc.message)
+    return _me(request, user, done=f"密码已修改；其他 {ended['sessions']} 个登录已退出，"
+                                   f"{ended['tokens']} 个 API 令牌已吊销（请按需重新生成）")

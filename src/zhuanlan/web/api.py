@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
@@ -23,6 +24,7 @@ from zhuanlan.errors import (
     SourceError,
 )
 from zhuanlan.staff import StaffUser
+from zhuanlan.web.params import MAX_ID, PathId, validation_detail, validation_message
 
 bearer = HTTPBearer(auto_error=False, description="个人 API 令牌（在“我的账号”页面或用 "
                     "`zhuanlan user token` 生成）")
@@ -86,11 +88,11 @@ class Note(BaseModel):
 
 
 class Representative(BaseModel):
-    article_id: int | None = Field(..., description="本报道中的一篇文章；null 恢复自动选择")
+    article_id: int | None = Field(..., ge=1, le=MAX_ID, description="本报道中的一篇文章；null 恢复自动选择")
 
 
 class Split(BaseModel):
-    article_id: int = Field(..., description="不是同一篇的文章（本报道中的一篇）")
+    article_id: int = Field(..., ge=1, le=MAX_ID, description="不是同一篇的文章（本报道中的一篇）")
 
 
 class DecisionOut(BaseModel):
@@ -125,6 +127,13 @@ def create_api(zl) -> FastAPI:  # noqa: ANN001, C901
         if getattr(exc, "position", None) is not None:
             body["position"] = exc.position
         return JSONResponse(body, status_code=status, headers=headers)
+
+    @api.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        return JSONResponse({"error": "ValidationError", "message": validation_message(errors),
+                             "detail": jsonable_encoder(validation_detail(errors))},
+                            status_code=422)
 
     @api.exception_handler(AuthError)
     async def _auth(request: Request, exc: AuthError) -> JSONResponse:
@@ -169,17 +178,17 @@ def create_api(zl) -> FastAPI:  # noqa: ANN001, C901
                             status_code=201)
 
     @api.get("/sources/{source_id}", summary="一个信息源")
-    def get_source(source_id: int, u: StaffUser = Depends(user)) -> JSONResponse:
+    def get_source(source_id: PathId, u: StaffUser = Depends(user)) -> JSONResponse:
         return ok(_pick(zl.get_source(source_id), SOURCE_FIELDS))
 
     @api.patch("/sources/{source_id}", summary="启用、停用或设置参数（管理员）")
-    def patch_source(source_id: int, body: SourcePatch,
+    def patch_source(source_id: PathId, body: SourcePatch,
                      u: StaffUser = Depends(admin)) -> JSONResponse:
         return ok(_pick(zl.update_source(source_id, enabled=body.enabled, params=body.params,
                                          by=u.username), SOURCE_FIELDS))
 
     @api.post("/sources/{source_id}/poll", status_code=202, summary="立即抓取")
-    def poll_source(source_id: int, u: StaffUser = Depends(user)) -> dict:
+    def poll_source(source_id: PathId, u: StaffUser = Depends(user)) -> dict:
         zl.get_source(source_id)
         zl.poll_now(source_id)
         return {"id": source_id, "polling": True}
@@ -226,7 +235,7 @@ def create_api(zl) -> FastAPI:  # noqa: ANN001, C901
 
     @api.post("/columns/{slug}/candidates/{candidate_id}/decision",
               summary="通过、退回或撤销", response_model=DecisionOut)
-    def decide(slug: str, candidate_id: int, body: Decision,
+    def decide(slug: str, candidate_id: PathId, body: Decision,
                u: StaffUser = Depends(user)) -> DecisionOut:
         editable(slug, u)
         state = zl.decide(candidate_id, body.action, by=u.username, column=slug)
@@ -236,12 +245,12 @@ def create_api(zl) -> FastAPI:  # noqa: ANN001, C901
 
     @api.get("/columns/{slug}/candidates/{candidate_id}/story",
              summary="候选稿件所属报道的各个版本与代表版本")
-    def get_story(slug: str, candidate_id: int, u: StaffUser = Depends(user)) -> JSONResponse:
+    def get_story(slug: str, candidate_id: PathId, u: StaffUser = Depends(user)) -> JSONResponse:
         return ok(zl.desk.story(candidate_id, column=slug))
 
     @api.put("/columns/{slug}/candidates/{candidate_id}/story/representative",
              summary="以此为准：指定报道的代表版本（null 恢复自动选择）")
-    def pin_representative(slug: str, candidate_id: int, body: Representative,
+    def pin_representative(slug: str, candidate_id: PathId, body: Representative,
                            u: StaffUser = Depends(user)) -> JSONResponse:
         editable(slug, u)
         return ok(zl.desk.pin_representative(candidate_id, body.article_id, by=u.username,
@@ -249,7 +258,7 @@ def create_api(zl) -> FastAPI:  # noqa: ANN001, C901
 
     @api.post("/columns/{slug}/candidates/{candidate_id}/story/split",
               summary="不是同一篇：把一篇文章拆为单独的报道")
-    def split_copy(slug: str, candidate_id: int, body: Split,
+    def split_copy(slug: str, candidate_id: PathId, body: Split,
                    u: StaffUser = Depends(user)) -> JSONResponse:
         editable(slug, u)
         new_id = zl.desk.split_copy(candidate_id, body.article_id, by=u.username, column=slug)
@@ -275,11 +284,11 @@ def create_api(zl) -> FastAPI:  # noqa: ANN001, C901
                    for i in zl.issues_of(slug)])
 
     @api.get("/columns/{slug}/issues/{number}", summary="一期的内容")
-    def get_issue(slug: str, number: int, u: StaffUser = Depends(user)) -> JSONResponse:
+    def get_issue(slug: str, number: PathId, u: StaffUser = Depends(user)) -> JSONResponse:
         return ok(_issue(zl.issue_view(slug, number)))
 
     @api.get("/issues/{issue_id}/deliveries", summary="一期的推送情况")
-    def deliveries(issue_id: int, u: StaffUser = Depends(user)) -> dict:
+    def deliveries(issue_id: PathId, u: StaffUser = Depends(user)) -> dict:
         return {"issue_id": issue_id, "counts": zl.delivery_counts(issue_id)}
 
     @api.get("/audit", summary="操作记录（管理员）")

@@ -3,18 +3,25 @@ Handlers parse, call the facade (``app.state.zl``), render."""
 
 from __future__ import annotations
 
+import json
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from zhuanlan.core import Zhuanlan
-from zhuanlan.errors import AuthError, NotFoundError, PermissionDenied
+from zhuanlan.errors import (
+    AuthError, ConfigError, InvalidTransition, NotFoundError, PermissionDenied, RuleError,
+    SourceError,
+)
 from zhuanlan.web import (admin, auth, channels, desk, media, people, reader, readers, search,
                           stats)
+from zhuanlan.web.guard import InputGuard
+from zhuanlan.web.params import validation_detail, validation_message
 from zhuanlan.web.render import make_templates, render
 
 HERE = Path(__file__).parent
@@ -33,17 +40,36 @@ def create_app(zl: Zhuanlan) -> FastAPI:
                   lifespan=lifespan)
     app.state.zl = zl
     app.state.active_readers = {}
+    app.state.readable_articles = set()
     app.state.templates = make_templates(zl.tz)
     app.add_middleware(
         SessionMiddleware, secret_key=zl.cfg.secret_key, session_cookie="zhuanlan_session",
         max_age=zl.cfg["web.session_hours"] * 3600, same_site="lax",
         https_only=zl.cfg["web.secure_cookies"])
     app.add_middleware(media.ContentSecurityPolicy)
+    app.add_middleware(InputGuard)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> HTMLResponse:
+        errors = exc.errors()
+        return render(request, "error.html", 422, title="请求无效",
+                      message=validation_message(errors),
+                      detail=json.dumps(validation_detail(errors), ensure_ascii=False,
+                                        indent=1))
 
     @app.exception_handler(NotFoundError)
     async def not_found(request: Request, exc: NotFoundError) -> HTMLResponse:
-        return render(request, "error.html", 404, title="未找到", message=f"未找到：{exc}")
+        return render(request, "error.html", 404, title="未找到", message=exc.message)
+
+    @app.exception_handler(InvalidTransition)
+    async def conflict(request: Request, exc: InvalidTransition) -> HTMLResponse:
+        return render(request, "error.html", 409, title="无法执行", message=exc.message)
+
+    for kind in (RuleError, ConfigError, SourceError):
+        # A value the user gave that we cannot take: say which and why, on a page.
+        app.add_exception_handler(kind, lambda request, exc: render(
+            request, "error.html", 422, title="无法执行", message=exc.message))
 
     @app.exception_handler(auth.LoginRequired)
     async def login_required(request: Request, exc: auth.LoginRequired) -> RedirectResponse:

@@ -1,10 +1,11 @@
 """Staff login, sessions and CSRF for the web pages.
 
-Sessions live in a signed cookie (Starlette's SessionMiddleware: HttpOnly, SameSite=Lax,
-Secure when ``web.secure_cookies``). The cookie carries the user id and the user's
-session epoch; raising the epoch (password change, deactivation, role change) ends every
-session of that user at once. Every POST made from a page carries the session's CSRF
-token, checked by ``csrf_protect``.
+The browser keeps a signed cookie (Starlette's SessionMiddleware: HttpOnly, SameSite=Lax,
+Secure when ``web.secure_cookies``) carrying a random session token; the session itself
+lives in the store (``zhuanlan.staff_login``) and is checked on every request, so logging
+out, a password change or a deactivation ends it on the server, whatever a copied cookie
+says. Every POST made from a page carries the session's CSRF token, checked by
+``csrf_protect``.
 """
 
 from __future__ import annotations
@@ -55,11 +56,11 @@ def session_user(request: Request) -> StaffUser | None:
     if "staff_user" in request.scope:
         return request.scope["staff_user"]
     user = None
-    uid, epoch = request.session.get("uid"), request.session.get("epoch")
-    if isinstance(uid, int) and isinstance(epoch, int):
-        user = request.app.state.zl.staff.get(uid, epoch)
+    token = request.session.get("sid") if "session" in request.scope else None
+    if isinstance(token, str):
+        user = request.app.state.zl.staff.session_user(token)
         if user is None:
-            request.session.pop("uid", None)
+            request.session.pop("sid", None)
     request.scope["staff_user"] = user
     return user
 
@@ -84,9 +85,9 @@ def _safe_next(target: str) -> str:
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, next: str = "/admin", error: str = "") -> HTMLResponse:
+def login_page(request: Request, next: str = "/admin") -> HTMLResponse:
     from zhuanlan.web.render import render
-    return render(request, "login.html", next=_safe_next(next), error=error,
+    return render(request, "login.html", next=_safe_next(next),
                   no_users=request.app.state.zl.staff.count_users() == 0)
 
 
@@ -107,12 +108,17 @@ def login(request: Request, username: str = Form(""), password: str = Form(""),
         return render(request, "login.html", 401, next=_safe_next(next), error=exc.message,
                       username=username, no_users=False)
     request.session.clear()
-    request.session.update(uid=user.id, epoch=user.epoch, csrf=secrets.token_urlsafe(24))
+    request.session.update(sid=zl.staff.start_session(user, client=client),
+                           csrf=secrets.token_urlsafe(24))
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
 @router.post("/logout", dependencies=[Depends(csrf_protect)])
 def logout(request: Request) -> RedirectResponse:
+    """Ends this session on the server too: a copy of the cookie stops working."""
+    token = request.session.get("sid")
+    if isinstance(token, str):
+        request.app.state.zl.staff.end_session(token, user=session_user(request))
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 

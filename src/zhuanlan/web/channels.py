@@ -23,6 +23,7 @@ from zhuanlan.errors import ConfigError, NotFoundError
 from zhuanlan.staff import StaffUser
 from zhuanlan.web.auth import admin_user, csrf_protect, staff_user
 from zhuanlan.web.render import flash_redirect, render
+from zhuanlan.web.params import PathId
 
 router = APIRouter(prefix="/admin", dependencies=[Depends(csrf_protect)])
 
@@ -33,12 +34,11 @@ def _zl(request: Request):  # noqa: ANN202
 
 
 @router.get("/channels", response_class=HTMLResponse)
-def channels_page(request: Request, error: str = "", done: str = "",
+def channels_page(request: Request,
                   user: StaffUser = Depends(admin_user)) -> HTMLResponse:
     zl = _zl(request)
     return render(request, "channels.html", targets=zl.targets.list(),
-                  columns=zl.list_columns(), kinds=KINDS, kind_names=KIND_NAMES,
-                  error=error, done=done)
+                  columns=zl.list_columns(), kinds=KINDS, kind_names=KIND_NAMES)
 
 
 @router.post("/channels/add")
@@ -55,34 +55,34 @@ async def add_target(request: Request, user: StaffUser = Depends(admin_user)
     try:
         _zl(request).targets.add(name, kind, config, columns_=slugs, by=user.username)
     except (ConfigError, NotFoundError) as exc:
-        return flash_redirect("/admin/channels", error=f"未保存：{exc.message}")
-    return flash_redirect("/admin/channels", done=f"已添加推送渠道“{name.strip()}”")
+        return flash_redirect(request, "/admin/channels", error=f"未保存：{exc.message}")
+    return flash_redirect(request, "/admin/channels", done=f"已添加推送渠道“{name.strip()}”")
 
 
-def _target_action(request: Request, target_id: int, action) -> RedirectResponse:  # noqa: ANN001
+def _target_action(request: Request, target_id: PathId, action) -> RedirectResponse:  # noqa: ANN001
     try:
         message = action(_zl(request).targets)
     except (ConfigError, NotFoundError) as exc:
-        return flash_redirect("/admin/channels", error=exc.message)
-    return flash_redirect("/admin/channels", done=message)
+        return flash_redirect(request, "/admin/channels", error=exc.message)
+    return flash_redirect(request, "/admin/channels", done=message)
 
 
 @router.post("/channels/{target_id}/test")
-def test_target(request: Request, target_id: int,
+def test_target(request: Request, target_id: PathId,
                 user: StaffUser = Depends(admin_user)) -> RedirectResponse:
     targets = _zl(request).targets
     try:
         name = targets.get(target_id)["name"]
         result = targets.test(target_id, by=user.username)
     except NotFoundError as exc:
-        return flash_redirect("/admin/channels", error=exc.message)
+        return flash_redirect(request, "/admin/channels", error=exc.message)
     if result.ok:
-        return flash_redirect("/admin/channels", done=f"“{name}”：{result.message}")
-    return flash_redirect("/admin/channels", error=f"“{name}”测试失败：{result.message}")
+        return flash_redirect(request, "/admin/channels", done=f"“{name}”：{result.message}")
+    return flash_redirect(request, "/admin/channels", error=f"“{name}”测试失败：{result.message}")
 
 
 @router.post("/channels/{target_id}/enable")
-def enable_target(request: Request, target_id: int,
+def enable_target(request: Request, target_id: PathId,
                   user: StaffUser = Depends(admin_user)) -> RedirectResponse:
     def act(targets) -> str:  # noqa: ANN001
         targets.set_enabled(target_id, True, by=user.username)
@@ -91,7 +91,7 @@ def enable_target(request: Request, target_id: int,
 
 
 @router.post("/channels/{target_id}/disable")
-def disable_target(request: Request, target_id: int,
+def disable_target(request: Request, target_id: PathId,
                    user: StaffUser = Depends(admin_user)) -> RedirectResponse:
     def act(targets) -> str:  # noqa: ANN001
         targets.set_enabled(target_id, False, by=user.username)
@@ -100,7 +100,7 @@ def disable_target(request: Request, target_id: int,
 
 
 @router.post("/channels/{target_id}/delete")
-def delete_target(request: Request, target_id: int,
+def delete_target(request: Request, target_id: PathId,
                   user: StaffUser = Depends(admin_user)) -> RedirectResponse:
     def act(targets) -> str:  # noqa: ANN001
         name = targets.get(target_id)["name"]
@@ -110,7 +110,7 @@ def delete_target(request: Request, target_id: int,
 
 
 @router.post("/channels/{target_id}/assign")
-def assign_target(request: Request, target_id: int, column: str = Form(""),
+def assign_target(request: Request, target_id: PathId, column: str = Form(""),
                   user: StaffUser = Depends(admin_user)) -> RedirectResponse:
     def act(targets) -> str:  # noqa: ANN001
         changed = targets.assign(target_id, column, by=user.username)
@@ -119,7 +119,7 @@ def assign_target(request: Request, target_id: int, column: str = Form(""),
 
 
 @router.post("/channels/{target_id}/unassign")
-def unassign_target(request: Request, target_id: int, column: str = Form(""),
+def unassign_target(request: Request, target_id: PathId, column: str = Form(""),
                     user: StaffUser = Depends(admin_user)) -> RedirectResponse:
     def act(targets) -> str:  # noqa: ANN001
         targets.unassign(target_id, column, by=user.username)
@@ -130,18 +130,17 @@ def unassign_target(request: Request, target_id: int, column: str = Form(""),
 # -- the delivery report of an issue ------------------------------------------------
 
 @router.get("/c/{slug}/{number}/deliveries", response_class=HTMLResponse)
-def report_page(request: Request, slug: str, number: int, error: str = "", done: str = "",
+def report_page(request: Request, slug: str, number: PathId,
                 user: StaffUser = Depends(staff_user)) -> HTMLResponse:
     zl = _zl(request)
     report = zl.delivery_report(zl.issue_id(slug, number))
-    return render(request, "deliveries.html", report=report, slug=slug, number=number,
-                  error=error, done=done)
+    return render(request, "deliveries.html", report=report, slug=slug, number=number)
 
 
 @router.post("/c/{slug}/{number}/deliveries/retry")
-def retry_failed(request: Request, slug: str, number: int,
+def retry_failed(request: Request, slug: str, number: PathId,
                  user: StaffUser = Depends(admin_user)) -> RedirectResponse:
     zl = _zl(request)
     n = zl.retry_failed_deliveries(zl.issue_id(slug, number), by=user.username)
-    return flash_redirect(f"/admin/c/{quote(slug)}/{number}/deliveries",
+    return flash_redirect(request, f"/admin/c/{quote(slug)}/{number}/deliveries",
                  done=f"已将 {n} 条失败的推送重新排队" if n else "没有失败的推送")

@@ -16,7 +16,8 @@ from zhuanlan.desk import SORTS, QueueQuery
 from zhuanlan.errors import InvalidTransition, NotFoundError, RuleError
 from zhuanlan.staff import StaffUser
 from zhuanlan.web.auth import csrf_protect, staff_user
-from zhuanlan.web.render import render
+from zhuanlan.web.render import flash, render
+from zhuanlan.web.params import FormId, OptionalFormId, PathId
 
 router = APIRouter(prefix="/admin", dependencies=[Depends(csrf_protect)])
 
@@ -51,8 +52,8 @@ def desk_home(request: Request, user: StaffUser = Depends(staff_user)) -> HTMLRe
 
 
 @router.get("/c/{slug}/review", response_class=HTMLResponse)
-def review_page(request: Request, slug: str, state: str = "pending", error: str = "",
-                done: str = "", user: StaffUser = Depends(staff_user)) -> HTMLResponse:
+def review_page(request: Request, slug: str, state: str = "pending",
+                user: StaffUser = Depends(staff_user)) -> HTMLResponse:
     zl = request.app.state.zl
     column = zl.get_column(slug)
     if state not in STATES:
@@ -63,7 +64,7 @@ def review_page(request: Request, slug: str, state: str = "pending", error: str 
     others = {c["id"]: zl.other_outlets(c["article_id"]) if c["other_count"] else []
               for c in items}
     sort = query.sort_for(state)
-    return render(request, "review.html", column=column, state=state, error=error, done=done,
+    return render(request, "review.html", column=column, state=state,
                   items=items, total=len(rows), others=others,
                   can_edit=user.can_edit(column["id"]),
                   counts=zl.candidate_counts(slug), learner_ready=zl.learner_ready(slug),
@@ -74,8 +75,8 @@ def review_page(request: Request, slug: str, state: str = "pending", error: str 
 
 
 @router.get("/c/{slug}/candidate/{candidate_id}", response_class=HTMLResponse)
-def candidate_page(request: Request, slug: str, candidate_id: int, error: str = "",
-                   done: str = "", user: StaffUser = Depends(staff_user)) -> HTMLResponse:
+def candidate_page(request: Request, slug: str, candidate_id: PathId,
+                   user: StaffUser = Depends(staff_user)) -> HTMLResponse:
     zl = request.app.state.zl
     column = zl.get_column(slug)
     cand = zl.desk.candidate(candidate_id, column=slug)
@@ -90,13 +91,12 @@ def candidate_page(request: Request, slug: str, candidate_id: int, error: str = 
         story = None        # an article from before stories existed
     return render(request, "candidate.html", column=column, c=cand, paragraphs=paragraphs,
                   others=zl.other_outlets(cand["article_id"]), story=story,
-                  error=error, done=done,
                   can_edit=user.can_edit(column["id"]), states=STATE_LABELS,
                   back=_qs(query, state=state), queue_qs=_qs(query, state=state))
 
 
-def _back(slug: str, state: str, back: str = "", error: str = "", done: str = "",
-          candidate_id: int | None = None) -> RedirectResponse:
+def _back(request: Request, slug: str, state: str, back: str = "", error: str = "",
+          done: str = "", candidate_id: int | None = None) -> RedirectResponse:
     """Back to the queue (or the candidate's preview) with the queue's filters kept."""
     query = _query_of(back)
     state = state if state in STATES else "pending"
@@ -104,12 +104,12 @@ def _back(slug: str, state: str, back: str = "", error: str = "", done: str = ""
         target = f"/admin/c/{slug}/candidate/{candidate_id}"
     else:
         target = f"/admin/c/{slug}/review"
-    return RedirectResponse(f"{target}?{_qs(query, state=state, error=error, done=done)}",
-                            status_code=303)
+    flash(request, error=error, done=done)
+    return RedirectResponse(f"{target}?{_qs(query, state=state)}", status_code=303)
 
 
 @router.post("/c/{slug}/decide")
-def decide(request: Request, slug: str, candidate_id: int = Form(...), action: str = Form(...),
+def decide(request: Request, slug: str, candidate_id: FormId, action: str = Form(...),
            state: str = Form("pending"), back: str = Form(""), return_to: str = Form(""),
            user: StaffUser = Depends(staff_user)) -> RedirectResponse:
     _editable(request, slug, user)
@@ -118,7 +118,7 @@ def decide(request: Request, slug: str, candidate_id: int = Form(...), action: s
         request.app.state.zl.decide(candidate_id, action, by=user.username, column=slug)
     except (InvalidTransition, RuleError) as exc:
         error = str(exc)
-    return _back(slug, state, back, error,
+    return _back(request, slug, state, back, error,
                  candidate_id=candidate_id if return_to == "candidate" else None)
 
 
@@ -133,12 +133,12 @@ def bulk(request: Request, slug: str, action: str = Form(...), state: str = Form
                                                 column=slug) if action else {})
     failed = [r for r in results.values() if r.startswith("错误")]
     if not candidate_id:
-        return _back(slug, state, back, "没有选中稿件")
-    return _back(slug, state, back, "；".join(failed))
+        return _back(request, slug, state, back, "没有选中稿件")
+    return _back(request, slug, state, back, "；".join(failed))
 
 
 @router.post("/c/{slug}/candidate/{candidate_id}/edit")
-def edit(request: Request, slug: str, candidate_id: int, title: str = Form(""),
+def edit(request: Request, slug: str, candidate_id: PathId, title: str = Form(""),
          summary: str = Form(""), state: str = Form("pending"), back: str = Form(""),
          user: StaffUser = Depends(staff_user)) -> RedirectResponse:
     _editable(request, slug, user)
@@ -146,13 +146,13 @@ def edit(request: Request, slug: str, candidate_id: int, title: str = Form(""),
         request.app.state.zl.desk.edit_candidate(candidate_id, title=title, summary=summary,
                                                  by=user.username, column=slug)
     except (InvalidTransition, RuleError) as exc:
-        return _back(slug, state, back, exc.message, candidate_id=candidate_id)
-    return _back(slug, state, back, done="已保存标题和摘要", candidate_id=candidate_id)
+        return _back(request, slug, state, back, exc.message, candidate_id=candidate_id)
+    return _back(request, slug, state, back, done="已保存标题和摘要", candidate_id=candidate_id)
 
 
 @router.post("/c/{slug}/candidate/{candidate_id}/story/representative")
-def story_representative(request: Request, slug: str, candidate_id: int,
-                         article_id: int | None = Form(None), state: str = Form("pending"),
+def story_representative(request: Request, slug: str, candidate_id: PathId,
+                         article_id: OptionalFormId = None, state: str = Form("pending"),
                          back: str = Form(""),
                          user: StaffUser = Depends(staff_user)) -> RedirectResponse:
     """以此为准 (``article_id``), or back to the automatic choice (no ``article_id``)."""
@@ -161,15 +161,15 @@ def story_representative(request: Request, slug: str, candidate_id: int,
         request.app.state.zl.desk.pin_representative(candidate_id, article_id,
                                                      by=user.username, column=slug)
     except NotFoundError as exc:
-        return _back(slug, state, back, f"未能指定代表版本：{exc.message}",
+        return _back(request, slug, state, back, f"未能指定代表版本：{exc.message}",
                      candidate_id=candidate_id)
     done = "已以此版本为准，各栏目将发布这一版本" if article_id is not None \
         else "已恢复自动选择代表版本"
-    return _back(slug, state, back, done=done, candidate_id=candidate_id)
+    return _back(request, slug, state, back, done=done, candidate_id=candidate_id)
 
 
 @router.post("/c/{slug}/candidate/{candidate_id}/story/split")
-def story_split(request: Request, slug: str, candidate_id: int, article_id: int = Form(...),
+def story_split(request: Request, slug: str, candidate_id: PathId, article_id: FormId,
                 state: str = Form("pending"), back: str = Form(""),
                 user: StaffUser = Depends(staff_user)) -> RedirectResponse:
     _editable(request, slug, user)
@@ -177,12 +177,12 @@ def story_split(request: Request, slug: str, candidate_id: int, article_id: int 
         request.app.state.zl.desk.split_copy(candidate_id, article_id, by=user.username,
                                              column=slug)
     except (NotFoundError, InvalidTransition) as exc:
-        return _back(slug, state, back, f"未能拆分：{exc.message}", candidate_id=candidate_id)
-    return _back(slug, state, back, done="已将这一版本拆为单独的报道", candidate_id=candidate_id)
+        return _back(request, slug, state, back, f"未能拆分：{exc.message}", candidate_id=candidate_id)
+    return _back(request, slug, state, back, done="已将这一版本拆为单独的报道", candidate_id=candidate_id)
 
 
 @router.post("/c/{slug}/move")
-def move(request: Request, slug: str, candidate_id: int = Form(...),
+def move(request: Request, slug: str, candidate_id: FormId,
          direction: str = Form(...), back: str = Form(""),
          user: StaffUser = Depends(staff_user)) -> RedirectResponse:
     _editable(request, slug, user)
@@ -191,7 +191,7 @@ def move(request: Request, slug: str, candidate_id: int = Form(...),
         request.app.state.zl.desk.move(candidate_id, direction, by=user.username, column=slug)
     except (InvalidTransition, RuleError) as exc:
         error = exc.message
-    response = _back(slug, "approved", back, error)
+    response = _back(request, slug, "approved", back, error)
     response.headers["location"] += f"#cand-{candidate_id}"
     return response
 
@@ -202,7 +202,7 @@ def note(request: Request, slug: str, editor_note: str = Form(""), back: str = F
          user: StaffUser = Depends(staff_user)) -> RedirectResponse:
     _editable(request, slug, user)
     request.app.state.zl.set_editor_note(slug, editor_note.strip(), by=user.username)
-    return _back(slug, state, back)
+    return _back(request, slug, state, back)
 
 
 @router.post("/c/{slug}/publish")
@@ -211,5 +211,5 @@ def publish(request: Request, slug: str,
     _editable(request, slug, user)
     zl = request.app.state.zl
     if zl.publish_now(slug, by=user.username) is None:
-        return _back(slug, "pending", "", "没有已通过的稿件，未发布")
+        return _back(request, slug, "pending", "", "没有已通过的稿件，未发布")
     return RedirectResponse(f"/c/{slug}/{zl.issues_of(slug)[0]['number']}", status_code=303)

@@ -17,6 +17,9 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from zhuanlan.jobs.images import stored_image
+from zhuanlan.store.visibility import image_visible
+from zhuanlan.web.auth import session_user
+from zhuanlan.web.params import PathId
 
 router = APIRouter()
 
@@ -45,14 +48,22 @@ def _matches(if_none_match: str, etag: str) -> bool:
 
 
 @router.get("/img/{image_id}")
-def image(request: Request, image_id: int) -> Response:
-    stored = stored_image(request.app.state.zl, image_id)
+def image(request: Request, image_id: PathId) -> Response:
+    zl = request.app.state.zl
+    with zl.db.read() as conn:
+        public = image_visible(conn, image_id, staff=False)
+        visible = public or (session_user(request) is not None
+                             and image_visible(conn, image_id, staff=True))
+    stored = stored_image(zl, image_id) if visible else None
     if stored is None:
-        # Not fetched (yet), refused or too large: nothing to show; ask again later.
+        # Not fetched (yet), refused or too large, or of an article that was never
+        # published (readers see only those): nothing to show.
         return Response("not found", status_code=404, media_type="text/plain",
                         headers={**IMAGE_HEADERS, "Cache-Control": "no-store"})
     etag = f'"{stored.sha256}"'
-    headers = {**IMAGE_HEADERS, "ETag": etag, "Cache-Control": CACHE_FOREVER}
+    # A picture only staff may see must not sit in a shared cache (nginx, a proxy).
+    headers = {**IMAGE_HEADERS, "ETag": etag,
+               "Cache-Control": CACHE_FOREVER if public else "private, no-cache"}
     if _matches(request.headers.get("if-none-match", ""), etag):
         return Response(status_code=304, headers=headers)
     try:

@@ -24,6 +24,7 @@ from zhuanlan.people.importing import LABELS, FileFormatError, ImportRefused
 from zhuanlan.staff import StaffUser
 from zhuanlan.web.auth import admin_user, csrf_protect
 from zhuanlan.web.render import flash_redirect, render
+from zhuanlan.web.params import FormId
 
 router = APIRouter(prefix="/admin/people", dependencies=[Depends(csrf_protect)])
 public_router = APIRouter()
@@ -39,15 +40,15 @@ def _people(request: Request):  # noqa: ANN202
 
 
 @router.get("", response_class=HTMLResponse)
-def people_page(request: Request, department: str = "", q: str = "", error: str = "",
-                done: str = "", user: StaffUser = Depends(admin_user)) -> HTMLResponse:
+def people_page(request: Request, department: str = "", q: str = "",
+                user: StaffUser = Depends(admin_user)) -> HTMLResponse:
     people = _people(request)
     zl = request.app.state.zl
     return render(request, "people.html", people=people.list_people(department or None,
                                                                     search=q),
                   tree=[n for root in people.department_tree() for n in root.walk()],
-                  department=department, q=q, columns=zl.list_columns(), error=error,
-                  done=done, display=display)
+                  department=department, q=q, columns=zl.list_columns(),
+                  display=display)
 
 
 @router.get("/export.{kind}")
@@ -93,9 +94,9 @@ async def upload(request: Request, file: UploadFile = File(...),
     filename = Path(file.filename or "people.csv").name
     data = await file.read(MAX_UPLOAD + 1)
     if not data:
-        return flash_redirect("/admin/people", error="请选择一个 CSV 或 XLSX 文件")
+        return flash_redirect(request, "/admin/people", error="请选择一个 CSV 或 XLSX 文件")
     if len(data) > MAX_UPLOAD:
-        return flash_redirect("/admin/people", error=f"文件超过 {MAX_UPLOAD // 1024 // 1024} MB")
+        return flash_redirect(request, "/admin/people", error=f"文件超过 {MAX_UPLOAD // 1024 // 1024} MB")
     kind = "xlsx" if filename.lower().endswith((".xlsx", ".xlsm")) or data[:4] == b"PK\x03\x04" \
         else "csv"
     # Kept between the preview and the confirmation under a random name, never the
@@ -114,7 +115,7 @@ def _preview(request: Request, name: str, filename: str, deactivate_missing: boo
                                                    deactivate_missing=deactivate_missing)
         except FileFormatError as exc:
             (_uploads(request) / name).unlink(missing_ok=True)
-            return flash_redirect("/admin/people", error=f"{filename}：{exc}")
+            return flash_redirect(request, "/admin/people", error=f"{filename}：{exc}")
     return render(request, "people_import.html", status, plan=plan, upload=name,
                   filename=filename, deactivate_missing=deactivate_missing, labels=LABELS,
                   display=display, refused=refused)
@@ -134,10 +135,10 @@ def apply_upload(request: Request, upload: str = Form(...), filename: str = Form
         return _preview(request, upload, filename, deactivate_missing == "1", 422,
                         refused=True, plan=exc.plan)
     except FileFormatError as exc:
-        return flash_redirect("/admin/people", error=f"{filename}：{exc}")
+        return flash_redirect(request, "/admin/people", error=f"{filename}：{exc}")
     path.unlink(missing_ok=True)
     s = plan.summary()
-    return flash_redirect("/admin/people", done=f"已导入 {filename}：新增 {s['added']} 人，更新 "
+    return flash_redirect(request, "/admin/people", done=f"已导入 {filename}：新增 {s['added']} 人，更新 "
                  f"{s['updated']} 人，停用 {s['deactivated']} 人，未变 {s['unchanged']} 人")
 
 
@@ -148,18 +149,17 @@ def cancel_upload(request: Request, upload: str = Form(...),
         _upload_path(request, upload).unlink(missing_ok=True)
     except NotFoundError:
         pass
-    return flash_redirect("/admin/people", done="已取消导入")
+    return flash_redirect(request, "/admin/people", done="已取消导入")
 
 
 # -- subscriptions of a column -----------------------------------------------------
 
 @router.get("/columns/{slug}", response_class=HTMLResponse)
-def column_page(request: Request, slug: str, error: str = "", done: str = "",
+def column_page(request: Request, slug: str,
                 user: StaffUser = Depends(admin_user)) -> HTMLResponse:
     people = _people(request)
     return render(request, "people_column.html", subs=people.column_subscriptions(slug),
-                  paths=[d["path"] for d in people.departments()], display=display,
-                  error=error, done=done)
+                  paths=[d["path"] for d in people.departments()], display=display)
 
 
 def _column_action(request: Request, slug: str, action) -> RedirectResponse:  # noqa: ANN001
@@ -168,8 +168,8 @@ def _column_action(request: Request, slug: str, action) -> RedirectResponse:  # 
     try:
         message = action()
     except (NotFoundError, RuleError) as exc:
-        return flash_redirect(back, error=exc.message)
-    return flash_redirect(back, done=message)
+        return flash_redirect(request, back, error=exc.message)
+    return flash_redirect(request, back, done=message)
 
 
 @router.post("/columns/{slug}/departments")
@@ -200,7 +200,7 @@ def add_person(request: Request, slug: str, person: str = Form(""),
 
 
 @router.post("/columns/{slug}/people/remove")
-def remove_person(request: Request, slug: str, person_id: int = Form(...),
+def remove_person(request: Request, slug: str, person_id: FormId,
                   user: StaffUser = Depends(admin_user)) -> RedirectResponse:
     def act() -> str:
         _people(request).remove_person(slug, person_id, by=user.username)

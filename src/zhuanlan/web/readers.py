@@ -17,13 +17,17 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from sqlalchemy import select
 
-from zhuanlan.errors import AuthError, PermissionDenied
+from zhuanlan.errors import AuthError, NotFoundError, PermissionDenied
 from zhuanlan.links import READER
 from zhuanlan.store.schema import subscribers
+from zhuanlan.store.visibility import article_visible, issue_carries
 from zhuanlan.study.records import Reader, confirm_studied
+from zhuanlan.web.auth import session_user
+from zhuanlan.web.params import MAX_ID, FormId, OptionalFormId
 
 router = APIRouter()
 
@@ -121,10 +125,36 @@ def personal_link(request: Request, token: str, next: str = "/") -> RedirectResp
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
+_READABLE_MAX = 200_000
+
+
+def remember_readable(request: Request, article_id: int) -> None:
+    """The article page was shown: its heartbeats need not ask the store again."""
+    known = request.app.state.readable_articles
+    if len(known) >= _READABLE_MAX:
+        known.clear()
+    known.add(article_id)
+
+
+def _readable(request: Request, article_id: int) -> bool:
+    """Whether this visitor may record reading of the article (see
+    ``store.visibility``). Only published articles are remembered: one stays published,
+    while an unknown id must be asked again (it may be published later)."""
+    zl = request.app.state.zl
+    with zl.db.read() as conn:
+        if article_visible(conn, article_id, staff=False):
+            remember_readable(request, article_id)
+            return True
+        return session_user(request) is not None and article_visible(conn, article_id,
+                                                                     staff=True)
+
+
 @router.post("/read/beat", status_code=204)
 async def heartbeat(request: Request) -> Response:
     """``{"v": view id, "a": article id, "s": visible seconds so far in this view}``, sent
-    by fetch(keepalive) or navigator.sendBeacon (any content type)."""
+    by fetch(keepalive) or navigator.sendBeacon (any content type). An article the
+    visitor cannot read is refused here (404), so nothing the store would refuse is
+    ever buffered."""
     _same_origin(request)
     body = await request.body()
     try:
@@ -132,18 +162,25 @@ async def heartbeat(request: Request) -> Response:
         view, article_id, seconds = str(data["v"]), int(data["a"]), int(data["s"])
     except (ValueError, KeyError, TypeError):
         return Response(status_code=400)
-    if not (8 <= len(view) <= 40) or seconds < 0:
+    if not (8 <= len(view) <= 40) or seconds < 0 or not 1 <= article_id <= MAX_ID:
         return Response(status_code=400)
+    if (article_id not in request.app.state.readable_articles
+            and not await run_in_threadpool(_readable, request, article_id)):
+        return Response(status_code=404)
     request.app.state.zl.records.beat(current_reader(request), article_id, view, seconds)
     return Response(status_code=204)
 
 
 @router.post("/read/studied")
-def studied(request: Request, article_id: int = Form(...), issue_id: int | None = Form(None),
+def studied(request: Request, article_id: FormId, issue_id: OptionalFormId = None,
             back: str = Form("")) -> RedirectResponse:
     _same_origin(request)
     zl = request.app.state.zl
-    zl.article(article_id)                               # NotFoundError → 404
+    with zl.db.read() as conn:
+        if not article_visible(conn, article_id, staff=session_user(request) is not None):
+            raise NotFoundError("没有这篇文章", resource=f"article {article_id}")
+        if issue_id is not None and not issue_carries(conn, issue_id, article_id):
+            raise NotFoundError("这一期没有这篇文章", resource=f"issue {issue_id}")
     confirm_studied(zl.db, current_reader(request), article_id, zl.clock(), issue_id)
     return RedirectResponse(_safe_next(back or f"/a/{article_id}") + "#studied",
                             status_code=303)

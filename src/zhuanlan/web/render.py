@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
@@ -40,14 +39,31 @@ def make_templates(tz_name: str) -> Jinja2Templates:
 
 def render(request: Request, name: str, status_code: int = 200, **ctx) -> HTMLResponse:
     from zhuanlan.web.auth import csrf_token, session_user
+    flash = request.session.pop("flash", None) if "session" in request.scope else None
+    if isinstance(flash, dict):
+        for key in ("error", "done"):
+            if flash.get(key) and not ctx.get(key):
+                ctx[key] = str(flash[key])
     ctx.setdefault("user", session_user(request))
     ctx.setdefault("csrf_token", csrf_token(request))
     return request.app.state.templates.TemplateResponse(request, name, ctx,
                                                         status_code=status_code)
 
 
-def flash_redirect(path: str, *, error: str = "", done: str = "") -> RedirectResponse:
-    """303 back to ``path`` with the message the page shows (``error`` or ``done``)."""
-    sep = "&" if "?" in path else "?"
-    query = f"{sep}error={quote(error)}" if error else (f"{sep}done={quote(done)}" if done else "")
-    return RedirectResponse(f"{path}{query}", status_code=303)
+FLASH_CHARS = 500
+
+
+def flash(request: Request, *, error: str = "", done: str = "") -> None:
+    """Keep a one-line message for the next page this browser renders.
+
+    It travels in the signed session cookie, never in the URL: a link that someone else
+    made cannot put their words on our page ("账号已冻结，请到 http://…")."""
+    if error or done:
+        request.session["flash"] = {"error": error[:FLASH_CHARS], "done": done[:FLASH_CHARS]}
+
+
+def flash_redirect(request: Request, path: str, *, error: str = "",
+                   done: str = "") -> RedirectResponse:
+    """303 to ``path``; the page shows ``error`` or ``done`` once (see ``flash``)."""
+    flash(request, error=error, done=done)
+    return RedirectResponse(path, status_code=303)

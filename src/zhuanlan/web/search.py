@@ -35,6 +35,18 @@ def _day(value: str, label: str, errors: list[str]) -> date | None:
         return None
 
 
+def _page(value: str, errors: list[str]) -> int:
+    value = value.strip()
+    if not value:
+        return 1
+    # ASCII digits only ("²" is a digit to str.isdigit) and short: int() of a
+    # 5,000-digit string raises, and no result list has that many pages.
+    if not (value.isascii() and value.isdigit() and len(value) <= 6) or int(value) < 1:
+        errors.append("页码应为正整数。")
+        return 1
+    return min(int(value), MAX_PAGE)
+
+
 @router.get("/search", response_class=HTMLResponse)
 def search_page(request: Request, q: str = "", column: str = "", outlet: str = "",
                 from_: str = Query("", alias="from"), to: str = "",
@@ -48,7 +60,7 @@ def search_page(request: Request, q: str = "", column: str = "", outlet: str = "
     since, until = _day(from_, "起始日期", errors), _day(to, "截止日期", errors)
     if since and until and since > until:
         errors.append("起始日期晚于截止日期。")
-    page_no = min(max(int(page), 1), MAX_PAGE) if page.strip().isdigit() else 1
+    page_no = _page(page, errors)
     slug = column.strip()
     if slug and not any(c["slug"] == slug for c in columns):
         errors.append("没有这个专栏。")

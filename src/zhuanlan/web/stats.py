@@ -18,11 +18,12 @@ from zhuanlan.study.stats import column_trend, issue_stats
 from zhuanlan.study.svg import bar_chart, line_chart
 from zhuanlan.web.auth import staff_user
 from zhuanlan.web.render import render
+from zhuanlan.web.params import PathId
 
 router = APIRouter(prefix="/admin/stats")
 
 
-def _issue_id(conn, column_id: int, number: int) -> int:  # noqa: ANN001
+def _issue_id(conn, column_id: int, number: PathId) -> int:  # noqa: ANN001
     issue_id = conn.execute(select(issues.c.id).where(issues.c.column_id == column_id,
                                                       issues.c.number == number)).scalar()
     if issue_id is None:
@@ -64,7 +65,7 @@ def _stats(request: Request, slug: str, number: int):  # noqa: ANN202
 
 
 @router.get("/c/{slug}/{number}", response_class=HTMLResponse)
-def issue_page(request: Request, slug: str, number: int, dept: str = "",
+def issue_page(request: Request, slug: str, number: PathId, dept: str = "",
                user: StaffUser = Depends(staff_user)) -> HTMLResponse:
     stats = _stats(request, slug, number)
     dept = dept.strip("/")
@@ -91,7 +92,7 @@ def issue_page(request: Request, slug: str, number: int, dept: str = "",
 
 
 @router.get("/c/{slug}/{number}/export.{fmt}")
-def export_issue(request: Request, slug: str, number: int, fmt: str, what: str = "departments",
+def export_issue(request: Request, slug: str, number: PathId, fmt: str, what: str = "departments",
                  dept: str = "", user: StaffUser = Depends(staff_user)) -> Response:
     if fmt not in ("csv", "xlsx") or what not in ("departments", "people", "pending"):
         raise NotFoundError("不支持的导出格式", resource=f"export.{fmt}")
