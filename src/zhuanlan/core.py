@@ -27,6 +27,7 @@ from zhuanlan.errors import (
 from zhuanlan.jobs import delivery, ingest, publishing
 from zhuanlan.model import CandidateState, IssueView
 from zhuanlan.publish.schedule import next_run, validate_cron
+from zhuanlan.redact import redact_text, redact_url
 from zhuanlan.selection import parse_rules
 from zhuanlan.store import Database, audit, migrate
 from zhuanlan.store.schema import (
@@ -210,14 +211,14 @@ class Zhuanlan:
             rows = conn.execute(select(sources).order_by(sources.c.id)).mappings().all()
             counts = dict(conn.execute(
                 select(articles.c.source_id, func.count()).group_by(articles.c.source_id)).all())
-        return [dict(r, article_count=counts.get(r["id"], 0)) for r in rows]
+        return [_shown(dict(r, article_count=counts.get(r["id"], 0))) for r in rows]
 
     def get_source(self, source_id: int) -> dict:
         with self.db.read() as conn:
             row = conn.execute(select(sources).where(sources.c.id == source_id)).mappings().first()
         if row is None:
             raise NotFoundError("没有这个信息源", resource=f"source {source_id}")
-        return dict(row)
+        return _shown(dict(row))
 
     def update_source(self, source_id: int, *, enabled: bool | None = None,
                       params: dict[str, str] | None = None, by: str = "admin") -> dict:
@@ -632,6 +633,14 @@ class Zhuanlan:
 
 
 _audit = audit.record
+
+
+def _shown(source: dict) -> dict:
+    """A source as people see it: a password in its URL (or quoted in its last error)
+    masked; the stored row keeps it for the fetcher."""
+    source["url"] = redact_url(source["url"])
+    source["last_error"] = redact_text(source.get("last_error"))
+    return source
 
 
 class _Row:

@@ -41,11 +41,13 @@ def test_public_addresses_pass(ip):
     assert blocked_reason(ipaddress.ip_address(ip)) is None
 
 
-def test_message_names_host_and_address():
-    with pytest.raises(BlockedAddressError) as info:
+def test_message_names_the_host_but_never_the_internal_address(caplog):
+    with caplog.at_level("WARNING", logger="zhuanlan.fetch.guard"), \
+            pytest.raises(BlockedAddressError) as info:
         AddressPolicy().check("intranet.example", 80, "10.1.2.3")
-    assert "intranet.example resolves to 10.1.2.3" in info.value.message
-    assert "private" in info.value.message
+    assert "intranet.example 指向内部地址" in info.value.message
+    assert "10.1.2.3" not in str(info.value)          # would map the intranet for a prober
+    assert any(getattr(r, "address", "") == "10.1.2.3" for r in caplog.records)  # the log
 
 
 @pytest.mark.parametrize("entry, host, port, ip, allowed", [
@@ -94,7 +96,7 @@ def test_localhost_resolves_to_loopback_and_is_blocked(http_server):
     http_server.route("/", "secret")
     with Fetcher() as fetcher, pytest.raises(BlockedAddressError) as info:
         fetcher.get(f"http://localhost:{http_server.port}/")
-    assert "localhost resolves to" in info.value.message
+    assert "localhost 指向内部地址" in info.value.message
     assert http_server.requests == []
 
 
@@ -166,7 +168,8 @@ def test_name_with_one_private_address_among_public_ones_is_refused(monkeypatch)
     monkeypatch.setattr(httpcore.SyncBackend, "connect_tcp", no_connect)
     with Fetcher() as fetcher, pytest.raises(BlockedAddressError) as info:
         fetcher.get("http://rebind.example/")
-    assert "127.0.0.1" in info.value.message
+    assert "rebind.example 指向内部地址" in info.value.message
+    assert "127.0.0.1" not in info.value.message
 
 
 def test_unresolvable_name_is_a_temporary_connect_error(monkeypatch):

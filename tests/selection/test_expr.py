@@ -234,3 +234,16 @@ def test_one_source_given_bare():
     rules = parse_rules("二十大", sources="新华网")
     assert rules.sources == frozenset({"新华网"})
     assert evaluate(rules, Doc(TITLE, TEXT, source_name="新华网")).matched
+
+
+@pytest.mark.parametrize("rule", ["(" * 2000 + "学习" + ")" * 2000, "NOT " * 20000 + "学习",
+                                  "(" * 2000, "学习 AND " + "NOT (" * 40 + "a" + ")" * 40])
+def test_deep_nesting_is_refused_with_its_position(rule):
+    with pytest.raises(RuleError) as caught:
+        parse(rule)
+    assert "嵌套超过" in caught.value.message and caught.value.position is not None
+
+
+def test_reasonable_nesting_still_parses():
+    rule = "(" * 10 + "学习 AND NOT (考试 OR NOT 党建)" + ")" * 10
+    assert parse(rule) is not None

@@ -132,8 +132,13 @@ def test_sources_and_columns_are_administered_by_admins(site):
 
 def test_openapi_describes_the_api_and_tokens_are_made_on_my_page(site):
     zl, web = site
-    spec = httpx.get(web.url("/api/v1/openapi.json")).json()
+    refused = httpx.get(web.url("/api/v1/openapi.json"))           # strangers: no
+    assert refused.status_code == 401 and "接口说明" in refused.json()["message"]
+    spec = logged_in(web, "look", "viewer-password").get("/api/v1/openapi.json").json()
     assert spec["openapi"].startswith("3.")
+    _, look_token = zl.staff.create_token("look", "spec")
+    assert api(web, look_token).get("/openapi.json").json() == spec
+    assert "/openapi.json" not in spec["paths"]
     for path in ("/sources", "/columns", "/columns/{slug}/candidates",
                  "/columns/{slug}/candidates/{candidate_id}/decision",
                  "/columns/{slug}/issues/{number}", "/columns/{slug}/publish"):

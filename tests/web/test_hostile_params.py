@@ -156,3 +156,28 @@ def test_messages_come_from_the_server_never_from_the_url(site):
     assert r.status_code == 303 and "?" not in r.headers["location"]
     assert 'role="alert"' in chief.get("/admin/users").text
     assert 'role="alert"' not in chief.get("/admin/users").text
+
+
+@pytest.mark.parametrize("include", ["(" * 2000 + "学习" + ")" * 2000, "NOT " * 20000 + "学习"])
+def test_a_hostile_rule_through_the_api_is_a_422_in_chinese(hostile_site, include):
+    zl, web, token = hostile_site
+    r = httpx.post(web.url("/api/v1/columns"), timeout=30,
+                   headers={"Authorization": f"Bearer {token}"},
+                   json={"slug": "deep", "name": "深", "include": include})
+    assert r.status_code == 422 and "嵌套超过" in r.json()["message"]
+
+
+def test_a_password_in_a_source_url_is_never_shown(site):
+    zl, web = site
+    sid = zl.add_source("内网源", "https://feeduser:s3cret-pass@feeds.example.com/rss.xml")
+    with zl.db.read() as conn:                                # kept for the fetcher
+        from zhuanlan.store.schema import sources
+        stored = conn.execute(sources.select().where(sources.c.id == sid)).first().url
+    assert "s3cret-pass" in stored
+    look = logged_in(web, "look", "viewer-password")
+    for client, path in ((look, "/admin/sources"), (logged_in(web, "chief", "chief-password"), "/")):
+        page = client.get(path).text
+        assert "s3cret-pass" not in page and "feeduser:***@feeds.example.com" in page, path
+    _, token = zl.staff.create_token("look", "list")
+    listed = httpx.get(web.url("/api/v1/sources"), headers={"Authorization": f"Bearer {token}"})
+    assert "s3cret-pass" not in listed.text and "feeduser:***@" in listed.text

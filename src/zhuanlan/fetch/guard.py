@@ -10,6 +10,7 @@ name beforehand would miss DNS rebinding and redirects to private addresses.
 from __future__ import annotations
 
 import ipaddress
+import logging
 from typing import Iterable
 
 from zhuanlan.errors import BlockedAddressError
@@ -21,6 +22,9 @@ ALLOWED_SCHEMES = frozenset({"http", "https"})
 
 # RFC 6052 well-known NAT64 prefix: on a NAT64 network 64:ff9b::a00:1 reaches 10.0.0.1.
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+
+
+log = logging.getLogger(__name__)
 
 
 def embedded_ipv4(ip: IPAddress) -> ipaddress.IPv4Address | None:
@@ -152,10 +156,15 @@ class AddressPolicy:
         if reason is None or self.is_allowed(host, port, addr):
             return
         where = f"{host}:{port}"
+        # The message reaches the people who try a URL (the source probe, a source's
+        # health): it says "an internal address", never which one a name resolves to —
+        # that would map the intranet for whoever can add a source. The log says more.
+        log.warning("fetch refused: internal address",
+                    extra={"host": host, "port": port, "address": str(addr), "why": reason})
         if _norm_host(host) == str(addr):
-            message = f"{addr} is {reason}; refused (see fetch.allow_private)"
+            message = f"{host} 是内部地址，已拒绝（允许时请在设置 fetch.allow_private 中列出）"
         else:
-            message = f"{host} resolves to {addr}, {reason}; refused (see fetch.allow_private)"
+            message = f"{host} 指向内部地址，已拒绝（允许时请在设置 fetch.allow_private 中列出）"
         raise BlockedAddressError(where, message)
 
     def __repr__(self) -> str:

@@ -85,6 +85,9 @@ class Or:
 Expr = Union[Term, Not, And, Or]
 
 
+MAX_NESTING = 32
+
+
 def rule_error(message: str, position: int, resource: str | None) -> RuleError:
     """A RuleError carrying the 0-based ``position`` of the fault in the expression."""
     exc = RuleError(message, resource=resource)
@@ -182,6 +185,7 @@ class _Parser:
     def __init__(self, toks: list[_Tok], resource: str | None) -> None:
         self.toks, self.i, self.resource, self.depth = toks, 0, resource, 0
         self.terms = 0
+        self.nesting = 0
 
     def peek(self) -> _Tok:
         return self.toks[self.i]
@@ -212,11 +216,21 @@ class _Parser:
             items.append(self.unary(field))
         return items[0] if len(items) == 1 else And(tuple(items))
 
+    def nest(self, tok: _Tok) -> None:
+        # Parentheses and NOT nest; a person writes a few levels, an attacker thousands
+        # (which would exhaust Python's recursion, here and where rules are evaluated).
+        self.nesting += 1
+        if self.nesting > MAX_NESTING:
+            raise self.error(f"嵌套超过 {MAX_NESTING} 层（括号或 NOT 太多）", tok.pos)
+
     def unary(self, field: str) -> Expr:
         tok = self.peek()
         if tok.kind == "NOT":
             self.take()
-            return Not(self.unary(field))
+            self.nest(tok)
+            inner = Not(self.unary(field))
+            self.nesting -= 1
+            return inner
         if tok.kind == "FIELD":
             self.take()
             return self.unary(TITLE)
@@ -226,6 +240,7 @@ class _Parser:
         tok = self.take()
         if tok.kind == "LP":
             self.depth += 1
+            self.nest(tok)
             inner = self.expr(field)
             close = self.peek()
             if close.kind != "RP":
@@ -233,6 +248,7 @@ class _Parser:
                                  close.pos)
             self.take()
             self.depth -= 1
+            self.nesting -= 1
             return inner
         if tok.kind in ("TERM", "PHRASE"):
             return self.term(tok, field)

@@ -24,6 +24,7 @@ from zhuanlan.errors import (
     SourceError,
 )
 from zhuanlan.staff import StaffUser
+from zhuanlan.web.auth import session_user
 from zhuanlan.web.params import MAX_ID, PathId, validation_detail, validation_message
 
 bearer = HTTPBearer(auto_error=False, description="个人 API 令牌（在“我的账号”页面或用 "
@@ -102,7 +103,7 @@ class DecisionOut(BaseModel):
 
 def create_api(zl) -> FastAPI:  # noqa: ANN001, C901
     api = FastAPI(title="zhuanlan 专栏 API", version="1", docs_url=None, redoc_url=None,
-                  openapi_url="/openapi.json",
+                  openapi_url=None,
                   description="专栏的信息源、专栏、候选稿件、审稿决定与期刊。"
                               "以个人 API 令牌认证，权限与网页编辑台相同。")
     api.state.zl = zl      # the mount makes this the request's app for outer middleware too
@@ -156,6 +157,18 @@ def create_api(zl) -> FastAPI:  # noqa: ANN001, C901
 
     def ok(data: Any) -> JSONResponse:
         return JSONResponse(jsonable_encoder(data))
+
+    @api.get("/openapi.json", include_in_schema=False)
+    def openapi(request: Request,
+                credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> JSONResponse:
+        """The description, for staff only (a session or a token): a private instance
+        need not tell strangers what it offers."""
+        if credentials is not None:
+            zl.staff.user_for_token(credentials.credentials)
+        elif session_user(request) is None:
+            raise AuthError("接口说明仅对已登录的工作人员开放（登录后访问，或带 API 令牌）",
+                            resource="openapi")
+        return JSONResponse(api.openapi())
 
     @api.get("/me", summary="当前令牌的用户")
     def me(u: StaffUser = Depends(user)) -> dict:
