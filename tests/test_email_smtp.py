@@ -4,6 +4,7 @@ parallel connections, the rate limit; and the per-issue mail filled per recipien
 
 from __future__ import annotations
 
+import dataclasses
 import email
 import email.policy
 import threading
@@ -308,3 +309,28 @@ def test_rate_limit_spaces_messages():
     # 20 slots 20 ms apart: never two closer than the interval, minus timer slack.
     assert all(b - a >= 0.015 for a, b in zip(times, times[1:]))
     assert RateLimiter(0).interval == 0
+
+
+def test_text_from_outside_cannot_fill_a_recipients_slot():
+    """An article's title, summary or the editor's note that spells the placeholders of
+    the per-recipient parts is shown as written; the real slots are filled as before."""
+    bait = ("https://zl.invalid/slot/u https://zl.invalid/slot/g "
+            "https://zl.invalid/slot/a0 https://zl.invalid/slot/a1")
+    base = _issue(2)
+    items = tuple(dataclasses.replace(item, title=f"{item.title} {bait}", summary=bait,
+                                      web_url=bait.split()[2])
+                  for item in base.items)
+    issue = dataclasses.replace(base, editor_note=f"编者按 {bait}", items=items)
+    mail = IssueMail(issue, issue_id=9, sender="zl@example.com", article_ids=[100, 101],
+                     reader_url=lambda r, a: f"https://zl.example.com/r/SECRET-{r.id}-{a}",
+                     unsubscribe_url=lambda r: f"https://zl.example.com/u/SECRET-{r.id}",
+                     greeting=lambda r: f"{r.name}，您好：")
+    msg = _parse(mail.for_recipient(Recipient(7, "a@example.com", "张三")).data)
+    for kind in ("plain", "html"):
+        body = _text(msg, kind)
+        assert body.count("https://zl.invalid/slot/u") >= 2, kind   # the bait, literally
+        assert body.count("https://zl.invalid/slot/a1") >= 2, kind
+        # The real parts, each where it belongs and nowhere else.
+        assert body.count("SECRET-7-100") >= 1 and body.count("SECRET-7-101") >= 1
+        assert body.count("张三，您好：") == 1
+    assert msg["List-Unsubscribe"] == "<https://zl.example.com/u/SECRET-7>"

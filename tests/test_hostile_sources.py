@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import gzip
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
@@ -136,3 +136,39 @@ def test_robots_txt_is_obeyed_for_pages(make_zl, http_server):
         state, kind = conn.execute(select(pages.c.state, pages.c.last_error_kind)).one()
     assert (state, kind) == ("failed", "robots")
     assert not http_server.requests_to("/private/a.html")
+
+
+def test_one_poll_queues_at_most_the_cap_newest_first_and_the_rest_later(make_zl, http_server):
+    """A 1 MB feed of 20,000 entries once queued 20,000 pages in one poll."""
+    n = 20_000
+    items = "".join(
+        f"<item><title>条目{i}</title><link>{http_server.url(f'/p/{i}.html')}</link>"
+        f"<pubDate>{(datetime(2026, 1, 1, tzinfo=timezone.utc) + timedelta(minutes=i)).strftime('%a, %d %b %Y %H:%M:%S +0000')}</pubDate></item>"
+        for i in range(n))
+    feed = (f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>t</title>"
+            f"{items}</channel></rss>").encode()
+    assert len(feed) > 1_000_000
+    http_server.route("/big.xml", feed, headers={"Content-Type": "application/rss+xml"})
+    clock = {"now": T0}
+    zl = make_zl(clock=lambda: clock["now"], sources__max_new_per_poll=500)
+    sid = zl.add_source("大源", http_server.url("/big.xml"))
+    assert zl.poll_due_sources() == 1
+    with zl.db.read() as conn:
+        queued = conn.execute(select(pages.c.url)).scalars().all()
+    assert len(queued) == 500
+    assert {u.rsplit("/", 1)[1] for u in queued} == {f"{i}.html" for i in range(n - 500, n)}
+    source = zl.get_source(sid)
+    assert source["last_note"] == "本次只取了最新的 500 条，其余 19500 条留待下次抓取"
+    from zhuanlan.web.status import source_status
+    assert source_status(source).label == "有积压"
+    # The next poll comes soon and takes the next 500; nothing is lost.
+    assert source["next_poll_at"] <= T0 + timedelta(minutes=5)
+    clock["now"] = source["next_poll_at"]
+    zl.poll_due_sources()
+    with zl.db.read() as conn:
+        assert conn.execute(select(pages.c.url)).scalars().all().__len__() == 1000
+    # A source's own cap wins over the setting.
+    small = zl.add_source("小源", http_server.url("/big.xml") + "?s", max_new_per_poll=10)
+    http_server.route("/big.xml?s", feed, headers={"Content-Type": "application/rss+xml"})
+    zl.poll_due_sources()
+    assert zl.get_source(small)["last_note"].startswith("本次只取了最新的 10 条")

@@ -46,7 +46,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Mark session cookies Secure (set when the site is served over HTTPS)."),
     Setting("web.session_hours", "int", 12, "Hours a staff login lasts."),
     Setting("web.login_attempts", "int", 5,
-            "Failed logins allowed per user name (and 4× per address) in 15 minutes."),
+            "Failed logins allowed per user name and address in 15 minutes (4× per address, "
+            "10× per user name from addresses the user never logged in from)."),
     Setting("timezone", "timezone", "Asia/Shanghai",
             "Default time zone for schedules and for dates a page gives without one."),
     Setting("smtp.host", "str", "127.0.0.1", "SMTP server host."),
@@ -92,6 +93,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("worker.processes", "int", 0,
             "Processes that extract pages in parallel (0: one per core; 1: in the worker)."),
     Setting("sources.poll_minutes", "int", 30, "Default minutes between two polls of a source."),
+    Setting("sources.max_new_per_poll", "int", 200,
+            "Most new entries one poll of a source queues (newest first); the rest wait for "
+            "the next polls. A source may set its own."),
+    Setting("people.max_upload_mb", "int", 20,
+            "Largest people file (CSV or XLSX) the web upload takes, in megabytes."),
+    Setting("people.max_rows", "int", 200_000,
+            "Most rows a people file may have; a larger one is refused with a message."),
+    Setting("people.max_columns", "int", 64, "Most columns a row of a people file may have."),
+    Setting("people.max_cells", "int", 2_000_000, "Most cells a people file may have in all."),
+    Setting("people.max_shared_strings", "int", 1_000_000,
+            "Most shared strings an XLSX people file may declare."),
     Setting("images.enabled", "bool", True,
             "Fetch the images of articles once and serve them from this server "
             "(/img/{id}); off: the worker fetches none."),

@@ -172,7 +172,8 @@ class Zhuanlan:
     def add_source(self, name: str, url: str, *, kind: str = "feed", preset: str | None = None,
                    spec: dict | None = None, params: dict[str, str] | None = None,
                    authority: int = 50, poll_minutes: int | None = None,
-                   enabled: bool = True, by: str = "admin") -> int:
+                   enabled: bool = True, max_new_per_poll: int | None = None,
+                   by: str = "admin") -> int:
         """Add a source (or return the id of the one with this URL).
 
         ``spec`` holds the fields of a list source (selectors, JSON paths … see
@@ -202,6 +203,7 @@ class Zhuanlan:
                 authority=authority, enabled=enabled,
                 poll_minutes=poll_minutes or self.cfg["sources.poll_minutes"],
                 next_poll_at=now, consecutive_failures=0, recent_counts="", created_at=now,
+                max_new_per_poll=max_new_per_poll,
             )).inserted_primary_key[0]
             _audit(conn, by, "add_source", f"source {source_id}", f"{name} <{url}>", at=now)
             return source_id

@@ -20,7 +20,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select, update
 
-from zhuanlan.errors import AuthError, ConfigError, NotFoundError, PermissionDenied, RateLimited
+from zhuanlan.errors import AuthError, ConfigError, NotFoundError, PermissionDenied
 from zhuanlan.store import Database
 from zhuanlan.store.audit import record as _audit_record
 from zhuanlan.staff_login import (

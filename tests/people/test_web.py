@@ -171,3 +171,53 @@ def test_column_subscriptions_page_admin_only_and_csrf(site):
     admin.post("/admin/people/columns/xuexi/departments/remove",
                data={"path": "集团/甲公司", "csrf_token": token})
     assert zl.people.column_subscriptions("xuexi")["recipients"] == 0
+
+
+def test_the_site_answers_while_a_large_upload_is_read(site):
+    """Reading 100,000 rows takes seconds; it happens off the event loop, so /healthz
+    is answered meanwhile (an order of events, not a timing)."""
+    import threading
+
+    zl, web = site
+    rows = [["工号", "姓名", "部门", "邮箱"]] + [
+        [str(i), f"员工{i}", f"集团/公司{i % 50}/部门{i % 7}", f"e{i}@corp.example.com"]
+        for i in range(100_000)]
+    data = csv_bytes(rows)
+    admin = logged_in(web, "chief", "chief-password")
+    token = csrf_of(admin.get("/admin/people").text)
+    done = threading.Event()
+    result = {}
+
+    def upload() -> None:
+        result["r"] = admin.post("/admin/people/import", data={"csrf_token": token},
+                                 files={"file": ("big.csv", data, "text/csv")}, timeout=120)
+        done.set()
+
+    threading.Thread(target=upload, daemon=True).start()
+    answered_meanwhile = 0
+    with httpx.Client(base_url=web.url(""), timeout=120) as probe:
+        while not done.is_set():
+            if probe.get("/healthz").status_code == 200 and not done.is_set():
+                answered_meanwhile += 1
+    assert result["r"].status_code == 200, result["r"].text[:300]
+    assert answered_meanwhile >= 3
+
+
+@pytest.mark.parametrize("make", ["wide", "strings"])
+def test_an_xlsx_bomb_is_refused_with_a_message(site, make):
+    from tests.people.test_tables import _row, _xlsx
+
+    zl, web = site
+    if make == "wide":
+        cell = '<c t="inlineStr"><is><t>x</t></is></c>'
+        data = _xlsx('<row r="1">' + cell * 2_000_000 + "</row>")
+    else:
+        data = _xlsx(_row(1, "姓名", "邮箱"), "<si><t>x</t></si>" * 1_500_000)
+    admin = logged_in(web, "chief", "chief-password")
+    token = csrf_of(admin.get("/admin/people").text)
+    r = admin.post("/admin/people/import", data={"csrf_token": token},
+                   files={"file": ("bomb.xlsx", data, "application/octet-stream")})
+    assert r.status_code == 303
+    page = admin.get(r.headers["location"]).text
+    assert "bomb.xlsx：" in page and ("超过" in page)
+    assert admin.get("/healthz").status_code == 200

@@ -20,6 +20,7 @@ import email.policy
 import html as _html
 import itertools
 import re
+import secrets
 import smtplib
 import ssl
 import time
@@ -150,9 +151,15 @@ UnsubscribeUrl = Callable[[Recipient], "str | None"]
 Greeting = Callable[[Recipient], "str | None"]
 
 # A slot in the rendered issue, where a recipient's own value goes. An absolute http URL
-# so that the renderer's URL check lets it through; ".invalid" can never resolve.
-_SLOT = "https://zl.invalid/slot/"
-_SLOT_RE = re.compile(re.escape(_SLOT) + r"([a-z]\d*)")
+# so that the renderer's URL check lets it through; ".invalid" can never resolve. Each
+# IssueMail draws a random key into its slots: the issue's text comes from outside (a
+# feed's title, an article) and must not be able to name a slot and have it filled with
+# someone's personal link.
+_SLOT_BASE = "https://zl.invalid/slot/"
+
+
+def _slot_pattern(prefix: str) -> re.Pattern[str]:
+    return re.compile(re.escape(prefix) + r"([a-z]\d*)")
 _SIMPLE_ADDR = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
                           r"@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
                           r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+")
@@ -203,13 +210,13 @@ def _safe_link(url: str | None) -> str | None:
 class _Part:
     """One body part (HTML or text) as QP-encoded static pieces and named slots."""
 
-    def __init__(self, rendered: str, *, html: bool) -> None:
+    def __init__(self, rendered: str, *, html: bool, slots: re.Pattern[str]) -> None:
         if not rendered.endswith("\n"):
             rendered += "\n"        # the part must end on a hard line break
         self.html = html
         self.pieces: list[bytes | str] = []   # bytes: encoded static text; str: slot name
         pos = 0
-        for m in _SLOT_RE.finditer(rendered):
+        for m in slots.finditer(rendered):
             if m.start() > pos:
                 self.pieces.append(_qp(rendered[pos:m.start()]))
             self.pieces.append(m.group(1))
@@ -223,7 +230,7 @@ class _Part:
                                   for line in rendered.split("\n"))
         self.pieces8: list[bytes | str] = []
         pos = 0
-        for m in _SLOT_RE.finditer(rendered):
+        for m in slots.finditer(rendered):
             self.pieces8.append(rendered[pos:m.start()].replace("\n", "\r\n").encode("utf-8"))
             self.pieces8.append(m.group(1))
             pos = m.end()
@@ -283,24 +290,26 @@ class IssueMail:
         self.reader_url = reader_url
         self.unsubscribe_url = unsubscribe_url
         self.greeting = greeting
+        self._slot = f"{_SLOT_BASE}{secrets.token_hex(12)}/"
+        slots = _slot_pattern(self._slot)
         if reader_url is not None:
             if article_ids is None or len(article_ids) != len(issue.items):
                 raise ValueError("reader_url needs the article id of every item")
             self.article_ids = [int(a) for a in article_ids]
             self.default_links = [item.web_url for item in issue.items]
             issue = dataclasses.replace(issue, items=tuple(
-                dataclasses.replace(item, web_url=f"{_SLOT}a{i}")
+                dataclasses.replace(item, web_url=f"{self._slot}a{i}")
                 for i, item in enumerate(issue.items)))
         prepared = prepare_email(issue, tz=tz)
         self.subject = " ".join(prepared.subject.split())
         # Two renderings: with the footer's unsubscribe link (its URL a slot) and without.
-        with_link = prepared.for_recipient(f"{_SLOT}u")
+        with_link = prepared.for_recipient(f"{self._slot}u")
         without = prepared.for_recipient(None)
         self._variants = {
-            True: (_Part(self._greeting_slot(with_link.text, False), html=False),
-                   _Part(self._greeting_slot(with_link.html, True), html=True)),
-            False: (_Part(self._greeting_slot(without.text, False), html=False),
-                    _Part(self._greeting_slot(without.html, True), html=True)),
+            True: (_Part(self._greeting_slot(with_link.text, False), html=False, slots=slots),
+                   _Part(self._greeting_slot(with_link.html, True), html=True, slots=slots)),
+            False: (_Part(self._greeting_slot(without.text, False), html=False, slots=slots),
+                    _Part(self._greeting_slot(without.html, True), html=True, slots=slots)),
         }
         # Headers that are the same for every recipient, encoded by the email package.
         head = EmailMessage(policy=_POLICY.clone(linesep="\r\n"))
@@ -315,7 +324,7 @@ class IssueMail:
     def _greeting_slot(self, rendered: str, html: bool) -> str:
         if self.greeting is None:
             return rendered
-        slot = f"{_SLOT}g"
+        slot = f"{self._slot}g"
         if not html:
             return slot + rendered
         at = rendered.find("<table", max(rendered.find("<body"), 0))

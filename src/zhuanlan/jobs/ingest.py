@@ -106,7 +106,15 @@ def poll_source(zl: "Zhuanlan", source) -> int:  # noqa: ANN001
                     "state": PageState.PENDING.value, "attempts": 0, "next_attempt_at": now,
                     "created_at": now,
                 })
-            new_pages = insert_ignore(conn, pages, rows, ["url"])
+            cap = source.max_new_per_poll or zl.cfg["sources.max_new_per_poll"]
+            fresh = _unknown(conn, rows)
+            # Newest first (undated entries after the dated ones, in the feed's order);
+            # what is left waits for the next polls, which come sooner.
+            fresh.sort(key=lambda r: (r["entry_published"] is not None,
+                                      r["entry_published"] or now), reverse=True)
+            left = max(0, len(fresh) - cap)
+            new_pages = insert_ignore(conn, pages, fresh[:cap], ["url"])
+            note = (f"本次只取了最新的 {cap} 条，其余 {left} 条留待下次抓取" if left else None)
         interval = next_interval(
             source.poll_minutes, new_items=new_pages,
             entry_times=[e.published for e in feed.entries] if feed else [],
@@ -119,7 +127,13 @@ def poll_source(zl: "Zhuanlan", source) -> int:  # noqa: ANN001
         }
         if feed is not None:
             count = len(feed.entries)
-            values.update(etag=result.etag, last_modified=result.last_modified,
+            values["last_note"] = note
+            if left:
+                # The validators would make the next poll a 304 and the rest would wait
+                # for the feed to change; come back soon and read it whole.
+                values["next_poll_at"] = now + timedelta(minutes=source.poll_min_minutes)
+            values.update(etag=None if left else result.etag,
+                          last_modified=None if left else result.last_modified,
                           last_entry_count=count,
                           recent_counts=push_count(source.recent_counts, count),
                           alarm=yield_alarm(spec, count, parse_counts(source.recent_counts)))
@@ -128,6 +142,16 @@ def poll_source(zl: "Zhuanlan", source) -> int:  # noqa: ANN001
     log.info("source polled", extra={"source_id": source.id, "url": source.url,
                                      "new_pages": new_pages, "not_modified": feed is None})
     return new_pages
+
+
+def _unknown(conn: Connection, rows: list[dict]) -> list[dict]:
+    """The rows whose URL is not yet a page."""
+    urls = [r["url"] for r in rows]
+    known: set[str] = set()
+    for i in range(0, len(urls), 500):
+        known.update(conn.execute(select(pages.c.url)
+                                  .where(pages.c.url.in_(urls[i:i + 500]))).scalars())
+    return [r for r in rows if r["url"] not in known]
 
 
 def _record_source_failure(zl: "Zhuanlan", source, exc: ZhuanlanError) -> None:  # noqa: ANN001

@@ -21,7 +21,7 @@ from zhuanlan.people.departments import (
 )
 from zhuanlan.people.export import export as _export
 from zhuanlan.people.importing import (
-    CHAT_FIELDS, ImportPlan, ImportRefused, parse_people, plan_import, valid_email,
+    CHAT_FIELDS, ImportPlan, ImportRefused, TableLimits, parse_people, plan_import, valid_email,
 )
 from zhuanlan.store.audit import record as _audit
 from zhuanlan.store.schema import (
@@ -52,6 +52,11 @@ class Directory:
         self.zl = zl
         self.db = zl.db
         self.clock = zl.clock
+        cfg = zl.cfg
+        self.limits = TableLimits(max_rows=cfg["people.max_rows"],
+                                  max_columns=cfg["people.max_columns"],
+                                  max_cells=cfg["people.max_cells"],
+                                  max_shared_strings=cfg["people.max_shared_strings"])
 
     # -- departments ---------------------------------------------------------------
 
@@ -192,7 +197,8 @@ class Directory:
         """What importing the file would do (added, updated, deactivated, unchanged) and
         its bad rows; changes nothing. Raises FileFormatError for a file that is no
         table."""
-        parsed = parse_people(data, filename, progress=_rows_progress(progress))
+        parsed = parse_people(data, filename, progress=_rows_progress(progress),
+                              limits=self.limits)
         with self.db.read() as conn:
             return self._plan(conn, parsed, deactivate_missing)
 
@@ -202,7 +208,8 @@ class Directory:
         none (ImportRefused with the plan and its problems). People are matched by 工号,
         else by e-mail; a column the file lacks leaves that field as it was; people not
         in the file are deactivated only with ``deactivate_missing``."""
-        parsed = parse_people(data, filename, progress=_rows_progress(progress))
+        parsed = parse_people(data, filename, progress=_rows_progress(progress),
+                              limits=self.limits)
         now = self.clock()
         with self.db.write() as conn:
             plan = self._plan(conn, parsed, deactivate_missing)

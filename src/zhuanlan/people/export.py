@@ -7,6 +7,7 @@ import csv
 import io
 from typing import Iterable
 
+from zhuanlan.cells import safe_cell
 from zhuanlan.people.importing import ACTIVE_LABELS, FIELDS, LABELS
 
 HEADERS = [LABELS[f] for f in FIELDS]     # 工号 姓名 部门 邮箱 企业微信 钉钉 飞书 状态
@@ -19,7 +20,7 @@ def _values(person: dict) -> list[str]:
         if f == "active":
             out.append(ACTIVE_LABELS[bool(v)])
         else:
-            out.append("" if v is None else str(v))
+            out.append(safe_cell("" if v is None else str(v)))
     return out
 
 
@@ -34,8 +35,8 @@ def to_csv(people: Iterable[dict]) -> bytes:
 
 
 def to_xlsx(people: Iterable[dict]) -> bytes:
-    """One sheet 人员; every cell text (a 工号 like 00123 keeps its zeros, a value that
-    starts with "=" stays text, never a formula)."""
+    """One sheet 人员; every cell text (a 工号 like 00123 keeps its zeros) and neutralised
+    like the CSV (WPS and LibreOffice may still evaluate a text cell on edit)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 

@@ -2,24 +2,26 @@
 would change. Pure: no store, no web — the directory gives the people already known and
 applies the plan in one transaction.
 
-Accepted files: CSV in UTF-8 (with or without BOM), UTF-16 with BOM, or GBK/GB18030 (what
-Excel in China saves), comma-, semicolon- or tab-separated; XLSX (the first sheet, read
-in openpyxl's read-only mode). The first non-blank row holds the column names, in Chinese
+Accepted files (read by ``people.tables``, within limits): CSV in UTF-8 (with or without
+BOM), UTF-16 with BOM, GBK/GB18030 (what Excel in China saves) or Big5, comma-, semicolon-
+or tab-separated; XLSX (the first sheet). The first non-blank row holds the column names, in Chinese
 or English (see ``COLUMNS``); row numbers in reports are the file's own (the header is
 row 1 when it is the first line), as a spreadsheet shows them.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable
 
 from zhuanlan.errors import ZhuanlanError
+from zhuanlan.cells import read_cell
 from zhuanlan.people.departments import PathError, canonical, prefixes
+from zhuanlan.text.normalize import to_simplified
+from zhuanlan.people.tables import FileFormatError, TableLimits, read_table
+
+__all__ = ["FileFormatError", "TableLimits", "parse_people", "plan_import"]
 
 # field → (Chinese header, English header, further accepted spellings)
 COLUMNS: dict[str, tuple[str, str, tuple[str, ...]]] = {
@@ -50,17 +52,14 @@ _EMAIL = re.compile(r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[^@\s,;<>\".]+$")
 
 
 def _key(header: str) -> str:
-    return re.sub(r"[\s_\-（）()·.:：]", "", header).lower()
+    # A file from Taiwan or Hong Kong names its columns in Traditional (工號, 部門).
+    return to_simplified(re.sub(r"[\s_\-（）()·.:：]", "", header)).lower()
 
 
 HEADER_FIELDS: dict[str, str] = {}
 for _f, (_zh, _en, _more) in COLUMNS.items():
     for _name in (_zh, _en, _f, *_more):
         HEADER_FIELDS[_key(_name)] = _f
-
-
-class FileFormatError(ValueError):
-    """The file cannot be read as a CSV or XLSX table."""
 
 
 @dataclass(frozen=True)
@@ -99,86 +98,6 @@ class ParsedFile:
     rows: int                             # data rows read (blank ones not counted)
 
 
-# -- reading ----------------------------------------------------------------------------
-
-def decode_csv(data: bytes) -> str:
-    """The text of a CSV file: UTF-8 (BOM or not), UTF-16 with a BOM, else GB18030 (a
-    superset of GBK and GB2312)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError as exc:
-        raise FileFormatError(f"无法识别文件编码（UTF-8 或 GBK），第 {exc.start} 字节处出错") \
-            from None
-
-
-def _csv_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
-    text = decode_csv(data)
-    first = text.split("\n", 1)[0]
-    delimiter = max((",", "\t", ";"), key=first.count) if first else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    row = 0
-    try:
-        for values in reader:
-            row += 1
-            yield row, values
-    except csv.Error as exc:
-        raise FileFormatError(f"第 {row + 1} 行不是有效的 CSV：{exc}") from None
-
-
-def _cell(value) -> str:  # noqa: ANN001
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
-def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
-        raise FileFormatError(f"无法读取 XLSX 文件：{exc}") from None
-    try:
-        ws = wb.worksheets[0]
-        for row, values in enumerate(ws.iter_rows(values_only=True), start=1):
-            yield row, [_cell(v) for v in values]
-    finally:
-        wb.close()
-
-
-def file_kind(filename: str, data: bytes) -> str:
-    """"csv" or "xlsx", by the name's extension, else by the content."""
-    name = filename.lower()
-    if name.endswith((".xlsx", ".xlsm")):
-        return "xlsx"
-    if name.endswith(".xls") or data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise FileFormatError("不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx 或 CSV")
-    if name.endswith((".csv", ".txt", ".tsv")):
-        return "csv"
-    return "xlsx" if data.startswith(b"PK\x03\x04") else "csv"
-
-
-def read_table(data: bytes, filename: str) -> Iterator[tuple[int, list[str]]]:
-    """(row number, cell texts) for every row of the file, blank rows included."""
-    return _xlsx_rows(data) if file_kind(filename, data) == "xlsx" else _csv_rows(data)
-
-
 # -- checking ---------------------------------------------------------------------------
 
 def valid_email(email: str) -> bool:
@@ -186,17 +105,18 @@ def valid_email(email: str) -> bool:
 
 
 def parse_active(text: str) -> bool | None:
-    return ACTIVE_WORDS.get(text.strip().lower())
+    return ACTIVE_WORDS.get(to_simplified(text.strip()).lower())
 
 
 def parse_people(data: bytes, filename: str, *,
-                 progress: Callable[[int], None] | None = None) -> ParsedFile:
+                 progress: Callable[[int], None] | None = None,
+                 limits: TableLimits = TableLimits()) -> ParsedFile:
     """Read and check the file: every record that is fine, every problem found (a row
     with a problem gives no record). ``progress(rows)`` is called every 500 rows.
     Raises FileFormatError for a file that is no table at all."""
     problems: list[Problem] = []
     records: list[PersonRecord] = []
-    rows = iter(read_table(data, filename))
+    rows = iter(read_table(data, filename, limits))
     header_row, header = 0, []
     for number, values in rows:
         if any(v.strip() for v in values):
@@ -231,7 +151,7 @@ def parse_people(data: bytes, filename: str, *,
             progress(count)
         bad = [Problem(number, f"第 {i + 1} 列", "该列没有列名", v.strip())
                for i, v in enumerate(values) if i not in named and v.strip()]
-        cells = {f: " ".join(values[i].split()) if i < len(values) else ""
+        cells = {f: read_cell(" ".join(values[i].split())) if i < len(values) else ""
                  for f, i in index.items()}
         bad += _check_row(number, cells, header, index, seen_no, seen_email)
         if bad:

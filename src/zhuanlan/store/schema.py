@@ -54,6 +54,10 @@ sources = Table(
     Column("recent_counts", String(200), nullable=False, default=""),  # entries per poll, newest last
     Column("alarm", Text),           # "suddenly yields nothing" and the like, for the editor
     Column("created_at", UTCDateTime(), nullable=False),
+    # At most this many new entries queued per poll (null: sources.max_new_per_poll);
+    # last_note tells the editor when a poll left some for later (migration 0018).
+    Column("max_new_per_poll", Integer),
+    Column("last_note", Text),
 )
 
 pages = Table(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 
+from zhuanlan.cells import safe_cell
 from zhuanlan.study.rollup import Figures
 from zhuanlan.study.stats import PersonRow
 
@@ -31,7 +32,7 @@ def to_csv(headers: list[str], rows: list[list]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(headers)
-    writer.writerows([[_safe_cell(v) for v in row] for row in rows])
+    writer.writerows([[safe_cell(v) for v in row] for row in rows])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -42,15 +43,7 @@ def to_xlsx(headers: list[str], rows: list[list], *, title: str) -> bytes:
     ws = wb.create_sheet(title=title[:31] or "统计")
     ws.append(headers)
     for row in rows:
-        ws.append([_safe_cell(v) for v in row])
+        ws.append([safe_cell(v) for v in row])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
-
-
-def _safe_cell(value):  # noqa: ANN001, ANN202
-    # A name or department starting with = + - @ would run as a formula in Excel (CSV
-    # injection); prefix it with an apostrophe, as OWASP advises.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value

@@ -33,7 +33,8 @@ bearer = HTTPBearer(auto_error=False, description="个人 API 令牌（在“我
 # What a row of each kind shows; internal fields (the learner's bytes, leases) stay in.
 SOURCE_FIELDS = ("id", "name", "kind", "url", "preset", "authority", "enabled", "poll_minutes",
                  "next_poll_at", "last_success_at", "last_error", "last_error_kind",
-                 "consecutive_failures", "alarm", "article_count", "created_at")
+                 "consecutive_failures", "alarm", "last_note", "max_new_per_poll",
+                 "article_count", "created_at")
 COLUMN_FIELDS = ("id", "slug", "name", "description", "editor_note", "include_terms",
                  "exclude_terms", "title_terms", "max_age_days", "min_length", "schedule",
                  "timezone", "auto_approve", "auto_approve_threshold", "next_run_at",
@@ -56,6 +57,8 @@ class SourceIn(BaseModel):
     params: dict[str, str] | None = None
     authority: int = Field(50, ge=0, le=100)
     enabled: bool = True
+    max_new_per_poll: int | None = Field(None, ge=1, le=100_000,
+                                         description="每次抓取最多新增的条目数（空：按全局设置）")
 
 
 class SourcePatch(BaseModel):
@@ -186,7 +189,8 @@ def create_api(zl) -> FastAPI:  # noqa: ANN001, C901
     def add_source(body: SourceIn, u: StaffUser = Depends(admin)) -> JSONResponse:
         source_id = zl.add_source(body.name, body.url, kind=body.kind, preset=body.preset,
                                   spec=body.spec, params=body.params, authority=body.authority,
-                                  enabled=body.enabled, by=u.username)
+                                  enabled=body.enabled, max_new_per_poll=body.max_new_per_poll,
+                                  by=u.username)
         return JSONResponse(jsonable_encoder(_pick(zl.get_source(source_id), SOURCE_FIELDS)),
                             status_code=201)
 

@@ -40,6 +40,8 @@ def source_status(source: dict) -> Status:
         return Status("error", f"无法抓取（连续 {n} 次）", f"{reason}：{source['last_error']}")
     if source.get("alarm"):
         return Status("warn", "需要检查", source["alarm"])
+    if source.get("last_note"):
+        return Status("warn", "有积压", source["last_note"])
     if source.get("last_success_at"):
         return Status("ok", "正常")
     return Status("new", "等待首次抓取")
