@@ -22,7 +22,7 @@ def test_configuration_error_names_the_key(tmp_path, monkeypatch):
     proc = subprocess.run([sys.executable, "-m", "zhuanlan", "--config", str(cfg), "config", "show"],
                           capture_output=True, text=True)
     assert proc.returncode == 2
-    assert "smtp.port" in proc.stderr and "whole number" in proc.stderr
+    assert "smtp.port" in proc.stderr and "应为整数" in proc.stderr
 
 
 def test_cli_round_trip_on_sqlite(tmp_path, monkeypatch, capsys):

@@ -19,9 +19,9 @@ def test_defaults_file_then_environment(tmp_path):
 
 
 @pytest.mark.parametrize("text,key,fragment", [
-    ("[smtp]\nport = \"many\"\n", "smtp.port", "whole number"),
-    ("[smtp]\nsecurity = \"tls\"\n", "smtp.security", "none, starttls or ssl"),
-    ("timezone = \"Mars/Olympus\"\n", "timezone", "unknown time zone"),
+    ("[smtp]\nport = \"many\"\n", "smtp.port", "应为整数"),
+    ("[smtp]\nsecurity = \"tls\"\n", "smtp.security", "应为 none、starttls 或 ssl"),
+    ("timezone = \"Mars/Olympus\"\n", "timezone", "未知的时区"),
     ("[smtp]\nhots = \"x\"\n", "smtp.hots", "unknown setting"),
     ("[web\nport = 1\n", "zhuanlan.toml", "not valid TOML"),
 ])
@@ -76,3 +76,24 @@ def test_the_secret_key_file_is_made_once_even_by_racing_processes(tmp_path):
         p.join()
     assert len(keys) == 1 and len(keys.pop()) >= 40
     assert oct(path.stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_password_in_a_url_is_masked_in_show():
+    cfg = load_config(None, environ={
+        "ZHUANLAN_DATABASE_URL": "postgresql+psycopg://zl:hunter2@db.example/zl"})
+    shown = {name: value for name, value, _ in cfg.show()}
+    assert "hunter2" not in shown["database.url"] and "zl:***@db.example" in shown["database.url"]
+
+
+@pytest.mark.parametrize("key", ["a", "x" * 31])
+def test_a_short_secret_key_is_refused_without_echoing_it(key):
+    with pytest.raises(ConfigError) as info:
+        load_config(None, environ={"ZHUANLAN_WEB_SECRET_KEY": key})
+    assert info.value.key == "web.secret_key" and "至少需要 32 个字符" in str(info.value)
+    assert key * 3 not in str(info.value) and "（已隐藏）" in str(info.value)
+
+
+def test_a_made_key_is_long_enough_and_private(tmp_path):
+    cfg = load_config(None, environ={"ZHUANLAN_DATA_DIR": str(tmp_path)})
+    assert len(cfg.secret_key) >= 32
+    assert (tmp_path / "secret.key").stat().st_mode & 0o777 == 0o600

@@ -6,8 +6,8 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
-import signal
 import sys
 from datetime import timedelta
 from typing import Callable
@@ -15,6 +15,8 @@ from typing import Callable
 from zhuanlan import __version__
 from zhuanlan.config import SETTINGS, env_name, load_config
 from zhuanlan.errors import ZhuanlanError
+from zhuanlan.lifecycle import prepare_data_dir
+from zhuanlan.redact import redact_url
 
 log = logging.getLogger("zhuanlan.cli")
 
@@ -47,9 +49,10 @@ def cmd_init(args: argparse.Namespace) -> int:
     from zhuanlan.bootstrap import install_presets, install_sample
 
     zl = _facade(args)
-    zl.cfg.data_dir.mkdir(parents=True, exist_ok=True)
+    prepare_data_dir(zl.cfg)
     zl.migrate()
-    print(f"数据库已就绪：{zl.cfg.database_url}")
+    zl.cfg.secret_key             # made now (when not set), not by whichever process is first
+    print(f"数据库已就绪：{redact_url(zl.cfg.database_url)}")
     if zl.cfg["presets.enabled"] and not args.no_presets:
         print(f"已添加预置信息源 {install_presets(zl)} 个（人民网、人民日报、新华网、央视网、"
               "中国政府网、求是网、学习强国；部分默认停用）")
@@ -73,71 +76,97 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 @command("run")
 def cmd_run(args: argparse.Namespace) -> int:
     """Web app + worker loop (+ the sample site) in one process."""
-    import uvicorn
-
     from zhuanlan.bootstrap import install_sample
+    from zhuanlan.core import Zhuanlan
+    from zhuanlan.lifecycle import Shutdown, bind, join, port_in_use, serve_app
+    from zhuanlan.log import setup_logging
     from zhuanlan.web.app import create_app
     from zhuanlan.worker import Worker
 
+    shutdown = Shutdown().install()
     cfg = load_config(args.config)
-    site = None
-    if cfg["sample.enabled"]:
-        from zhuanlan.sample import SampleSite
-        site = SampleSite("127.0.0.1", cfg["sample.port"])
-        site.start()
-        # The sample site is on loopback, which the SSRF guard refuses: allow exactly it.
-        cfg = cfg.with_overrides(fetch__allow_private=[*cfg["fetch.allow_private"],
-                                                       f"127.0.0.1:{site.port}"])
-    from zhuanlan.core import Zhuanlan
-    from zhuanlan.log import setup_logging
     setup_logging(cfg["log.level"], cfg["log.format"])
-    zl = Zhuanlan(cfg)
-    zl.migrate()
-    if site is not None:
-        install_sample(zl, site.feed_url, first_issue_in=timedelta(seconds=15))
-    worker = None
-    if cfg["worker.enabled"]:
-        worker = Worker(zl)
-        worker.start_thread()
-    print(f"zhuanlan 已启动：{cfg.base_url}/", flush=True)
+    prepare_data_dir(cfg)
+    web_socket = bind(cfg["web.host"], cfg["web.port"])
+    site = zl = thread = None
     try:
-        uvicorn.run(create_app(zl), host=cfg["web.host"], port=cfg["web.port"],
-                    log_level="warning")
+        if cfg["sample.enabled"]:
+            from zhuanlan.sample import SampleSite
+            site = SampleSite("127.0.0.1", cfg["sample.port"])
+            try:
+                site.start()
+            except OSError as exc:
+                if exc.errno == errno.EADDRINUSE:
+                    raise port_in_use("127.0.0.1", cfg["sample.port"], "sample.port") from None
+                raise
+            # The sample site is on loopback, which the SSRF guard refuses: allow exactly it.
+            cfg = cfg.with_overrides(fetch__allow_private=[*cfg["fetch.allow_private"],
+                                                           f"127.0.0.1:{site.port}"])
+        zl = Zhuanlan(cfg)
+        zl.migrate()
+        if site is not None:
+            install_sample(zl, site.feed_url, first_issue_in=timedelta(seconds=15))
+        if cfg["worker.enabled"]:
+            worker = Worker(zl, stop=shutdown.event)
+            thread = worker.start_thread()
+        print(f"zhuanlan 已启动：{cfg.base_url}/", flush=True)
+        if not shutdown.event.is_set():
+            serve_app(create_app(zl), web_socket, shutdown)
     finally:
-        if worker:
-            worker.stop.set()
-        if site:
+        shutdown.stop()
+        join(thread, "worker")
+        if zl is not None:
+            zl.close()               # flushes the study records, stops the extraction pool
+        if site is not None:
             site.stop()
+        web_socket.close()
+    print("zhuanlan 已停止", flush=True)
     return 0
 
 
 @command("serve")
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
+    from zhuanlan.lifecycle import Shutdown, bind, serve_app
     from zhuanlan.web.app import create_app
 
+    shutdown = Shutdown().install()
     zl = _facade(args)
-    uvicorn.run(create_app(zl), host=args.host or zl.cfg["web.host"],
-                port=args.port or zl.cfg["web.port"], log_level="warning")
+    prepare_data_dir(zl.cfg)
+    host, port = args.host or zl.cfg["web.host"], args.port or zl.cfg["web.port"]
+    web_socket = bind(host, port)
+    try:
+        print(f"zhuanlan 网页服务已启动：http://{host}:{port}/", flush=True)
+        if not shutdown.event.is_set():
+            serve_app(create_app(zl), web_socket, shutdown)
+    finally:
+        zl.close()
+        web_socket.close()
     return 0
 
 
 @command("worker")
 def cmd_worker(args: argparse.Namespace) -> int:
+    from zhuanlan.lifecycle import Shutdown
     from zhuanlan.worker import Worker
 
     zl = _facade(args)
+    prepare_data_dir(zl.cfg)
     if args.once:
-        done = zl.run_until_idle()
+        try:
+            done = zl.run_until_idle()
+        finally:
+            zl.close()
         print(f"抓取信息源 {done.polled} 次，处理页面 {done.pages} 个，"
               f"发布 {done.published} 期，投递 {done.delivered} 封，"
               f"群推送 {done.chat_delivered} 条")
         return 0
-    worker = Worker(zl)
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: worker.stop.set())
-    worker.run()
+    shutdown = Shutdown().install()
+    worker = Worker(zl, stop=shutdown.event)
+    print(f"zhuanlan 后台任务已启动（{zl.worker_id}）", flush=True)
+    try:
+        worker.run()              # returns after its round once a signal came
+    finally:
+        zl.close()
     return 0
 
 

@@ -17,6 +17,7 @@ from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from zhuanlan.errors import ConfigError
+from zhuanlan.redact import redact_url
 
 
 @dataclass(frozen=True)
@@ -138,25 +139,25 @@ def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 def _convert(setting: Setting, value: Any, origin: str) -> Any:
     def fail(problem: str) -> ConfigError:
-        return ConfigError(setting.name, f"{problem} (from {origin})")
+        return ConfigError(setting.name, f"{problem}（来自{_origin_zh(origin)}）")
 
     kind = setting.type
     if kind == "str":
         if not isinstance(value, str):
-            raise fail(f"expected a string, got {value!r}")
+            raise fail(f"应为文字，实际是 {_shown(setting, value)}")
         return value
     if kind == "int":
         if isinstance(value, bool):
-            raise fail(f"expected a whole number, got {value!r}")
+            raise fail(f"应为整数，实际是 {_shown(setting, value)}")
         try:
             return int(value)
         except (TypeError, ValueError):
-            raise fail(f"expected a whole number, got {value!r}") from None
+            raise fail(f"应为整数，实际是 {_shown(setting, value)}") from None
     if kind == "float":
         try:
             return float(value)
         except (TypeError, ValueError):
-            raise fail(f"expected a number, got {value!r}") from None
+            raise fail(f"应为数字，实际是 {_shown(setting, value)}") from None
     if kind == "bool":
         if isinstance(value, bool):
             return value
@@ -165,39 +166,59 @@ def _convert(setting: Setting, value: Any, origin: str) -> Any:
             return True
         if text in {"0", "false", "no", "off", ""}:
             return False
-        raise fail(f"expected true or false, got {value!r}")
+        raise fail(f"应为 true 或 false，实际是 {_shown(setting, value)}")
     if kind == "list":
         if isinstance(value, list):
             return [str(v) for v in value]
         if isinstance(value, str):
             return [v.strip() for v in value.split(",") if v.strip()]
-        raise fail(f"expected a list, got {value!r}")
+        raise fail(f"应为列表，实际是 {_shown(setting, value)}")
     if kind == "timezone":
         try:
             ZoneInfo(str(value))
         except (ZoneInfoNotFoundError, ValueError):
-            raise fail(f"unknown time zone {value!r}") from None
+            raise fail(f"未知的时区 {value!r}") from None
         return str(value)
     raise AssertionError(kind)
 
 
 _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "smtp.security": lambda v: None if v in {"none", "starttls", "ssl"}
-    else "must be none, starttls or ssl",
-    "smtp.connections": lambda v: None if 1 <= v <= 64 else "must be between 1 and 64",
-    "smtp.rate_per_second": lambda v: None if v >= 0 else "must not be negative",
-    "web.port": lambda v: None if 0 < v < 65536 else "must be a port number (1–65535)",
-    "sample.port": lambda v: None if 0 < v < 65536 else "must be a port number (1–65535)",
-    "log.format": lambda v: None if v in {"text", "json"} else "must be text or json",
-    "fetch.max_bytes": lambda v: None if v > 0 else "must be positive",
-    "fetch.timeout": lambda v: None if v > 0 else "must be positive",
-    "dedup.window_days": lambda v: None if v >= 1 else "must be at least 1",
-    "fetch.per_host_concurrency": lambda v: None if v >= 1 else "must be at least 1",
-    "fetch.max_concurrency": lambda v: None if v >= 1 else "must be at least 1",
-    "fetch.retries": lambda v: None if v >= 0 else "must not be negative",
-    "fetch.per_host_delay": lambda v: None if v >= 0 else "must not be negative",
-    "images.max_bytes": lambda v: None if v > 0 else "must be positive",
+    else "应为 none、starttls 或 ssl",
+    "smtp.connections": lambda v: None if 1 <= v <= 64 else "应在 1 到 64 之间",
+    "smtp.rate_per_second": lambda v: None if v >= 0 else "不能为负数",
+    "web.port": lambda v: None if 0 < v < 65536 else "应为端口号（1–65535）",
+    "sample.port": lambda v: None if 0 < v < 65536 else "应为端口号（1–65535）",
+    "log.format": lambda v: None if v in {"text", "json"} else "应为 text 或 json",
+    "fetch.max_bytes": lambda v: None if v > 0 else "应为正数",
+    "fetch.timeout": lambda v: None if v > 0 else "应为正数",
+    "dedup.window_days": lambda v: None if v >= 1 else "至少为 1",
+    "fetch.per_host_concurrency": lambda v: None if v >= 1 else "至少为 1",
+    "fetch.max_concurrency": lambda v: None if v >= 1 else "至少为 1",
+    "fetch.retries": lambda v: None if v >= 0 else "不能为负数",
+    "fetch.per_host_delay": lambda v: None if v >= 0 else "不能为负数",
+    "images.max_bytes": lambda v: None if v > 0 else "应为正数",
+    "web.secret_key": lambda v: None if not v or len(v) >= MIN_SECRET_KEY else (
+        f"太短，至少需要 {MIN_SECRET_KEY} 个字符（可用 python3 -c \"import secrets; "
+        f"print(secrets.token_urlsafe(48))\" 生成；留空则自动生成并保存在数据目录）"),
 }
+
+MIN_SECRET_KEY = 32
+
+
+def _origin_zh(origin: str) -> str:
+    if origin.startswith("environment "):
+        return "环境变量 " + origin.removeprefix("environment ")
+    if origin.startswith("file "):
+        return "配置文件 " + origin.removeprefix("file ")
+    return {"default": "默认值", "override": "程序设定"}.get(origin, origin)
+
+
+def _shown(setting: Setting, value: Any) -> str:
+    """A value for a message: a secret is never echoed, a URL's password masked."""
+    if setting.secret:
+        return "（已隐藏）"
+    return repr(redact_url(value) if isinstance(value, str) else value)
 
 
 class Config:
@@ -223,7 +244,7 @@ class Config:
         for key, value in overrides.items():
             name = key.replace("__", ".")
             if name not in _BY_NAME:
-                raise ConfigError(name, "unknown setting")
+                raise ConfigError(name, "没有这项设置（unknown setting）")
             values[name] = _convert(_BY_NAME[name], value, "override")
             origins[name] = "override"
         return Config(values, origins)
@@ -263,7 +284,8 @@ class Config:
         rows = []
         for s in SETTINGS:
             value = self._values[s.name]
-            text = "********" if s.secret and value else repr(value)
+            text = "********" if s.secret and value else repr(
+                redact_url(value) if isinstance(value, str) else value)
             rows.append((s.name, text, self._origins[s.name]))
         return rows
 
@@ -298,7 +320,7 @@ def _load_or_make_key(path: Path) -> str:
         tmp.unlink(missing_ok=True)
     key = path.read_text().strip()
     if not key:
-        raise ConfigError("web.secret_key", f"{path} is empty: delete it or set web.secret_key")
+        raise ConfigError("web.secret_key", f"{path} 是空的：请删除它（会重新生成），或设置 web.secret_key")
     return key
 
 
@@ -321,12 +343,12 @@ def load_config(path: str | os.PathLike[str] | None = None,
             with p.open("rb") as fh:
                 file_values = _flatten(tomllib.load(fh))
         except FileNotFoundError:
-            raise ConfigError(str(p), "configuration file not found") from None
+            raise ConfigError(str(p), "找不到配置文件") from None
         except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(str(p), f"not valid TOML: {exc}") from exc
+            raise ConfigError(str(p), f"不是有效的 TOML（not valid TOML）：{exc}") from exc
         for name in file_values:
             if name not in _BY_NAME:
-                raise ConfigError(name, f"unknown setting in {p}")
+                raise ConfigError(name, f"{p} 中有未知的设置（unknown setting）")
     values: dict[str, Any] = {}
     origins: dict[str, str] = {}
     for s in SETTINGS:
@@ -343,10 +365,10 @@ def load_config(path: str | os.PathLike[str] | None = None,
         check = _CHECKS.get(s.name)
         problem = check(value) if check else None
         if problem:
-            raise ConfigError(s.name, f"{problem}, got {value!r} (from {origin})")
+            raise ConfigError(s.name, f"{problem}，实际是 {_shown(s, value)}（来自{_origin_zh(origin)}）")
         values[s.name] = value
         origins[s.name] = origin
     for name in overrides:
         if name not in _BY_NAME:
-            raise ConfigError(name, "unknown setting")
+            raise ConfigError(name, "没有这项设置（unknown setting）")
     return Config(values, origins)

@@ -221,3 +221,15 @@ def test_an_xlsx_bomb_is_refused_with_a_message(site, make):
     page = admin.get(r.headers["location"]).text
     assert "bomb.xlsx：" in page and ("超过" in page)
     assert admin.get("/healthz").status_code == 200
+
+
+def test_an_uploaded_hr_file_is_readable_by_its_owner_only(site):
+    zl, web = site
+    admin = logged_in(web, "chief", "chief-password")
+    token = csrf_of(admin.get("/admin/people").text)
+    r = admin.post("/admin/people/import", data={"csrf_token": token},
+                   files={"file": ("p.csv", csv_bytes(PEOPLE), "text/csv")})
+    assert r.status_code == 200
+    folder = zl.cfg.data_dir / "uploads"
+    (kept,) = list(folder.iterdir())
+    assert kept.stat().st_mode & 0o777 == 0o600 and folder.stat().st_mode & 0o777 == 0o700

@@ -9,7 +9,9 @@ because our exceptions carry keyword arguments that pickling would lose.
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
 import os
+import signal
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -61,11 +63,23 @@ def run_task(task: ExtractTask) -> Article | ExtractFailure:
 
 
 def make_pool(processes: int) -> Executor | None:
-    """A process pool for ``processes`` > 1 (0 means one per core); None means inline."""
+    """A process pool for ``processes`` > 1 (0 means one per core); None means inline.
+
+    Its processes come from a fork server, not forked from this process: a fork would
+    copy the web server's listening sockets and signal handlers into children that
+    then outlive a stopped server. They ignore SIGINT (Ctrl-C reaches the whole process
+    group; the parent stops them in order)."""
     n = processes or (os.cpu_count() or 1)
     if n <= 1:
         return None
-    return ProcessPoolExecutor(max_workers=n)
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return ProcessPoolExecutor(max_workers=n, mp_context=context,
+                               initializer=_ignore_sigint)
+
+
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def run_tasks(tasks: list[ExtractTask], pool: Executor | None) -> list[Article | ExtractFailure]:

@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from zhuanlan.errors import AuthError, NotFoundError, RuleError
+from zhuanlan.lifecycle import write_private
 from zhuanlan.people.departments import display
 from zhuanlan.people.importing import LABELS, FileFormatError, ImportRefused
 from zhuanlan.staff import StaffUser
@@ -66,7 +67,7 @@ def export(request: Request, kind: str, department: str = "",
 
 def _uploads(request: Request) -> Path:
     folder = request.app.state.zl.cfg.data_dir / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     # Uploads never confirmed are removed after a day.
     cutoff = time.time() - UPLOAD_HOURS * 3600
     for old in folder.glob("*"):
@@ -103,7 +104,7 @@ async def upload(request: Request, file: UploadFile = File(...),
     # Kept between the preview and the confirmation under a random name, never the
     # uploader's; the confirmation imports exactly these bytes.
     name = f"{secrets.token_urlsafe(24)}.{kind}"
-    (_uploads(request) / name).write_bytes(data)
+    write_private(_uploads(request) / name, data)
     # Reading and checking a file of 100,000 rows takes seconds: in a thread, so that
     # every other page keeps answering meanwhile.
     return await run_in_threadpool(_preview, request, name, filename, deactivate_missing == "1")
