@@ -14,8 +14,13 @@ import json
 import time
 from pathlib import Path
 
-from zhuanlan.text.mojibake import repair_mojibake
-from zhuanlan.text.normalize import clean_text, to_simplified
+import sys
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _corpus import corpus_dir, require  # noqa: E402
+from zhuanlan.text.mojibake import repair_mojibake  # noqa: E402
+from zhuanlan.text.normalize import clean_text, to_simplified  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,11 +37,13 @@ def _rate(fn, texts: list[str], size: int, rounds: int) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--corpus", default=str(ROOT.parent / "shared" / "corpus" / "extraction"))
+    ap.add_argument("--corpus", default=None,
+                    help="the extraction corpus (default: $ZHUANLAN_CORPUS or ../shared/corpus/extraction)")
     ap.add_argument("--rounds", type=int, default=5)
     args = ap.parse_args()
+    corpus = require(corpus_dir(args.corpus), "bench/cleaning.py")
     pages = [json.loads(line) for line in
-             (Path(args.corpus) / "index.jsonl").read_text("utf-8").splitlines() if line]
+             (corpus / "index.jsonl").read_text("utf-8").splitlines() if line]
     texts = [p["body"] for p in pages if p["lang"] == "zh" and p.get("body")]
     size = sum(len(t.encode("utf-8")) for t in texts)
     clean_text("预热")   # OpenCC's dictionaries load once

@@ -24,6 +24,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
+sys.path.insert(0, str(REPO / "bench"))
+
+from _corpus import corpus_dir, require  # noqa: E402
 
 from zhuanlan.errors import ZhuanlanError  # noqa: E402
 from zhuanlan.extract.evaluation import (CorpusPage, load_corpus, read_page,  # noqa: E402
@@ -226,17 +229,16 @@ def _fmt(x, digits=3):
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus"
-                        / "extraction")
+    parser.add_argument("--corpus", type=Path, default=None,
+                        help="the extraction corpus (default: $ZHUANLAN_CORPUS or "
+                             "../shared/corpus/extraction beside the repository)")
     parser.add_argument("--quick", action="store_true",
                         help="one throughput round instead of three")
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore")
     import logging
     logging.disable(logging.CRITICAL)
-    if not (args.corpus / "index.jsonl").exists():
-        print(f"corpus not found: {args.corpus}", file=sys.stderr)
-        return 2
+    args.corpus = require(corpus_dir(args.corpus), "bench/extraction.py")
     pages = load_corpus(args.corpus, lang="zh")
     extractors = _available()
     results = run_corpus(pages, extractors)

@@ -7,7 +7,7 @@ phones, and the statistics pages, over a store the size of a large company.
 The store (SQLite, the embedded default, in a temporary directory): a department tree
 集团 › ~10 公司 › ~10 部门 each, the employees, one column with ``--issues`` issues of
 5 articles (Chinese texts of 2–4k characters made from the paragraphs of the Chinese
-pages of /work/shared/corpus/extraction, synthesized when it is missing), the outbox of
+pages of the extraction corpus (bench/_corpus.py), synthesized when it is missing), the outbox of
 every issue × employee (state sent; 10M rows at full size) and the reading records of
 the 12 newest issues (60 % of the recipients opened, 40 % studied every article, one
 page view each). The schema comes from the migrations; the bulk rows are written with
@@ -59,9 +59,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from _corpus import corpus_dir  # noqa: E402
 from _proc import cpu_s  # noqa: E402
 
-CORPUS = Path("/work/shared/corpus/extraction/index.jsonl")
+CORPUS = corpus_dir() / "index.jsonl"      # paragraphs are synthesized when it is missing
 SLUG = "xuexi"
 ITEMS = 5
 READ_ISSUES = 12            # the newest issues that have reading records

@@ -3,10 +3,10 @@
 Runs our pipeline (decode → extract → clean, as ``zhuanlan extract`` does) over the
 Chinese pages of the extraction corpus and over our fixtures, and fails when body F1 on
 the human-labelled pages, date accuracy or title accuracy fall below the floors pinned in
-``floors.json``. No baselines, no network. The corpus lives outside the repository, at
-``<repo>/../shared/corpus/extraction`` (CI clones the repository with ``shared/`` beside
-it); when it is missing the gate fails rather than skips, so that a broken checkout
-cannot pass for a good one. ``ZHUANLAN_EXTRACTION_CORPUS`` points elsewhere.
+``floors.json``. No baselines, no network. The corpus's Chinese pages are in the
+repository (``tests/fixtures/corpus/extraction``, gzipped, each source with its licence);
+when they are missing the gate fails rather than skips, so that a broken checkout cannot
+pass for a good one. ``ZHUANLAN_EXTRACTION_CORPUS`` points elsewhere.
 
 Raise a floor when a change lifts the figures for good (re-run ``bench/extraction.py``
 and keep the floors a little below what it reports); never lower one to make a change pass
@@ -33,7 +33,7 @@ TZ = "Asia/Shanghai"
 
 def _corpus_dir() -> Path:
     return Path(os.environ.get("ZHUANLAN_EXTRACTION_CORPUS")
-                or REPO.parent / "shared" / "corpus" / "extraction")
+                or REPO / "tests" / "fixtures" / "corpus" / "extraction")
 
 
 def _run(page: CorpusPage) -> tuple[PageScore, bool]:
@@ -55,9 +55,9 @@ def _run(page: CorpusPage) -> tuple[PageScore, bool]:
 def corpus_scores() -> list[tuple[PageScore, bool]]:
     corpus = _corpus_dir()
     if not (corpus / "index.jsonl").is_file():
-        pytest.fail(f"extraction corpus not found at {corpus}: clone the shared data beside "
-                    f"the repository (../shared/corpus/extraction) or set "
-                    f"ZHUANLAN_EXTRACTION_CORPUS", pytrace=False)
+        pytest.fail(f"extraction corpus not found at {corpus}: the checkout is incomplete "
+                    f"(tests/fixtures/corpus) or ZHUANLAN_EXTRACTION_CORPUS is wrong",
+                    pytrace=False)
     pages = load_corpus(corpus, lang="zh")
     assert len(pages) >= FLOORS["min_pages"], f"only {len(pages)} Chinese pages in {corpus}"
     # Both cores: the gate must stay under a minute.

@@ -1,5 +1,5 @@
 """A migrated store with articles, sources, columns and issues to search, on SQLite and
-PostgreSQL; real article texts from the shared extraction corpus."""
+PostgreSQL; real article texts from the extraction corpus (tests/fixtures/corpus)."""
 
 from __future__ import annotations
 
@@ -9,16 +9,16 @@ from pathlib import Path
 
 import pytest
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "extraction" / "index.jsonl"
+CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "corpus" / "extraction" / "index.jsonl"
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=timezone.utc)
 
 
 def corpus_article(page_id: str) -> tuple[str, str]:
-    """(title, body) of a page of the shared corpus, cleaned as ingest cleans."""
+    """(title, body) of a page of the extraction corpus, cleaned as ingest cleans."""
     from zhuanlan.text.normalize import clean_text
 
     if not CORPUS.exists():
-        pytest.skip(f"the shared corpus is not at {CORPUS}")
+        pytest.fail(f"the extraction corpus is not at {CORPUS} (an incomplete checkout)")
     for line in CORPUS.read_text("utf-8").splitlines():
         row = json.loads(line)
         if row["id"] == page_id:

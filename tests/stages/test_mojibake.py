@@ -7,7 +7,7 @@ import pytest
 from zhuanlan.text.mojibake import common_chars, quality, repair_mojibake
 from zhuanlan.text.normalize import MOJIBAKE, MOJIBAKE_REPAIRED, clean_text
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "extraction" / "index.jsonl"
+CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "corpus" / "extraction" / "index.jsonl"
 
 CLEAN = "全面推进中国式现代化建设，新华社北京5月1日电（记者陈晓）。\n会议强调，推动AI赋能2024年高质量发展。"
 TRADITIONAL = "學習貫徹黨的二十大精神，推動高質量發展。"
@@ -108,8 +108,11 @@ def test_common_chars():
 
 def _corpus() -> list[dict]:
     if not CORPUS.exists():
-        pytest.fail(f"extraction corpus missing: {CORPUS} (see /work/shared/corpus/extraction)")
-    return [json.loads(line) for line in CORPUS.read_text("utf-8").splitlines() if line]
+        pytest.fail(f"extraction corpus missing: {CORPUS} (an incomplete checkout)")
+    # The Chinese pages' index, and the ground truth (text only) of the other languages.
+    other = CORPUS.with_name("ground_truth_other_languages.jsonl")
+    return [json.loads(line) for path in (CORPUS, other)
+            for line in path.read_text("utf-8").splitlines() if line]
 
 
 # Ground truth that is itself damaged: the annotator copied a paragraph in which GBK

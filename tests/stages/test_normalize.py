@@ -8,7 +8,7 @@ from zhuanlan.text.normalize import (MOJIBAKE, MOJIBAKE_REPAIRED, PINYIN_REMOVED
                                      TRADITIONAL_CONVERTED, clean_text, remove_pinyin)
 from zhuanlan.text.widths import normalize_spaces, remove_invisible, to_half_width
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "extraction" / "index.jsonl"
+CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "corpus" / "extraction" / "index.jsonl"
 
 
 @pytest.mark.parametrize("text, expected, flags", [

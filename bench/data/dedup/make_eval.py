@@ -19,7 +19,7 @@ from pathlib import Path
 
 SEED = 20240910
 HERE = Path(__file__).resolve().parent
-DEFAULT_CORPUS = Path("/work/shared/corpus/extraction")
+DEFAULT_CORPUS = Path(__file__).resolve().parents[3].parent / "shared" / "corpus" / "extraction"
 MIN_CHARS = 200          # news briefs shorter than this are not what reposts are about
 MAX_CHARS = 8000         # two 13k/39k-char pages (a forum thread, a treatise) would make the file 4 MB
 
