@@ -32,7 +32,7 @@ from zhuanlan.errors import ZhuanlanError  # noqa: E402
 from zhuanlan.extract.evaluation import (CorpusPage, load_corpus, read_page,  # noqa: E402
                                          score_page, summarize, title_match, date_match,
                                          normalize_title)
-from zhuanlan.extract_cli import extract_one  # noqa: E402
+from zhuanlan.jobs.extraction import extract_one  # noqa: E402
 from zhuanlan.fetch.charset import decode_body  # noqa: E402
 
 FIXTURES = REPO / "tests" / "fixtures" / "pages"

@@ -1,7 +1,7 @@
 import io
 import json
 
-from zhuanlan.cli_dedup import run_dedup
+from zhuanlan.cli.dedup import run_dedup
 
 from .articles import ORIGINAL, OTHER
 

@@ -42,7 +42,7 @@ def _run(page: CorpusPage) -> tuple[PageScore, bool]:
     warnings.filterwarnings("ignore")
     logging.disable(logging.CRITICAL)
     from zhuanlan.errors import ZhuanlanError
-    from zhuanlan.extract_cli import extract_one
+    from zhuanlan.jobs.extraction import extract_one
     try:
         rec = extract_one(read_page(page), page.content_type, page.url, TZ)
         text, title, published = rec["text"], rec["title"], rec["published"]
@@ -91,7 +91,7 @@ def test_title_accuracy(corpus_scores):
 
 
 def test_fixtures_titles_and_dates():
-    from zhuanlan.extract_cli import extract_one
+    from zhuanlan.jobs.extraction import extract_one
     for path in sorted(FIXTURES.glob("*.expected.json")):
         expected = json.loads(path.read_text("utf-8"))
         raw = (FIXTURES / path.name.replace(".expected.json", ".html")).read_bytes()

@@ -101,3 +101,20 @@ def plausible_date(article: Article, now: datetime) -> Article:
         return article
     flag = "date_future" if when > now else "date_implausible"
     return dataclasses.replace(article, published=None, flags=article.flags | {flag})
+
+
+def extract_one(content: bytes, content_type: str | None, url: str, tz: str) -> dict:
+    """Decode, extract and clean one page — the worker's own path (``run_task``) — into
+    the JSON record of ``zhuanlan extract``.
+
+    Raises ExtractError (a ZhuanlanError) when the page yields no article.
+    """
+    article = run_task(ExtractTask(0, url, content, None, tz, content_type=content_type))
+    if isinstance(article, ExtractFailure):
+        raise ExtractError(url, article.reason, article.message)
+    return {
+        "url": article.url, "title": article.title, "text": article.text,
+        "published": article.published.isoformat() if article.published else None,
+        "author": article.author, "source_name": article.source_name, "lang": article.lang,
+        "flags": sorted(article.flags),
+    }

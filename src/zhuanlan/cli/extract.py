@@ -7,27 +7,10 @@ import json
 import sys
 from pathlib import Path
 
-from zhuanlan.config import Config
-from zhuanlan.errors import ExtractError, ZhuanlanError
-
-
-def extract_one(content: bytes, content_type: str | None, url: str, tz: str) -> dict:
-    """Decode, extract and clean one page — the worker's own path (``run_task``) — into
-    the JSON record of ``zhuanlan extract``.
-
-    Raises ExtractError (a ZhuanlanError) when the page yields no article.
-    """
-    from zhuanlan.jobs.extraction import ExtractFailure, ExtractTask, run_task
-
-    article = run_task(ExtractTask(0, url, content, None, tz, content_type=content_type))
-    if isinstance(article, ExtractFailure):
-        raise ExtractError(url, article.reason, article.message)
-    return {
-        "url": article.url, "title": article.title, "text": article.text,
-        "published": article.published.isoformat() if article.published else None,
-        "author": article.author, "source_name": article.source_name, "lang": article.lang,
-        "flags": sorted(article.flags),
-    }
+from zhuanlan.cli.base import command
+from zhuanlan.config import Config, load_config
+from zhuanlan.errors import ZhuanlanError
+from zhuanlan.jobs.extraction import extract_one
 
 
 def run_extract(args: argparse.Namespace, cfg: Config) -> int:
@@ -56,3 +39,15 @@ def run_extract(args: argparse.Namespace, cfg: Config) -> int:
     if failed:
         print(f"{failed} of {len(args.inputs)} pages yielded no article", file=sys.stderr)
     return 1 if failed else 0
+
+
+def add_parser(sub) -> None:  # noqa: ANN001
+    s = sub.add_parser("extract", help="extract articles from files or URLs, one JSON line each")
+    s.add_argument("inputs", nargs="+", metavar="FILE_OR_URL")
+    s.add_argument("--url", help="the page's URL when extracting a single file")
+    s.add_argument("--json", action="store_true", help="JSON lines (the default output)")
+
+
+@command("extract")
+def cmd_extract(args: argparse.Namespace) -> int:
+    return run_extract(args, load_config(args.config))

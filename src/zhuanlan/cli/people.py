@@ -1,5 +1,5 @@
 """``zhuanlan people``: import and export the people issues go to, their department tree,
-and the subscriptions of columns by person or by department."""
+and the subscriptions of columns by person or by department; ``zhuanlan subscriber``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from zhuanlan.cli.base import command, facade
 from zhuanlan.people.departments import display
 from zhuanlan.people.importing import LABELS, ImportPlan, ImportRefused
 
@@ -15,6 +16,7 @@ BAD_ROWS = 2
 
 
 def add_parser(sub) -> None:  # noqa: ANN001
+    add_subscriber_parser(sub)
     s = sub.add_parser("people", help="people: import/export CSV or XLSX, departments, "
                        "subscriptions by person or department, opt-outs")
     ss = s.add_subparsers(dest="action", required=True)
@@ -91,7 +93,9 @@ def _print_problems(plan: ImportPlan) -> None:
         print(f"{p.row}\t{p.column}\t{p.problem}\t{p.value}", file=sys.stderr)
 
 
-def run(zl, args: argparse.Namespace) -> int:  # noqa: ANN001
+@command("people")
+def cmd_people(args: argparse.Namespace) -> int:
+    zl = facade(args)
     people = zl.people
     if args.action == "import":
         path = Path(args.file)
@@ -169,3 +173,29 @@ def run(zl, args: argparse.Namespace) -> int:  # noqa: ANN001
             print(f"  退订 {p['employee_no'] or '-'} {p['name']} <{p['email']}>  {p['via']}")
         return 0
     return 2
+
+
+def add_subscriber_parser(sub) -> None:  # noqa: ANN001
+    s = sub.add_parser("subscriber", help="add or list subscribers")
+    ss = s.add_subparsers(dest="action", required=True)
+    a = ss.add_parser("add", help="add a subscriber and subscribe them to columns")
+    a.add_argument("email")
+    a.add_argument("--name", default="")
+    a.add_argument("--department", default="")
+    a.add_argument("--column", action="append", help="column slug (repeatable)")
+    a = ss.add_parser("list", help="list subscribers")
+    a.add_argument("--column", dest="column_filter")
+
+
+@command("subscriber")
+def cmd_subscriber(args: argparse.Namespace) -> int:
+    zl = facade(args)
+    if args.action == "add":
+        sid = zl.add_subscriber(args.email, args.name, department=args.department)
+        for slug in args.column or []:
+            zl.subscribe(slug, sid)
+        print(f"订阅者 {sid}：{args.email}")
+    else:
+        for s in zl.list_subscribers(args.column_filter):
+            print(f"{s['id']:>5}  {s['email']}  {s['name']}  {s['department']}")
+    return 0

@@ -1,15 +1,18 @@
 """``zhuanlan channel``: the chat targets (group robots of WeCom, DingTalk, Feishu and
-webhook endpoints) the columns push to; ``zhuanlan report``: an issue's delivery report."""
+webhook endpoints) the columns push to; ``zhuanlan report``: an issue's delivery report;
+``zhuanlan deliver``: send the outbox's due rows now."""
 
 from __future__ import annotations
 
 import argparse
-from zoneinfo import ZoneInfo
+import sys
 
 from zhuanlan.channels.chat import KINDS
+from zhuanlan.cli.base import command, facade, local
 
 
 def add_parser(sub) -> None:  # noqa: ANN001
+    add_deliver_parser(sub)
     s = sub.add_parser("channel", help="chat targets: group robots (企业微信, 钉钉, 飞书) and "
                        "webhooks that columns push their issues to")
     ss = s.add_subparsers(dest="action", required=True)
@@ -47,11 +50,11 @@ def add_parser(sub) -> None:  # noqa: ANN001
                    help="put the failed rows back in the outbox first")
 
 
-def _local(dt, tz: str) -> str:  # noqa: ANN001
-    return dt.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M") if dt else "—"
 
 
-def run(zl, args: argparse.Namespace) -> int:  # noqa: ANN001
+@command("channel")
+def cmd_channel(args: argparse.Namespace) -> int:
+    zl = facade(args)
     targets = zl.targets
     if args.action == "add":
         config = {"url": args.url, "secret": args.secret}
@@ -70,7 +73,7 @@ def run(zl, args: argparse.Namespace) -> int:  # noqa: ANN001
         for t in rows:
             state = "启用" if t["enabled"] else "停用"
             health = (f"最近错误：{t['last_error']}" if t["last_error"] else
-                      f"最近成功：{_local(t['last_success_at'], zl.tz)}")
+                      f"最近成功：{local(t['last_success_at'], zl.tz)}")
             cols = "、".join(c["slug"] for c in t["columns"]) or "（未分配专栏）"
             print(f"{t['id']}\t{t['name']}\t{t['kind']}\t{state}\t{t['endpoint']}\t{cols}\t{health}")
         return 0
@@ -99,7 +102,9 @@ def run(zl, args: argparse.Namespace) -> int:  # noqa: ANN001
     return 2
 
 
-def run_report(zl, args: argparse.Namespace) -> int:  # noqa: ANN001
+@command("report")
+def cmd_report(args: argparse.Namespace) -> int:
+    zl = facade(args)
     issue_id = zl.issue_id(args.column, args.number)
     if args.retry_failed:
         n = zl.retry_failed_deliveries(issue_id, by="cli")
@@ -108,13 +113,13 @@ def run_report(zl, args: argparse.Namespace) -> int:  # noqa: ANN001
     issue = report["issue"]
     t = report["totals"]
     print(f"{issue['column_name']} 第{issue['number']}期（{issue['title']}）"
-          f"发布于 {_local(issue['published_at'], zl.tz)}")
+          f"发布于 {local(issue['published_at'], zl.tz)}")
     print(f"合计 {t['total']}：已发送 {t['sent']}，失败 {t['failed']}，待发送 {t['pending']}")
     for c in report["channels"]:
         line = (f"\n[{c['name']}] 共 {c['total']}：已发送 {c['sent']}，失败 {c['failed']}，"
                 f"待发送 {c['pending']}")
         if c["pending"]:
-            line += f"（下次尝试 {_local(c['next_attempt_at'], zl.tz)}）"
+            line += f"（下次尝试 {local(c['next_attempt_at'], zl.tz)}）"
         print(line)
         for r in c["reasons"]:
             more = "…" if r["count"] > len(r["examples"]) else ""
@@ -127,10 +132,31 @@ def run_report(zl, args: argparse.Namespace) -> int:  # noqa: ANN001
                                                                              r["state"])
             extra = ""
             if r["state"] == "pending":
-                extra = f"，下次尝试 {_local(r['next_attempt_at'], zl.tz)}"
+                extra = f"，下次尝试 {local(r['next_attempt_at'], zl.tz)}"
             elif r["state"] == "sent":
-                extra = f"，{_local(r['sent_at'], zl.tz)}"
+                extra = f"，{local(r['sent_at'], zl.tz)}"
             print(f"  {r['name']}（{r['kind']}）：{state}，已发 {r['progress']} 条消息，"
                   f"尝试 {r['attempts']} 次{extra}"
                   + (f"；原因：{r['last_error']}" if r["last_error"] else ""))
+    return 0
+
+
+def add_deliver_parser(sub) -> None:  # noqa: ANN001
+    sub.add_parser("deliver", help="send the outbox's due e-mails now")
+
+
+@command("deliver")
+def cmd_deliver(args: argparse.Namespace) -> int:
+    zl = facade(args)
+    total = 0
+    while True:
+        n = zl.deliver_due()
+        if n == 0:
+            break
+        total += n
+        print(f"\r已处理 {total} 封", end="", file=sys.stderr, flush=True)
+    chat = 0
+    while (n := zl.deliver_chat_due()) > 0:
+        chat += n
+    print(f"\n投递完成：处理 {total} 封" + (f"，群推送 {chat} 条" if chat else ""))
     return 0

@@ -8,10 +8,12 @@ The representative is chosen by :func:`zhuanlan.dedup.stories.choose_representat
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from typing import IO, Hashable
 
+from zhuanlan.cli.base import command
 from zhuanlan.dedup.minhash import signatures
 from zhuanlan.dedup.stories import DocRef, choose_representative, cluster
 
@@ -82,3 +84,14 @@ def run_dedup(source: str, out: IO[str] | None = None, err: IO[str] | None = Non
         story = choose_representative([by_id[i] for i in ids])
         out.write(json.dumps({"story": story, "ids": ids}, ensure_ascii=False) + "\n")
     return 1 if bad else 0
+
+
+def add_parser(sub) -> None:  # noqa: ANN001
+    s = sub.add_parser("dedup", help="cluster a JSONL of {id, title, text, url, source} into "
+                       "stories, printed as JSONL {story, ids}")
+    s.add_argument("input", nargs="?", default="-", help="the JSONL file, or - for stdin")
+
+
+@command("dedup")
+def cmd_dedup(args: argparse.Namespace) -> int:
+    return run_dedup(args.input)

@@ -7,6 +7,7 @@ import argparse
 import getpass
 import sys
 
+from zhuanlan.cli.base import command, facade
 from zhuanlan.staff import ROLE_NAMES, ROLES, StaffUser
 
 
@@ -50,7 +51,9 @@ def _password(args: argparse.Namespace) -> str:
     return first
 
 
-def run(zl, args: argparse.Namespace) -> int:  # noqa: ANN001
+@command("user")
+def cmd_user(args: argparse.Namespace) -> int:
+    zl = facade(args)
     staff = zl.staff
     if args.action == "add":
         staff.add_user(args.username, _password(args), role=args.role, display_name=args.name,

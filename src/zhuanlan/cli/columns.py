@@ -1,0 +1,129 @@
+"""Columns and the review: ``column``, ``review``, ``approve`` / ``reject`` / ``undo``,
+and the ``audit`` log."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from zhuanlan.cli.base import COMMANDS, Handler, command, facade, local
+from zhuanlan.errors import ZhuanlanError
+
+
+def add_parser(sub) -> None:  # noqa: ANN001
+    s = sub.add_parser("column", help="add, list, annotate, schedule or publish columns")
+    ss = s.add_subparsers(dest="action", required=True)
+    a = ss.add_parser("add", help="create a column")
+    a.add_argument("slug")
+    a.add_argument("name")
+    a.add_argument("--include", required=True,
+                   help='rule: terms with AND, OR, NOT, parentheses, "phrases", title:term; '
+                        "a comma means OR (e.g. '二十大, \"中国式现代化\" AND 学习')")
+    a.add_argument("--exclude", default="", help="rule that excludes an article when it holds")
+    a.add_argument("--title-terms", default="", help="rule the title must satisfy")
+    a.add_argument("--source", action="append", help="only articles of this source id or "
+                   "name (repeatable)")
+    a.add_argument("--max-age-days", type=int, help="only articles published within N days")
+    a.add_argument("--min-length", type=int, default=0, help="only articles of at least N "
+                   "characters")
+    a.add_argument("--auto-approve-threshold", type=float, help="approve without review when "
+                   "the column's learner gives at least this probability (0–1)")
+    a.add_argument("--schedule", default="0 9 * * 1", help="cron, e.g. '0 9 * * 1' (Mon 09:00)")
+    a.add_argument("--timezone", help="IANA zone (default: the timezone setting)")
+    a.add_argument("--note", default="", help="editor's note (编者按) for the next issue")
+    a.add_argument("--description", default="")
+    a.add_argument("--auto-approve", action="store_true",
+                   help="approve every matching article without review")
+    ss.add_parser("list", help="list columns")
+    a = ss.add_parser("note", help="set the editor's note for the next issue")
+    a.add_argument("slug")
+    a.add_argument("text")
+    a = ss.add_parser("schedule", help="change a column's cron schedule")
+    a.add_argument("slug")
+    a.add_argument("cron")
+    a.add_argument("--timezone")
+    a = ss.add_parser("publish", help="publish the approved candidates as an issue now")
+    a.add_argument("slug")
+
+    s = sub.add_parser("review", help="list a column's candidates")
+    s.add_argument("slug")
+    s.add_argument("--state", default="pending",
+                   choices=["pending", "approved", "rejected", "published"])
+    for action, text in (("approve", "approve candidates"), ("reject", "reject candidates"),
+                         ("undo", "put decided candidates back in the queue")):
+        s = sub.add_parser(action, help=text)
+        s.add_argument("ids", nargs="+", type=int, metavar="CANDIDATE_ID")
+        s.add_argument("--by", default="cli", help="who decides (for the record)")
+
+    s = sub.add_parser("audit", help="show the audit log: who approved, published, changed what")
+    s.add_argument("--limit", type=int, default=50)
+
+
+@command("column")
+def cmd_column(args: argparse.Namespace) -> int:
+    zl = facade(args)
+    if args.action == "add":
+        zl.add_column(args.slug, args.name, include=args.include, exclude=args.exclude,
+                      title_terms=args.title_terms, sources_filter=args.source,
+                      max_age_days=args.max_age_days, min_length=args.min_length,
+                      schedule=args.schedule, timezone_name=args.timezone,
+                      editor_note=args.note, description=args.description,
+                      auto_approve=args.auto_approve or args.auto_approve_threshold is not None,
+                      auto_approve_threshold=args.auto_approve_threshold)
+        print(f"专栏已创建：{args.name}（{args.slug}）")
+    elif args.action == "list":
+        for c in zl.list_columns():
+            print(f"{c['slug']:20} {c['name']}  已出 {c['issue_count']} 期  "
+                  f"待审 {c['pending_count']}  计划 {c['schedule']} {c['timezone']}")
+    elif args.action == "note":
+        zl.set_editor_note(args.slug, args.text, by="cli")
+        print("编者按已保存")
+    elif args.action == "schedule":
+        zl.set_schedule(args.slug, args.cron, args.timezone)
+        print(f"推送计划已更新：{args.cron}")
+    elif args.action == "publish":
+        issue_id = zl.publish_now(args.slug, by="cli")
+        if issue_id is None:
+            print("没有已通过的稿件，未发布", file=sys.stderr)
+            return 1
+        latest = zl.issues_of(args.slug)[0]
+        print(f"已发布：{latest['title']}  {zl.cfg.base_url}/c/{args.slug}/{latest['number']}")
+    return 0
+
+
+@command("review")
+def cmd_review(args: argparse.Namespace) -> int:
+    zl = facade(args)
+    for c in zl.candidates(args.slug, args.state):
+        terms = f"  命中：{'、'.join(c['terms'])}" if c["terms"] else ""
+        print(f"{c['id']:>5}  [{c['state']}] {c['score']:6.1f}  {c['title']}  "
+              f"({c['outlet'] or ''}){terms}")
+    return 0
+
+
+def _decide(action: str) -> Handler:
+    def run(args: argparse.Namespace) -> int:
+        zl = facade(args)
+        failed = 0
+        for cid in args.ids:
+            try:
+                state = zl.decide(cid, action, by=args.by)
+                print(f"{cid}: {state}")
+            except ZhuanlanError as exc:
+                print(f"{cid}: 错误：{exc}", file=sys.stderr)
+                failed += 1
+        return 1 if failed else 0
+    return run
+
+
+for _action in ("approve", "reject", "undo"):
+    COMMANDS[_action] = _decide(_action)
+
+
+@command("audit")
+def cmd_audit(args: argparse.Namespace) -> int:
+    zl = facade(args)
+    for e in reversed(zl.audit(args.limit)):
+        print(f"{local(e['at'], zl.tz)}  {e['actor']:10} {e['action']:14} {e['target']}  "
+              f"{e['detail'][:60]}")
+    return 0
