@@ -72,10 +72,10 @@ def test_gbk_channel_page_with_selectors(make_zl, http_server):
 
 
 def test_empty_parameter_is_a_clear_source_error(make_zl):
-    from zhuanlan.bootstrap import install_presets
+    from zhuanlan.app.bootstrap import install_presets
 
     zl = make_zl(clock=lambda: T0)
-    install_presets(zl)
+    install_presets(zl.sources)
     xuexi = next(s for s in zl.list_sources() if s["preset"] == "xuexi-channel")
     assert "{channel}" in xuexi["url"] or "lgdata" in xuexi["url"]
     from sqlalchemy import update
@@ -109,10 +109,10 @@ def test_a_list_that_suddenly_yields_nothing_raises_an_alarm(make_zl, http_serve
 
 
 def test_a_preset_parameter_set_by_the_editor(make_zl):
-    from zhuanlan.bootstrap import install_presets
+    from zhuanlan.app.bootstrap import install_presets
 
     zl = make_zl(clock=lambda: T0)
-    install_presets(zl)
+    install_presets(zl.sources)
     xuexi = next(s for s in zl.list_sources() if s["preset"] == "xuexi-channel")
     assert not xuexi["enabled"]
     src = zl.update_source(xuexi["id"], params={"channel": "1cdd4a2fb7fd8e0f3c3b3d1e"},

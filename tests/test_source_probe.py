@@ -8,7 +8,7 @@ import json
 import pytest
 
 from tests.support.httpserver import LocalHTTPServer
-from zhuanlan.source_probe import probe_source
+from zhuanlan.app.source_probe import probe_source
 
 ARTICLE = """<!doctype html><html><head><meta charset="utf-8"><title>{title}</title>
 <meta name="publishdate" content="2026-11-20 09:30:00"></head><body>

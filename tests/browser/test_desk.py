@@ -95,7 +95,7 @@ def feed_server():
 
 @pytest.fixture
 def desk_site(make_zl, feed_server):
-    from zhuanlan.bootstrap import install_sample
+    from zhuanlan.app.bootstrap import install_sample
     from zhuanlan.sample import SampleSite
     from zhuanlan.web.app import create_app
 
@@ -104,7 +104,7 @@ def desk_site(make_zl, feed_server):
         zl = make_zl(web__base_url=f"http://127.0.0.1:{port}",
                      fetch__allow_private=[f"127.0.0.1:{site.port}",
                                            f"127.0.0.1:{feed_server.port}"])
-        install_sample(zl, site.feed_url)
+        install_sample(zl.sources, zl.columns, site.feed_url)
         zl.run_until_idle()
         # The sample column approves automatically: put its candidates back in the queue.
         for c in zl.candidates(SLUG, "approved"):

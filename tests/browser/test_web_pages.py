@@ -45,14 +45,14 @@ def submit(drv, button) -> None:  # noqa: ANN001
 
 @pytest.fixture
 def site_zl(make_zl):
-    from zhuanlan.bootstrap import install_sample
+    from zhuanlan.app.bootstrap import install_sample
     from zhuanlan.sample import SampleSite
 
     with SampleSite("127.0.0.1", 0) as site:
         port = free_port()
         zl = make_zl(web__base_url=f"http://127.0.0.1:{port}",
                      fetch__allow_private=[f"127.0.0.1:{site.port}"])
-        install_sample(zl, site.feed_url)
+        install_sample(zl.sources, zl.columns, site.feed_url)
         zl.run_until_idle()
         zl.staff.add_user("chief", "chief-password", role="admin", display_name="总编")
         zl.staff.add_user("editor1", "editor-password", role="editor",

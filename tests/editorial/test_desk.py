@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from zhuanlan.desk import QueueQuery
+from zhuanlan.app.desk import QueueQuery
 from zhuanlan.errors import InvalidTransition, NotFoundError, RuleError
 from zhuanlan.store.schema import articles, audit_log, candidates, stories
 

@@ -32,7 +32,7 @@ def add_parser(sub) -> None:  # noqa: ANN001
 
 @command("init")
 def cmd_init(args: argparse.Namespace) -> int:
-    from zhuanlan.bootstrap import install_presets, install_sample
+    from zhuanlan.app.bootstrap import install_presets, install_sample
 
     zl = facade(args)
     prepare_data_dir(zl.cfg)
@@ -40,10 +40,10 @@ def cmd_init(args: argparse.Namespace) -> int:
     zl.cfg.secret_key             # made now (when not set), not by whichever process is first
     print(f"数据库已就绪：{redact_url(zl.cfg.database_url)}")
     if zl.cfg["presets.enabled"] and not args.no_presets:
-        print(f"已添加预置信息源 {install_presets(zl)} 个（人民网、人民日报、新华网、央视网、"
+        print(f"已添加预置信息源 {install_presets(zl.sources)} 个（人民网、人民日报、新华网、央视网、"
               "中国政府网、求是网、学习强国；部分默认停用）")
     if zl.cfg["sample.enabled"] and not args.no_sample:
-        install_sample(zl, f"http://127.0.0.1:{zl.cfg['sample.port']}/feed.xml")
+        install_sample(zl.sources, zl.columns, f"http://127.0.0.1:{zl.cfg['sample.port']}/feed.xml")
         print("示例专栏「学习二十大」已配置（示例站点在 `zhuanlan run` 时启动）")
     if zl.staff.count_users() == 0:
         print("还没有工作人员账号：运行 `zhuanlan user add admin --role admin` 创建第一位管理员，"
@@ -62,7 +62,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 @command("run")
 def cmd_run(args: argparse.Namespace) -> int:
     """Web app + worker loop (+ the sample site) in one process."""
-    from zhuanlan.bootstrap import install_sample
+    from zhuanlan.app.bootstrap import install_sample
     from zhuanlan.core import Zhuanlan
     from zhuanlan.lifecycle import Shutdown, bind, join, port_in_use, serve_app
     from zhuanlan.log import setup_logging
@@ -91,7 +91,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         zl = Zhuanlan(cfg)
         zl.migrate()
         if site is not None:
-            install_sample(zl, site.feed_url, first_issue_in=timedelta(seconds=15))
+            install_sample(zl.sources, zl.columns, site.feed_url, first_issue_in=timedelta(seconds=15))
         if cfg["worker.enabled"]:
             worker = Worker(zl, stop=shutdown.event)
             thread = worker.start_thread()

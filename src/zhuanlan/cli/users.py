@@ -8,7 +8,7 @@ import getpass
 import sys
 
 from zhuanlan.cli.base import command, facade
-from zhuanlan.staff import ROLE_NAMES, ROLES, StaffUser
+from zhuanlan.app.staff import ROLE_NAMES, ROLES, StaffUser
 
 
 def add_parser(sub) -> None:  # noqa: ANN001

@@ -32,7 +32,7 @@ import logging
 import random
 import time
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 from sqlalchemy import select, update
@@ -44,9 +44,8 @@ from zhuanlan.jobs.retry import backoff
 from zhuanlan.model import DeliveryState, IssueView
 from zhuanlan.store.claims import claim, release_values, still_held
 from zhuanlan.store.schema import channel_targets, deliveries
+from zhuanlan.jobs.context import Context
 
-if TYPE_CHECKING:
-    from zhuanlan.core import Zhuanlan
 
 log = logging.getLogger(__name__)
 
@@ -93,8 +92,8 @@ class _Guarded:
     """The channel as ``send_issue`` sees it, with a lease check before each message and
     the progress recorded after each one the platform accepted."""
 
-    def __init__(self, zl: "Zhuanlan", channel: Any, row: Any, send_by: float) -> None:
-        self.zl = zl
+    def __init__(self, ctx: Context, channel: Any, row: Any, send_by: float) -> None:
+        self.ctx = ctx
         self.channel = channel
         self.row = row
         self.send_by = send_by
@@ -109,28 +108,26 @@ class _Guarded:
         if time.monotonic() > self.send_by:
             raise _LeaseShort()
         self.channel.send(payload, delivery_id=delivery_id)
-        with self.zl.db.write() as conn:
+        with self.ctx.db.write() as conn:
             done = conn.execute(
                 update(deliveries)
-                .where(still_held(deliveries, self.row.id, self.zl.worker_id))
+                .where(still_held(deliveries, self.row.id, self.ctx.worker_id))
                 .values(progress=deliveries.c.progress + 1)).rowcount
         if not done:
             raise _LeaseLost()
         self.sent_parts.append(1)
 
 
-def deliver_chat_due(zl: "Zhuanlan", limit: int, *, client: httpx.Client | None = None,
+def deliver_chat_due(ctx: Context, limit: int, *, client: httpx.Client | None = None,
                      limiter: RateLimiter | None = None) -> int:
     """Send the due chat-target deliveries until none is due (or :data:`RUN_SECONDS`
     passed). Returns how many rows were handled (sent, failed, retried or released).
 
     ``client`` replaces the SSRF-guarded client (tests); ``limiter`` replaces the
-    process-wide rate limiters of the platforms (default: ``zl.chat_limiter`` when the
-    facade has one, else the shared ones).
+    process-wide rate limiters of the platforms (tests).
     """
-    lease = float(zl.cfg["worker.lease_seconds"])
+    lease = float(ctx.cfg["worker.lease_seconds"])
     batch = max(1, min(int(limit), CLAIM_BATCH))
-    limiter = limiter if limiter is not None else getattr(zl, "chat_limiter", None)
     own = client is None
     http = client
     views: dict[int, IssueView] = {}
@@ -140,18 +137,18 @@ def deliver_chat_due(zl: "Zhuanlan", limit: int, *, client: httpx.Client | None 
     try:
         while time.monotonic() - started < RUN_SECONDS:
             claimed_at = time.monotonic()
-            rows = [r for r in _claim(zl, batch, lease) if r.id not in seen]
+            rows = [r for r in _claim(ctx, batch, lease) if r.id not in seen]
             if not rows:
                 break
             send_by = claimed_at + lease / 2
             for i, row in enumerate(rows):
                 if time.monotonic() > send_by:
-                    _release(zl, rows[i:])
+                    _release(ctx, rows[i:])
                     break
                 seen.add(row.id)
                 if http is None:
-                    http = guarded_client(zl.cfg)
-                _deliver(zl, row, http, limiter, views, send_by)
+                    http = guarded_client(ctx.cfg)
+                _deliver(ctx, row, http, limiter, views, send_by)
                 handled += 1
     finally:
         if own and http is not None:
@@ -162,38 +159,38 @@ def deliver_chat_due(zl: "Zhuanlan", limit: int, *, client: httpx.Client | None 
     return handled
 
 
-def _claim(zl: "Zhuanlan", batch: int, lease: float) -> list:
-    now = zl.clock()
-    with zl.db.write() as conn:
+def _claim(ctx: Context, batch: int, lease: float) -> list:
+    now = ctx.clock()
+    with ctx.db.write() as conn:
         return claim(conn, deliveries,
                      deliveries.c.target_id.is_not(None)
                      & (deliveries.c.state == DeliveryState.PENDING.value)
                      & (deliveries.c.next_attempt_at <= now),
                      order_by=[deliveries.c.next_attempt_at, deliveries.c.id], limit=batch,
-                     worker=zl.worker_id, lease_seconds=lease, now=now)
+                     worker=ctx.worker_id, lease_seconds=lease, now=now)
 
 
-def _release(zl: "Zhuanlan", rows: list) -> None:
+def _release(ctx: Context, rows: list) -> None:
     """Give rows back without an attempt: another claim may take them at once."""
-    with zl.db.write() as conn:
+    with ctx.db.write() as conn:
         for row in rows:
             conn.execute(update(deliveries)
-                         .where(still_held(deliveries, row.id, zl.worker_id))
+                         .where(still_held(deliveries, row.id, ctx.worker_id))
                          .values(**release_values()))
 
 
-def _deliver(zl: "Zhuanlan", row: Any, http: httpx.Client, limiter: RateLimiter | None,
+def _deliver(ctx: Context, row: Any, http: httpx.Client, limiter: RateLimiter | None,
              views: dict[int, IssueView], send_by: float) -> None:
-    with zl.db.read() as conn:
+    with ctx.db.read() as conn:
         target = conn.execute(select(channel_targets)
                               .where(channel_targets.c.id == row.target_id)).first()
         if row.issue_id not in views:
-            views[row.issue_id] = issue_view(conn, row.issue_id, zl.cfg.base_url)
+            views[row.issue_id] = issue_view(conn, row.issue_id, ctx.cfg.base_url)
     view = views[row.issue_id]
     if target is None:        # deleted meanwhile: the row went with it (cascade)
         return
     if not target.enabled:
-        _record_failure(zl, row, target, "推送渠道已停用", permanent=True,
+        _record_failure(ctx, row, target, "推送渠道已停用", permanent=True,
                         progress=row.progress)
         return
     try:
@@ -202,33 +199,33 @@ def _deliver(zl: "Zhuanlan", row: Any, http: httpx.Client, limiter: RateLimiter 
                                       where=f"推送渠道“{target.name}”")
     except (ValueError, ConfigError) as exc:
         message = exc.message if isinstance(exc, ConfigError) else f"设置无法读取：{exc}"
-        _record_failure(zl, row, target, f"设置无效：{message}", permanent=True,
+        _record_failure(ctx, row, target, f"设置无效：{message}", permanent=True,
                         progress=row.progress)
         return
     # The limiter may make a send wait; never longer than the lease allows.
     channel.max_wait = max(0.0, min(channel.max_wait, send_by - time.monotonic()))
-    guarded = _Guarded(zl, channel, row, send_by)
+    guarded = _Guarded(ctx, channel, row, send_by)
     try:
-        report = send_issue(guarded, view, links=lambda item: item.web_url, tz=zl.tz,
+        report = send_issue(guarded, view, links=lambda item: item.web_url, tz=ctx.tz,
                             start=row.progress, delivery_id=f"d{row.id}")
     except _LeaseShort:
-        _release(zl, [row])
+        _release(ctx, [row])
         return
     except _LeaseLost:
         log.warning("chat delivery taken over", extra={"delivery_id": row.id})
         return
     except ChannelError as exc:
-        _record_failure(zl, row, target, failure_reason(exc), permanent=exc.permanent,
+        _record_failure(ctx, row, target, failure_reason(exc), permanent=exc.permanent,
                         progress=exc.sent, retry_after=exc.retry_after)
         return
     except ZhuanlanError as exc:          # e.g. an item too big even when shortened
-        _record_failure(zl, row, target, failure_reason(exc), permanent=True,
+        _record_failure(ctx, row, target, failure_reason(exc), permanent=True,
                         progress=row.progress + len(guarded.sent_parts))
         return
-    now = zl.clock()
-    with zl.db.write() as conn:
+    now = ctx.clock()
+    with ctx.db.write() as conn:
         done = conn.execute(
-            update(deliveries).where(still_held(deliveries, row.id, zl.worker_id))
+            update(deliveries).where(still_held(deliveries, row.id, ctx.worker_id))
             .values(state=DeliveryState.SENT.value, sent_at=now, progress=report.total,
                     attempts=row.attempts + 1, last_error=None, message_id=f"d{row.id}",
                     **release_values())).rowcount
@@ -237,9 +234,9 @@ def _deliver(zl: "Zhuanlan", row: Any, http: httpx.Client, limiter: RateLimiter 
                          .values(last_success_at=now, last_error=None))
 
 
-def _record_failure(zl: "Zhuanlan", row: Any, target: Any, reason: str, *, permanent: bool,
+def _record_failure(ctx: Context, row: Any, target: Any, reason: str, *, permanent: bool,
                     progress: int, retry_after: float | None = None) -> None:
-    now = zl.clock()
+    now = ctx.clock()
     attempts = row.attempts + 1
     final = permanent or attempts >= MAX_ATTEMPTS
     values: dict[str, Any] = {"attempts": attempts, "last_error": reason,
@@ -248,9 +245,9 @@ def _record_failure(zl: "Zhuanlan", row: Any, target: Any, reason: str, *, perma
         values["state"] = DeliveryState.FAILED.value
     else:
         values["next_attempt_at"] = _next_attempt(now, attempts, retry_after)
-    with zl.db.write() as conn:
+    with ctx.db.write() as conn:
         done = conn.execute(update(deliveries)
-                            .where(still_held(deliveries, row.id, zl.worker_id))
+                            .where(still_held(deliveries, row.id, ctx.worker_id))
                             .values(**values)).rowcount
         if done:
             conn.execute(update(channel_targets).where(channel_targets.c.id == target.id)

@@ -45,9 +45,9 @@ import queue
 import threading
 import time
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from zhuanlan.channels.email import IssueMail, Recipient, SmtpSender
@@ -58,9 +58,8 @@ from zhuanlan.jobs.retry import backoff
 from zhuanlan.model import DeliveryState
 from zhuanlan.store.claims import claim
 from zhuanlan.store.schema import articles, deliveries, issue_items, subscribers
+from zhuanlan.jobs.context import Context
 
-if TYPE_CHECKING:
-    from zhuanlan.core import Zhuanlan
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +80,7 @@ class _Job:
     send_by: float             # time.monotonic() after which the lease is too short to send
 
 
-def deliver_due(zl: "Zhuanlan", limit: int, *,
+def deliver_due(ctx: Context, limit: int, *,
                 reader_url: Callable[[Recipient, int], str] | None = None,
                 unsubscribe_url: Callable[[Recipient], str | None] | None = None,
                 greeting: Callable[[Recipient], str | None] | None = None) -> int:
@@ -89,25 +88,21 @@ def deliver_due(zl: "Zhuanlan", limit: int, *,
     due (or :data:`RUN_SECONDS` have passed). Returns how many rows were handled.
 
     ``reader_url(recipient, article_id)``, ``unsubscribe_url(recipient)`` and
-    ``greeting(recipient)`` make a recipient's own links and greeting; when not given
-    they are taken from the facade's ``email_reader_url``, ``email_unsubscribe_url`` and
-    ``email_greeting`` if it has them (else: the issue's plain links, no unsubscribe
-    link, no greeting).
+    ``greeting(recipient)`` make a recipient's own links and greeting
+    (``jobs.personal.PersonalLinks``); without them: the issue's plain links, no
+    unsubscribe link, no greeting.
 
     Raises StorageError when outcomes could not be recorded (the rows then come back
     when their leases run out), ConfigError for an invalid ``smtp.sender``.
     """
-    cfg = zl.cfg
-    hooks = {
-        "reader_url": reader_url or getattr(zl, "email_reader_url", None),
-        "unsubscribe_url": unsubscribe_url or getattr(zl, "email_unsubscribe_url", None),
-        "greeting": greeting or getattr(zl, "email_greeting", None),
-    }
+    cfg = ctx.cfg
+    hooks = {"reader_url": reader_url, "unsubscribe_url": unsubscribe_url,
+             "greeting": greeting}
     connections = cfg["smtp.connections"]
     lease = float(cfg["worker.lease_seconds"])
     batch = max(int(limit), 1)
     mails: dict[int, IssueMail] = {}
-    recorder = _Recorder(zl, capacity=RESULT_BACKLOG * connections)
+    recorder = _Recorder(ctx, capacity=RESULT_BACKLOG * connections)
 
     def prepare(job: _Job, eightbit: bool):  # noqa: ANN202
         if recorder.error is not None or time.monotonic() > job.send_by:
@@ -126,7 +121,7 @@ def deliver_due(zl: "Zhuanlan", limit: int, *,
     try:
         while (pool.broken is None and recorder.error is None
                and time.monotonic() - started < RUN_SECONDS):
-            jobs = _claim(zl, batch, lease, mails, hooks)
+            jobs = _claim(ctx, batch, lease, mails, hooks)
             # A row claimed again in the same run is one whose lease ran out before it
             # could be sent (a lease too short for the pace): it waits for a later run
             # rather than going round here.
@@ -149,30 +144,30 @@ def deliver_due(zl: "Zhuanlan", limit: int, *,
     return handled
 
 
-def _claim(zl: "Zhuanlan", batch: int, lease: float, mails: dict[int, IssueMail],
+def _claim(ctx: Context, batch: int, lease: float, mails: dict[int, IssueMail],
            hooks: dict) -> list[_Job]:
     """Claim up to ``batch`` due e-mail rows; make their jobs (and the issue's mail the
     first time an issue is seen)."""
     started = time.monotonic()
-    now = zl.clock()
-    with zl.db.write() as conn:
+    now = ctx.clock()
+    with ctx.db.write() as conn:
         rows = claim(conn, deliveries,
                      (deliveries.c.channel == CHANNEL_EMAIL)
                      & (deliveries.c.state == DeliveryState.PENDING.value)
                      & (deliveries.c.next_attempt_at <= now),
                      order_by=[deliveries.c.next_attempt_at, deliveries.c.id], limit=batch,
-                     worker=zl.worker_id, lease_seconds=lease, now=now)
+                     worker=ctx.worker_id, lease_seconds=lease, now=now)
     if not rows:
         return []
     # Send only while at least half of the lease is left: a slow send then still ends
     # long before another worker may take the row over.
     send_by = started + lease / 2
-    with zl.db.read() as conn:
+    with ctx.db.read() as conn:
         people = {r.id: r for r in conn.execute(
             select(subscribers.c.id, subscribers.c.email, subscribers.c.name)
             .where(subscribers.c.id.in_({d.subscriber_id for d in rows})))}
         for issue_id in {d.issue_id for d in rows} - mails.keys():
-            mails[issue_id] = _issue_mail(zl, conn, issue_id, hooks)
+            mails[issue_id] = _issue_mail(ctx, conn, issue_id, hooks)
     jobs = []
     for d in rows:
         person = people[d.subscriber_id]
@@ -182,8 +177,8 @@ def _claim(zl: "Zhuanlan", batch: int, lease: float, mails: dict[int, IssueMail]
     return jobs
 
 
-def _issue_mail(zl: "Zhuanlan", conn, issue_id: int, hooks: dict) -> IssueMail:  # noqa: ANN001
-    view = issue_view(conn, issue_id, zl.cfg.base_url)
+def _issue_mail(ctx: Context, conn, issue_id: int, hooks: dict) -> IssueMail:  # noqa: ANN001
+    view = issue_view(conn, issue_id, ctx.cfg.base_url)
     article_ids = None
     if hooks["reader_url"] is not None:
         # The same items in the same order as issue_view.
@@ -192,7 +187,7 @@ def _issue_mail(zl: "Zhuanlan", conn, issue_id: int, hooks: dict) -> IssueMail: 
             .join(articles, articles.c.id == issue_items.c.article_id)
             .where(issue_items.c.issue_id == issue_id)
             .order_by(issue_items.c.position)).scalars())
-    return IssueMail(view, issue_id=issue_id, sender=zl.cfg["smtp.sender"], tz=zl.tz,
+    return IssueMail(view, issue_id=issue_id, sender=ctx.cfg["smtp.sender"], tz=ctx.tz,
                      article_ids=article_ids, **hooks)
 
 
@@ -224,19 +219,19 @@ class _Recorder:
     transaction. Bounded: a sending thread waits when ``capacity`` outcomes are queued,
     which bounds how many sent messages can be unrecorded at any moment."""
 
-    def __init__(self, zl: "Zhuanlan", capacity: int) -> None:
-        self.zl = zl
+    def __init__(self, ctx: Context, capacity: int) -> None:
+        self.ctx = ctx
         self._queue: queue.Queue = queue.Queue(maxsize=max(capacity, 1))
         self._thread = threading.Thread(target=self._run, name="zhuanlan-delivery-recorder",
                                         daemon=True)
-        self._statements = _statements(zl.worker_id)
+        self._statements = _statements(ctx.worker_id)
         self.error: ZhuanlanError | None = None
 
     def start(self) -> None:
         self._thread.start()
 
     def put(self, job: _Job, error: DeliveryError | None) -> None:
-        self._queue.put((job, error, self.zl.clock()))
+        self._queue.put((job, error, self.ctx.clock()))
 
     def close(self) -> None:
         self._queue.put(None)
@@ -287,15 +282,7 @@ class _Recorder:
                 params["retry"].append(entry)
             log.warning("delivery failed", extra={"delivery_id": d.id, "issue_id": d.issue_id,
                                                   "error": error.message, "final": final})
-        with self.zl.db.write() as conn:
+        with self.ctx.db.write() as conn:
             for kind, rows in params.items():
                 if rows:
                     conn.execute(self._statements[kind], rows)
-
-
-def counts(zl: "Zhuanlan", issue_id: int) -> dict[str, int]:
-    with zl.db.read() as conn:
-        return dict(conn.execute(select(deliveries.c.state, func.count())
-                                 .where(deliveries.c.issue_id == issue_id)
-                                 .group_by(deliveries.c.state)).all())
-

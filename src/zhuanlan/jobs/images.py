@@ -29,7 +29,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import Iterable
 
 from sqlalchemy import Connection, select, update
 
@@ -40,9 +40,8 @@ from zhuanlan.model import FetchResult, Image
 from zhuanlan.publish.article_html import Figure
 from zhuanlan.store.claims import claim, release_values, still_held
 from zhuanlan.store.schema import articles, images
+from zhuanlan.jobs.context import Context
 
-if TYPE_CHECKING:
-    from zhuanlan.core import Zhuanlan
 
 log = logging.getLogger(__name__)
 
@@ -160,23 +159,23 @@ def _webp_size(data: bytes) -> tuple[int | None, int | None]:
     return None, None
 
 
-def image_dir(zl: "Zhuanlan") -> Path:
-    return zl.cfg.data_dir / "images"
+def image_dir(ctx: Context) -> Path:
+    return ctx.cfg.data_dir / "images"
 
 
-def image_path(zl: "Zhuanlan", sha256: str) -> Path | None:
+def image_path(ctx: Context, sha256: str) -> Path | None:
     """The file of a picture, None for a name that is not a SHA-256 (never a path out
     of the directory, whatever the row says)."""
     if not _SHA256.fullmatch(sha256 or ""):
         return None
-    return image_dir(zl) / sha256
+    return image_dir(ctx) / sha256
 
 
-def _keep(zl: "Zhuanlan", data: bytes) -> str:
+def _keep(ctx: Context, data: bytes) -> str:
     """Write the bytes under their SHA-256 (once; atomically, so a reader never sees
     half a file and two workers writing the same picture do no harm)."""
     digest = hashlib.sha256(data).hexdigest()
-    path = image_dir(zl) / digest
+    path = image_dir(ctx) / digest
     if path.exists() and path.stat().st_size == len(data):
         return digest
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -210,29 +209,29 @@ class _Outcome:
     retry_after: float | None = None
 
 
-def fetch_due_images(zl: "Zhuanlan", limit: int) -> int:
+def fetch_due_images(ctx: Context, limit: int) -> int:
     """Fetch pending images whose time has come (none when ``images.enabled`` is off).
     A URL already fetched for another article is not fetched again; a URL claimed
     twice in the batch is fetched once. Returns how many rows were handled."""
-    if not zl.cfg["images.enabled"]:
+    if not ctx.cfg["images.enabled"]:
         return 0
-    now = zl.clock()
-    with zl.db.write() as conn:
+    now = ctx.clock()
+    with ctx.db.write() as conn:
         claimed = claim(conn, images, (images.c.state == PENDING)
                         & (images.c.next_attempt_at <= now),
                         order_by=[images.c.next_attempt_at, images.c.id], limit=limit,
-                        worker=zl.worker_id, lease_seconds=zl.cfg["worker.lease_seconds"],
+                        worker=ctx.worker_id, lease_seconds=ctx.cfg["worker.lease_seconds"],
                         now=now)
     if not claimed:
         return 0
     urls = {row.source_url for row in claimed}
-    with zl.db.read() as conn:
+    with ctx.db.read() as conn:
         referers = dict(conn.execute(select(articles.c.id, articles.c.url).where(
             articles.c.id.in_({row.article_id for row in claimed}))).all())
         known: dict[str, _Outcome] = {}
         for row in conn.execute(select(images).where(images.c.state == FETCHED,
                                                      images.c.source_url.in_(urls))):
-            path = image_path(zl, row.sha256)
+            path = image_path(ctx, row.sha256)
             if path is not None and path.is_file():
                 known[row.source_url] = _Outcome(FETCHED, sha256=row.sha256, size=row.size,
                                                  mime=row.mime, width=row.width,
@@ -247,20 +246,20 @@ def fetch_due_images(zl: "Zhuanlan", limit: int) -> int:
         # Content-Length or cut off mid-stream instead of downloaded whole first.
         requests = [FetchRequest(url, headers={"Accept": ACCEPT,
                                                **({"Referer": ref} if ref else {})},
-                                 max_bytes=zl.cfg["images.max_bytes"])
+                                 max_bytes=ctx.cfg["images.max_bytes"])
                     for url, ref in todo.items()]
-        for url, result in zip(todo, zl.fetcher.get_many(requests)):
-            outcomes[url] = _judge(zl, result)
-    _record(zl, claimed, outcomes)
+        for url, result in zip(todo, ctx.fetcher.get_many(requests)):
+            outcomes[url] = _judge(ctx, result)
+    _record(ctx, claimed, outcomes)
     return len(claimed)
 
 
-def _judge(zl: "Zhuanlan", result: FetchResult | FetchError) -> _Outcome:
-    limit = zl.cfg["images.max_bytes"]
+def _judge(ctx: Context, result: FetchResult | FetchError) -> _Outcome:
+    limit = ctx.cfg["images.max_bytes"]
     if isinstance(result, FetchError):
         if result.reason == "too_large":
             message = result.message
-            if limit < zl.cfg["fetch.max_bytes"]:
+            if limit < ctx.cfg["fetch.max_bytes"]:
                 message = f"image larger than {limit} bytes (images.max_bytes)"
             return _Outcome(TOO_LARGE, "too_large", message)
         return _Outcome(FAILED, result.reason, result.message, temporary=result.temporary,
@@ -276,13 +275,13 @@ def _judge(zl: "Zhuanlan", result: FetchResult | FetchError) -> _Outcome:
     except Refused as exc:
         declared = result.content_type.split(";", 1)[0].strip() or "no Content-Type"
         return _Outcome(FAILED, exc.kind, f"{exc.message}; sent as {declared}")
-    return _Outcome(FETCHED, sha256=_keep(zl, data), size=len(data), mime=mime,
+    return _Outcome(FETCHED, sha256=_keep(ctx, data), size=len(data), mime=mime,
                     width=width, height=height)
 
 
-def _record(zl: "Zhuanlan", claimed: list, outcomes: dict[str, _Outcome]) -> None:  # noqa: ANN001
-    now = zl.clock()
-    with zl.db.write() as conn:
+def _record(ctx: Context, claimed: list, outcomes: dict[str, _Outcome]) -> None:  # noqa: ANN001
+    now = ctx.clock()
+    with ctx.db.write() as conn:
         for row in claimed:
             out = outcomes[row.source_url]
             attempts = row.attempts + 1
@@ -298,7 +297,7 @@ def _record(zl: "Zhuanlan", claimed: list, outcomes: dict[str, _Outcome]) -> Non
                     last_error_kind=out.kind)
             else:
                 values.update(state=out.state, last_error=out.message, last_error_kind=out.kind)
-            conn.execute(update(images).where(still_held(images, row.id, zl.worker_id))
+            conn.execute(update(images).where(still_held(images, row.id, ctx.worker_id))
                          .values(**values))
             level = logging.INFO if out.state == FETCHED else logging.WARNING
             log.log(level, "image " + (values.get("state") or "retried"), extra={
@@ -308,9 +307,9 @@ def _record(zl: "Zhuanlan", claimed: list, outcomes: dict[str, _Outcome]) -> Non
 
 # -- reading (the article page, /img/{id}) -----------------------------------------------
 
-def shown_images(zl: "Zhuanlan", article_id: int) -> list[Figure]:
+def shown_images(ctx: Context, article_id: int) -> list[Figure]:
     """The article's fetched images in their order, as the article page shows them."""
-    with zl.db.read() as conn:
+    with ctx.db.read() as conn:
         rows = conn.execute(select(images.c.id, images.c.caption, images.c.width,
                                    images.c.height)
                             .where(images.c.article_id == article_id,
@@ -328,16 +327,16 @@ class StoredImage:
     size: int
 
 
-def stored_image(zl: "Zhuanlan", image_id: int) -> StoredImage | None:
+def stored_image(ctx: Context, image_id: int) -> StoredImage | None:
     """A fetched image's file, type and hash; None when it is not fetched (pending,
     failed, too large) or its file is missing."""
-    with zl.db.read() as conn:
+    with ctx.db.read() as conn:
         row = conn.execute(select(images.c.state, images.c.sha256, images.c.mime,
                                   images.c.size)
                            .where(images.c.id == image_id)).first()
     if row is None or row.state != FETCHED or not row.mime:
         return None
-    path = image_path(zl, row.sha256)
+    path = image_path(ctx, row.sha256)
     if path is None or not path.is_file():
         return None
     return StoredImage(path, row.mime, row.sha256, row.size or 0)

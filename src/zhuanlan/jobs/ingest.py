@@ -7,7 +7,6 @@ import json
 import logging
 import zlib
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, or_, select, update
 
@@ -34,9 +33,8 @@ from zhuanlan.store import search
 from zhuanlan.store.schema import articles, candidates, columns, pages, sources
 from zhuanlan.store.upsert import insert_ignore
 from zhuanlan.text.article import clean_article
+from zhuanlan.jobs.context import Context
 
-if TYPE_CHECKING:
-    from zhuanlan.core import Zhuanlan
 
 log = logging.getLogger(__name__)
 
@@ -45,15 +43,15 @@ MAX_PAGE_ATTEMPTS = 5
 SOURCE_BACKOFF_CAP = 24 * 3600.0
 
 
-def poll_due_sources(zl: "Zhuanlan", limit: int) -> int:
+def poll_due_sources(ctx: Context, limit: int) -> int:
     """Poll every enabled source whose ``next_poll_at`` has come. Returns how many."""
-    now = zl.clock()
-    with zl.db.write() as conn:
+    now = ctx.clock()
+    with ctx.db.write() as conn:
         claimed = claim(conn, sources, (sources.c.enabled.is_(True)) & (sources.c.next_poll_at <= now),
                         order_by=[sources.c.next_poll_at, sources.c.id], limit=limit,
-                        worker=zl.worker_id, lease_seconds=zl.cfg["worker.lease_seconds"], now=now)
+                        worker=ctx.worker_id, lease_seconds=ctx.cfg["worker.lease_seconds"], now=now)
     for row in claimed:
-        poll_source(zl, row)
+        poll_source(ctx, row)
     return len(claimed)
 
 
@@ -61,7 +59,7 @@ class _NotModified(Exception):
     """The list's first page answered 304: nothing new, nothing to parse."""
 
 
-def poll_source(zl: "Zhuanlan", source) -> int:  # noqa: ANN001
+def poll_source(ctx: Context, source) -> int:  # noqa: ANN001
     """Fetch one claimed source and queue its new entries as pages. The outcome — new
     pages, health fields, the yield alarm, next poll, release — is one transaction.
     Returns the number of new pages; never raises for the source's own failures (they
@@ -71,9 +69,9 @@ def poll_source(zl: "Zhuanlan", source) -> int:  # noqa: ANN001
     def fetch(url: str) -> tuple[bytes, str, str]:
         # Only the first page is conditional: later pages of a list have no validators.
         if first:
-            result = zl.fetcher.get(url, headers=spec.header_map())
+            result = ctx.fetcher.get(url, headers=spec.header_map())
         else:
-            result = zl.fetcher.get(url, etag=source.etag, last_modified=source.last_modified,
+            result = ctx.fetcher.get(url, etag=source.etag, last_modified=source.last_modified,
                                     headers=spec.header_map())
             first.append(result)
             if result.not_modified:
@@ -81,17 +79,17 @@ def poll_source(zl: "Zhuanlan", source) -> int:  # noqa: ANN001
         return result.content, "", result.url
 
     try:
-        spec = poll_spec(source, zl.clock())
-        feed = read_pages(spec, fetch, default_tz=zl.tz)
+        spec = poll_spec(source, ctx.clock())
+        feed = read_pages(spec, fetch, default_tz=ctx.tz)
     except _NotModified:
         feed = None
     except (FetchError, SourceError, ConfigError) as exc:
-        _record_source_failure(zl, source, exc)
+        _record_source_failure(ctx, source, exc)
         return 0
     result = first[0]
-    now = zl.clock()
+    now = ctx.clock()
     new_pages = 0
-    with zl.db.write() as conn:
+    with ctx.db.write() as conn:
         if feed is not None:
             rows = []
             seen: set[str] = set()
@@ -106,7 +104,7 @@ def poll_source(zl: "Zhuanlan", source) -> int:  # noqa: ANN001
                     "state": PageState.PENDING.value, "attempts": 0, "next_attempt_at": now,
                     "created_at": now,
                 })
-            cap = source.max_new_per_poll or zl.cfg["sources.max_new_per_poll"]
+            cap = source.max_new_per_poll or ctx.cfg["sources.max_new_per_poll"]
             fresh = _unknown(conn, rows)
             # Newest first (undated entries after the dated ones, in the feed's order);
             # what is left waits for the next polls, which come sooner.
@@ -137,7 +135,7 @@ def poll_source(zl: "Zhuanlan", source) -> int:  # noqa: ANN001
                           last_entry_count=count,
                           recent_counts=push_count(source.recent_counts, count),
                           alarm=yield_alarm(spec, count, parse_counts(source.recent_counts)))
-        conn.execute(update(sources).where(still_held(sources, source.id, zl.worker_id))
+        conn.execute(update(sources).where(still_held(sources, source.id, ctx.worker_id))
                      .values(**values))
     log.info("source polled", extra={"source_id": source.id, "url": source.url,
                                      "new_pages": new_pages, "not_modified": feed is None})
@@ -154,8 +152,8 @@ def _unknown(conn: Connection, rows: list[dict]) -> list[dict]:
     return [r for r in rows if r["url"] not in known]
 
 
-def _record_source_failure(zl: "Zhuanlan", source, exc: ZhuanlanError) -> None:  # noqa: ANN001
-    now = zl.clock()
+def _record_source_failure(ctx: Context, source, exc: ZhuanlanError) -> None:  # noqa: ANN001
+    now = ctx.clock()
     failures = source.consecutive_failures + 1
     kind = getattr(exc, "reason", None) or (
         "not_a_feed" if isinstance(exc, SourceError)
@@ -163,8 +161,8 @@ def _record_source_failure(zl: "Zhuanlan", source, exc: ZhuanlanError) -> None: 
     delay = backoff(failures, base=source.poll_minutes * 60.0, cap=SOURCE_BACKOFF_CAP)
     # A server that said when to come back (Retry-After) is not asked earlier.
     delay = max(delay, timedelta(seconds=getattr(exc, "retry_after", None) or 0))
-    with zl.db.write() as conn:
-        conn.execute(update(sources).where(still_held(sources, source.id, zl.worker_id)).values(
+    with ctx.db.write() as conn:
+        conn.execute(update(sources).where(still_held(sources, source.id, ctx.worker_id)).values(
             last_polled_at=now, last_error=exc.message, last_error_kind=kind,
             last_error_at=now, consecutive_failures=failures,
             next_poll_at=now + max(delay, timedelta(minutes=1)), **release_values()))
@@ -173,21 +171,21 @@ def _record_source_failure(zl: "Zhuanlan", source, exc: ZhuanlanError) -> None: 
                                         "failures": failures})
 
 
-def process_due_pages(zl: "Zhuanlan", limit: int) -> int:
+def process_due_pages(ctx: Context, limit: int) -> int:
     """Fetch, extract, clean and dedup pending pages. Returns how many were handled.
 
     The batch is fetched first, then extracted together (in the process pool when there
     is one), then each outcome is recorded with the release of its page.
     """
-    now = zl.clock()
-    with zl.db.write() as conn:
+    now = ctx.clock()
+    with ctx.db.write() as conn:
         claimed = claim(conn, pages, (pages.c.state == PageState.PENDING.value)
                         & (pages.c.next_attempt_at <= now),
                         order_by=[pages.c.next_attempt_at, pages.c.id], limit=limit,
-                        worker=zl.worker_id, lease_seconds=zl.cfg["worker.lease_seconds"], now=now)
+                        worker=ctx.worker_id, lease_seconds=ctx.cfg["worker.lease_seconds"], now=now)
     if not claimed:
         return 0
-    specs = _page_specs(zl, {p.source_id for p in claimed})
+    specs = _page_specs(ctx, {p.source_id for p in claimed})
     requests, api_pages = [], set()
     for page in claimed:
         spec = specs.get(page.source_id)
@@ -199,9 +197,9 @@ def process_due_pages(zl: "Zhuanlan", limit: int) -> int:
     fetched: dict[int, FetchResult] = {}
     tasks: list[ExtractTask] = []
     # The whole batch at once: the fetcher keeps each host's limits and delays.
-    for page, result in zip(claimed, zl.fetcher.get_many(requests)):
+    for page, result in zip(claimed, ctx.fetcher.get_many(requests)):
         if isinstance(result, FetchError):
-            _record_page_failure(zl, page, result.reason, result.message,
+            _record_page_failure(ctx, page, result.reason, result.message,
                                  temporary=result.temporary, retry_after=result.retry_after)
             continue
         fetched[page.id] = result
@@ -209,53 +207,53 @@ def process_due_pages(zl: "Zhuanlan", limit: int) -> int:
         if page.id in api_pages:
             # Outlets that serve the article as JSON: no HTML extraction to do.
             try:
-                extracted = parse_api_article(result.text, page.url, spec, default_tz=zl.tz)
+                extracted = parse_api_article(result.text, page.url, spec, default_tz=ctx.tz)
             except ExtractError as exc:
-                _record_page_failure(zl, page, exc.reason, exc.message, temporary=False)
+                _record_page_failure(ctx, page, exc.reason, exc.message, temporary=False)
                 continue
-            _record_article(zl, page, result, plausible_date(clean_article(extracted), zl.clock()))
+            _record_article(ctx, page, result, plausible_date(clean_article(extracted), ctx.clock()))
             continue
         rules = spec.article if spec and spec.article != ArticleRules() else None
-        tasks.append(ExtractTask(page.id, result.url, result.content, result.encoding, zl.tz,
+        tasks.append(ExtractTask(page.id, result.url, result.content, result.encoding, ctx.tz,
                                  rules=rules, entry_title=page.entry_title,
                                  entry_published=page.entry_published))
     by_id = {p.id: p for p in claimed}
-    for task, outcome in zip(tasks, run_tasks(tasks, zl.extract_pool)):
+    for task, outcome in zip(tasks, run_tasks(tasks, ctx.extract_pool)):
         page = by_id[task.page_id]
         if isinstance(outcome, ExtractFailure):
-            _record_page_failure(zl, page, outcome.reason, outcome.message, temporary=False)
+            _record_page_failure(ctx, page, outcome.reason, outcome.message, temporary=False)
         else:
-            _record_article(zl, page, fetched[page.id], plausible_date(outcome, zl.clock()))
+            _record_article(ctx, page, fetched[page.id], plausible_date(outcome, ctx.clock()))
     return len(claimed)
 
 
-def _page_specs(zl: "Zhuanlan", source_ids: set[int]) -> dict[int, SourceSpec]:
+def _page_specs(ctx: Context, source_ids: set[int]) -> dict[int, SourceSpec]:
     """The specs of the pages' sources (article rules, headers, article API). A source
     whose spec no longer resolves reads its pages with the generic extractor."""
-    with zl.db.read() as conn:
+    with ctx.db.read() as conn:
         rows = conn.execute(select(sources).where(sources.c.id.in_(source_ids))).all()
     out = {}
     for row in rows:
         try:
-            out[row.id] = poll_spec(row, zl.clock())
+            out[row.id] = poll_spec(row, ctx.clock())
         except ConfigError:
             continue
     return out
 
 
-def _record_article(zl: "Zhuanlan", page, result: FetchResult, article: Article) -> int:  # noqa: ANN001
+def _record_article(ctx: Context, page, result: FetchResult, article: Article) -> int:  # noqa: ANN001
     """Store the page's article (or link the page to the article it repeats) and propose
     a new article to the columns. Returns the article id."""
-    now = zl.clock()
+    now = ctx.clock()
     sig = signature(article.text)
-    with zl.db.write() as conn:
+    with ctx.db.write() as conn:
         article_id, is_new = _store_article(conn, article, page.source_id, now)
         if is_new:
             count_article(conn, article.title, article.text)
             add_images(conn, article_id, article.images, now=now)
-            story_id, _relation = assign_story(conn, zl.story_index, article_id, sig, now)
+            story_id, _relation = assign_story(conn, ctx.story_index, article_id, sig, now)
             _propose(conn, article_id, article, page.source_id, now, story_id)
-        conn.execute(update(pages).where(still_held(pages, page.id, zl.worker_id)).values(
+        conn.execute(update(pages).where(still_held(pages, page.id, ctx.worker_id)).values(
             state=PageState.DONE.value, article_id=article_id, fetched_at=now,
             final_url=result.url, encoding=result.encoding,
             content_gz=zlib.compress(result.content, 6), attempts=page.attempts + 1,
@@ -266,9 +264,9 @@ def _record_article(zl: "Zhuanlan", page, result: FetchResult, article: Article)
     return article_id
 
 
-def _record_page_failure(zl: "Zhuanlan", page, kind: str, message: str, *,  # noqa: ANN001
+def _record_page_failure(ctx: Context, page, kind: str, message: str, *,  # noqa: ANN001
                          temporary: bool, retry_after: float | None = None) -> None:
-    now = zl.clock()
+    now = ctx.clock()
     attempts = page.attempts + 1
     retry = temporary and attempts < MAX_PAGE_ATTEMPTS
     values = {"attempts": attempts, "last_error": message, "last_error_kind": kind,
@@ -278,8 +276,8 @@ def _record_page_failure(zl: "Zhuanlan", page, kind: str, message: str, *,  # no
         values["next_attempt_at"] = now + max(delay, timedelta(seconds=retry_after or 0))
     else:
         values["state"] = PageState.FAILED.value
-    with zl.db.write() as conn:
-        conn.execute(update(pages).where(still_held(pages, page.id, zl.worker_id)).values(**values))
+    with ctx.db.write() as conn:
+        conn.execute(update(pages).where(still_held(pages, page.id, ctx.worker_id)).values(**values))
     log.warning("page failed", extra={"page_id": page.id, "article_url": page.url,
                                       "reason": kind, "error": message, "retry": retry})
 
@@ -364,7 +362,7 @@ def _offer(conn: Connection, article_id: int, title: str, text: str, published, 
     return insert_ignore(conn, candidates, rows)
 
 
-def reextract(zl: "Zhuanlan", *, source_id: int | None = None, batch: int = 50,
+def reextract(ctx: Context, *, source_id: int | None = None, batch: int = 50,
               progress=None) -> tuple[int, int]:  # noqa: ANN001
     """Run extraction and cleaning again over the kept pages (after the extractor
     improved), updating their articles in place. Returns (updated, failed)."""
@@ -379,20 +377,20 @@ def reextract(zl: "Zhuanlan", *, source_id: int | None = None, batch: int = 50,
     updated = failed = 0
     last_id = 0
     while True:
-        with zl.db.read() as conn:
+        with ctx.db.read() as conn:
             rows = conn.execute(query.where(pages.c.id > last_id).limit(batch)).all()
         if not rows:
             break
         last_id = rows[-1].id
         tasks = [ExtractTask(r.id, r.final_url or r.url, zlib.decompress(r.content_gz),
-                             r.encoding, zl.tz, entry_title=r.entry_title,
+                             r.encoding, ctx.tz, entry_title=r.entry_title,
                              entry_published=r.entry_published) for r in rows]
         article_of = {r.id: r.article_id for r in rows}
-        for task, outcome in zip(tasks, run_tasks(tasks, zl.extract_pool)):
+        for task, outcome in zip(tasks, run_tasks(tasks, ctx.extract_pool)):
             if isinstance(outcome, ExtractFailure):
                 failed += 1
                 continue
-            with zl.db.write() as conn:
+            with ctx.db.write() as conn:
                 before = conn.execute(select(articles.c.title, articles.c.text).where(
                     articles.c.id == article_of[task.page_id])).first()
                 if before is not None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Select, func, literal, or_, select, update
 
@@ -18,9 +17,8 @@ from zhuanlan.store.schema import (
     articles, candidates, channel_targets, column_targets, columns, deliveries, departments,
     issue_items, issues, sources, stories, subscribers, subscriptions, unsubscriptions,
 )
+from zhuanlan.jobs.context import Context
 
-if TYPE_CHECKING:
-    from zhuanlan.core import Zhuanlan
 
 log = logging.getLogger(__name__)
 
@@ -29,15 +27,15 @@ CHANNEL_EMAIL = "email"
 ISSUE_LIMIT = 30
 
 
-def publish_due(zl: "Zhuanlan") -> list[int]:
+def publish_due(ctx: Context) -> list[int]:
     """Publish every column whose ``next_run_at`` has come; move its schedule on.
     Returns the ids of the issues made (a due column with nothing approved makes none)."""
-    now = zl.clock()
+    now = ctx.clock()
     made: list[int] = []
-    with zl.db.write() as conn:
+    with ctx.db.write() as conn:
         due = claim(conn, columns, columns.c.next_run_at <= now,
                     order_by=[columns.c.next_run_at, columns.c.id], limit=50,
-                    worker=zl.worker_id, lease_seconds=zl.cfg["worker.lease_seconds"], now=now)
+                    worker=ctx.worker_id, lease_seconds=ctx.cfg["worker.lease_seconds"], now=now)
         for col in due:
             issue_id = _publish(conn, col, now)
             if issue_id is not None:
@@ -47,9 +45,9 @@ def publish_due(zl: "Zhuanlan") -> list[int]:
     return made
 
 
-def publish_column_now(zl: "Zhuanlan", column_id: int) -> int | None:
-    now = zl.clock()
-    with zl.db.write() as conn:
+def publish_column_now(ctx: Context, column_id: int) -> int | None:
+    now = ctx.clock()
+    with ctx.db.write() as conn:
         col = conn.execute(select(columns).where(columns.c.id == column_id)).first()
         return _publish(conn, col, now)
 

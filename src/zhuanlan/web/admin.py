@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from zhuanlan.errors import (
     AuthError, ConfigError, NotFoundError, PermissionDenied, RateLimited, SourceError)
-from zhuanlan.staff import ROLES, StaffUser
+from zhuanlan.app.staff import ROLES, StaffUser
 from zhuanlan.web.auth import admin_user, csrf_protect, staff_user
 from zhuanlan.web.render import flash_redirect, render
 from zhuanlan.web.status import source_status
@@ -69,7 +69,7 @@ def _source_request(form: dict[str, str]) -> tuple[str, str, dict | None, str | 
 
 
 def _probe_form(request: Request, form: dict[str, str]):  # noqa: ANN202
-    from zhuanlan.source_probe import probe_source
+    from zhuanlan.app.source_probe import probe_source
     kind, url, spec, preset, error = _source_request(form)
     if error:
         return None, error

@@ -23,7 +23,7 @@ from zhuanlan.errors import (
     AuthError, ConfigError, InvalidTransition, NotFoundError, PermissionDenied, RuleError,
     SourceError,
 )
-from zhuanlan.staff import StaffUser
+from zhuanlan.app.staff import StaffUser
 from zhuanlan.web.auth import session_user
 from zhuanlan.web.params import MAX_ID, PathId, validation_detail, validation_message
 

@@ -2,7 +2,7 @@
 
 The browser keeps a signed cookie (Starlette's SessionMiddleware: HttpOnly, SameSite=Lax,
 Secure when ``web.secure_cookies``) carrying a random session token; the session itself
-lives in the store (``zhuanlan.staff_login``) and is checked on every request, so logging
+lives in the store (``zhuanlan.store.staff``) and is checked on every request, so logging
 out, a password change or a deactivation ends it on the server, whatever a copied cookie
 says. Every POST made from a page carries the session's CSRF token, checked by
 ``csrf_protect``.
@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from zhuanlan.errors import AuthError, PermissionDenied, RateLimited
-from zhuanlan.staff import StaffUser
+from zhuanlan.app.staff import StaffUser
 
 router = APIRouter()
 

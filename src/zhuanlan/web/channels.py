@@ -18,9 +18,9 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from zhuanlan.channels.chat import KINDS
-from zhuanlan.chat_targets import KIND_NAMES
+from zhuanlan.app.channels import KIND_NAMES
 from zhuanlan.errors import ConfigError, NotFoundError
-from zhuanlan.staff import StaffUser
+from zhuanlan.app.staff import StaffUser
 from zhuanlan.web.auth import admin_user, csrf_protect, staff_user
 from zhuanlan.web.render import flash_redirect, render
 from zhuanlan.web.params import PathId

@@ -12,9 +12,9 @@ from urllib.parse import parse_qsl, urlencode
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from zhuanlan.desk import SORTS, QueueQuery
+from zhuanlan.app.desk import SORTS, QueueQuery
 from zhuanlan.errors import InvalidTransition, NotFoundError, RuleError
-from zhuanlan.staff import StaffUser
+from zhuanlan.app.staff import StaffUser
 from zhuanlan.web.auth import csrf_protect, staff_user
 from zhuanlan.web.render import flash, render
 from zhuanlan.web.params import FormId, OptionalFormId, PathId

@@ -23,7 +23,7 @@ from zhuanlan.errors import AuthError, NotFoundError, RuleError
 from zhuanlan.lifecycle import write_private
 from zhuanlan.people.departments import display
 from zhuanlan.people.importing import LABELS, FileFormatError, ImportRefused
-from zhuanlan.staff import StaffUser
+from zhuanlan.app.staff import StaffUser
 from zhuanlan.web.auth import admin_user, csrf_protect
 from zhuanlan.web.render import flash_redirect, render
 from zhuanlan.web.params import FormId

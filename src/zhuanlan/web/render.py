@@ -16,7 +16,7 @@ from fastapi.templating import Jinja2Templates
 
 from zhuanlan.jobs.publishing import summary_of
 from zhuanlan.publish.schedule import describe
-from zhuanlan.staff import ROLE_NAMES
+from zhuanlan.app.staff import ROLE_NAMES
 from zhuanlan.web.marks import mark
 
 HERE = Path(__file__).parent

@@ -11,7 +11,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from zhuanlan.errors import NotFoundError
-from zhuanlan.staff import StaffUser
+from zhuanlan.app.staff import StaffUser
 from zhuanlan.store.schema import issues
 from zhuanlan.study import export
 from zhuanlan.study.stats import column_trend, issue_stats

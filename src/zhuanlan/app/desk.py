@@ -13,18 +13,19 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Callable, Mapping
+from datetime import date
+from typing import Mapping
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 
+from zhuanlan.jobs.context import Context
 from zhuanlan.errors import InvalidTransition, NotFoundError, RuleError
 from zhuanlan.jobs.ingest import propose_stored
 from zhuanlan.jobs.publishing import ISSUE_LIMIT, approved_in_order, summary_of
 from zhuanlan.jobs.stories import pin_representative, split_out, story_copies
 from zhuanlan.model import CandidateState
-from zhuanlan.store import Database, audit
+from zhuanlan.store import audit
 from zhuanlan.store.schema import articles, candidates, columns, sources, stories
 
 TITLE_MAX = 300
@@ -95,9 +96,9 @@ class QueueQuery:
 
 
 class Desk:
-    def __init__(self, db: Database, clock: Callable[[], datetime]) -> None:
-        self.db = db
-        self.clock = clock
+    def __init__(self, ctx: Context) -> None:
+        self.db = ctx.db
+        self.clock = ctx.clock
 
     # -- the queue ------------------------------------------------------------------
 

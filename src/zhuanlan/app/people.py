@@ -10,7 +10,7 @@ transaction or not at all.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 from sqlalchemy import Connection, bindparam, delete, func, select, update
 
@@ -28,9 +28,9 @@ from zhuanlan.store.schema import (
     columns, departments, subscribers, subscriptions, unsubscriptions,
 )
 from zhuanlan.store.upsert import insert_ignore
+from zhuanlan.jobs.context import Context
+from zhuanlan.jobs.personal import PersonalLinks
 
-if TYPE_CHECKING:
-    from zhuanlan.core import Zhuanlan
 
 Progress = Callable[[str], None]
 
@@ -48,11 +48,11 @@ def _people_query():  # noqa: ANN202
 
 
 class Directory:
-    def __init__(self, zl: "Zhuanlan") -> None:
-        self.zl = zl
-        self.db = zl.db
-        self.clock = zl.clock
-        cfg = zl.cfg
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.db = ctx.db
+        self.clock = ctx.clock
+        cfg = ctx.cfg
         self.limits = TableLimits(max_rows=cfg["people.max_rows"],
                                   max_columns=cfg["people.max_columns"],
                                   max_cells=cfg["people.max_cells"],
@@ -138,6 +138,32 @@ class Directory:
                 active=active, created_at=now, updated_at=now)).inserted_primary_key[0]
             _audit(conn, by, "add_person", f"subscriber {person_id}", f"{name} <{email}>", at=now)
             return person_id
+
+    # -- the older, simpler calls (CLI ``subscriber``, tests) ---------------------------
+
+    def add_subscriber(self, email: str, name: str = "", *, department: str = "",
+                       employee_no: str | None = None) -> int:
+        """Add a person (or return the id of the one with this e-mail); the department
+        path ("集团/公司/部门") is placed in the department tree."""
+        return self.add_person(email, name, department=department, employee_no=employee_no)
+
+    def subscribe(self, slug: str, subscriber_id: int) -> None:
+        self.subscribe_person(slug, subscriber_id)
+
+    def subscriber_active(self, subscriber_id: int) -> bool:
+        with self.db.read() as conn:
+            return bool(conn.execute(select(subscribers.c.active).where(
+                subscribers.c.id == subscriber_id)).scalar())
+
+    def list_subscribers(self, slug: str | None = None) -> list[dict]:
+        query = select(subscribers).order_by(subscribers.c.id)
+        with self.db.read() as conn:
+            if slug is not None:
+                column = self._column(conn, slug)
+                query = query.join(subscriptions,
+                                   subscriptions.c.subscriber_id == subscribers.c.id)\
+                    .where(subscriptions.c.column_id == column["id"])
+            return [dict(r) for r in conn.execute(query).mappings()]
 
     def get(self, key: int | str) -> dict:
         """A person by id, 工号 or e-mail. Raises NotFoundError."""
@@ -452,17 +478,17 @@ class Directory:
     # -- unsubscribe links ---------------------------------------------------------
 
     def unsubscribe_token(self, subscriber_id: int, column_id: int) -> str:
-        return self.zl.links.sign(UNSUBSCRIBE, {"s": subscriber_id, "c": column_id})
+        return PersonalLinks(self.ctx).unsubscribe_token(subscriber_id, column_id)
 
     def unsubscribe_url(self, subscriber_id: int, column_id: int) -> str:
         """The absolute one-click unsubscribe link for a person and a column (for the
         e-mail's footer and its List-Unsubscribe header)."""
-        return f"{self.zl.cfg.base_url}/u/{self.unsubscribe_token(subscriber_id, column_id)}"
+        return PersonalLinks(self.ctx).unsubscribe_url(subscriber_id, column_id)
 
     def read_unsubscribe_token(self, token: str) -> dict:
         """{"person", "column", "opted_out"} for a signed unsubscribe token. Raises
         AuthError for a forged token, NotFoundError when the person or the column is gone."""
-        payload = self.zl.links.verify(UNSUBSCRIBE, token)
+        payload = self.ctx.links.verify(UNSUBSCRIBE, token)
         if not (isinstance(payload, dict) and isinstance(payload.get("s"), int)
                 and isinstance(payload.get("c"), int)):
             raise AuthError("链接无效", resource=UNSUBSCRIBE)

@@ -3,7 +3,7 @@
 Roles: ``admin`` (everything: sources, users, the audit log, every column), ``editor``
 (the desk of the columns granted to them) and ``viewer`` (reads the desk, changes
 nothing). Passwords are argon2id; API tokens are random and only their SHA-256 is kept.
-Login attempts are limited and sessions kept in the store (``zhuanlan.staff_login``), so
+Login attempts are limited and sessions kept in the store (``zhuanlan.store.staff``), so
 both hold across every web process.
 """
 
@@ -13,17 +13,16 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Callable
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select, update
 
+from zhuanlan.jobs.context import Context
 from zhuanlan.errors import AuthError, ConfigError, NotFoundError, PermissionDenied
-from zhuanlan.store import Database
 from zhuanlan.store.audit import record as _audit_record
-from zhuanlan.staff_login import (
+from zhuanlan.store.staff import (
     SESSION_TOUCH, end_session, end_sessions, forget_old_attempts, live_sessions,
     reserve_attempt, session_row, start_session, succeeded, touch_session,
 )
@@ -75,12 +74,11 @@ def hash_token(token: str) -> str:
 
 
 class Staff:
-    def __init__(self, db: Database, clock: Callable[[], datetime], *,
-                 login_attempts: int = 5, session_hours: float = 12) -> None:
-        self.db = db
-        self.clock = clock
-        self.login_attempts = login_attempts
-        self.session_age = timedelta(hours=session_hours)
+    def __init__(self, ctx: Context) -> None:
+        self.db = ctx.db
+        self.clock = ctx.clock
+        self.login_attempts = ctx.cfg["web.login_attempts"]
+        self.session_age = timedelta(hours=ctx.cfg["web.session_hours"])
 
     # -- users ---------------------------------------------------------------------
 
@@ -202,7 +200,7 @@ class Staff:
 
     def authenticate(self, username: str, password: str, *, client: str = "") -> StaffUser:
         """The user, or AuthError; RateLimited once too many attempts failed lately (the
-        policy is in ``zhuanlan.staff_login``)."""
+        policy is in ``zhuanlan.store.staff``)."""
         now = self.clock()
         name, address = username[:64], (client or "-")[:64]
         with self.db.write() as conn:

@@ -11,16 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from zhuanlan.errors import (
     ConfigError, ExtractError, FetchError, NotFoundError, SourceError, ZhuanlanError,
 )
 from zhuanlan.model import ArticleRules
+from zhuanlan.jobs.context import Context
 
-if TYPE_CHECKING:
-    from zhuanlan.core import Zhuanlan
 
 ENTRIES_SHOWN = 10
 PARAGRAPHS_SHOWN = 3
@@ -85,7 +84,7 @@ def fetch_message(exc: FetchError) -> str:
     return f"{REASONS.get(exc.reason, '抓取失败')}（{exc.message}）"
 
 
-def probe_source(zl: "Zhuanlan", kind: str, url: str, spec: dict[str, Any] | None = None, *,
+def probe_source(ctx: Context, kind: str, url: str, spec: dict[str, Any] | None = None, *,
                  preset: str | None = None, params: dict[str, str] | None = None) -> ProbeResult:
     """Read the list at ``url`` as a source of ``kind`` with ``spec``'s fields (those of
     ``sources/spec.py``), or the preset ``preset`` (``kind`` and ``url`` are then the
@@ -113,17 +112,17 @@ def probe_source(zl: "Zhuanlan", kind: str, url: str, spec: dict[str, Any] | Non
         return _failed(kind, url, "bad_kind", f"{_MESSAGES['bad_kind']}：{kind}")
     try:
         checked = spec_from_dict({**spec_data, "kind": kind, "url": url})
-        resolved = resolve_spec(checked, now=zl.clock(), params=params or {})
+        resolved = resolve_spec(checked, now=ctx.clock(), params=params or {})
     except ConfigError as exc:
         return _failed(kind, url, "config", f"{_MESSAGES['config']}：{exc.key}：{exc.message}")
     saved = spec_to_dict(checked)
 
     def fetch(target: str) -> tuple[bytes, str, str]:
-        result = zl.fetcher.get(target, headers=resolved.header_map())
+        result = ctx.fetcher.get(target, headers=resolved.header_map())
         return result.content, "", result.url
 
     try:
-        feed = read_pages(resolved, fetch, default_tz=zl.tz)
+        feed = read_pages(resolved, fetch, default_tz=ctx.tz)
     except FetchError as exc:
         return _failed(kind, url, exc.reason, fetch_message(exc), saved)
     except SourceError as exc:
@@ -135,13 +134,13 @@ def probe_source(zl: "Zhuanlan", kind: str, url: str, spec: dict[str, Any] | Non
         reason = "not_a_list" if kind == "html" else "empty"
         return _failed(kind, url, reason, _MESSAGES[reason], saved)
     entries = tuple(ProbeEntry(e.title, e.url, e.published) for e in feed.entries)
-    article, article_error = _first_article(zl, resolved, feed.entries[0])
+    article, article_error = _first_article(ctx, resolved, feed.entries[0])
     return ProbeResult(ok=True, kind=kind, url=url, spec=saved, title=feed.title,
                        entries=entries[:ENTRIES_SHOWN], entry_count=len(entries),
                        article=article, article_error=article_error)
 
 
-def _first_article(zl: "Zhuanlan", spec, entry) -> tuple[ProbeArticle | None, str]:  # noqa: ANN001
+def _first_article(ctx: Context, spec, entry) -> tuple[ProbeArticle | None, str]:  # noqa: ANN001
     """The first entry fetched and extracted as the worker would (no store)."""
     from zhuanlan.jobs.extraction import ExtractFailure, ExtractTask, run_task
     from zhuanlan.sources.api_article import article_api_url, parse_api_article
@@ -149,18 +148,18 @@ def _first_article(zl: "Zhuanlan", spec, entry) -> tuple[ProbeArticle | None, st
 
     api = article_api_url(spec, entry.url) if spec.article_api else None
     try:
-        result = zl.fetcher.get(api or entry.url, headers=spec.header_map())
+        result = ctx.fetcher.get(api or entry.url, headers=spec.header_map())
     except FetchError as exc:
         return None, f"文章页无法抓取：{fetch_message(exc)}"
     if api:
         try:
             article = clean_article(parse_api_article(result.text, entry.url, spec,
-                                                      default_tz=zl.tz))
+                                                      default_tz=ctx.tz))
         except ExtractError as exc:
             return None, f"文章接口无法解析：{exc.message}"
     else:
         rules = spec.article if spec.article != ArticleRules() else None
-        outcome = run_task(ExtractTask(0, result.url, result.content, result.encoding, zl.tz,
+        outcome = run_task(ExtractTask(0, result.url, result.content, result.encoding, ctx.tz,
                                        rules=rules, entry_title=entry.title,
                                        entry_published=entry.published,
                                        content_type=result.content_type))

@@ -9,7 +9,6 @@ Reached through the facade: ``zl.delivery_report(issue_id)``,
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select, update
 
@@ -18,9 +17,8 @@ from zhuanlan.model import DeliveryState
 from zhuanlan.store import audit
 from zhuanlan.store.claims import release_values
 from zhuanlan.store.schema import channel_targets, columns, deliveries, issues, subscribers
+from zhuanlan.jobs.context import Context
 
-if TYPE_CHECKING:
-    from zhuanlan.core import Zhuanlan
 
 EXAMPLES = 5          # recipients or targets shown per failure reason
 PENDING_SHOWN = 10    # pending rows shown per channel
@@ -29,8 +27,8 @@ CHANNEL_NAMES = {"email": "电子邮件", "wecom": "企业微信", "dingtalk": "
 CHANNEL_ORDER = ["email", "wecom", "dingtalk", "feishu", "webhook"]
 
 
-def issue_header(zl: "Zhuanlan", issue_id: int) -> dict:
-    with zl.db.read() as conn:
+def issue_header(ctx: Context, issue_id: int) -> dict:
+    with ctx.db.read() as conn:
         row = conn.execute(
             select(issues.c.id, issues.c.number, issues.c.title, issues.c.published_at,
                    columns.c.slug, columns.c.name.label("column_name"))
@@ -41,16 +39,6 @@ def issue_header(zl: "Zhuanlan", issue_id: int) -> dict:
     return dict(row)
 
 
-def issue_id_of(zl: "Zhuanlan", slug: str, number: int) -> int:
-    column_id = zl.get_column(slug)["id"]
-    with zl.db.read() as conn:
-        issue_id = conn.execute(select(issues.c.id).where(
-            issues.c.column_id == column_id, issues.c.number == number)).scalar()
-    if issue_id is None:
-        raise NotFoundError("没有这一期", resource=f"{slug} #{number}")
-    return int(issue_id)
-
-
 def _who(row) -> str:  # noqa: ANN001
     if row.target_id is not None:
         return row.target_name or f"渠道 {row.target_id}"
@@ -59,7 +47,7 @@ def _who(row) -> str:  # noqa: ANN001
     return row.email or f"订阅者 {row.subscriber_id}"
 
 
-def delivery_report(zl: "Zhuanlan", issue_id: int) -> dict:
+def delivery_report(ctx: Context, issue_id: int) -> dict:
     """The report of one issue::
 
         {"issue": {id, number, title, published_at, slug, column_name},
@@ -72,8 +60,8 @@ def delivery_report(zl: "Zhuanlan", issue_id: int) -> dict:
          "targets": [{"target_id", "name", "kind", "state", "progress", "attempts",
                       "sent_at", "next_attempt_at", "last_error"}]}
     """
-    header = issue_header(zl, issue_id)
-    with zl.db.read() as conn:
+    header = issue_header(ctx, issue_id)
+    with ctx.db.read() as conn:
         counts = conn.execute(
             select(deliveries.c.channel, deliveries.c.state, func.count(),
                    func.min(deliveries.c.next_attempt_at), func.max(deliveries.c.sent_at))
@@ -149,18 +137,18 @@ def delivery_report(zl: "Zhuanlan", issue_id: int) -> dict:
     return {"issue": header, "totals": totals, "channels": ordered, "targets": targets}
 
 
-def retry_failed(zl: "Zhuanlan", issue_id: int, *, by: str = "admin",
+def retry_failed(ctx: Context, issue_id: int, *, by: str = "admin",
                  channel: str | None = None) -> int:
     """Put the issue's failed rows (of ``channel``, or all) back in the outbox, due now,
     with their attempts reset; a chat row keeps its progress (the parts sent are not
     sent again). Audited. Returns how many rows."""
-    header = issue_header(zl, issue_id)
-    now = zl.clock()
+    header = issue_header(ctx, issue_id)
+    now = ctx.clock()
     cond = [deliveries.c.issue_id == issue_id,
             deliveries.c.state == DeliveryState.FAILED.value]
     if channel:
         cond.append(deliveries.c.channel == channel)
-    with zl.db.write() as conn:
+    with ctx.db.write() as conn:
         n = conn.execute(update(deliveries).where(*cond).values(
             state=DeliveryState.PENDING.value, attempts=0, next_attempt_at=now,
             **release_values())).rowcount
@@ -169,3 +157,27 @@ def retry_failed(zl: "Zhuanlan", issue_id: int, *, by: str = "admin",
                      f"{n} failed row(s) back to pending" + (f" ({channel})" if channel else ""),
                      at=now)
     return int(n or 0)
+
+
+class Deliveries:
+    """An issue's outbox as the delivery report shows it, and "retry failed"."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def counts(self, issue_id: int) -> dict[str, int]:
+        """How many of the issue's outbox rows are in each state."""
+        with self.ctx.db.read() as conn:
+            return dict(conn.execute(select(deliveries.c.state, func.count())
+                                     .where(deliveries.c.issue_id == issue_id)
+                                     .group_by(deliveries.c.state)).all())
+
+    def report(self, issue_id: int) -> dict:
+        """Per channel: sent, failed (reasons, first recipients), pending (next attempt);
+        per chat target its row."""
+        return delivery_report(self.ctx, issue_id)
+
+    def retry_failed(self, issue_id: int, *, by: str = "admin",
+                     channel: str | None = None) -> int:
+        """Failed rows of the issue back to pending, due now (audited)."""
+        return retry_failed(self.ctx, issue_id, by=by, channel=channel)

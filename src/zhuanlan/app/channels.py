@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import timezone
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import Any, Iterable
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -21,10 +21,10 @@ from zhuanlan.channels.chat import KINDS, ChannelError, channel_from_config, mas
 from zhuanlan.errors import ConfigError, NotFoundError, ZhuanlanError
 from zhuanlan.model import IssueView
 from zhuanlan.store import audit
+from zhuanlan.store.columns import column_by_slug
 from zhuanlan.store.schema import channel_targets, column_targets, columns
+from zhuanlan.jobs.context import Context
 
-if TYPE_CHECKING:
-    from zhuanlan.core import Zhuanlan
 
 KIND_NAMES = {"wecom": "企业微信", "dingtalk": "钉钉", "feishu": "飞书", "webhook": "Webhook"}
 TEST_TEXT = "测试消息"
@@ -37,14 +37,18 @@ class TestResult:
 
 
 class ChannelTargets:
-    def __init__(self, zl: "Zhuanlan") -> None:
-        self.zl = zl
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def _column(self, slug: str) -> dict:
+        with self.ctx.db.read() as conn:
+            return column_by_slug(conn, slug)
 
     # -- reading ---------------------------------------------------------------------
 
     def list(self) -> list[dict]:
         """Every target, with its masked endpoint and the slugs of its columns."""
-        with self.zl.db.read() as conn:
+        with self.ctx.db.read() as conn:
             rows = list(conn.execute(select(channel_targets).order_by(channel_targets.c.name)))
             assigned: dict[int, list[dict]] = {}
             for r in conn.execute(select(column_targets.c.target_id, columns.c.slug,
@@ -56,7 +60,7 @@ class ChannelTargets:
 
     def get(self, target: int | str) -> dict:
         """One target by id or name (its config included, secrets and all)."""
-        with self.zl.db.read() as conn:
+        with self.ctx.db.read() as conn:
             row = conn.execute(select(channel_targets).where(self._key(target))).first()
             if row is None:
                 raise NotFoundError("没有这个推送渠道", resource=f"target {target}")
@@ -70,7 +74,7 @@ class ChannelTargets:
 
     def of_column(self, slug: str) -> list[dict]:
         """The targets the column pushes to."""
-        self.zl.get_column(slug)
+        self._column(slug)
         return [t for t in self.list() if any(c["slug"] == slug for c in t["columns"])]
 
     @staticmethod
@@ -112,10 +116,10 @@ class ChannelTargets:
         if not name or len(name) > 100:
             raise ConfigError("name", "名称不能为空，最多 100 个字符")
         cfg = self.check(kind, config)
-        column_ids = [self.zl.get_column(slug)["id"] for slug in columns_]
-        now = self.zl.clock()
+        column_ids = [self._column(slug)["id"] for slug in columns_]
+        now = self.ctx.clock()
         try:
-            with self.zl.db.write() as conn:
+            with self.ctx.db.write() as conn:
                 target_id = conn.execute(channel_targets.insert().values(
                     name=name, kind=kind, config=json.dumps(cfg, ensure_ascii=False),
                     enabled=enabled, created_at=now, updated_at=now)).inserted_primary_key[0]
@@ -131,8 +135,8 @@ class ChannelTargets:
 
     def set_enabled(self, target: int | str, enabled: bool, *, by: str = "admin") -> None:
         t = self.get(target)
-        now = self.zl.clock()
-        with self.zl.db.write() as conn:
+        now = self.ctx.clock()
+        with self.ctx.db.write() as conn:
             conn.execute(update(channel_targets).where(channel_targets.c.id == t["id"])
                          .values(enabled=enabled, updated_at=now))
             audit.record(conn, by, "target.enable" if enabled else "target.disable",
@@ -141,8 +145,8 @@ class ChannelTargets:
     def delete(self, target: int | str, *, by: str = "admin") -> None:
         """Remove the target; its outbox rows go with it (their report too)."""
         t = self.get(target)
-        now = self.zl.clock()
-        with self.zl.db.write() as conn:
+        now = self.ctx.clock()
+        with self.ctx.db.write() as conn:
             from zhuanlan.store.schema import deliveries
             # Explicitly, not only by ON DELETE CASCADE: SQLite enforces it only with
             # foreign keys on.
@@ -154,9 +158,9 @@ class ChannelTargets:
     def assign(self, target: int | str, slug: str, *, by: str = "admin") -> bool:
         """Make the column push to the target. False when it already does."""
         t = self.get(target)
-        column_id = self.zl.get_column(slug)["id"]
-        now = self.zl.clock()
-        with self.zl.db.write() as conn:
+        column_id = self._column(slug)["id"]
+        now = self.ctx.clock()
+        with self.ctx.db.write() as conn:
             exists = conn.execute(select(func.count()).select_from(column_targets).where(
                 column_targets.c.column_id == column_id,
                 column_targets.c.target_id == t["id"])).scalar()
@@ -169,9 +173,9 @@ class ChannelTargets:
 
     def unassign(self, target: int | str, slug: str, *, by: str = "admin") -> bool:
         t = self.get(target)
-        column_id = self.zl.get_column(slug)["id"]
-        now = self.zl.clock()
-        with self.zl.db.write() as conn:
+        column_id = self._column(slug)["id"]
+        now = self.ctx.clock()
+        with self.ctx.db.write() as conn:
             gone = conn.execute(delete(column_targets).where(
                 column_targets.c.column_id == column_id,
                 column_targets.c.target_id == t["id"])).rowcount
@@ -187,24 +191,23 @@ class ChannelTargets:
         result as the target's health. Through the SSRF-guarded client."""
         from zhuanlan.jobs.chat_delivery import failure_reason, guarded_client
         t = self.get(target)
-        now = self.zl.clock()
+        now = self.ctx.clock()
         issue = IssueView(
             column_name=TEST_TEXT, column_slug="test", number=1, title=TEST_TEXT,
             editor_note=f"这是一条{TEST_TEXT}：推送渠道“{t['name']}”已配置成功，专栏各期将推送到这里。",
-            web_url=self.zl.cfg.base_url,
+            web_url=self.ctx.cfg.base_url,
             published_at=now if now.tzinfo else now.replace(tzinfo=timezone.utc), items=())
         try:
-            with guarded_client(self.zl.cfg) as http:
+            with guarded_client(self.ctx.cfg) as http:
                 channel = channel_from_config(t["config"], client=http,
-                                              limiter=getattr(self.zl, "chat_limiter", None),
                                               where=f"推送渠道“{t['name']}”")
                 channel.max_wait = min(channel.max_wait, 5.0)
-                send_issue(channel, issue, tz=self.zl.tz, delivery_id=f"test-{t['id']}")
+                send_issue(channel, issue, tz=self.ctx.tz, delivery_id=f"test-{t['id']}")
         except (ChannelError, ZhuanlanError) as exc:
             result = TestResult(False, failure_reason(exc))
         else:
             result = TestResult(True, "测试消息已发送成功")
-        with self.zl.db.write() as conn:
+        with self.ctx.db.write() as conn:
             conn.execute(update(channel_targets).where(channel_targets.c.id == t["id"]).values(
                 **({"last_success_at": now, "last_error": None} if result.ok
                    else {"last_error": result.message})))
