@@ -34,11 +34,15 @@ from urllib.parse import quote_plus
 
 import httpx
 
-from zhuanlan.channels.chat import (DEFAULT_TIMEOUT, DEFAULT_TZ, Entry, HttpChannel,
-                                    IssueHead, LinkFn, RateLimiter, check_choice, check_keys,
-                                    check_timeout, check_url, hmac_sha256_b64, issue_head,
-                                    json_answer, page_label, query_param, render_pages,
-                                    retry_after_header, utf8_len)
+from zhuanlan.channels.chat_http import (
+    DEFAULT_TIMEOUT, HttpChannel, RateLimiter, check_choice, check_keys,
+    check_timeout, check_url, hmac_sha256_b64, json_answer, query_param,
+    retry_after_header,
+)
+from zhuanlan.channels.chat_text import (
+    DEFAULT_TZ, Entry, IssueHead, LinkFn, issue_head, page_label, render_pages,
+    utf8_len,
+)
 from zhuanlan.errors import ConfigError
 from zhuanlan.model import IssueView
 

@@ -32,10 +32,13 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from zhuanlan.channels.chat import (DEFAULT_TIMEOUT, DEFAULT_TZ, Entry, HttpChannel,
-                                    IssueHead, LinkFn, RateLimiter, check_choice, check_keys,
-                                    check_timeout, check_url, hmac_sha256_b64, json_answer,
-                                    page_label, render_pages, retry_after_header)
+from zhuanlan.channels.chat_http import (
+    DEFAULT_TIMEOUT, HttpChannel, RateLimiter, check_choice, check_keys,
+    check_timeout, check_url, hmac_sha256_b64, json_answer, retry_after_header,
+)
+from zhuanlan.channels.chat_text import (
+    DEFAULT_TZ, Entry, IssueHead, LinkFn, page_label, render_pages,
+)
 from zhuanlan.errors import ConfigError
 from zhuanlan.model import IssueView
 

@@ -36,9 +36,11 @@ from typing import Any, Callable, Mapping
 
 import httpx
 
-from zhuanlan.channels.chat import (DEFAULT_TIMEOUT, DEFAULT_TZ, HttpChannel, LinkFn,
-                                    RateLimiter, check_keys, check_timeout, check_url,
-                                    retry_after_header, safe_url)
+from zhuanlan.channels.chat_http import (
+    DEFAULT_TIMEOUT, HttpChannel, RateLimiter, check_keys, check_timeout,
+    check_url, retry_after_header,
+)
+from zhuanlan.channels.chat_text import DEFAULT_TZ, LinkFn, safe_url
 from zhuanlan.errors import ConfigError
 from zhuanlan.model import IssueView
 

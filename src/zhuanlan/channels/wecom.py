@@ -26,12 +26,14 @@ from typing import Any, Callable, Mapping, Sequence
 
 import httpx
 
-from zhuanlan.channels.chat import (DEFAULT_TIMEOUT, DEFAULT_TZ, Entry, HttpChannel,
-                                    IssueHead, LinkFn, RateLimiter, check_choice, check_keys,
-                                    check_timeout, check_url, entries_of, issue_head,
-                                    json_answer, page_label, paginate, query_param,
-                                    render_pages, retry_after_header, truncate_bytes,
-                                    utf8_len)
+from zhuanlan.channels.chat_http import (
+    DEFAULT_TIMEOUT, HttpChannel, RateLimiter, check_choice, check_keys,
+    check_timeout, check_url, json_answer, query_param, retry_after_header,
+)
+from zhuanlan.channels.chat_text import (
+    DEFAULT_TZ, Entry, IssueHead, LinkFn, entries_of, issue_head, page_label,
+    paginate, render_pages, truncate_bytes, utf8_len,
+)
 from zhuanlan.errors import ConfigError
 from zhuanlan.model import IssueView
 

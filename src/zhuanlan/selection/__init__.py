@@ -8,9 +8,9 @@ from the editor's decisions — in which order the queue shows them.
 * :mod:`~zhuanlan.selection.learn` — the online model trained by approve / reject.
 """
 
-from zhuanlan.selection.column_rules import Doc, Rules, evaluate, parse_rules
+from zhuanlan.selection.column_rules import Doc, Rules, evaluate, match, parse_rules
 from zhuanlan.selection.learn import Learner, featurize
-from zhuanlan.selection.rules import match, parse_keywords, validate_rules
+from zhuanlan.selection.rules import parse_keywords, validate_rules
 from zhuanlan.selection.score import CorpusStats, Relevance, highlight, relevance
 
 __all__ = ["match", "parse_keywords", "validate_rules", "Rules", "Doc", "parse_rules",

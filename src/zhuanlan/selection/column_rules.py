@@ -30,10 +30,10 @@ from datetime import datetime
 from typing import Iterable
 
 from zhuanlan.errors import RuleError
-from zhuanlan.model import Match
+from zhuanlan.model import ColumnRules, Match
 from zhuanlan.selection.expr import (TITLE, Expr, Term, all_terms, holds, parse,
                                      positive_terms)
-from zhuanlan.selection.rules import find_spans, prepare
+from zhuanlan.selection.rules import find_spans, match_keywords, prepare
 from zhuanlan.selection.score import CorpusStats, relevance
 
 __all__ = ["Rules", "Doc", "parse_rules", "evaluate"]
@@ -159,3 +159,14 @@ def evaluate(rules: Rules, doc: Doc, stats: CorpusStats | None = None) -> Match:
         return Match(matched=False, reason="未命中包含条件")
     rel = relevance(rules.terms(), doc.title, doc.text, stats)
     return Match(matched=True, score=rel.score, terms=rel.terms, reason=rel.reason())
+
+
+def match(rules: ColumnRules | Rules, title: str, text: str) -> Match:
+    """Whether an article fits a column's rules, with score, matched terms and reason:
+    keyword lists (:func:`~zhuanlan.selection.rules.match_keywords`), or parsed
+    :class:`Rules` (the rule language) as ``evaluate(rules, Doc(title, text))`` — no
+    source, date or corpus statistics — so callers can move to the new rules one at a
+    time. Never raises."""
+    if isinstance(rules, ColumnRules):
+        return match_keywords(rules, title, text)
+    return evaluate(rules, Doc(title or "", text or ""))

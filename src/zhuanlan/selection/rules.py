@@ -32,17 +32,13 @@ import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 from zhuanlan.errors import RuleError
 from zhuanlan.model import ColumnRules, Match
 from zhuanlan.text.normalize import clean_text
 from zhuanlan.text.tokenize import terms, tokenize_spans
 
-if TYPE_CHECKING:
-    from zhuanlan.selection.column_rules import Rules
-
-__all__ = ["parse_keywords", "validate_rules", "match", "MAX_KEYWORD_CHARS", "MAX_KEYWORDS",
+__all__ = ["parse_keywords", "validate_rules", "match_keywords", "MAX_KEYWORD_CHARS", "MAX_KEYWORDS",
            "TITLE_WEIGHT"]
 
 MAX_KEYWORD_CHARS = 50
@@ -189,20 +185,13 @@ prepare = _prepare
 keyword_form = _keyword_form
 
 
-def match(rules: "ColumnRules | Rules", title: str, text: str) -> Match:
-    """Whether an article fits a column's rules, with score, matched terms and reason.
+def match_keywords(rules: ColumnRules, title: str, text: str) -> Match:
+    """Whether an article fits keyword lists, with score, matched terms and reason.
 
     ``reason`` is ``excluded: <term>`` when an exclude keyword occurs (in title or text),
     ``no include term`` when none of the include keywords does, else a summary of
     where each include term was found. Never raises.
-
-    ``rules`` may also be parsed :class:`~zhuanlan.selection.column_rules.Rules` (the
-    rule language): then this is ``evaluate(rules, Doc(title, text))`` — no source, date
-    or corpus statistics — so callers can move to the new rules one at a time.
     """
-    if not isinstance(rules, ColumnRules):
-        from zhuanlan.selection.column_rules import Doc, evaluate  # import cycle otherwise
-        return evaluate(rules, Doc(title or "", text or ""))
     in_title, in_text = _prepare(title or ""), _prepare(text or "")
     for keyword in rules.exclude:
         form = _keyword_form(keyword)

@@ -18,8 +18,8 @@ from zhuanlan.errors import (
     AuthError, ConfigError, InvalidTransition, NotFoundError, PermissionDenied, RuleError,
     SourceError,
 )
-from zhuanlan.web import (admin, auth, channels, desk, media, people, reader, readers, search,
-                          stats)
+from zhuanlan.web import (admin, auth, channels, desk, login, media, people, reader, readers,
+                          search, stats)
 from zhuanlan.web.guard import InputGuard
 from zhuanlan.web.params import validation_detail, validation_message
 from zhuanlan.web.render import make_templates, render
@@ -89,7 +89,7 @@ def create_app(zl: Zhuanlan) -> FastAPI:
         readers.apply_cookies(request, response)
         return response
 
-    for module in (reader, readers, search, media, auth, desk, admin, people, stats,
+    for module in (reader, readers, search, media, login, desk, admin, people, stats,
                    channels):
         app.include_router(module.router)
     app.include_router(people.public_router)

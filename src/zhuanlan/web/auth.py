@@ -14,13 +14,11 @@ import hmac
 import secrets
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi import Depends, Request
+from fastapi.responses import RedirectResponse
 
-from zhuanlan.errors import AuthError, PermissionDenied, RateLimited
+from zhuanlan.errors import AuthError, PermissionDenied
 from zhuanlan.app.staff import StaffUser
-
-router = APIRouter()
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -77,50 +75,12 @@ def admin_user(user: StaffUser = Depends(staff_user)) -> StaffUser:
     return user
 
 
-def _safe_next(target: str) -> str:
-    # Only a path on this site: an absolute or scheme-relative URL would be an open redirect.
+def safe_next(target: str, default: str = "/admin") -> str:
+    """``target`` when it is a path on this site, else ``default``: an absolute or
+    scheme-relative URL would be an open redirect."""
     if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/admin"
+        return default
     return target
-
-
-@router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, next: str = "/admin") -> HTMLResponse:
-    from zhuanlan.web.render import render
-    return render(request, "login.html", next=_safe_next(next),
-                  no_users=request.app.state.zl.staff.count_users() == 0)
-
-
-@router.post("/login", dependencies=[Depends(csrf_protect)])
-def login(request: Request, username: str = Form(""), password: str = Form(""),
-          next: str = Form("/admin")):  # noqa: ANN201
-    from zhuanlan.web.render import render
-    zl = request.app.state.zl
-    client = request.client.host if request.client else ""
-    try:
-        user = zl.staff.authenticate(username.strip(), password, client=client)
-    except RateLimited as exc:
-        response = render(request, "login.html", 429, next=_safe_next(next), error=exc.message,
-                          username=username, no_users=False)
-        response.headers["Retry-After"] = str(int(exc.retry_after))
-        return response
-    except AuthError as exc:
-        return render(request, "login.html", 401, next=_safe_next(next), error=exc.message,
-                      username=username, no_users=False)
-    request.session.clear()
-    request.session.update(sid=zl.staff.start_session(user, client=client),
-                           csrf=secrets.token_urlsafe(24))
-    return RedirectResponse(_safe_next(next), status_code=303)
-
-
-@router.post("/logout", dependencies=[Depends(csrf_protect)])
-def logout(request: Request) -> RedirectResponse:
-    """Ends this session on the server too: a copy of the cookie stops working."""
-    token = request.session.get("sid")
-    if isinstance(token, str):
-        request.app.state.zl.staff.end_session(token, user=session_user(request))
-    request.session.clear()
-    return RedirectResponse("/login", status_code=303)
 
 
 def login_redirect(request: Request) -> RedirectResponse:

@@ -26,7 +26,7 @@ from zhuanlan.links import READER
 from zhuanlan.store.schema import subscribers
 from zhuanlan.store.visibility import article_visible, issue_carries
 from zhuanlan.study.records import Reader, confirm_studied
-from zhuanlan.web.auth import session_user
+from zhuanlan.web.auth import safe_next, session_user
 from zhuanlan.web.params import MAX_ID, FormId, OptionalFormId
 
 router = APIRouter()
@@ -58,12 +58,6 @@ def _active(request: Request, subscriber_id: int, conn=None) -> bool:  # noqa: A
         hit = (now, active)
         cache[subscriber_id] = hit
     return hit[1]
-
-
-def _safe_next(target: str) -> str:
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/"
-    return target
 
 
 def _set_cookie(request: Request, name: str, value: str) -> None:
@@ -122,7 +116,7 @@ def personal_link(request: Request, token: str, next: str = "/") -> RedirectResp
         raise AuthError("链接对应的人员不存在或已停用", resource="reader")
     _set_cookie(request, READER_COOKIE, zl.links.sign(_COOKIE_PURPOSE, subscriber_id))
     request.scope["reader"] = Reader.person(subscriber_id)
-    return RedirectResponse(_safe_next(next), status_code=303)
+    return RedirectResponse(safe_next(next, "/"), status_code=303)
 
 
 _READABLE_MAX = 200_000
@@ -182,5 +176,5 @@ def studied(request: Request, article_id: FormId, issue_id: OptionalFormId = Non
         if issue_id is not None and not issue_carries(conn, issue_id, article_id):
             raise NotFoundError("这一期没有这篇文章", resource=f"issue {issue_id}")
     confirm_studied(zl.db, current_reader(request), article_id, zl.clock(), issue_id)
-    return RedirectResponse(_safe_next(back or f"/a/{article_id}") + "#studied",
+    return RedirectResponse(safe_next(back or f"/a/{article_id}", "/") + "#studied",
                             status_code=303)

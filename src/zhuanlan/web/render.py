@@ -17,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 from zhuanlan.jobs.publishing import summary_of
 from zhuanlan.publish.schedule import describe
 from zhuanlan.app.staff import ROLE_NAMES
+from zhuanlan.web.auth import csrf_token, session_user
 from zhuanlan.web.marks import mark
 
 HERE = Path(__file__).parent
@@ -38,7 +39,6 @@ def make_templates(tz_name: str) -> Jinja2Templates:
 
 
 def render(request: Request, name: str, status_code: int = 200, **ctx) -> HTMLResponse:
-    from zhuanlan.web.auth import csrf_token, session_user
     flash = request.session.pop("flash", None) if "session" in request.scope else None
     if isinstance(flash, dict):
         for key in ("error", "done"):
