@@ -4,7 +4,7 @@ concern of the users and receives the ``Context`` (settings, store, clock, the s
 services), never the facade; the jobs the worker runs (``zhuanlan.jobs``) likewise.
 
 The parts are attributes (``zl.sources``, ``zl.columns``, ``zl.desk``, ``zl.people``,
-``zl.staff``, ``zl.targets``, ``zl.reading``, ``zl.work``); the operations used most are
+``zl.staff``, ``zl.targets``, ``zl.reading``, ``zl.statistics``, ``zl.work``); the operations used most are
 also methods of the facade itself (``zl.add_source``, ``zl.decide``, ``zl.run_once`` …).
 """
 
@@ -20,6 +20,7 @@ from zhuanlan.app.people import Directory
 from zhuanlan.app.reading import Reading
 from zhuanlan.app.sources import Sources
 from zhuanlan.app.staff import Staff
+from zhuanlan.app.statistics import Statistics
 from zhuanlan.app.work import Work, WorkDone
 from zhuanlan.config import Config
 from zhuanlan.jobs.context import Clock, Context, utcnow
@@ -49,6 +50,7 @@ class Zhuanlan:
         self.targets = ChannelTargets(ctx)
         self.deliveries = Deliveries(ctx)
         self.reading = Reading(ctx)
+        self.statistics = Statistics(ctx)
         self.work = Work(ctx, self.personal)
 
         # The operations used most, on the facade itself.

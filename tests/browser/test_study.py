@@ -80,7 +80,7 @@ def test_read_on_a_phone_confirm_and_the_statistics_change(study_site):
         assert "甲" not in pending and "乙" in pending
         screenshot(manager, "desktop-study-stats")
         # The reading time reached the store through the heartbeats.
-        from zhuanlan.study.stats import issue_stats
+        from zhuanlan.store.stats import issue_stats
         deadline = time.monotonic() + 10
         seconds = 0
         while time.monotonic() < deadline and seconds < 3:

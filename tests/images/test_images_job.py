@@ -183,11 +183,13 @@ def test_article_images_are_fetched_once_and_served_from_the_store(make_zl, http
 
 
 def test_images_not_fetched_yet_are_left_out_of_the_page(make_zl, http_server):
-    from zhuanlan.jobs.images import shown_images
+    from zhuanlan.study.records import Reader
 
     zl = _zl(make_zl, http_server)
     article_id = _article(zl, [Image(http_server.url("/pic/1.png"), "图为一。")])
-    assert shown_images(zl, article_id) == []
+    page = zl.reading.article_page(article_id, issue_id=None, staff=False,
+                                   reader=Reader.anonymous("r" * 20))
+    assert page["figures"] == []
     (row,) = _rows(zl, article_id)
     assert _client(zl).get(f"/img/{row.id}").status_code == 404
 

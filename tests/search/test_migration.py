@@ -1,5 +1,6 @@
-"""Migration 0009: the search tables per dialect, the backfill of existing articles,
-downgrade, and autogenerate leaving the search tables alone."""
+"""Migration 0009: the search tables per dialect, the articles already stored indexed
+after the upgrade (``store.migrate.catch_up``), downgrade, and autogenerate leaving the
+search tables alone."""
 
 from __future__ import annotations
 
@@ -34,8 +35,8 @@ def test_upgrade_backfills_existing_articles_in_batches(database_url, monkeypatc
     real = search.reindex
 
     def spy(conn, **kw):  # noqa: ANN001, ANN003
-        kw["batch"] = 3
-        return real(conn, progress=batches.append, **kw)
+        kw.update(batch=3, progress=batches.append)
+        return real(conn, **kw)
 
     monkeypatch.setattr(search, "reindex", spy)
     migrate.upgrade(db, "0009")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from zhuanlan.store.search import (
+from zhuanlan.search.query import (
     MAX_QUERY_CHARS, SearchQueryError, fts5_match, parse_query, tsquery_text,
 )
 

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import text
 
 from zhuanlan.store import search
-from zhuanlan.store.search import SearchQueryError
+from zhuanlan.search.query import SearchQueryError
+from zhuanlan.web.marks import mark_hit
 
 from tests.search.conftest import T0, corpus_article
 
@@ -118,11 +119,13 @@ def test_snippets_escape_the_text_and_mark_the_hits(seed):
                        "开头。" * 40 + '<script>alert("x")</script>学习强国 & 更多 <img src=x onerror=1>')
     hit = seed.search("学习").hits[0]
     assert hit.article_id == aid
-    html = str(hit.snippet_html)
+    # The store gives text and spans; the page marks them up.
+    assert hit.snippet.text[hit.snippet.spans[0][0]:hit.snippet.spans[0][1]] == "学习"
+    html = str(mark_hit(hit.snippet))
     assert "<script" not in html and "<img" not in html
     assert "&lt;script&gt;" in html and "&amp;" in html and "<mark>学习</mark>" in html
     assert html.startswith("…")                       # cut before the first hit
-    assert str(hit.title_html) == "&lt;b&gt;标题&lt;/b&gt;里也有<mark>学习</mark>"
+    assert str(mark_hit(hit.marked_title)) == "&lt;b&gt;标题&lt;/b&gt;里也有<mark>学习</mark>"
     # Every tag left is ours.
     assert html.replace("<mark>", "").replace("</mark>", "").count("<") == 0
 

@@ -3,7 +3,7 @@ per column, used when proposing (rare terms weigh more than common ones)."""
 
 from __future__ import annotations
 
-from zhuanlan.jobs.corpus import clear_cache, count_article, stats_for
+from zhuanlan.store.corpus import clear_cache, count_article, stats_for
 from zhuanlan.selection.score import CorpusStats
 
 

@@ -26,3 +26,10 @@ def order_items(approved: list[Approved], *, limit: int = 30) -> list[Approved]:
 
 def issue_title(column_name: str, number: int) -> str:
     return f"{column_name} · 第{number}期"
+
+
+def summary_of(text: str, limit: int = 110) -> str:
+    """An item's summary when the editor wrote none: the first paragraph, cut at
+    ``limit`` characters."""
+    first = next((p.strip() for p in text.split("\n") if p.strip()), "")
+    return first if len(first) <= limit else first[:limit].rstrip() + "…"

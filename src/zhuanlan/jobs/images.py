@@ -31,21 +31,19 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterable
 
-from sqlalchemy import Connection, select, update
-
 from zhuanlan.errors import FetchError
 from zhuanlan.fetch.async_client import FetchRequest
 from zhuanlan.jobs.retry import backoff
 from zhuanlan.model import FetchResult, Image
-from zhuanlan.publish.article_html import Figure
-from zhuanlan.store.claims import claim, release_values, still_held
-from zhuanlan.store.schema import articles, images
+from zhuanlan.store import Connection
+from zhuanlan.store import images as store
+from zhuanlan.store.claims import release_values
+from zhuanlan.store.images import FAILED, FETCHED, PENDING, TOO_LARGE
 from zhuanlan.jobs.context import Context
 
 
 log = logging.getLogger(__name__)
 
-PENDING, FETCHED, FAILED, TOO_LARGE = "pending", "fetched", "failed", "too_large"
 MAX_IMAGE_ATTEMPTS = 5
 MAX_IMAGES_PER_ARTICLE = 50
 MAX_URL = 2000
@@ -76,8 +74,7 @@ def add_images(conn: Connection, article_id: int, found: Iterable[Image], *,
                      "attempts": 0, "next_attempt_at": now, "created_at": now})
         if len(rows) >= MAX_IMAGES_PER_ARTICLE:
             break
-    if rows:
-        conn.execute(images.insert(), rows)
+    store.insert_images(conn, rows)
     return len(rows)
 
 
@@ -217,20 +214,15 @@ def fetch_due_images(ctx: Context, limit: int) -> int:
         return 0
     now = ctx.clock()
     with ctx.db.write() as conn:
-        claimed = claim(conn, images, (images.c.state == PENDING)
-                        & (images.c.next_attempt_at <= now),
-                        order_by=[images.c.next_attempt_at, images.c.id], limit=limit,
-                        worker=ctx.worker_id, lease_seconds=ctx.cfg["worker.lease_seconds"],
-                        now=now)
+        claimed = store.claim_due(conn, now=now, limit=limit, worker=ctx.worker_id,
+                                  lease_seconds=ctx.cfg["worker.lease_seconds"])
     if not claimed:
         return 0
     urls = {row.source_url for row in claimed}
     with ctx.db.read() as conn:
-        referers = dict(conn.execute(select(articles.c.id, articles.c.url).where(
-            articles.c.id.in_({row.article_id for row in claimed}))).all())
+        referers = store.article_urls(conn, {row.article_id for row in claimed})
         known: dict[str, _Outcome] = {}
-        for row in conn.execute(select(images).where(images.c.state == FETCHED,
-                                                     images.c.source_url.in_(urls))):
+        for row in store.fetched_with_urls(conn, urls):
             path = image_path(ctx, row.sha256)
             if path is not None and path.is_file():
                 known[row.source_url] = _Outcome(FETCHED, sha256=row.sha256, size=row.size,
@@ -297,8 +289,7 @@ def _record(ctx: Context, claimed: list, outcomes: dict[str, _Outcome]) -> None:
                     last_error_kind=out.kind)
             else:
                 values.update(state=out.state, last_error=out.message, last_error_kind=out.kind)
-            conn.execute(update(images).where(still_held(images, row.id, ctx.worker_id))
-                         .values(**values))
+            store.record_outcome(conn, row.id, ctx.worker_id, **values)
             level = logging.INFO if out.state == FETCHED else logging.WARNING
             log.log(level, "image " + (values.get("state") or "retried"), extra={
                 "image_id": row.id, "article_id": row.article_id, "url": row.source_url,
@@ -306,18 +297,6 @@ def _record(ctx: Context, claimed: list, outcomes: dict[str, _Outcome]) -> None:
 
 
 # -- reading (the article page, /img/{id}) -----------------------------------------------
-
-def shown_images(ctx: Context, article_id: int) -> list[Figure]:
-    """The article's fetched images in their order, as the article page shows them."""
-    with ctx.db.read() as conn:
-        rows = conn.execute(select(images.c.id, images.c.caption, images.c.width,
-                                   images.c.height)
-                            .where(images.c.article_id == article_id,
-                                   images.c.state == FETCHED)
-                            .order_by(images.c.position)).all()
-    return [Figure(id=r.id, caption=r.caption or "", width=r.width, height=r.height)
-            for r in rows]
-
 
 @dataclass(frozen=True)
 class StoredImage:
@@ -327,13 +306,9 @@ class StoredImage:
     size: int
 
 
-def stored_image(ctx: Context, image_id: int) -> StoredImage | None:
-    """A fetched image's file, type and hash; None when it is not fetched (pending,
-    failed, too large) or its file is missing."""
-    with ctx.db.read() as conn:
-        row = conn.execute(select(images.c.state, images.c.sha256, images.c.mime,
-                                  images.c.size)
-                           .where(images.c.id == image_id)).first()
+def stored_image(ctx: Context, row) -> StoredImage | None:  # noqa: ANN001
+    """A fetched image's file, type and hash from its row (``store.images.file_of``);
+    None when it is not fetched (pending, failed, too large) or its file is missing."""
     if row is None or row.state != FETCHED or not row.mime:
         return None
     path = image_path(ctx, row.sha256)

@@ -14,7 +14,7 @@ from zhuanlan.dedup import canonical_url
 from zhuanlan.dedup.minhash import signature
 from zhuanlan.errors import ConfigError, ExtractError, FetchError, SourceError, ZhuanlanError
 from zhuanlan.fetch.async_client import FetchRequest
-from zhuanlan.jobs.corpus import count_article, stats_for
+from zhuanlan.store.corpus import count_article, stats_for
 from zhuanlan.jobs.extraction import ExtractFailure, ExtractTask, plausible_date, run_tasks
 from zhuanlan.jobs.images import add_images
 from zhuanlan.jobs.polling import next_interval, parse_counts, push_count

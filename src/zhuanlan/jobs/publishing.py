@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Select, func, literal, or_, select, update
 
-from zhuanlan.editorial.assemble import Approved, issue_title, order_items
+from zhuanlan.editorial.assemble import Approved, issue_title, order_items, summary_of
 from zhuanlan.model import CandidateState, DeliveryState, IssueItemView, IssueView
 from zhuanlan.publish.schedule import next_run
 from zhuanlan.store.claims import claim, release_values
@@ -194,9 +194,3 @@ def issue_view(conn: Connection, issue_id: int, base_url: str) -> IssueView:
         column_name=row.column_name, column_slug=row.slug, number=row.number, title=row.title,
         editor_note=row.editor_note, web_url=f"{base_url}/c/{row.slug}/{row.number}",
         published_at=row.published_at, items=tuple(items))
-
-
-def summary_of(text: str, limit: int = 110) -> str:
-    """The first paragraph, cut at ``limit`` characters."""
-    first = next((p.strip() for p in text.split("\n") if p.strip()), "")
-    return first if len(first) <= limit else first[:limit].rstrip() + "…"

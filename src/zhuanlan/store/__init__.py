@@ -1,6 +1,10 @@
-"""The store: schema, transactions, claims and migrations. Only the facade and the
-worker use it; stages never do."""
+"""The store: schema, transactions, claims, migrations, and the queries, one module per
+aggregate. The only package that speaks SQL; the jobs and the facade's parts call its
+functions with the ``Connection`` of a ``Database.read()`` / ``write()`` transaction.
+Stages never use it."""
 
-from zhuanlan.store.db import Database
+from sqlalchemy import Connection
 
-__all__ = ["Database"]
+from zhuanlan.store.db import UNAVAILABLE, Database
+
+__all__ = ["Connection", "Database", "UNAVAILABLE"]

@@ -14,11 +14,17 @@ from typing import Iterator
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import (ArgumentError, DisconnectionError, InterfaceError,
+                            OperationalError)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from zhuanlan.errors import ConfigError, StorageError
 
 _WRITE = "zhuanlan_write"
+
+# Errors that say the database could not be reached or was busy, not that it refused
+# the data (a caller keeps its work for the next try).
+UNAVAILABLE = (StorageError, OperationalError, InterfaceError, DisconnectionError, PoolTimeout)
 
 
 def make_engine(url: str, **kwargs) -> Engine:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -53,11 +53,37 @@ def _migrating(db: Database) -> Iterator[Connection]:
 
 
 def upgrade(db: Database, revision: str = "head") -> None:
-    """Bring the database's schema to ``revision`` (default: the newest)."""
+    """Bring the database's schema to ``revision`` (default: the newest), then derive
+    what the revisions just applied added for the articles already stored."""
+    before = current_revision(db)
     cfg = alembic_config()
     with _migrating(db) as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+    catch_up(db, before, current_revision(db))
+
+
+# Revisions that add tables the application fills from every article with its own code
+# (segmentation, counting): after them, the articles already stored are processed here
+# rather than in the migration, which may not import application code.
+SEARCH_INDEX, CORPUS_STATS = "0009", "0014"
+
+
+def catch_up(db: Database, before: str | None, after: str | None, *,
+             batch: int = 500, progress: Callable[[int], None] | None = None) -> None:
+    """Index and count the stored articles for the revisions between ``before`` and
+    ``after`` that asked for it (idempotent: only what is missing is indexed)."""
+    from zhuanlan.store import corpus, search
+
+    def crossed(revision: str) -> bool:
+        return (before is None or before < revision) and after is not None and after >= revision
+
+    if crossed(SEARCH_INDEX):
+        with db.write() as conn:
+            search.reindex(conn, batch=batch, only_missing=True, progress=progress)
+    if crossed(CORPUS_STATS):
+        with db.write() as conn:
+            corpus.rebuild(conn, batch=batch)
 
 
 def downgrade(db: Database, revision: str) -> None:

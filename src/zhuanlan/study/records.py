@@ -18,14 +18,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
-from sqlalchemy import bindparam, case, func, select, tuple_, update
-from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as SATimeoutError
 
-from zhuanlan.errors import StorageError
-from zhuanlan.store import Database
-from zhuanlan.store.schema import reading_views, readings
-from zhuanlan.store.upsert import insert_ignore
+from zhuanlan.store import UNAVAILABLE, Database
+from zhuanlan.store import readings as store
+from zhuanlan.store.readings import write_records
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +29,6 @@ MAX_VIEW_SECONDS = 4 * 3600     # one page view cannot count more than this
 MAX_PENDING = 200_000           # beyond this, flush in the caller's thread (back-pressure)
 MAX_TRIES = 3                   # flushes a refused record is tried in before it is dropped
 
-# Errors that say the database could not be reached or was busy, not that it refused
-# the data: everything is kept for the next flush.
-UNAVAILABLE = (StorageError, OperationalError, InterfaceError, DisconnectionError,
-               SATimeoutError)
 
 
 @dataclass(frozen=True)
@@ -116,7 +108,7 @@ class RecordBuffer:
     def _write_or_isolate(self, opens: list, beats: list) -> int:
         try:
             with self.db.write() as conn:
-                _write(conn, dict(opens), dict(beats))
+                write_records(conn, dict(opens), dict(beats))
         except UNAVAILABLE as exc:
             self._requeue(opens, beats)
             log.warning("study records: database unavailable; kept for the next try",
@@ -181,75 +173,16 @@ class RecordBuffer:
             self.flush()
 
 
-def _write(conn, opens: dict, beats: dict) -> None:  # noqa: ANN001
-    rows = [{"reader": reader, "article_id": article_id, "subscriber_id": sub,
-             "issue_id": issue, "opened_at": at, "last_seen_at": at, "active_seconds": 0}
-            for (reader, article_id), (sub, issue, at) in opens.items()]
-    for chunk in _chunks(rows, 500):
-        insert_ignore(conn, readings, chunk, ["reader", "article_id"])
-    conn.execute(
-        update(readings)
-        .where(readings.c.reader == bindparam("r"), readings.c.article_id == bindparam("a"))
-        .values(last_seen_at=bindparam("at"),
-                issue_id=func.coalesce(readings.c.issue_id, bindparam("i"))),
-        [{"r": r, "a": a, "at": at, "i": issue} for (r, a), (_, issue, at) in opens.items()])
-    if not beats:
-        return
-    keys = {(reader, article_id) for reader, article_id, _, _ in beats.values()}
-    ids: dict[tuple[str, int], int] = {}
-    for chunk in _chunks(sorted(keys), 400):
-        for rid, reader, article_id in conn.execute(
-                select(readings.c.id, readings.c.reader, readings.c.article_id)
-                .where(tuple_(readings.c.reader, readings.c.article_id).in_(chunk))):
-            ids[(reader, article_id)] = rid
-    views = [{"view_id": view, "reading_id": ids[(reader, article_id)], "seconds": 0,
-              "started_at": at}
-             for view, (reader, article_id, _, at) in beats.items()
-             if (reader, article_id) in ids]
-    for chunk in _chunks(views, 500):
-        insert_ignore(conn, reading_views, chunk, ["view_id"])
-    conn.execute(
-        update(reading_views).where(reading_views.c.view_id == bindparam("v"))
-        .values(seconds=case((reading_views.c.seconds < bindparam("s"), bindparam("s")),
-                             else_=reading_views.c.seconds)),
-        [{"v": view, "s": seconds} for view, (_, _, seconds, _) in beats.items()])
-    total = (select(func.coalesce(func.sum(reading_views.c.seconds), 0))
-             .where(reading_views.c.reading_id == readings.c.id).scalar_subquery())
-    touched = sorted({ids[(r, a)] for r, a, _, _ in beats.values() if (r, a) in ids})
-    for chunk in _chunks(touched, 500):
-        conn.execute(update(readings).where(readings.c.id.in_(chunk))
-                     .values(active_seconds=total))
-
-
-def _chunks(items: list, size: int):  # noqa: ANN202
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
-
-
 def confirm_studied(db: Database, reader: Reader, article_id: int, at: datetime,
                     issue_id: int | None = None) -> datetime:
-    """Record 我已学习 now (not buffered). Returns when it was first confirmed: confirming
-    again keeps the first time."""
+    """Record 我已学习 now (not buffered): written before the reader is told it was.
+    Returns when it was first confirmed."""
     with db.write() as conn:
-        insert_ignore(conn, readings, [{
-            "reader": reader.key, "article_id": article_id, "subscriber_id": reader.subscriber_id,
-            "issue_id": issue_id, "opened_at": at, "last_seen_at": at, "active_seconds": 0,
-        }], ["reader", "article_id"])
-        conn.execute(update(readings).where(readings.c.reader == reader.key,
-                                            readings.c.article_id == article_id,
-                                            readings.c.studied_at.is_(None))
-                     .values(studied_at=at))
-        return conn.execute(select(readings.c.studied_at).where(
-            readings.c.reader == reader.key, readings.c.article_id == article_id)).scalar_one()
+        return store.confirm_studied(conn, reader.key, reader.subscriber_id, article_id, at,
+                                     issue_id)
 
 
 def reading_of(db: Database, reader: Reader, article_id: int) -> dict | None:
+    """The reader's record of the article, or None."""
     with db.read() as conn:
-        return reading_in(conn, reader, article_id)
-
-
-def reading_in(conn, reader: Reader, article_id: int) -> dict | None:  # noqa: ANN001
-    """The reader's record of the article, read on an open connection."""
-    row = conn.execute(select(readings).where(
-        readings.c.reader == reader.key, readings.c.article_id == article_id)).mappings().first()
-    return dict(row) if row else None
+        return store.reading_in(conn, reader.key, article_id)

@@ -16,8 +16,6 @@ from fastapi.responses import FileResponse, Response
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from zhuanlan.jobs.images import stored_image
-from zhuanlan.store.visibility import image_visible
 from zhuanlan.web.auth import session_user
 from zhuanlan.web.params import PathId
 
@@ -49,12 +47,8 @@ def _matches(if_none_match: str, etag: str) -> bool:
 
 @router.get("/img/{image_id}")
 def image(request: Request, image_id: PathId) -> Response:
-    zl = request.app.state.zl
-    with zl.db.read() as conn:
-        public = image_visible(conn, image_id, staff=False)
-        visible = public or (session_user(request) is not None
-                             and image_visible(conn, image_id, staff=True))
-    stored = stored_image(zl, image_id) if visible else None
+    stored, public = request.app.state.zl.reading.picture(
+        image_id, staff=session_user(request) is not None)
     if stored is None:
         # Not fetched (yet), refused or too large, or of an article that was never
         # published (readers see only those): nothing to show.

@@ -19,13 +19,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from sqlalchemy import select
-
-from zhuanlan.errors import AuthError, NotFoundError, PermissionDenied
+from zhuanlan.errors import AuthError, PermissionDenied
 from zhuanlan.links import READER
-from zhuanlan.store.schema import subscribers
-from zhuanlan.store.visibility import article_visible, issue_carries
-from zhuanlan.study.records import Reader, confirm_studied
+from zhuanlan.study.records import Reader
 from zhuanlan.web.auth import safe_next, session_user
 from zhuanlan.web.params import MAX_ID, FormId, OptionalFormId
 
@@ -40,22 +36,16 @@ _COOKIE_PURPOSE = "reader-cookie"
 _ACTIVE_TTL = 60.0
 
 
-def _active(request: Request, subscriber_id: int, conn=None) -> bool:  # noqa: ANN001
+def _active(request: Request, subscriber_id: int) -> bool:
     """Whether the subscriber may still be known by their link; cached for a minute per
-    app so a burst of heartbeats does not read the store for each. ``conn``: read on the
-    caller's open transaction (a page that reads the store anyway) instead of another."""
+    app so a burst of heartbeats does not read the store for each."""
     cache = request.app.state.active_readers
     now = time.monotonic()
     hit = cache.get(subscriber_id)
     if hit is None or now - hit[0] > _ACTIVE_TTL:
         if len(cache) > 100_000:
             cache.clear()
-        if conn is None:
-            active = request.app.state.zl.subscriber_active(subscriber_id)
-        else:
-            active = bool(conn.execute(select(subscribers.c.active).where(
-                subscribers.c.id == subscriber_id)).scalar())
-        hit = (now, active)
+        hit = (now, request.app.state.zl.subscriber_active(subscriber_id))
         cache[subscriber_id] = hit
     return hit[1]
 
@@ -75,9 +65,8 @@ def apply_cookies(request: Request, response: Response) -> None:
                             samesite="lax", secure=secure)
 
 
-def current_reader(request: Request, conn=None) -> Reader:  # noqa: ANN001
-    """The reader of this request; makes an anonymous id (and its cookie) when needed.
-    ``conn``: an open read transaction of the caller's to check the subscriber on."""
+def current_reader(request: Request) -> Reader:
+    """The reader of this request; makes an anonymous id (and its cookie) when needed."""
     if "reader" in request.scope:
         return request.scope["reader"]
     zl = request.app.state.zl
@@ -86,7 +75,7 @@ def current_reader(request: Request, conn=None) -> Reader:  # noqa: ANN001
     if signed:
         try:
             subscriber_id = zl.links.verify(_COOKIE_PURPOSE, signed)
-            if isinstance(subscriber_id, int) and _active(request, subscriber_id, conn):
+            if isinstance(subscriber_id, int) and _active(request, subscriber_id):
                 reader = Reader.person(subscriber_id)
         except AuthError:
             pass
@@ -134,13 +123,11 @@ def _readable(request: Request, article_id: int) -> bool:
     """Whether this visitor may record reading of the article (see
     ``store.visibility``). Only published articles are remembered: one stays published,
     while an unknown id must be asked again (it may be published later)."""
-    zl = request.app.state.zl
-    with zl.db.read() as conn:
-        if article_visible(conn, article_id, staff=False):
-            remember_readable(request, article_id)
-            return True
-        return session_user(request) is not None and article_visible(conn, article_id,
-                                                                     staff=True)
+    readable, published = request.app.state.zl.reading.readable(
+        article_id, staff=session_user(request) is not None)
+    if published:
+        remember_readable(request, article_id)
+    return readable
 
 
 @router.post("/read/beat", status_code=204)
@@ -169,12 +156,8 @@ async def heartbeat(request: Request) -> Response:
 def studied(request: Request, article_id: FormId, issue_id: OptionalFormId = None,
             back: str = Form("")) -> RedirectResponse:
     _same_origin(request)
-    zl = request.app.state.zl
-    with zl.db.read() as conn:
-        if not article_visible(conn, article_id, staff=session_user(request) is not None):
-            raise NotFoundError("没有这篇文章", resource=f"article {article_id}")
-        if issue_id is not None and not issue_carries(conn, issue_id, article_id):
-            raise NotFoundError("这一期没有这篇文章", resource=f"issue {issue_id}")
-    confirm_studied(zl.db, current_reader(request), article_id, zl.clock(), issue_id)
+    request.app.state.zl.reading.confirm(current_reader(request), article_id,
+                                         issue_id=issue_id,
+                                         staff=session_user(request) is not None)
     return RedirectResponse(safe_next(back or f"/a/{article_id}", "/") + "#studied",
                             status_code=303)

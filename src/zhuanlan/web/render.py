@@ -14,11 +14,11 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from zhuanlan.jobs.publishing import summary_of
+from zhuanlan.editorial.assemble import summary_of
 from zhuanlan.publish.schedule import describe
 from zhuanlan.app.staff import ROLE_NAMES
 from zhuanlan.web.auth import csrf_token, session_user
-from zhuanlan.web.marks import mark
+from zhuanlan.web.marks import mark, mark_hit
 
 HERE = Path(__file__).parent
 
@@ -33,6 +33,7 @@ def make_templates(tz_name: str) -> Jinja2Templates:
     templates.env.filters["local"] = local
     templates.env.filters["summary"] = summary_of
     templates.env.filters["mark"] = mark
+    templates.env.filters["mark_hit"] = mark_hit
     templates.env.globals["describe_schedule"] = describe
     templates.env.globals["role_names"] = ROLE_NAMES
     return templates

@@ -14,14 +14,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from zhuanlan.errors import NotFoundError
-from zhuanlan.store import search as fts
+from zhuanlan.search.query import SearchQueryError
 from zhuanlan.web.auth import session_user
 from zhuanlan.web.render import render
 
 router = APIRouter()
 
 PER_PAGE = 20
-MAX_PAGE = fts.MAX_OFFSET // PER_PAGE + 1
+MAX_PAGE = 1000 // PER_PAGE + 1        # the store answers offsets up to 1,000
 
 
 def _day(value: str, label: str, errors: list[str]) -> date | None:
@@ -54,8 +54,7 @@ def search_page(request: Request, q: str = "", column: str = "", outlet: str = "
     zl = request.app.state.zl
     staff = session_user(request) is not None
     columns = zl.list_columns()
-    with zl.db.read() as conn:
-        outlets = fts.facets(conn, staff=staff)
+    outlets = zl.reading.outlets(staff=staff)
     errors: list[str] = []
     since, until = _day(from_, "起始日期", errors), _day(to, "截止日期", errors)
     if since and until and since > until:
@@ -72,7 +71,7 @@ def search_page(request: Request, q: str = "", column: str = "", outlet: str = "
             result = zl.search(q, column=slug or None, outlet=outlet or None, since=since,
                                until=until, limit=PER_PAGE, offset=(page_no - 1) * PER_PAGE,
                                staff=staff)
-        except fts.SearchQueryError as exc:
+        except SearchQueryError as exc:
             errors.append(exc.message)
         except NotFoundError:
             errors.append("没有这个专栏。")

@@ -8,13 +8,11 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
-from sqlalchemy import select
 
 from zhuanlan.errors import NotFoundError
 from zhuanlan.app.staff import StaffUser
-from zhuanlan.store.schema import issues
 from zhuanlan.study import export
-from zhuanlan.study.stats import column_trend, issue_stats
+from zhuanlan.study.figures import IssueStats
 from zhuanlan.study.svg import bar_chart, line_chart
 from zhuanlan.web.auth import staff_user
 from zhuanlan.web.render import render
@@ -23,32 +21,16 @@ from zhuanlan.web.params import PathId
 router = APIRouter(prefix="/admin/stats")
 
 
-def _issue_id(conn, column_id: int, number: PathId) -> int:  # noqa: ANN001
-    issue_id = conn.execute(select(issues.c.id).where(issues.c.column_id == column_id,
-                                                      issues.c.number == number)).scalar()
-    if issue_id is None:
-        raise NotFoundError("没有这一期", resource=f"第{number}期")
-    return issue_id
-
-
 @router.get("", response_class=HTMLResponse)
 def overview(request: Request, user: StaffUser = Depends(staff_user)) -> HTMLResponse:
-    zl = request.app.state.zl
-    rows = []
-    with zl.db.read() as conn:
-        for column in zl.list_columns():
-            trend = column_trend(conn, column["id"], last=1)
-            rows.append((column, trend[-1] if trend else None))
-    return render(request, "stats.html", rows=rows)
+    return render(request, "stats.html", rows=request.app.state.zl.statistics.overview())
 
 
 @router.get("/c/{slug}", response_class=HTMLResponse)
 def column_stats(request: Request, slug: str, last: int = 12,
                  user: StaffUser = Depends(staff_user)) -> HTMLResponse:
-    zl = request.app.state.zl
-    column = zl.get_column(slug)
-    with zl.db.read() as conn:
-        trend = column_trend(conn, column["id"], last=max(2, min(last, 100)))
+    column, trend = request.app.state.zl.statistics.column_trend(slug,
+                                                                 last=max(2, min(last, 100)))
     chart = line_chart([f"第{t['number']}期" for t in trend],
                        {"打开率": [t["open_rate"] * 100 for t in trend],
                         "完成率": [t["completion"] * 100 for t in trend]},
@@ -57,11 +39,8 @@ def column_stats(request: Request, slug: str, last: int = 12,
                   chart=Markup(chart), last=last)
 
 
-def _stats(request: Request, slug: str, number: int):  # noqa: ANN202
-    zl = request.app.state.zl
-    column = zl.get_column(slug)
-    with zl.db.read() as conn:
-        return issue_stats(conn, _issue_id(conn, column["id"], number))
+def _stats(request: Request, slug: str, number: int) -> IssueStats:
+    return request.app.state.zl.statistics.issue(slug, number)
 
 
 @router.get("/c/{slug}/{number}", response_class=HTMLResponse)

@@ -6,7 +6,9 @@ Create Date: 2026-11-24
 
 The search index is not declared in schema.py (an FTS5 virtual table and a tsvector
 have no portable SQLAlchemy form); ``zhuanlan.store.search.include_object`` keeps
-autogenerate from proposing to drop it. Existing articles are indexed here, in batches.
+autogenerate from proposing to drop it. The articles already stored are indexed by the
+application after the upgrade (``store.migrate.catch_up``): the segmentation is its code
+(rjieba, terms.txt, normalisation), which a migration must not import.
 """
 from alembic import op
 
@@ -45,18 +47,8 @@ def drop_search_schema(bind) -> None:  # noqa: ANN001
     bind.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
 
 
-def backfill(bind, batch: int = 500) -> int:  # noqa: ANN001
-    # The segmentation is the application's (rjieba, terms.txt, normalisation): the index
-    # must be made exactly as new articles will be.
-    from zhuanlan.store.search import reindex
-
-    return reindex(bind, batch=batch)
-
-
 def upgrade() -> None:
-    bind = op.get_bind()
-    create_search_schema(bind)
-    backfill(bind)
+    create_search_schema(op.get_bind())
 
 
 def downgrade() -> None:

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from zhuanlan.selection.score import CorpusStats, doc_terms
-from zhuanlan.store.schema import corpus_totals, word_df
+from zhuanlan.store.schema import articles, corpus_totals, word_df
 from zhuanlan.store.upsert import insert_ignore
 from zhuanlan.text.tokenize import tokenize
 
@@ -83,3 +83,35 @@ def stats_for(conn: Connection, terms: Iterable[str]) -> CorpusStats:
 
 def clear_cache() -> None:
     _cache.clear()
+
+
+def rebuild(conn: Connection, *, batch: int = 500) -> int:
+    """Count every stored article afresh (after the tables were made, on a store that
+    already had articles). Counted in memory over batches, written once: a long store is
+    read once, and the statistics are those of every article counted on arrival.
+    Returns how many articles were counted."""
+    stats = CorpusStats()
+    last = 0
+    while True:
+        rows = conn.execute(select(articles.c.id, articles.c.title, articles.c.text)
+                            .where(articles.c.id > last).order_by(articles.c.id)
+                            .limit(batch)).all()
+        if not rows:
+            break
+        for row in rows:
+            stats.add_text(row.title, row.text)
+        last = rows[-1].id
+    data = stats.to_dict()
+    conn.execute(word_df.delete())
+    conn.execute(corpus_totals.delete())
+    conn.execute(corpus_totals.insert().values(id=1, n_docs=data["n_docs"],
+                                               body_words=data["body_words"],
+                                               title_words=data["title_words"]))
+    merged: dict[str, int] = {}
+    for word, df in data["df"].items():        # words cut to 64 characters may coincide
+        merged[word[:MAX_WORD]] = merged.get(word[:MAX_WORD], 0) + df
+    items = [{"word": w, "df": d} for w, d in sorted(merged.items())]
+    for i in range(0, len(items), 1000):
+        conn.execute(word_df.insert(), items[i:i + 1000])
+    clear_cache()
+    return data["n_docs"]

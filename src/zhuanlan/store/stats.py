@@ -1,62 +1,20 @@
-"""Statistics for managers: per column, issue and department (rolled up the tree) —
-delivered, opened, studied, completion rate, average reading time; who has not studied
-yet; trends over issues. Queries are grouped in the database (one row per person), the
-tree roll-up is done in Python (``rollup``): for 50,000 people that is one pass.
+"""The queries of the statistics for managers: per column, issue and department (rolled
+up the tree) — delivered, opened, studied, completion rate, average reading time; who has
+not studied yet; trends over issues. Queries are grouped in the database (one row per
+person), the tree roll-up is done in Python (``study.rollup``): for 50,000 people that is
+one pass.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from sqlalchemy import Integer, distinct, func, select
 
 from zhuanlan.store.schema import (
     columns, deliveries, issue_items, issues, readings, subscribers,
 )
-from zhuanlan.study.rollup import Figures, Person, roll_up, tree_order
-
-
-@dataclass
-class PersonRow:
-    subscriber_id: int
-    name: str
-    employee_no: str
-    email: str
-    department: str
-    delivered: bool
-    opened: int            # articles opened
-    studied: int           # articles confirmed
-    seconds: int
-    items: int             # articles in the issue
-
-    @property
-    def done(self) -> bool:
-        return self.items > 0 and self.studied >= self.items
-
-
-@dataclass
-class IssueStats:
-    issue: dict
-    column: dict
-    items: int
-    nodes: dict[str, Figures]
-    people: list[PersonRow]
-
-    @property
-    def tree(self) -> list[Figures]:
-        return tree_order(self.nodes)
-
-    @property
-    def total(self) -> Figures:
-        return self.nodes[""]
-
-    anonymous: int = 0     # anonymous browsers that opened an article of the issue
-
-    def not_studied(self, department: str = "") -> list[PersonRow]:
-        """Recipients who have not confirmed every article, in the department's subtree."""
-        prefix = department.strip("/")
-        return [p for p in self.people if p.delivered and not p.done and (
-            not prefix or p.department == prefix or p.department.startswith(prefix + "/"))]
+from zhuanlan.errors import NotFoundError
+from zhuanlan.study.figures import IssueStats, PersonRow
+from zhuanlan.study.rollup import Person, roll_up
 
 
 def department_paths(conn) -> dict[int, str]:  # noqa: ANN001
@@ -69,7 +27,6 @@ def department_paths(conn) -> dict[int, str]:  # noqa: ANN001
 def issue_stats(conn, issue_id: int) -> IssueStats:  # noqa: ANN001
     issue = conn.execute(select(issues).where(issues.c.id == issue_id)).mappings().first()
     if issue is None:
-        from zhuanlan.errors import NotFoundError
         raise NotFoundError("没有这一期", resource=f"issue {issue_id}")
     column = conn.execute(select(columns.c.id, columns.c.slug, columns.c.name)
                           .where(columns.c.id == issue["column_id"])).mappings().first()

@@ -1,0 +1,84 @@
+"""Queries of study records: opens, reading views (visible seconds), 我已学习.
+
+Every write is idempotent — opens are INSERT … ON CONFLICT DO NOTHING, heartbeats carry
+the view's running total and only ever raise it — so a repeated flush, or two web
+processes writing the same reader, change nothing twice."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import bindparam, case, func, select, tuple_, update
+
+from zhuanlan.store.schema import reading_views, readings
+from zhuanlan.store.upsert import insert_ignore
+
+
+def write_records(conn, opens: dict, beats: dict) -> None:  # noqa: ANN001
+    """Write buffered opens ``{(reader key, article id): (subscriber id, issue id, at)}``
+    and heartbeats ``{view id: (reader key, article id, seconds, at)}``."""
+    rows = [{"reader": reader, "article_id": article_id, "subscriber_id": sub,
+             "issue_id": issue, "opened_at": at, "last_seen_at": at, "active_seconds": 0}
+            for (reader, article_id), (sub, issue, at) in opens.items()]
+    for chunk in _chunks(rows, 500):
+        insert_ignore(conn, readings, chunk, ["reader", "article_id"])
+    conn.execute(
+        update(readings)
+        .where(readings.c.reader == bindparam("r"), readings.c.article_id == bindparam("a"))
+        .values(last_seen_at=bindparam("at"),
+                issue_id=func.coalesce(readings.c.issue_id, bindparam("i"))),
+        [{"r": r, "a": a, "at": at, "i": issue} for (r, a), (_, issue, at) in opens.items()])
+    if not beats:
+        return
+    keys = {(reader, article_id) for reader, article_id, _, _ in beats.values()}
+    ids: dict[tuple[str, int], int] = {}
+    for chunk in _chunks(sorted(keys), 400):
+        for rid, reader, article_id in conn.execute(
+                select(readings.c.id, readings.c.reader, readings.c.article_id)
+                .where(tuple_(readings.c.reader, readings.c.article_id).in_(chunk))):
+            ids[(reader, article_id)] = rid
+    views = [{"view_id": view, "reading_id": ids[(reader, article_id)], "seconds": 0,
+              "started_at": at}
+             for view, (reader, article_id, _, at) in beats.items()
+             if (reader, article_id) in ids]
+    for chunk in _chunks(views, 500):
+        insert_ignore(conn, reading_views, chunk, ["view_id"])
+    conn.execute(
+        update(reading_views).where(reading_views.c.view_id == bindparam("v"))
+        .values(seconds=case((reading_views.c.seconds < bindparam("s"), bindparam("s")),
+                             else_=reading_views.c.seconds)),
+        [{"v": view, "s": seconds} for view, (_, _, seconds, _) in beats.items()])
+    total = (select(func.coalesce(func.sum(reading_views.c.seconds), 0))
+             .where(reading_views.c.reading_id == readings.c.id).scalar_subquery())
+    touched = sorted({ids[(r, a)] for r, a, _, _ in beats.values() if (r, a) in ids})
+    for chunk in _chunks(touched, 500):
+        conn.execute(update(readings).where(readings.c.id.in_(chunk))
+                     .values(active_seconds=total))
+
+
+def _chunks(items: list, size: int):  # noqa: ANN202
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def confirm_studied(conn, reader_key: str, subscriber_id: int | None, article_id: int,  # noqa: ANN001
+                    at: datetime, issue_id: int | None = None) -> datetime:
+    """Record 我已学习 (not buffered). Returns when it was first confirmed: confirming
+    again keeps the first time."""
+    insert_ignore(conn, readings, [{
+        "reader": reader_key, "article_id": article_id, "subscriber_id": subscriber_id,
+        "issue_id": issue_id, "opened_at": at, "last_seen_at": at, "active_seconds": 0,
+    }], ["reader", "article_id"])
+    conn.execute(update(readings).where(readings.c.reader == reader_key,
+                                        readings.c.article_id == article_id,
+                                        readings.c.studied_at.is_(None))
+                 .values(studied_at=at))
+    return conn.execute(select(readings.c.studied_at).where(
+        readings.c.reader == reader_key, readings.c.article_id == article_id)).scalar_one()
+
+
+def reading_in(conn, reader_key: str, article_id: int) -> dict | None:  # noqa: ANN001
+    """The reader's record of the article."""
+    row = conn.execute(select(readings).where(
+        readings.c.reader == reader_key, readings.c.article_id == article_id)).mappings().first()
+    return dict(row) if row else None

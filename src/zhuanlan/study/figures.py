@@ -1,0 +1,51 @@
+"""An issue's figures as the statistics pages and exports show them: one row per person
+and the department tree rolled up (``rollup``). Pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from zhuanlan.study.rollup import Figures, tree_order
+
+
+@dataclass
+class PersonRow:
+    subscriber_id: int
+    name: str
+    employee_no: str
+    email: str
+    department: str
+    delivered: bool
+    opened: int            # articles opened
+    studied: int           # articles confirmed
+    seconds: int
+    items: int             # articles in the issue
+
+    @property
+    def done(self) -> bool:
+        return self.items > 0 and self.studied >= self.items
+
+
+@dataclass
+class IssueStats:
+    issue: dict
+    column: dict
+    items: int
+    nodes: dict[str, Figures]
+    people: list[PersonRow]
+
+    @property
+    def tree(self) -> list[Figures]:
+        return tree_order(self.nodes)
+
+    @property
+    def total(self) -> Figures:
+        return self.nodes[""]
+
+    anonymous: int = 0     # anonymous browsers that opened an article of the issue
+
+    def not_studied(self, department: str = "") -> list[PersonRow]:
+        """Recipients who have not confirmed every article, in the department's subtree."""
+        prefix = department.strip("/")
+        return [p for p in self.people if p.delivered and not p.done and (
+            not prefix or p.department == prefix or p.department.startswith(prefix + "/"))]
