@@ -65,7 +65,7 @@ def test_unreachable_source_reports_why_and_backs_off(make_zl, clock):
     assert src["consecutive_failures"] == 1
     assert src["last_error_kind"] == "blocked_address"
     assert src["next_poll_at"] > clock()
-    from zhuanlan.web.status import source_status
+    from zhuanlan.sources.health import source_status
     status = source_status(src)
     assert status.level == "error" and "内网" in status.detail
 

@@ -159,7 +159,7 @@ def test_one_poll_queues_at_most_the_cap_newest_first_and_the_rest_later(make_zl
     assert {u.rsplit("/", 1)[1] for u in queued} == {f"{i}.html" for i in range(n - 500, n)}
     source = zl.get_source(sid)
     assert source["last_note"] == "本次只取了最新的 500 条，其余 19500 条留待下次抓取"
-    from zhuanlan.web.status import source_status
+    from zhuanlan.sources.health import source_status
     assert source_status(source).label == "有积压"
     # The next poll comes soon and takes the next 500; nothing is lost.
     assert source["next_poll_at"] <= T0 + timedelta(minutes=5)

@@ -104,7 +104,7 @@ def test_a_list_that_suddenly_yields_nothing_raises_an_alarm(make_zl, http_serve
     zl.poll_due_sources()
     src = zl.get_source(sid)
     assert src["last_error"] is None and src["alarm"]
-    from zhuanlan.web.status import source_status
+    from zhuanlan.sources.health import source_status
     assert source_status(src).level == "warn"
 
 

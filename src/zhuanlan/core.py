@@ -98,6 +98,12 @@ class Zhuanlan:
         """Create or upgrade the schema (Alembic)."""
         migrate.upgrade(self.ctx.db)
 
+    def check_schema(self) -> str:
+        """The database's schema revision; ConfigError when it is not this release's
+        (behind: migrate first; ahead: a newer release migrated it), StorageError when
+        the database cannot be reached."""
+        return migrate.check_current(self.ctx.db)
+
     def close(self) -> None:
         """Flush the study records, stop the extraction pool, release the store."""
         self.ctx.close()

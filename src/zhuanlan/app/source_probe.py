@@ -24,7 +24,7 @@ from zhuanlan.jobs.context import Context
 ENTRIES_SHOWN = 10
 PARAGRAPHS_SHOWN = 3
 
-# What went wrong, for the administrator (zh-CN); fetch reasons come from web.status.
+# What went wrong, for the administrator (zh-CN); fetch reasons come from sources.health.
 _MESSAGES = {
     "bad_url": "地址格式不正确：信息源地址必须以 http:// 或 https:// 开头",
     "bad_kind": "不支持的信息源类型",
@@ -80,7 +80,7 @@ class ProbeResult:
 
 
 def fetch_message(exc: FetchError) -> str:
-    from zhuanlan.web.status import REASONS
+    from zhuanlan.sources.health import REASONS
     return f"{REASONS.get(exc.reason, '抓取失败')}（{exc.message}）"
 
 

@@ -11,6 +11,7 @@ from zhuanlan.errors import SourceError
 from zhuanlan.jobs.context import Context
 from zhuanlan.jobs.specs import base_spec, display_url
 from zhuanlan.redact import redact_text, redact_url
+from zhuanlan.sources.presets import get_preset
 from zhuanlan.sources.spec import KINDS, resolve_spec, spec_from_dict, spec_to_dict
 from zhuanlan.store import sources as store
 from zhuanlan.store.audit import record as audit
@@ -23,8 +24,10 @@ class Sources:
     def add(self, name: str, url: str, *, kind: str = "feed", preset: str | None = None,
             spec: dict | None = None, params: dict[str, str] | None = None,
             authority: int = 50, poll_minutes: int | None = None, enabled: bool = True,
-            max_new_per_poll: int | None = None, by: str = "admin") -> int:
-        """Add a source (or return the id of the one with this URL).
+            max_new_per_poll: int | None = None, refuse_existing: bool = False,
+            by: str = "admin") -> int:
+        """Add a source (or return the id of the one with this URL; with
+        ``refuse_existing``, SourceError).
 
         ``spec`` holds the fields of a list source (selectors, JSON paths … see
         ``sources/spec.py``); a preset's spec comes from its data file instead.
@@ -45,6 +48,8 @@ class Sources:
         with self.ctx.db.write() as conn:
             existing = store.source_id_by_url(conn, url)
             if existing is not None:
+                if refuse_existing:
+                    raise SourceError("这个地址的信息源已经存在", resource=url)
                 return existing
             source_id = store.insert_source(
                 conn, name=name, kind=kind, url=url, preset=preset, spec=spec_json,
@@ -55,6 +60,14 @@ class Sources:
                 max_new_per_poll=max_new_per_poll)
             audit(conn, by, "add_source", f"source {source_id}", f"{name} <{url}>", at=now)
             return source_id
+
+    def add_preset(self, preset_id: str, *, name: str = "", by: str = "admin") -> int:
+        """Add a preset's source, under its URL with the preset's own parameters.
+        Raises NotFoundError for an unknown preset, SourceError when it exists."""
+        p = get_preset(preset_id)
+        url = display_url(p.url, p.spec.param_map() if p.spec else {})
+        return self.add(name.strip() or p.name, url, kind=p.kind, preset=p.id,
+                        authority=p.authority, refuse_existing=True, by=by)
 
     def list(self) -> list[dict]:
         with self.ctx.db.read() as conn:

@@ -40,7 +40,7 @@ def add_parser(sub) -> None:  # noqa: ANN001
 
 @command("source")
 def cmd_source(args: argparse.Namespace) -> int:
-    from zhuanlan.web.status import source_status
+    from zhuanlan.sources.health import source_status
 
     zl = facade(args)
     if args.action == "add":

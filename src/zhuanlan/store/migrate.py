@@ -13,7 +13,8 @@ from alembic.script import ScriptDirectory
 
 from sqlalchemy import Connection
 
-from zhuanlan.errors import StorageError
+from zhuanlan.errors import ConfigError, StorageError
+from zhuanlan.redact import redact_url
 from zhuanlan.store.db import Database
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -102,3 +103,34 @@ def head_revision() -> str:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
     return head
+
+
+def check_current(db: Database) -> str:
+    """The database's revision; ConfigError when it is not this release's head,
+    StorageError when the database cannot be reached."""
+    head = head_revision()
+    try:
+        current = current_revision(db)
+    except Exception as exc:  # noqa: BLE001 — whatever the driver raises
+        raise StorageError(f"cannot read the schema revision: {exc}",
+                           resource=redact_url(db.url)) from exc
+    if current == head:
+        return current
+    advice = ("run `zhuanlan migrate` (the zhuanlan-migrate unit) before starting web "
+              "processes and workers")
+    if current is None:
+        problem = "has no zhuanlan schema (never migrated)"
+    else:
+        script = ScriptDirectory.from_config(alembic_config())
+        try:
+            known = script.get_revision(current) is not None
+        except Exception:  # noqa: BLE001 — alembic's ResolutionError: not in this release
+            known = False
+        if known:
+            problem = f"is at schema revision {current}, behind this release's {head}"
+        else:
+            problem = (f"is at schema revision {current}, which this release does not know "
+                       f"(a newer release migrated it; this one expects {head})")
+            advice = ("install the release that migrated it, or restore the backup taken "
+                      "before that upgrade (docs/deploy.md)")
+    raise ConfigError("database.url", f"{redact_url(db.url)} {problem}; {advice}")

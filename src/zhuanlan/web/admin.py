@@ -12,7 +12,7 @@ from zhuanlan.errors import (
 from zhuanlan.app.staff import ROLES, StaffUser
 from zhuanlan.web.auth import admin_user, csrf_protect, staff_user
 from zhuanlan.web.render import flash_redirect, render
-from zhuanlan.web.status import source_status
+from zhuanlan.sources.health import source_status
 from zhuanlan.web.params import PathId
 
 router = APIRouter(prefix="/admin", dependencies=[Depends(csrf_protect)])
@@ -97,8 +97,6 @@ async def add_source(request: Request, user: StaffUser = Depends(admin_user)):  
     it cannot be read."""
     from starlette.concurrency import run_in_threadpool
 
-    from zhuanlan.jobs.specs import display_url
-    from zhuanlan.sources.presets import get_preset
     zl = request.app.state.zl
     form = await _source_form(request)
     probe, error = await run_in_threadpool(_probe_form, request, form)
@@ -107,20 +105,14 @@ async def add_source(request: Request, user: StaffUser = Depends(admin_user)):  
                              form_error=error or probe.error)
     try:
         if form["mode"] == "preset":
-            p = get_preset(form["preset"])
-            params = p.spec.param_map() if p.spec else {}
-            url = display_url(p.url, params)
-            name = form["name"].strip() or p.name
-            kwargs = {"kind": p.kind, "preset": p.id, "authority": p.authority}
+            source = zl.get_source(zl.sources.add_preset(form["preset"], name=form["name"],
+                                                         by=user.username))
+            name = source["name"]
         else:
-            url = probe.url
-            name = form["name"].strip() or probe.title.strip()[:200] or url
-            kwargs = {"kind": probe.kind,
-                      "spec": probe.spec if probe.kind != "feed" else None}
-        if any(s["url"] == url for s in zl.list_sources()):
-            return _sources_page(request, user, 400, form=form, probe=probe,
-                                 form_error="这个地址的信息源已经存在")
-        zl.add_source(name, url, by=user.username, **kwargs)
+            name = form["name"].strip() or probe.title.strip()[:200] or probe.url
+            zl.add_source(name, probe.url, kind=probe.kind, refuse_existing=True,
+                          spec=probe.spec if probe.kind != "feed" else None,
+                          by=user.username)
     except (ConfigError, NotFoundError, SourceError) as exc:
         return _sources_page(request, user, 400, form=form, probe=probe,
                              form_error=f"无法保存：{exc.message}")

@@ -26,55 +26,13 @@ import os
 import sys
 
 from zhuanlan.config import Config, load_config
-from zhuanlan.errors import ConfigError, StorageError, ZhuanlanError
+from zhuanlan.errors import StorageError, ZhuanlanError
 
 log = logging.getLogger("zhuanlan.web.asgi")
 
 # uvicorn's exit status for "failed before serving": its supervisor then stops instead of
 # starting the worker again and again (uvicorn.config.STARTUP_FAILURE).
 STARTUP_FAILURE = 3
-
-
-def check_schema(db) -> str:  # noqa: ANN001
-    """The database's revision; ConfigError when it is not this release's head,
-    StorageError when the database cannot be reached."""
-    from zhuanlan.store import migrate
-
-    head = migrate.head_revision()
-    try:
-        current = migrate.current_revision(db)
-    except Exception as exc:  # noqa: BLE001 — whatever the driver raises
-        raise StorageError(f"cannot read the schema revision: {exc}",
-                           resource=_safe_url(db.url)) from exc
-    if current == head:
-        return current
-    advice = ("run `zhuanlan migrate` (the zhuanlan-migrate unit) before starting web "
-              "processes and workers")
-    if current is None:
-        problem = "has no zhuanlan schema (never migrated)"
-    else:
-        from alembic.script import ScriptDirectory
-        script = ScriptDirectory.from_config(migrate.alembic_config())
-        try:
-            known = script.get_revision(current) is not None
-        except Exception:  # noqa: BLE001 — alembic's ResolutionError: not in this release
-            known = False
-        if known:
-            problem = f"is at schema revision {current}, behind this release's {head}"
-        else:
-            problem = (f"is at schema revision {current}, which this release does not know "
-                       f"(a newer release migrated it; this one expects {head})")
-            advice = ("install the release that migrated it, or restore the backup taken "
-                      "before that upgrade (docs/deploy.md)")
-    raise ConfigError("database.url", f"{_safe_url(db.url)} {problem}; {advice}")
-
-
-def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001
-        return "the database"
 
 
 class _ProcessHeader:
@@ -105,7 +63,7 @@ def build(cfg: Config):  # noqa: ANN201
 
     zl = Zhuanlan(cfg)
     try:
-        revision = check_schema(zl.db)
+        revision = zl.check_schema()
     except StorageError as exc:
         # Unreachable is not a wrong schema: uvicorn starts a crashed worker again, and
         # refusing then would stop the whole server while the database is away. Serve
@@ -149,14 +107,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("-c", "--config", help="path of zhuanlan.toml (default: $ZHUANLAN_CONFIG "
                    "or ./zhuanlan.toml if present)")
     args = p.parse_args(argv)
-    from zhuanlan.store.db import Database
+    from zhuanlan.core import Zhuanlan
     try:
-        cfg = load_config(args.config)
-        db = Database(cfg.database_url)
+        zl = Zhuanlan(load_config(args.config))
         try:
-            revision = check_schema(db)
+            revision = zl.check_schema()
         finally:
-            db.engine.dispose()
+            zl.close()
     except ZhuanlanError as exc:
         print(f"zhuanlan: {exc}", file=sys.stderr)
         return 1

@@ -11,7 +11,7 @@ from zhuanlan.publish.render import render_atom
 from zhuanlan.web.auth import session_user
 from zhuanlan.web.readers import current_reader, remember_readable
 from zhuanlan.web.render import render
-from zhuanlan.web.status import source_status
+from zhuanlan.sources.health import source_status
 from zhuanlan.web.params import OptionalQueryId, PathId
 
 router = APIRouter()
