@@ -177,7 +177,7 @@ def run_baseline(n: int, port: int) -> dict:
     from email.message import EmailMessage
     from email.utils import formataddr, formatdate
 
-    from zhuanlan.jobs.publishing import issue_view
+    from zhuanlan.store.issues import issue_view
     from zhuanlan.publish.render import render_email
 
     with tempfile.TemporaryDirectory() as d:

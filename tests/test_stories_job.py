@@ -106,7 +106,7 @@ def test_story_index_is_rebuilt_from_the_store(make_zl, http_server):
 
 
 def test_rank_by_named_original_then_by_source_authority():
-    from zhuanlan.jobs.stories import authority_rank
+    from zhuanlan.store.stories import authority_rank
 
     assert authority_rank("新华社", 10) is None          # the named original's rank wins
     assert authority_rank("人民网 · 时政", 90) is None

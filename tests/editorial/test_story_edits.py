@@ -13,7 +13,7 @@ from sqlalchemy import select
 from tests.support.stories import DISPATCH, OTHER_TOPIC, add_copy, propose
 from zhuanlan.dedup.minhash import signature
 from zhuanlan.errors import InvalidTransition, NotFoundError
-from zhuanlan.jobs.stories import assign_story
+from zhuanlan.jobs.story_index import assign_story
 from zhuanlan.store.schema import articles, audit_log, candidates, stories
 
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)

@@ -8,7 +8,7 @@ import json
 from datetime import datetime
 
 from zhuanlan.dedup.minhash import signature
-from zhuanlan.jobs.stories import assign_story
+from zhuanlan.jobs.story_index import assign_story
 from zhuanlan.store.schema import articles, candidates
 
 # One dispatch as several outlets carry it; every copy has the same body so that it

@@ -14,15 +14,12 @@ from dataclasses import dataclass
 from datetime import timezone
 from typing import Any, Iterable
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import IntegrityError
-
 from zhuanlan.channels.chat import KINDS, ChannelError, channel_from_config, mask_url, send_issue
-from zhuanlan.errors import ConfigError, NotFoundError, ZhuanlanError
+from zhuanlan.errors import ConfigError, ZhuanlanError
 from zhuanlan.model import IssueView
 from zhuanlan.store import audit
 from zhuanlan.store.columns import column_by_slug
-from zhuanlan.store.schema import channel_targets, column_targets, columns
+from zhuanlan.store import targets as store
 from zhuanlan.jobs.context import Context
 
 
@@ -49,25 +46,15 @@ class ChannelTargets:
     def list(self) -> list[dict]:
         """Every target, with its masked endpoint and the slugs of its columns."""
         with self.ctx.db.read() as conn:
-            rows = list(conn.execute(select(channel_targets).order_by(channel_targets.c.name)))
-            assigned: dict[int, list[dict]] = {}
-            for r in conn.execute(select(column_targets.c.target_id, columns.c.slug,
-                                         columns.c.name)
-                                  .join(columns, columns.c.id == column_targets.c.column_id)
-                                  .order_by(columns.c.slug)):
-                assigned.setdefault(r.target_id, []).append({"slug": r.slug, "name": r.name})
+            rows = store.target_rows(conn)
+            assigned = store.assignments(conn)
         return [self._public(r, assigned.get(r.id, [])) for r in rows]
 
     def get(self, target: int | str) -> dict:
         """One target by id or name (its config included, secrets and all)."""
         with self.ctx.db.read() as conn:
-            row = conn.execute(select(channel_targets).where(self._key(target))).first()
-            if row is None:
-                raise NotFoundError("没有这个推送渠道", resource=f"target {target}")
-            cols = [{"slug": r.slug, "name": r.name} for r in conn.execute(
-                select(columns.c.slug, columns.c.name)
-                .join(column_targets, column_targets.c.column_id == columns.c.id)
-                .where(column_targets.c.target_id == row.id).order_by(columns.c.slug))]
+            row = store.target_row(conn, target)
+            cols = store.columns_of(conn, row.id)
         out = self._public(row, cols)
         out["config"] = json.loads(row.config)
         return out
@@ -76,12 +63,6 @@ class ChannelTargets:
         """The targets the column pushes to."""
         self._column(slug)
         return [t for t in self.list() if any(c["slug"] == slug for c in t["columns"])]
-
-    @staticmethod
-    def _key(target: int | str):  # noqa: ANN205
-        if isinstance(target, int) or (isinstance(target, str) and target.isdigit()):
-            return channel_targets.c.id == int(target)
-        return channel_targets.c.name == target
 
     @staticmethod
     def _public(row: Any, cols: list[dict]) -> dict:
@@ -118,27 +99,22 @@ class ChannelTargets:
         cfg = self.check(kind, config)
         column_ids = [self._column(slug)["id"] for slug in columns_]
         now = self.ctx.clock()
-        try:
-            with self.ctx.db.write() as conn:
-                target_id = conn.execute(channel_targets.insert().values(
-                    name=name, kind=kind, config=json.dumps(cfg, ensure_ascii=False),
-                    enabled=enabled, created_at=now, updated_at=now)).inserted_primary_key[0]
-                for cid in column_ids:
-                    conn.execute(column_targets.insert().values(column_id=cid,
-                                                                target_id=target_id))
-                audit.record(conn, by, "target.add", f"target {name}",
-                             f"{kind} {mask_url(cfg.get('url', ''))}"
-                             + (f" columns {','.join(columns_)}" if column_ids else ""), at=now)
-        except IntegrityError:
-            raise ConfigError("name", f"已有名为“{name}”的推送渠道") from None
-        return int(target_id)
+        with self.ctx.db.write() as conn:
+            target_id = store.insert_target(
+                conn, name=name, kind=kind, config=json.dumps(cfg, ensure_ascii=False),
+                enabled=enabled, created_at=now, updated_at=now)
+            for cid in column_ids:
+                store.assign(conn, target_id, cid)
+            audit.record(conn, by, "target.add", f"target {name}",
+                         f"{kind} {mask_url(cfg.get('url', ''))}"
+                         + (f" columns {','.join(columns_)}" if column_ids else ""), at=now)
+        return target_id
 
     def set_enabled(self, target: int | str, enabled: bool, *, by: str = "admin") -> None:
         t = self.get(target)
         now = self.ctx.clock()
         with self.ctx.db.write() as conn:
-            conn.execute(update(channel_targets).where(channel_targets.c.id == t["id"])
-                         .values(enabled=enabled, updated_at=now))
+            store.update_target(conn, t["id"], enabled=enabled, updated_at=now)
             audit.record(conn, by, "target.enable" if enabled else "target.disable",
                          f"target {t['name']}", at=now)
 
@@ -147,12 +123,7 @@ class ChannelTargets:
         t = self.get(target)
         now = self.ctx.clock()
         with self.ctx.db.write() as conn:
-            from zhuanlan.store.schema import deliveries
-            # Explicitly, not only by ON DELETE CASCADE: SQLite enforces it only with
-            # foreign keys on.
-            conn.execute(delete(deliveries).where(deliveries.c.target_id == t["id"]))
-            conn.execute(delete(column_targets).where(column_targets.c.target_id == t["id"]))
-            conn.execute(delete(channel_targets).where(channel_targets.c.id == t["id"]))
+            store.delete_target(conn, t["id"])
             audit.record(conn, by, "target.delete", f"target {t['name']}", t["kind"], at=now)
 
     def assign(self, target: int | str, slug: str, *, by: str = "admin") -> bool:
@@ -161,12 +132,8 @@ class ChannelTargets:
         column_id = self._column(slug)["id"]
         now = self.ctx.clock()
         with self.ctx.db.write() as conn:
-            exists = conn.execute(select(func.count()).select_from(column_targets).where(
-                column_targets.c.column_id == column_id,
-                column_targets.c.target_id == t["id"])).scalar()
-            if exists:
+            if not store.assign(conn, t["id"], column_id):
                 return False
-            conn.execute(column_targets.insert().values(column_id=column_id, target_id=t["id"]))
             audit.record(conn, by, "target.assign", f"target {t['name']}", f"column {slug}",
                          at=now)
         return True
@@ -176,9 +143,7 @@ class ChannelTargets:
         column_id = self._column(slug)["id"]
         now = self.ctx.clock()
         with self.ctx.db.write() as conn:
-            gone = conn.execute(delete(column_targets).where(
-                column_targets.c.column_id == column_id,
-                column_targets.c.target_id == t["id"])).rowcount
+            gone = store.unassign(conn, t["id"], column_id)
             if gone:
                 audit.record(conn, by, "target.unassign", f"target {t['name']}",
                              f"column {slug}", at=now)
@@ -208,9 +173,9 @@ class ChannelTargets:
         else:
             result = TestResult(True, "测试消息已发送成功")
         with self.ctx.db.write() as conn:
-            conn.execute(update(channel_targets).where(channel_targets.c.id == t["id"]).values(
-                **({"last_success_at": now, "last_error": None} if result.ok
-                   else {"last_error": result.message})))
+            store.update_target(conn, t["id"], **(
+                {"last_success_at": now, "last_error": None} if result.ok
+                else {"last_error": result.message}))
             audit.record(conn, by, "target.test", f"target {t['name']}",
                          "ok" if result.ok else result.message[:500], at=now)
         return result

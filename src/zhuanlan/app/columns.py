@@ -18,6 +18,7 @@ from zhuanlan.selection import featurize, parse_rules
 from zhuanlan.store import candidates as candidate_store
 from zhuanlan.store import columns as store
 from zhuanlan.store.audit import entries as audit_entries
+from zhuanlan.store.issues import issue_view
 from zhuanlan.store.audit import record as audit
 
 log = logging.getLogger(__name__)
@@ -193,7 +194,7 @@ class Columns:
         column = self.get(slug)
         with self.ctx.db.read() as conn:
             issue_id = store.issue_id_by_number(conn, column["id"], number, slug=slug)
-            return publishing.issue_view(conn, issue_id, self.ctx.cfg.base_url)
+            return issue_view(conn, issue_id, self.ctx.cfg.base_url)
 
     def audit(self, limit: int = 200) -> list[dict]:
         """The newest entries of the audit log (who approved, published … what, when)."""

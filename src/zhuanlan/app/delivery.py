@@ -10,14 +10,10 @@ Reached through the facade: ``zl.delivery_report(issue_id)``,
 from __future__ import annotations
 
 
-from sqlalchemy import func, select, update
-
-from zhuanlan.errors import NotFoundError
+from zhuanlan.jobs.context import Context
 from zhuanlan.model import DeliveryState
 from zhuanlan.store import audit
-from zhuanlan.store.claims import release_values
-from zhuanlan.store.schema import channel_targets, columns, deliveries, issues, subscribers
-from zhuanlan.jobs.context import Context
+from zhuanlan.store import deliveries as store
 
 
 EXAMPLES = 5          # recipients or targets shown per failure reason
@@ -25,18 +21,6 @@ PENDING_SHOWN = 10    # pending rows shown per channel
 CHANNEL_NAMES = {"email": "电子邮件", "wecom": "企业微信", "dingtalk": "钉钉", "feishu": "飞书",
                  "webhook": "Webhook"}
 CHANNEL_ORDER = ["email", "wecom", "dingtalk", "feishu", "webhook"]
-
-
-def issue_header(ctx: Context, issue_id: int) -> dict:
-    with ctx.db.read() as conn:
-        row = conn.execute(
-            select(issues.c.id, issues.c.number, issues.c.title, issues.c.published_at,
-                   columns.c.slug, columns.c.name.label("column_name"))
-            .join(columns, columns.c.id == issues.c.column_id)
-            .where(issues.c.id == issue_id)).mappings().first()
-    if row is None:
-        raise NotFoundError("没有这一期", resource=f"issue {issue_id}")
-    return dict(row)
 
 
 def _who(row) -> str:  # noqa: ANN001
@@ -60,56 +44,25 @@ def delivery_report(ctx: Context, issue_id: int) -> dict:
          "targets": [{"target_id", "name", "kind", "state", "progress", "attempts",
                       "sent_at", "next_attempt_at", "last_error"}]}
     """
-    header = issue_header(ctx, issue_id)
     with ctx.db.read() as conn:
-        counts = conn.execute(
-            select(deliveries.c.channel, deliveries.c.state, func.count(),
-                   func.min(deliveries.c.next_attempt_at), func.max(deliveries.c.sent_at))
-            .where(deliveries.c.issue_id == issue_id)
-            .group_by(deliveries.c.channel, deliveries.c.state)).all()
-        detail = (select(deliveries.c.id, deliveries.c.channel, deliveries.c.state,
-                         deliveries.c.subscriber_id, deliveries.c.target_id,
-                         deliveries.c.attempts, deliveries.c.progress,
-                         deliveries.c.next_attempt_at, deliveries.c.sent_at,
-                         deliveries.c.last_error,
-                         subscribers.c.name.label("person_name"), subscribers.c.email,
-                         channel_targets.c.name.label("target_name"),
-                         channel_targets.c.kind.label("target_kind"))
-                  .outerjoin(subscribers, subscribers.c.id == deliveries.c.subscriber_id)
-                  .outerjoin(channel_targets, channel_targets.c.id == deliveries.c.target_id)
-                  .where(deliveries.c.issue_id == issue_id))
+        header = store.issue_header(conn, issue_id)
+        counts = store.channel_state_counts(conn, issue_id)
         # Failure reasons: counted in the database; a few examples of each.
-        reasons = conn.execute(
-            select(deliveries.c.channel, deliveries.c.last_error, func.count())
-            .where(deliveries.c.issue_id == issue_id,
-                   deliveries.c.state == DeliveryState.FAILED.value)
-            .group_by(deliveries.c.channel, deliveries.c.last_error)
-            .order_by(func.count().desc())).all()
-        examples: dict[tuple[str, str | None], list[str]] = {}
-        for channel, reason, _n in reasons[:50]:
-            cond = (deliveries.c.last_error.is_(None) if reason is None
-                    else deliveries.c.last_error == reason)
-            examples[(channel, reason)] = [_who(r) for r in conn.execute(
-                detail.where(deliveries.c.channel == channel,
-                             deliveries.c.state == DeliveryState.FAILED.value, cond)
-                .order_by(deliveries.c.id).limit(EXAMPLES))]
-        pending = {}
-        for channel in {c for c, s, *_ in counts if s == DeliveryState.PENDING.value}:
-            pending[channel] = [
-                {"who": _who(r), "attempts": r.attempts, "next_attempt_at": r.next_attempt_at,
-                 "last_error": r.last_error, "progress": r.progress}
-                for r in conn.execute(detail.where(
-                    deliveries.c.channel == channel,
-                    deliveries.c.state == DeliveryState.PENDING.value)
-                    .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
-                    .limit(PENDING_SHOWN))]
+        reasons = store.failure_reasons(conn, issue_id)
+        examples = {(channel, reason): [_who(r) for r in store.failed_rows(
+                        conn, issue_id, channel, reason, EXAMPLES)]
+                    for channel, reason, _n in reasons[:50]}
+        pending = {channel: [
+            {"who": _who(r), "attempts": r.attempts, "next_attempt_at": r.next_attempt_at,
+             "last_error": r.last_error, "progress": r.progress}
+            for r in store.pending_rows(conn, issue_id, channel, PENDING_SHOWN)]
+            for channel in {c for c, s, *_ in counts if s == DeliveryState.PENDING.value}}
         targets = [
             {"target_id": r.target_id, "name": r.target_name, "kind": r.target_kind,
              "state": r.state, "progress": r.progress, "attempts": r.attempts,
              "sent_at": r.sent_at, "next_attempt_at": r.next_attempt_at,
              "last_error": r.last_error}
-            for r in conn.execute(detail.where(deliveries.c.target_id.is_not(None))
-                                  .order_by(channel_targets.c.name))]
+            for r in store.target_rows(conn, issue_id)]
 
     per: dict[str, dict] = {}
     for channel, state, n, first_due, last_sent in counts:
@@ -142,21 +95,15 @@ def retry_failed(ctx: Context, issue_id: int, *, by: str = "admin",
     """Put the issue's failed rows (of ``channel``, or all) back in the outbox, due now,
     with their attempts reset; a chat row keeps its progress (the parts sent are not
     sent again). Audited. Returns how many rows."""
-    header = issue_header(ctx, issue_id)
     now = ctx.clock()
-    cond = [deliveries.c.issue_id == issue_id,
-            deliveries.c.state == DeliveryState.FAILED.value]
-    if channel:
-        cond.append(deliveries.c.channel == channel)
     with ctx.db.write() as conn:
-        n = conn.execute(update(deliveries).where(*cond).values(
-            state=DeliveryState.PENDING.value, attempts=0, next_attempt_at=now,
-            **release_values())).rowcount
+        header = store.issue_header(conn, issue_id)
+        n = store.retry_failed(conn, issue_id, channel, now)
         audit.record(conn, by, "deliveries.retry",
                      f"issue {header['slug']} #{header['number']}",
-                     f"{n} failed row(s) back to pending" + (f" ({channel})" if channel else ""),
+                     f"{n} 条失败的推送重新排队" + (f"（{channel}）" if channel else ""),
                      at=now)
-    return int(n or 0)
+    return n
 
 
 class Deliveries:
@@ -168,9 +115,7 @@ class Deliveries:
     def counts(self, issue_id: int) -> dict[str, int]:
         """How many of the issue's outbox rows are in each state."""
         with self.ctx.db.read() as conn:
-            return dict(conn.execute(select(deliveries.c.state, func.count())
-                                     .where(deliveries.c.issue_id == issue_id)
-                                     .group_by(deliveries.c.state)).all())
+            return store.state_counts(conn, issue_id)
 
     def report(self, issue_id: int) -> dict:
         """Per channel: sent, failed (reasons, first recipients), pending (next attempt);

@@ -23,8 +23,8 @@ from zhuanlan.jobs.context import Context
 from zhuanlan.errors import InvalidTransition, NotFoundError, RuleError
 from zhuanlan.jobs.ingest import propose_stored
 from zhuanlan.editorial.assemble import summary_of
-from zhuanlan.jobs.publishing import ISSUE_LIMIT, approved_in_order
-from zhuanlan.jobs.stories import pin_representative, split_out, story_copies
+from zhuanlan.store.issues import ISSUE_LIMIT, approved_in_order
+from zhuanlan.store.stories import pin_representative, split_out, story_copies
 from zhuanlan.model import CandidateState
 from zhuanlan.store import audit
 from zhuanlan.store.schema import articles, candidates, columns, sources, stories

@@ -412,7 +412,7 @@ class Directory:
         """The people the column's next issue goes to: active, subscribed directly or
         through a department's subtree, not opted out — each once (the same query the
         publishing job uses)."""
-        from zhuanlan.jobs.publishing import recipient_conditions
+        from zhuanlan.store.issues import recipient_conditions
 
         with self.db.read() as conn:
             col = self._column(conn, column)
@@ -424,7 +424,7 @@ class Directory:
         """A column's subscriptions: ``people`` (direct, with ``opted_out``),
         ``departments`` (with ``path`` and ``head_count`` of active people in the
         subtree), ``opt_outs`` and the number of ``recipients``."""
-        from zhuanlan.jobs.publishing import recipient_ids
+        from zhuanlan.store.issues import recipient_ids
 
         with self.db.read() as conn:
             col = self._column(conn, column)

@@ -7,7 +7,7 @@ from datetime import date
 from zhuanlan.errors import NotFoundError
 from zhuanlan.jobs.context import Context
 from zhuanlan.jobs.images import StoredImage, stored_image
-from zhuanlan.jobs.stories import other_outlets
+from zhuanlan.store.stories import other_outlets
 from zhuanlan.publish.article_html import Figure
 from zhuanlan.store import images, readings, visibility
 from zhuanlan.store import search as fts

@@ -39,7 +39,7 @@ from sqlalchemy import select, update
 
 from zhuanlan.channels.chat import ChannelError, RateLimiter, channel_from_config, send_issue
 from zhuanlan.errors import ConfigError, ZhuanlanError
-from zhuanlan.jobs.publishing import issue_view
+from zhuanlan.store.issues import issue_view
 from zhuanlan.jobs.retry import backoff
 from zhuanlan.model import DeliveryState, IssueView
 from zhuanlan.store.claims import claim, release_values, still_held

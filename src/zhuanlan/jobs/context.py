@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Executor
 
     from zhuanlan.fetch.polite import PoliteFetcher
-    from zhuanlan.jobs.stories import StoryIndex
+    from zhuanlan.jobs.story_index import StoryIndex
     from zhuanlan.links import LinkSigner
     from zhuanlan.study.records import RecordBuffer
 
@@ -72,7 +72,7 @@ class Context:
     def story_index(self) -> "StoryIndex":
         """The process's near-duplicate index, built from the store on first use."""
         if self._story_index is None:
-            from zhuanlan.jobs.stories import StoryIndex
+            from zhuanlan.jobs.story_index import StoryIndex
             self._story_index = StoryIndex(self.cfg["dedup.window_days"])
         return self._story_index
 

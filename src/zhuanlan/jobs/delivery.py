@@ -53,7 +53,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from zhuanlan.channels.email import IssueMail, Recipient, SmtpSender
 from zhuanlan.channels.smtp_pool import SmtpPool
 from zhuanlan.errors import DeliveryError, StorageError, ZhuanlanError
-from zhuanlan.jobs.publishing import CHANNEL_EMAIL, issue_view
+from zhuanlan.store.issues import CHANNEL_EMAIL, issue_view
 from zhuanlan.jobs.retry import backoff
 from zhuanlan.model import DeliveryState
 from zhuanlan.store.claims import claim

@@ -21,7 +21,7 @@ from zhuanlan.jobs.polling import next_interval, parse_counts, push_count
 from zhuanlan.jobs.retry import backoff
 from zhuanlan.jobs.selecting import column_learner, column_rules
 from zhuanlan.jobs.specs import poll_spec
-from zhuanlan.jobs.stories import assign_story
+from zhuanlan.jobs.story_index import assign_story
 from zhuanlan.model import Article, ArticleRules, CandidateState, FetchResult, PageState
 from zhuanlan.selection import Doc, evaluate, featurize
 from zhuanlan.sources.api_article import article_api_url, parse_api_article

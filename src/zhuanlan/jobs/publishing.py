@@ -1,30 +1,12 @@
 """Publishing job: when a column's schedule comes due, its approved candidates become an
-issue (期) with the column's editor's note, and the outbox gets one delivery row per
-recipient — all in one transaction, so nothing published is left without deliveries."""
+issue (期) with the column's editor's note and its outbox (``store.issues.publish``), and
+the schedule moves on."""
 
 from __future__ import annotations
 
-import logging
-from datetime import datetime
-
-from sqlalchemy import Connection, Select, func, literal, or_, select, update
-
-from zhuanlan.editorial.assemble import Approved, issue_title, order_items, summary_of
-from zhuanlan.model import CandidateState, DeliveryState, IssueItemView, IssueView
-from zhuanlan.publish.schedule import next_run
-from zhuanlan.store.claims import claim, release_values
-from zhuanlan.store.schema import (
-    articles, candidates, channel_targets, column_targets, columns, deliveries, departments,
-    issue_items, issues, sources, stories, subscribers, subscriptions, unsubscriptions,
-)
 from zhuanlan.jobs.context import Context
-
-
-log = logging.getLogger(__name__)
-
-CHANNEL_EMAIL = "email"
-# At most this many items make one issue, so that it stays readable; the rest wait.
-ISSUE_LIMIT = 30
+from zhuanlan.publish.schedule import next_run
+from zhuanlan.store import issues as store
 
 
 def publish_due(ctx: Context) -> list[int]:
@@ -33,164 +15,17 @@ def publish_due(ctx: Context) -> list[int]:
     now = ctx.clock()
     made: list[int] = []
     with ctx.db.write() as conn:
-        due = claim(conn, columns, columns.c.next_run_at <= now,
-                    order_by=[columns.c.next_run_at, columns.c.id], limit=50,
-                    worker=ctx.worker_id, lease_seconds=ctx.cfg["worker.lease_seconds"], now=now)
+        due = store.claim_due_columns(conn, now=now, worker=ctx.worker_id,
+                                      lease_seconds=ctx.cfg["worker.lease_seconds"])
         for col in due:
-            issue_id = _publish(conn, col, now)
+            issue_id = store.publish(conn, col, now)
             if issue_id is not None:
                 made.append(issue_id)
-            conn.execute(update(columns).where(columns.c.id == col.id).values(
-                next_run_at=next_run(col.schedule, col.timezone, now), **release_values()))
+            store.schedule_next(conn, col.id, next_run(col.schedule, col.timezone, now))
     return made
 
 
 def publish_column_now(ctx: Context, column_id: int) -> int | None:
     now = ctx.clock()
     with ctx.db.write() as conn:
-        col = conn.execute(select(columns).where(columns.c.id == column_id)).first()
-        return _publish(conn, col, now)
-
-
-def approved_in_order(conn: Connection, column_id: int, *,
-                      limit: int | None = ISSUE_LIMIT) -> list[dict]:
-    """The column's approved candidates in the order of the next issue: the editor's
-    ``position`` first (set by moving items up and down), then, for the items never
-    moved, the assembled order (score, then the newer article). At most ``limit`` items
-    (None: all); the rest wait for the next issue.
-
-    Each row: ``candidate_id``, ``article_id`` (the story's representative, which is
-    what gets published), ``title`` / ``summary`` (the editor's override or None),
-    ``article_title``, ``article_text``, ``outlet``, ``published_at``, ``position``.
-    """
-    # A story is published as its representative: the most authoritative complete copy
-    # known now, whichever outlet's copy the editor approved.
-    shown = func.coalesce(stories.c.representative_id, candidates.c.article_id)
-    rows = {r.id: r for r in conn.execute(
-        select(candidates.c.id, shown.label("article_id"), candidates.c.score,
-               candidates.c.decided_at, candidates.c.position,
-               candidates.c.title_override, candidates.c.summary_override,
-               articles.c.published_at, articles.c.title, articles.c.text,
-               articles.c.source_name, sources.c.name.label("outlet"))
-        .outerjoin(stories, stories.c.id == candidates.c.story_id)
-        .join(articles, articles.c.id == shown)
-        .outerjoin(sources, sources.c.id == articles.c.source_id)
-        .where(candidates.c.column_id == column_id,
-               candidates.c.state == CandidateState.APPROVED.value))}
-    assembled = order_items([Approved(r.id, r.article_id, r.score, r.decided_at,
-                                      r.published_at) for r in rows.values()],
-                            limit=len(rows))
-    rank = {a.candidate_id: i for i, a in enumerate(assembled)}
-    ordered = sorted(rows.values(), key=lambda r: (
-        r.position is None, r.position if r.position is not None else 0, rank[r.id]))
-    if limit is not None:
-        ordered = ordered[:limit]
-    return [{"candidate_id": r.id, "article_id": r.article_id, "title": r.title_override,
-             "summary": r.summary_override, "article_title": r.title,
-             "article_text": r.text, "outlet": r.outlet or r.source_name or "",
-             "published_at": r.published_at, "position": r.position, "score": r.score}
-            for r in ordered]
-
-
-def recipient_conditions(column_id: int) -> list:
-    """The WHERE clauses, over ``subscribers``, that pick the people a column's issue goes
-    to, for one set-based statement: active people subscribed directly or through a
-    department (its whole subtree: its path and every path under "{path}/", people added
-    later included), minus those who opted out of the column. Each person once, however
-    many subscriptions cover them."""
-    direct = subscriptions.alias("direct")
-    by_department = subscriptions.alias("by_department")
-    covering = departments.alias("covering")
-    home = departments.alias("home")
-    subscribed_directly = (select(direct.c.id)
-                           .where(direct.c.column_id == column_id,
-                                  direct.c.subscriber_id == subscribers.c.id).exists())
-    in_subtree = or_(home.c.path == covering.c.path,
-                     func.substr(home.c.path, 1, func.length(covering.c.path) + 1)
-                     == covering.c.path + "/")
-    in_subscribed_department = (
-        select(by_department.c.id)
-        .select_from(by_department
-                     .join(covering, covering.c.id == by_department.c.department_id)
-                     .join(home, in_subtree))
-        .where(by_department.c.column_id == column_id,
-               home.c.id == subscribers.c.department_id)
-        .exists())
-    opted_out = (select(unsubscriptions.c.id)
-                 .where(unsubscriptions.c.column_id == column_id,
-                        unsubscriptions.c.subscriber_id == subscribers.c.id).exists())
-    return [subscribers.c.active.is_(True), or_(subscribed_directly, in_subscribed_department),
-            ~opted_out]
-
-
-def recipient_ids(column_id: int) -> Select:
-    """The ids of the people a column's issue goes to (see ``recipient_conditions``)."""
-    return select(subscribers.c.id).where(*recipient_conditions(column_id))
-
-
-def _publish(conn: Connection, col, now: datetime) -> int | None:  # noqa: ANN001
-    items = approved_in_order(conn, col.id)
-    if not items:
-        log.info("nothing approved; no issue", extra={"column_id": col.id})
-        return None
-    number = (conn.execute(select(func.max(issues.c.number))
-                           .where(issues.c.column_id == col.id)).scalar() or 0) + 1
-    issue_id = conn.execute(issues.insert().values(
-        column_id=col.id, number=number, title=issue_title(col.name, number),
-        editor_note=col.editor_note, published_at=now)).inserted_primary_key[0]
-    conn.execute(issue_items.insert(), [
-        {"issue_id": issue_id, "article_id": a["article_id"], "position": i,
-         "title": a["title"], "summary": a["summary"]}
-        for i, a in enumerate(items)])
-    conn.execute(update(candidates).where(candidates.c.id.in_([a["candidate_id"] for a in items]))
-                 .values(state=CandidateState.PUBLISHED.value, issue_id=issue_id))
-    # One outbox row per recipient, made by the database in one statement: the issue
-    # and its deliveries commit together.
-    recipients = (select(literal(issue_id), subscribers.c.id, literal(CHANNEL_EMAIL),
-                         literal(DeliveryState.PENDING.value), literal(0), literal(now),
-                         literal(now))
-                  .where(*recipient_conditions(col.id)))
-    conn.execute(deliveries.insert().from_select(
-        ["issue_id", "subscriber_id", "channel", "state", "attempts", "next_attempt_at",
-         "created_at"], recipients))
-    # And one per enabled chat target of the column (a group robot or a webhook), its
-    # channel the target's kind: a group gets the issue once, whoever is in it.
-    targets = (select(literal(issue_id), channel_targets.c.id, channel_targets.c.kind,
-                      literal(DeliveryState.PENDING.value), literal(0), literal(0),
-                      literal(now), literal(now))
-               .select_from(column_targets.join(
-                   channel_targets, channel_targets.c.id == column_targets.c.target_id))
-               .where(column_targets.c.column_id == col.id,
-                      channel_targets.c.enabled.is_(True)))
-    conn.execute(deliveries.insert().from_select(
-        ["issue_id", "target_id", "channel", "state", "attempts", "progress",
-         "next_attempt_at", "created_at"], targets))
-    log.info("issue published", extra={"column_id": col.id, "issue_id": issue_id,
-                                       "number": number, "items": len(items)})
-    return issue_id
-
-
-def issue_view(conn: Connection, issue_id: int, base_url: str) -> IssueView:
-    """The issue as the renderers (mail, Atom, web) see it."""
-    row = conn.execute(select(issues, columns.c.slug, columns.c.name.label("column_name"))
-                       .join(columns, columns.c.id == issues.c.column_id)
-                       .where(issues.c.id == issue_id)).first()
-    items = []
-    for a in conn.execute(
-            select(articles.c.id, articles.c.title, articles.c.url, articles.c.text,
-                   articles.c.published_at, articles.c.source_name,
-                   sources.c.name.label("outlet"),
-                   issue_items.c.title.label("item_title"),
-                   issue_items.c.summary.label("item_summary"))
-            .join(issue_items, issue_items.c.article_id == articles.c.id)
-            .outerjoin(sources, sources.c.id == articles.c.source_id)
-            .where(issue_items.c.issue_id == issue_id).order_by(issue_items.c.position)):
-        # The editor's title and summary for the column win over the article's own.
-        items.append(IssueItemView(
-            title=a.item_title or a.title, web_url=f"{base_url}/a/{a.id}", original_url=a.url,
-            source_name=a.source_name or a.outlet or "", published=a.published_at,
-            summary=a.item_summary or summary_of(a.text), original_title=a.title))
-    return IssueView(
-        column_name=row.column_name, column_slug=row.slug, number=row.number, title=row.title,
-        editor_note=row.editor_note, web_url=f"{base_url}/c/{row.slug}/{row.number}",
-        published_at=row.published_at, items=tuple(items))
+        return store.publish(conn, store.column_row(conn, column_id), now)

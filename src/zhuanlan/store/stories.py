@@ -13,55 +13,26 @@ never folds back.
 
 from __future__ import annotations
 
-import threading
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import Connection, func, select, update
 
-from zhuanlan.dedup.index import LSHIndex
-from zhuanlan.dedup.minhash import Signature, SignatureError
+from zhuanlan.dedup.minhash import Signature
 from zhuanlan.dedup.stories import (
-    UNKNOWN_RANK, DocRef, choose_representative, match_story, source_rank,
-    verified_candidates,
+    UNKNOWN_RANK, DocRef, choose_representative, source_rank,
 )
 from zhuanlan.errors import InvalidTransition, NotFoundError
 from zhuanlan.store.schema import articles, candidates, sources, stories
 
 
-class StoryIndex:
-    """The process's LSH index over the store's signatures within the window."""
-
-    def __init__(self, window_days: int) -> None:
-        self.window = timedelta(days=window_days)
-        self.index = LSHIndex()
-        self.last_id = 0
-        self.lock = threading.Lock()
-        self._pruned_at: datetime | None = None
-
-    def sync(self, conn: Connection, now: datetime) -> None:
-        """Add the articles stored since the last sync (all of the window at first)."""
-        since = now - self.window
-        rows = conn.execute(
-            select(articles.c.id, articles.c.signature, articles.c.created_at)
-            .where(articles.c.id > self.last_id, articles.c.signature.is_not(None),
-                   articles.c.created_at >= since)
-            .order_by(articles.c.id)).all()
-        good = []
-        for r in rows:
-            try:
-                good.append((r.id, Signature.from_bytes(r.signature), None, r.created_at))
-            except SignatureError:
-                continue   # from another signature version: not a candidate until re-signed
-        if self.last_id == 0:
-            self.index = LSHIndex.build(good)      # the start-up rebuild: the fast path
-        else:
-            for doc_id, sig, _size, ts in good:
-                self.index.add(doc_id, sig, timestamp=ts)
-        if rows:
-            self.last_id = rows[-1].id
-        if self._pruned_at is None or now - self._pruned_at > timedelta(hours=1):
-            self.index.prune(since)
-            self._pruned_at = now
+def signatures_since(conn: Connection, after_id: int, since: datetime) -> list:
+    """(id, signature, created_at) of the articles after ``after_id`` stored since
+    ``since`` that have a signature, by id."""
+    return conn.execute(
+        select(articles.c.id, articles.c.signature, articles.c.created_at)
+        .where(articles.c.id > after_id, articles.c.signature.is_not(None),
+               articles.c.created_at >= since)
+        .order_by(articles.c.id)).all()
 
 
 def authority_rank(name: str, authority: int | None) -> int | None:
@@ -93,44 +64,34 @@ def _refs(conn: Connection, where) -> list[DocRef]:  # noqa: ANN001
     return refs
 
 
-def assign_story(conn: Connection, index: StoryIndex, article_id: int, sig: Signature,
-                 now: datetime) -> tuple[int, str | None]:
-    """Put a newly stored article into its story; returns (story id, relation), the
-    relation None for a new story. Also re-chooses the story's representative (unless an
-    editor pinned one). An article an editor split out keeps its own story."""
-    locked = conn.execute(select(articles.c.story_id).where(
+def locked_story(conn: Connection, article_id: int) -> int | None:
+    """The story of an article an editor split out (it keeps it), else None."""
+    return conn.execute(select(articles.c.story_id).where(
         articles.c.id == article_id, articles.c.story_locked)).scalar()
-    if locked is not None:
-        # The editor said "不是同一篇": matching it again would fold it straight back.
-        conn.execute(update(articles).where(articles.c.id == article_id)
-                     .values(signature=sig.to_bytes()))
-        return locked, None
-    with index.lock:
-        index.sync(conn, now)
-        # Only candidates that verify are read from the store: the rest are chance
-        # band collisions, hundreds per article once the window holds a million.
-        candidate_ids = [i for i, _rel, _score in verified_candidates(index.index, sig)
-                         if i != article_id]
-    story_id, relation = None, None
-    if candidate_ids:
-        refs = _refs(conn, articles.c.id.in_(candidate_ids))
-        me = DocRef(article_id, sig)
-        story_id, relation, _score = match_story(me, refs)
-        if story_id is not None and not conn.execute(
-                select(stories.c.id).where(stories.c.id == story_id)).scalar():
-            story_id = None    # a candidate from before stories existed: start anew
-    if story_id is None:
-        story_id = conn.execute(stories.insert().values(
-            representative_id=article_id, size=1, created_at=now, updated_at=now,
-        )).inserted_primary_key[0]
-        relation = None
-    conn.execute(update(articles).where(articles.c.id == article_id)
-                 .values(story_id=story_id, relation=relation, signature=sig.to_bytes()))
-    if relation is not None:
-        refresh_story(conn, story_id, now)
-    with index.lock:
-        index.index.add(article_id, sig, timestamp=now)
-    return story_id, relation
+
+
+def refs_of(conn: Connection, article_ids: list[int]) -> list[DocRef]:
+    return _refs(conn, articles.c.id.in_(article_ids))
+
+
+def story_exists(conn: Connection, story_id: int) -> bool:
+    return bool(conn.execute(select(stories.c.id).where(stories.c.id == story_id)).scalar())
+
+
+def new_story(conn: Connection, article_id: int, now: datetime) -> int:
+    return conn.execute(stories.insert().values(
+        representative_id=article_id, size=1, created_at=now, updated_at=now,
+    )).inserted_primary_key[0]
+
+
+def place_article(conn: Connection, article_id: int, *, signature: bytes,
+                  story_id: int | None = None, relation: str | None = None,
+                  keep_story: bool = False) -> None:
+    """Record the article's signature and (unless ``keep_story``) its story."""
+    values: dict = {"signature": signature}
+    if not keep_story:
+        values.update(story_id=story_id, relation=relation)
+    conn.execute(update(articles).where(articles.c.id == article_id).values(**values))
 
 
 def refresh_story(conn: Connection, story_id: int, now: datetime) -> int | None:

@@ -1,0 +1,98 @@
+"""Queries of the outbox as the delivery report reads it (the jobs that send have their
+own: ``store.outbox``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection, Row, Select, func, select, update
+
+from zhuanlan.errors import NotFoundError
+from zhuanlan.model import DeliveryState
+from zhuanlan.store.claims import release_values
+from zhuanlan.store.schema import channel_targets, columns, deliveries, issues, subscribers
+
+FAILED, PENDING = DeliveryState.FAILED.value, DeliveryState.PENDING.value
+
+
+def issue_header(conn: Connection, issue_id: int) -> dict:
+    """id, number, title, published_at, slug, column_name. Raises NotFoundError."""
+    row = conn.execute(
+        select(issues.c.id, issues.c.number, issues.c.title, issues.c.published_at,
+               columns.c.slug, columns.c.name.label("column_name"))
+        .join(columns, columns.c.id == issues.c.column_id)
+        .where(issues.c.id == issue_id)).mappings().first()
+    if row is None:
+        raise NotFoundError("没有这一期", resource=f"issue {issue_id}")
+    return dict(row)
+
+
+def state_counts(conn: Connection, issue_id: int) -> dict[str, int]:
+    return dict(conn.execute(select(deliveries.c.state, func.count())
+                             .where(deliveries.c.issue_id == issue_id)
+                             .group_by(deliveries.c.state)).all())
+
+
+def channel_state_counts(conn: Connection, issue_id: int) -> list[Row]:
+    """(channel, state, count, earliest next attempt, latest sent) per channel and state."""
+    return list(conn.execute(
+        select(deliveries.c.channel, deliveries.c.state, func.count(),
+               func.min(deliveries.c.next_attempt_at), func.max(deliveries.c.sent_at))
+        .where(deliveries.c.issue_id == issue_id)
+        .group_by(deliveries.c.channel, deliveries.c.state)))
+
+
+def failure_reasons(conn: Connection, issue_id: int) -> list[Row]:
+    """(channel, reason, count) of the failed rows, most frequent first."""
+    return list(conn.execute(
+        select(deliveries.c.channel, deliveries.c.last_error, func.count())
+        .where(deliveries.c.issue_id == issue_id, deliveries.c.state == FAILED)
+        .group_by(deliveries.c.channel, deliveries.c.last_error)
+        .order_by(func.count().desc())))
+
+
+def _detail(issue_id: int) -> Select:
+    return (select(deliveries.c.id, deliveries.c.channel, deliveries.c.state,
+                   deliveries.c.subscriber_id, deliveries.c.target_id,
+                   deliveries.c.attempts, deliveries.c.progress,
+                   deliveries.c.next_attempt_at, deliveries.c.sent_at,
+                   deliveries.c.last_error,
+                   subscribers.c.name.label("person_name"), subscribers.c.email,
+                   channel_targets.c.name.label("target_name"),
+                   channel_targets.c.kind.label("target_kind"))
+            .outerjoin(subscribers, subscribers.c.id == deliveries.c.subscriber_id)
+            .outerjoin(channel_targets, channel_targets.c.id == deliveries.c.target_id)
+            .where(deliveries.c.issue_id == issue_id))
+
+
+def failed_rows(conn: Connection, issue_id: int, channel: str, reason: str | None,
+                limit: int) -> list[Row]:
+    """The first failed rows of a channel with this reason (with who they were for)."""
+    cond = (deliveries.c.last_error.is_(None) if reason is None
+            else deliveries.c.last_error == reason)
+    return list(conn.execute(_detail(issue_id).where(
+        deliveries.c.channel == channel, deliveries.c.state == FAILED, cond)
+        .order_by(deliveries.c.id).limit(limit)))
+
+
+def pending_rows(conn: Connection, issue_id: int, channel: str, limit: int) -> list[Row]:
+    """The channel's pending rows due first."""
+    return list(conn.execute(_detail(issue_id).where(
+        deliveries.c.channel == channel, deliveries.c.state == PENDING)
+        .order_by(deliveries.c.next_attempt_at, deliveries.c.id).limit(limit)))
+
+
+def target_rows(conn: Connection, issue_id: int) -> list[Row]:
+    """The rows of chat targets, by the target's name."""
+    return list(conn.execute(_detail(issue_id).where(deliveries.c.target_id.is_not(None))
+                             .order_by(channel_targets.c.name)))
+
+
+def retry_failed(conn: Connection, issue_id: int, channel: str | None, now: datetime) -> int:
+    """The issue's failed rows (of ``channel``, or all) back to pending, due now, with
+    their attempts reset (a chat row keeps its progress). Returns how many."""
+    cond = [deliveries.c.issue_id == issue_id, deliveries.c.state == FAILED]
+    if channel:
+        cond.append(deliveries.c.channel == channel)
+    return int(conn.execute(update(deliveries).where(*cond).values(
+        state=PENDING, attempts=0, next_attempt_at=now, **release_values())).rowcount or 0)
