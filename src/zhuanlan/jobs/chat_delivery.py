@@ -35,16 +35,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import select, update
 
 from zhuanlan.channels.chat import ChannelError, RateLimiter, channel_from_config, send_issue
 from zhuanlan.errors import ConfigError, ZhuanlanError
 from zhuanlan.store.issues import issue_view
 from zhuanlan.jobs.retry import backoff
 from zhuanlan.model import DeliveryState, IssueView
-from zhuanlan.store.claims import claim, release_values, still_held
-from zhuanlan.store.schema import channel_targets, deliveries
 from zhuanlan.jobs.context import Context
+from zhuanlan.store import outbox
 
 
 log = logging.getLogger(__name__)
@@ -109,10 +107,7 @@ class _Guarded:
             raise _LeaseShort()
         self.channel.send(payload, delivery_id=delivery_id)
         with self.ctx.db.write() as conn:
-            done = conn.execute(
-                update(deliveries)
-                .where(still_held(deliveries, self.row.id, self.ctx.worker_id))
-                .values(progress=deliveries.c.progress + 1)).rowcount
+            done = outbox.count_part(conn, self.row.id, self.ctx.worker_id)
         if not done:
             raise _LeaseLost()
         self.sent_parts.append(1)
@@ -162,28 +157,21 @@ def deliver_chat_due(ctx: Context, limit: int, *, client: httpx.Client | None = 
 def _claim(ctx: Context, batch: int, lease: float) -> list:
     now = ctx.clock()
     with ctx.db.write() as conn:
-        return claim(conn, deliveries,
-                     deliveries.c.target_id.is_not(None)
-                     & (deliveries.c.state == DeliveryState.PENDING.value)
-                     & (deliveries.c.next_attempt_at <= now),
-                     order_by=[deliveries.c.next_attempt_at, deliveries.c.id], limit=batch,
-                     worker=ctx.worker_id, lease_seconds=lease, now=now)
+        return outbox.claim_chat(conn, now=now, limit=batch, worker=ctx.worker_id,
+                                 lease_seconds=lease)
 
 
 def _release(ctx: Context, rows: list) -> None:
     """Give rows back without an attempt: another claim may take them at once."""
     with ctx.db.write() as conn:
         for row in rows:
-            conn.execute(update(deliveries)
-                         .where(still_held(deliveries, row.id, ctx.worker_id))
-                         .values(**release_values()))
+            outbox.release(conn, row.id, ctx.worker_id)
 
 
 def _deliver(ctx: Context, row: Any, http: httpx.Client, limiter: RateLimiter | None,
              views: dict[int, IssueView], send_by: float) -> None:
     with ctx.db.read() as conn:
-        target = conn.execute(select(channel_targets)
-                              .where(channel_targets.c.id == row.target_id)).first()
+        target = outbox.target(conn, row.target_id)
         if row.issue_id not in views:
             views[row.issue_id] = issue_view(conn, row.issue_id, ctx.cfg.base_url)
     view = views[row.issue_id]
@@ -224,14 +212,10 @@ def _deliver(ctx: Context, row: Any, http: httpx.Client, limiter: RateLimiter | 
         return
     now = ctx.clock()
     with ctx.db.write() as conn:
-        done = conn.execute(
-            update(deliveries).where(still_held(deliveries, row.id, ctx.worker_id))
-            .values(state=DeliveryState.SENT.value, sent_at=now, progress=report.total,
-                    attempts=row.attempts + 1, last_error=None, message_id=f"d{row.id}",
-                    **release_values())).rowcount
-        if done:
-            conn.execute(update(channel_targets).where(channel_targets.c.id == target.id)
-                         .values(last_success_at=now, last_error=None))
+        if outbox.finish(conn, row.id, ctx.worker_id, state=DeliveryState.SENT.value,
+                         sent_at=now, progress=report.total, attempts=row.attempts + 1,
+                         last_error=None, message_id=f"d{row.id}"):
+            outbox.mark_target(conn, target.id, last_success_at=now, last_error=None)
 
 
 def _record_failure(ctx: Context, row: Any, target: Any, reason: str, *, permanent: bool,
@@ -240,18 +224,14 @@ def _record_failure(ctx: Context, row: Any, target: Any, reason: str, *, permane
     attempts = row.attempts + 1
     final = permanent or attempts >= MAX_ATTEMPTS
     values: dict[str, Any] = {"attempts": attempts, "last_error": reason,
-                              "progress": max(progress, row.progress), **release_values()}
+                              "progress": max(progress, row.progress)}
     if final:
         values["state"] = DeliveryState.FAILED.value
     else:
         values["next_attempt_at"] = _next_attempt(now, attempts, retry_after)
     with ctx.db.write() as conn:
-        done = conn.execute(update(deliveries)
-                            .where(still_held(deliveries, row.id, ctx.worker_id))
-                            .values(**values)).rowcount
-        if done:
-            conn.execute(update(channel_targets).where(channel_targets.c.id == target.id)
-                         .values(last_error=reason))
+        if outbox.finish(conn, row.id, ctx.worker_id, **values):
+            outbox.mark_target(conn, target.id, last_error=reason)
     log.warning("chat delivery failed", extra={
         "delivery_id": row.id, "issue_id": row.issue_id, "target": target.name,
         "error": reason, "final": final, "progress": values["progress"]})

@@ -47,18 +47,14 @@ import time
 from datetime import datetime
 from typing import Any, Callable
 
-from sqlalchemy import bindparam, select, update
-from sqlalchemy.exc import SQLAlchemyError
 
 from zhuanlan.channels.email import IssueMail, Recipient, SmtpSender
 from zhuanlan.channels.smtp_pool import SmtpPool
 from zhuanlan.errors import DeliveryError, StorageError, ZhuanlanError
-from zhuanlan.store.issues import CHANNEL_EMAIL, issue_view
+from zhuanlan.store.issues import issue_view
 from zhuanlan.jobs.retry import backoff
-from zhuanlan.model import DeliveryState
-from zhuanlan.store.claims import claim
-from zhuanlan.store.schema import articles, deliveries, issue_items, subscribers
 from zhuanlan.jobs.context import Context
+from zhuanlan.store import DatabaseError, outbox
 
 
 log = logging.getLogger(__name__)
@@ -151,21 +147,15 @@ def _claim(ctx: Context, batch: int, lease: float, mails: dict[int, IssueMail],
     started = time.monotonic()
     now = ctx.clock()
     with ctx.db.write() as conn:
-        rows = claim(conn, deliveries,
-                     (deliveries.c.channel == CHANNEL_EMAIL)
-                     & (deliveries.c.state == DeliveryState.PENDING.value)
-                     & (deliveries.c.next_attempt_at <= now),
-                     order_by=[deliveries.c.next_attempt_at, deliveries.c.id], limit=batch,
-                     worker=ctx.worker_id, lease_seconds=lease, now=now)
+        rows = outbox.claim_email(conn, now=now, limit=batch, worker=ctx.worker_id,
+                                  lease_seconds=lease)
     if not rows:
         return []
     # Send only while at least half of the lease is left: a slow send then still ends
     # long before another worker may take the row over.
     send_by = started + lease / 2
     with ctx.db.read() as conn:
-        people = {r.id: r for r in conn.execute(
-            select(subscribers.c.id, subscribers.c.email, subscribers.c.name)
-            .where(subscribers.c.id.in_({d.subscriber_id for d in rows})))}
+        people = outbox.people(conn, {d.subscriber_id for d in rows})
         for issue_id in {d.issue_id for d in rows} - mails.keys():
             mails[issue_id] = _issue_mail(ctx, conn, issue_id, hooks)
     jobs = []
@@ -182,37 +172,12 @@ def _issue_mail(ctx: Context, conn, issue_id: int, hooks: dict) -> IssueMail:  #
     article_ids = None
     if hooks["reader_url"] is not None:
         # The same items in the same order as issue_view.
-        article_ids = list(conn.execute(
-            select(issue_items.c.article_id)
-            .join(articles, articles.c.id == issue_items.c.article_id)
-            .where(issue_items.c.issue_id == issue_id)
-            .order_by(issue_items.c.position)).scalars())
+        article_ids = outbox.item_article_ids(conn, issue_id)
     return IssueMail(view, issue_id=issue_id, sender=ctx.cfg["smtp.sender"], tz=ctx.tz,
                      article_ids=article_ids, **hooks)
 
 
 # ---------------------------------------------------------------- recording outcomes
-
-def _held(worker: str):  # noqa: ANN202
-    return (deliveries.c.id == bindparam("d_id")) & (deliveries.c.claimed_by == worker)
-
-
-def _statements(worker: str) -> dict[str, Any]:
-    at = bindparam("d_at", type_=deliveries.c.sent_at.type)
-    release = {"claimed_by": None, "lease_until": None}
-    return {
-        "sent": update(deliveries).where(_held(worker)).values(
-            state=DeliveryState.SENT.value, sent_at=at, message_id=bindparam("d_mid"),
-            attempts=bindparam("d_attempts"), last_error=None, **release),
-        "retry": update(deliveries).where(_held(worker)).values(
-            attempts=bindparam("d_attempts"), last_error=bindparam("d_error"),
-            next_attempt_at=bindparam("d_next", type_=deliveries.c.next_attempt_at.type),
-            message_id=bindparam("d_mid"), **release),
-        "failed": update(deliveries).where(_held(worker)).values(
-            state=DeliveryState.FAILED.value, attempts=bindparam("d_attempts"),
-            last_error=bindparam("d_error"), message_id=bindparam("d_mid"), **release),
-    }
-
 
 class _Recorder:
     """One thread writing the pool's outcomes: everything waiting goes into one
@@ -224,7 +189,7 @@ class _Recorder:
         self._queue: queue.Queue = queue.Queue(maxsize=max(capacity, 1))
         self._thread = threading.Thread(target=self._run, name="zhuanlan-delivery-recorder",
                                         daemon=True)
-        self._statements = _statements(ctx.worker_id)
+        self._statements = outbox.outcome_statements(ctx.worker_id)
         self.error: ZhuanlanError | None = None
 
     def start(self) -> None:
@@ -250,7 +215,7 @@ class _Recorder:
             if outcomes and self.error is None:
                 try:
                     self._record(outcomes)
-                except (ZhuanlanError, SQLAlchemyError) as exc:
+                except (ZhuanlanError, DatabaseError) as exc:
                     log.error("recording deliveries failed", extra={"error": str(exc),
                                                                     "count": len(outcomes)})
                     self.error = exc if isinstance(exc, ZhuanlanError) else StorageError(
@@ -285,4 +250,4 @@ class _Recorder:
         with self.ctx.db.write() as conn:
             for kind, rows in params.items():
                 if rows:
-                    conn.execute(self._statements[kind], rows)
+                    outbox.execute_many(conn, self._statements[kind], rows)

@@ -4,7 +4,8 @@ functions with the ``Connection`` of a ``Database.read()`` / ``write()`` transac
 Stages never use it."""
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import SQLAlchemyError as DatabaseError
 
 from zhuanlan.store.db import UNAVAILABLE, Database
 
-__all__ = ["Connection", "Database", "UNAVAILABLE"]
+__all__ = ["Connection", "Database", "DatabaseError", "UNAVAILABLE"]
