@@ -8,7 +8,6 @@ import logging
 import zlib
 from datetime import timedelta
 
-from sqlalchemy import Connection, or_, select, update
 
 from zhuanlan.dedup import canonical_url
 from zhuanlan.dedup.minhash import signature
@@ -28,12 +27,13 @@ from zhuanlan.sources.api_article import article_api_url, parse_api_article
 from zhuanlan.sources.health import yield_alarm
 from zhuanlan.sources.read import read_pages
 from zhuanlan.sources.spec import SourceSpec
-from zhuanlan.store.claims import claim, release_values, still_held
 from zhuanlan.store import search
-from zhuanlan.store.schema import articles, candidates, columns, pages, sources
-from zhuanlan.store.upsert import insert_ignore
 from zhuanlan.text.article import clean_article
 from zhuanlan.jobs.context import Context
+from zhuanlan.store import Connection
+from zhuanlan.store import articles as article_store
+from zhuanlan.store import candidates as candidate_store
+from zhuanlan.store import pages as page_store
 
 
 log = logging.getLogger(__name__)
@@ -47,9 +47,8 @@ def poll_due_sources(ctx: Context, limit: int) -> int:
     """Poll every enabled source whose ``next_poll_at`` has come. Returns how many."""
     now = ctx.clock()
     with ctx.db.write() as conn:
-        claimed = claim(conn, sources, (sources.c.enabled.is_(True)) & (sources.c.next_poll_at <= now),
-                        order_by=[sources.c.next_poll_at, sources.c.id], limit=limit,
-                        worker=ctx.worker_id, lease_seconds=ctx.cfg["worker.lease_seconds"], now=now)
+        claimed = page_store.claim_due_sources(conn, now=now, limit=limit, worker=ctx.worker_id,
+                                               lease_seconds=ctx.cfg["worker.lease_seconds"])
     for row in claimed:
         poll_source(ctx, row)
     return len(claimed)
@@ -105,13 +104,13 @@ def poll_source(ctx: Context, source) -> int:  # noqa: ANN001
                     "created_at": now,
                 })
             cap = source.max_new_per_poll or ctx.cfg["sources.max_new_per_poll"]
-            fresh = _unknown(conn, rows)
+            fresh = page_store.unknown(conn, rows)
             # Newest first (undated entries after the dated ones, in the feed's order);
             # what is left waits for the next polls, which come sooner.
             fresh.sort(key=lambda r: (r["entry_published"] is not None,
                                       r["entry_published"] or now), reverse=True)
             left = max(0, len(fresh) - cap)
-            new_pages = insert_ignore(conn, pages, fresh[:cap], ["url"])
+            new_pages = page_store.queue_pages(conn, fresh[:cap])
             note = (f"本次只取了最新的 {cap} 条，其余 {left} 条留待下次抓取" if left else None)
         interval = next_interval(
             source.poll_minutes, new_items=new_pages,
@@ -121,7 +120,6 @@ def poll_source(ctx: Context, source) -> int:  # noqa: ANN001
             "last_polled_at": now, "last_success_at": now, "consecutive_failures": 0,
             "last_error": None, "last_error_kind": None, "poll_minutes": interval,
             "next_poll_at": now + timedelta(minutes=interval),
-            **release_values(),
         }
         if feed is not None:
             count = len(feed.entries)
@@ -135,21 +133,10 @@ def poll_source(ctx: Context, source) -> int:  # noqa: ANN001
                           last_entry_count=count,
                           recent_counts=push_count(source.recent_counts, count),
                           alarm=yield_alarm(spec, count, parse_counts(source.recent_counts)))
-        conn.execute(update(sources).where(still_held(sources, source.id, ctx.worker_id))
-                     .values(**values))
+        page_store.record_poll(conn, source.id, ctx.worker_id, **values)
     log.info("source polled", extra={"source_id": source.id, "url": source.url,
                                      "new_pages": new_pages, "not_modified": feed is None})
     return new_pages
-
-
-def _unknown(conn: Connection, rows: list[dict]) -> list[dict]:
-    """The rows whose URL is not yet a page."""
-    urls = [r["url"] for r in rows]
-    known: set[str] = set()
-    for i in range(0, len(urls), 500):
-        known.update(conn.execute(select(pages.c.url)
-                                  .where(pages.c.url.in_(urls[i:i + 500]))).scalars())
-    return [r for r in rows if r["url"] not in known]
 
 
 def _record_source_failure(ctx: Context, source, exc: ZhuanlanError) -> None:  # noqa: ANN001
@@ -162,10 +149,10 @@ def _record_source_failure(ctx: Context, source, exc: ZhuanlanError) -> None:  #
     # A server that said when to come back (Retry-After) is not asked earlier.
     delay = max(delay, timedelta(seconds=getattr(exc, "retry_after", None) or 0))
     with ctx.db.write() as conn:
-        conn.execute(update(sources).where(still_held(sources, source.id, ctx.worker_id)).values(
-            last_polled_at=now, last_error=exc.message, last_error_kind=kind,
-            last_error_at=now, consecutive_failures=failures,
-            next_poll_at=now + max(delay, timedelta(minutes=1)), **release_values()))
+        page_store.record_poll(
+            conn, source.id, ctx.worker_id, last_polled_at=now, last_error=exc.message,
+            last_error_kind=kind, last_error_at=now, consecutive_failures=failures,
+            next_poll_at=now + max(delay, timedelta(minutes=1)))
     log.warning("source failed", extra={"source_id": source.id, "url": source.url,
                                         "reason": kind, "error": exc.message,
                                         "failures": failures})
@@ -179,10 +166,8 @@ def process_due_pages(ctx: Context, limit: int) -> int:
     """
     now = ctx.clock()
     with ctx.db.write() as conn:
-        claimed = claim(conn, pages, (pages.c.state == PageState.PENDING.value)
-                        & (pages.c.next_attempt_at <= now),
-                        order_by=[pages.c.next_attempt_at, pages.c.id], limit=limit,
-                        worker=ctx.worker_id, lease_seconds=ctx.cfg["worker.lease_seconds"], now=now)
+        claimed = page_store.claim_due_pages(conn, now=now, limit=limit, worker=ctx.worker_id,
+                                             lease_seconds=ctx.cfg["worker.lease_seconds"])
     if not claimed:
         return 0
     specs = _page_specs(ctx, {p.source_id for p in claimed})
@@ -231,7 +216,7 @@ def _page_specs(ctx: Context, source_ids: set[int]) -> dict[int, SourceSpec]:
     """The specs of the pages' sources (article rules, headers, article API). A source
     whose spec no longer resolves reads its pages with the generic extractor."""
     with ctx.db.read() as conn:
-        rows = conn.execute(select(sources).where(sources.c.id.in_(source_ids))).all()
+        rows = page_store.source_rows(conn, source_ids)
     out = {}
     for row in rows:
         try:
@@ -253,11 +238,11 @@ def _record_article(ctx: Context, page, result: FetchResult, article: Article) -
             add_images(conn, article_id, article.images, now=now)
             story_id, _relation = assign_story(conn, ctx.story_index, article_id, sig, now)
             _propose(conn, article_id, article, page.source_id, now, story_id)
-        conn.execute(update(pages).where(still_held(pages, page.id, ctx.worker_id)).values(
-            state=PageState.DONE.value, article_id=article_id, fetched_at=now,
-            final_url=result.url, encoding=result.encoding,
+        page_store.record_page(
+            conn, page.id, ctx.worker_id, state=PageState.DONE.value, article_id=article_id,
+            fetched_at=now, final_url=result.url, encoding=result.encoding,
             content_gz=zlib.compress(result.content, 6), attempts=page.attempts + 1,
-            last_error=None, last_error_kind=None, **release_values()))
+            last_error=None, last_error_kind=None)
     log.info("page extracted", extra={"page_id": page.id, "article_url": page.url,
                                       "article_id": article_id, "new": is_new,
                                       "flags": sorted(article.flags)})
@@ -269,34 +254,30 @@ def _record_page_failure(ctx: Context, page, kind: str, message: str, *,  # noqa
     now = ctx.clock()
     attempts = page.attempts + 1
     retry = temporary and attempts < MAX_PAGE_ATTEMPTS
-    values = {"attempts": attempts, "last_error": message, "last_error_kind": kind,
-              **release_values()}
+    values = {"attempts": attempts, "last_error": message, "last_error_kind": kind}
     if retry:
         delay = backoff(attempts, base=60.0, cap=6 * 3600.0)
         values["next_attempt_at"] = now + max(delay, timedelta(seconds=retry_after or 0))
     else:
         values["state"] = PageState.FAILED.value
     with ctx.db.write() as conn:
-        conn.execute(update(pages).where(still_held(pages, page.id, ctx.worker_id)).values(**values))
+        page_store.record_page(conn, page.id, ctx.worker_id, **values)
     log.warning("page failed", extra={"page_id": page.id, "article_url": page.url,
                                       "reason": kind, "error": message, "retry": retry})
 
 
 def _store_article(conn: Connection, article: Article, source_id: int, now) -> tuple[int, bool]:  # noqa: ANN001
     """The same article seen twice (same canonical URL or same content) is one row."""
-    existing = conn.execute(select(articles.c.id).where(or_(
-        articles.c.canonical_url == article.canonical_url,
-        articles.c.content_hash == article.content_hash))).scalar()
+    existing = article_store.existing_id(conn, article.canonical_url, article.content_hash)
     if existing is not None:
         return existing, False
-    article_id = conn.execute(articles.insert().values(
-        source_id=source_id, url=article.url, canonical_url=article.canonical_url,
+    article_id = article_store.insert_article(
+        conn, source_id=source_id, url=article.url, canonical_url=article.canonical_url,
         content_hash=article.content_hash, title=article.title, text=article.text,
         title_orig=article.title_orig, text_orig=article.text_orig,
         published_at=article.published, author=article.author, editor=article.editor,
         source_name=article.source_name, lang=article.lang,
-        flags=",".join(sorted(article.flags)), created_at=now,
-    )).inserted_primary_key[0]
+        flags=",".join(sorted(article.flags)), created_at=now)
     search.index_article(conn, article_id, article.title, article.text)
     return article_id, True
 
@@ -316,9 +297,7 @@ def propose_stored(conn: Connection, article_id: int, now, *,  # noqa: ANN001
     """Offer a stored article to the columns (``column_ids``, or all) as ``_propose``
     offers a new one: after an editor split a copy out of a story, the copies left
     behind are that story's candidate again in the columns the split copy stood for."""
-    row = conn.execute(select(articles.c.title, articles.c.text, articles.c.published_at,
-                              articles.c.source_id, articles.c.story_id)
-                       .where(articles.c.id == article_id)).first()
+    row = article_store.for_offer(conn, article_id)
     if row is None:
         return 0
     return _offer(conn, article_id, row.title, row.text, row.published_at, row.source_id,
@@ -328,14 +307,11 @@ def propose_stored(conn: Connection, article_id: int, now, *,  # noqa: ANN001
 def _offer(conn: Connection, article_id: int, title: str, text: str, published,  # noqa: ANN001
            source_id: int | None, now, story_id: int | None, *,  # noqa: ANN001
            column_ids: list[int] | None = None) -> int:
-    outlet = conn.execute(select(sources.c.name).where(sources.c.id == source_id)).scalar()
+    outlet = candidate_store.outlet_name(conn, source_id)
     doc = Doc(title, text, source_id=source_id, source_name=outlet, published=published,
               now=now)
     rows = []
-    query = select(columns)
-    if column_ids is not None:
-        query = query.where(columns.c.id.in_(column_ids))
-    for col in conn.execute(query):
+    for col in candidate_store.columns_to_offer(conn, column_ids):
         rules = column_rules(col)
         if rules is None:
             continue
@@ -357,28 +333,19 @@ def _offer(conn: Connection, article_id: int, title: str, text: str, published, 
             "decided_at": now if approved else None,
             "decided_by": "auto" if approved else None,
         })
-    # No conflict target: a row colliding on (column, article) or (column, story) is
-    # skipped alike.
-    return insert_ignore(conn, candidates, rows)
+    return candidate_store.insert_candidates(conn, rows)
 
 
 def reextract(ctx: Context, *, source_id: int | None = None, batch: int = 50,
               progress=None) -> tuple[int, int]:  # noqa: ANN001
     """Run extraction and cleaning again over the kept pages (after the extractor
     improved), updating their articles in place. Returns (updated, failed)."""
-    query = (select(pages.c.id, pages.c.final_url, pages.c.url, pages.c.encoding,
-                    pages.c.content_gz, pages.c.article_id, pages.c.entry_title,
-                    pages.c.entry_published)
-             .where(pages.c.state == PageState.DONE.value, pages.c.content_gz.is_not(None),
-                    pages.c.article_id.is_not(None))
-             .order_by(pages.c.id))
-    if source_id is not None:
-        query = query.where(pages.c.source_id == source_id)
     updated = failed = 0
     last_id = 0
     while True:
         with ctx.db.read() as conn:
-            rows = conn.execute(query.where(pages.c.id > last_id).limit(batch)).all()
+            rows = page_store.kept_pages(conn, after_id=last_id, limit=batch,
+                                         source_id=source_id)
         if not rows:
             break
         last_id = rows[-1].id
@@ -391,20 +358,19 @@ def reextract(ctx: Context, *, source_id: int | None = None, batch: int = 50,
                 failed += 1
                 continue
             with ctx.db.write() as conn:
-                before = conn.execute(select(articles.c.title, articles.c.text).where(
-                    articles.c.id == article_of[task.page_id])).first()
+                before = article_store.title_and_text(conn, article_of[task.page_id])
                 if before is not None:
                     count_article(conn, before.title, before.text, sign=-1)
                 count_article(conn, outcome.title, outcome.text)
-                conn.execute(update(articles).where(articles.c.id == article_of[task.page_id])
-                             .values(title=outcome.title, text=outcome.text,
-                                     title_orig=outcome.title_orig, text_orig=outcome.text_orig,
-                                     published_at=outcome.published, author=outcome.author,
-                                     editor=outcome.editor, source_name=outcome.source_name,
-                                     lang=outcome.lang, flags=",".join(sorted(outcome.flags)),
-                                     # The story stays (an editor may have corrected it);
-                                     # the signature follows the text for later matches.
-                                     signature=signature(outcome.text).to_bytes()))
+                article_store.update_article(
+                    conn, article_of[task.page_id], title=outcome.title, text=outcome.text,
+                    title_orig=outcome.title_orig, text_orig=outcome.text_orig,
+                    published_at=outcome.published, author=outcome.author,
+                    editor=outcome.editor, source_name=outcome.source_name,
+                    lang=outcome.lang, flags=",".join(sorted(outcome.flags)),
+                    # The story stays (an editor may have corrected it); the signature
+                    # follows the text for later matches.
+                    signature=signature(outcome.text).to_bytes())
                 search.index_article(conn, article_of[task.page_id], outcome.title, outcome.text)
             updated += 1
         if progress:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, or_, select, update
 
 from zhuanlan.errors import NotFoundError
 from zhuanlan.store.schema import articles, sources
@@ -32,3 +32,30 @@ def article_for_page(conn: Connection, article_id: int) -> dict:
     if row is None:
         raise NotFoundError("没有这篇文章", resource=f"article {article_id}")
     return dict(row)
+
+
+def existing_id(conn: Connection, canonical_url: str, content_hash: str) -> int | None:
+    """The article with this canonical URL or this content, if stored already."""
+    return conn.execute(select(articles.c.id).where(or_(
+        articles.c.canonical_url == canonical_url,
+        articles.c.content_hash == content_hash))).scalar()
+
+
+def insert_article(conn: Connection, **values) -> int:  # noqa: ANN003
+    return conn.execute(articles.insert().values(**values)).inserted_primary_key[0]
+
+
+def update_article(conn: Connection, article_id: int, **values) -> None:  # noqa: ANN003
+    conn.execute(update(articles).where(articles.c.id == article_id).values(**values))
+
+
+def for_offer(conn: Connection, article_id: int):  # noqa: ANN201
+    """title, text, published_at, source_id, story_id of the article, or None."""
+    return conn.execute(select(articles.c.title, articles.c.text, articles.c.published_at,
+                               articles.c.source_id, articles.c.story_id)
+                        .where(articles.c.id == article_id)).first()
+
+
+def title_and_text(conn: Connection, article_id: int):  # noqa: ANN201
+    return conn.execute(select(articles.c.title, articles.c.text)
+                        .where(articles.c.id == article_id)).first()

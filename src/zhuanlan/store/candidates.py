@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, func, select, update
 
 from zhuanlan.store.schema import articles, candidates, columns, sources
+from zhuanlan.store.upsert import insert_ignore
 
 
 def queue(conn: Connection, column_id: int, state: str | None) -> list[dict]:
@@ -46,3 +47,21 @@ def for_decision(conn: Connection, candidate_id: int):  # noqa: ANN201
 
 def update_candidate(conn: Connection, candidate_id: int, **values) -> None:  # noqa: ANN003
     conn.execute(update(candidates).where(candidates.c.id == candidate_id).values(**values))
+
+
+def columns_to_offer(conn: Connection, column_ids: list[int] | None = None) -> list:
+    """The columns (all, or these) a new article is checked against."""
+    query = select(columns)
+    if column_ids is not None:
+        query = query.where(columns.c.id.in_(column_ids))
+    return conn.execute(query).all()
+
+
+def outlet_name(conn: Connection, source_id: int | None) -> str | None:
+    return conn.execute(select(sources.c.name).where(sources.c.id == source_id)).scalar()
+
+
+def insert_candidates(conn: Connection, rows: list[dict]) -> int:
+    """New candidates; one colliding on (column, article) or (column, story) is skipped
+    (no conflict target: either key alike). Returns how many were inserted."""
+    return insert_ignore(conn, candidates, rows)
