@@ -17,7 +17,6 @@ from datetime import date
 from typing import Mapping
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
 
 from zhuanlan.jobs.context import Context
 from zhuanlan.errors import InvalidTransition, NotFoundError, RuleError
@@ -27,7 +26,9 @@ from zhuanlan.store.issues import ISSUE_LIMIT, approved_in_order
 from zhuanlan.store.stories import pin_representative, split_out, story_copies
 from zhuanlan.model import CandidateState
 from zhuanlan.store import audit
-from zhuanlan.store.schema import articles, candidates, columns, sources, stories
+from zhuanlan.store import candidates as candidate_store
+from zhuanlan.store import stories as story_store
+from zhuanlan.store.columns import column_by_slug
 
 TITLE_MAX = 300
 SUMMARY_MAX = 1000
@@ -146,22 +147,13 @@ class Desk:
     def outlets(self, slug: str) -> list[str]:
         """The outlets that have candidates in the column (for the filter's list)."""
         with self.db.read() as conn:
-            col = self._column(conn, slug)
-            names = conn.execute(
-                select(func.coalesce(sources.c.name, articles.c.source_name)).distinct()
-                .select_from(candidates)
-                .join(articles, articles.c.id == candidates.c.article_id)
-                .outerjoin(sources, sources.c.id == articles.c.source_id)
-                .where(candidates.c.column_id == col.id)).scalars().all()
-        return sorted(n for n in names if n)
+            return candidate_store.outlets(conn, column_by_slug(conn, slug)["id"])
 
     def _story_sizes(self, story_ids: set[int]) -> dict[int, int]:
         if not story_ids:
             return {}
         with self.db.read() as conn:
-            return dict(conn.execute(
-                select(articles.c.story_id, func.count()).where(
-                    articles.c.story_id.in_(story_ids)).group_by(articles.c.story_id)).all())
+            return candidate_store.story_sizes(conn, story_ids)
 
     # -- one candidate ----------------------------------------------------------------
 
@@ -173,23 +165,9 @@ class Desk:
         from zhuanlan.jobs.selecting import terms_of
 
         with self.db.read() as conn:
-            row = conn.execute(
-                select(candidates.c.id, candidates.c.state, candidates.c.score,
-                       candidates.c.terms, candidates.c.reason, candidates.c.created_at,
-                       candidates.c.decided_at, candidates.c.decided_by,
-                       candidates.c.title_override, candidates.c.summary_override,
-                       candidates.c.position, candidates.c.issue_id, candidates.c.story_id,
-                       columns.c.slug.label("column_slug"), columns.c.id.label("column_id"),
-                       articles.c.id.label("article_id"), articles.c.title, articles.c.url,
-                       articles.c.text, articles.c.published_at, articles.c.source_name,
-                       articles.c.author, articles.c.flags, sources.c.name.label("outlet"))
-                .join(columns, columns.c.id == candidates.c.column_id)
-                .join(articles, articles.c.id == candidates.c.article_id)
-                .outerjoin(sources, sources.c.id == articles.c.source_id)
-                .where(candidates.c.id == candidate_id)).mappings().first()
-        if row is None or (column is not None and row["column_slug"] != column):
+            out = candidate_store.detail(conn, candidate_id)
+        if out is None or (column is not None and out["column_slug"] != column):
             raise NotFoundError("没有这篇候选稿件", resource=f"candidate {candidate_id}")
-        out = dict(row)
         out["terms"] = terms_of(out["terms"])
         out["display_title"] = out["title_override"] or out["title"]
         out["display_summary"] = out["summary_override"] or summary_of(out["text"])
@@ -223,8 +201,7 @@ class Desk:
         changed = {k: v for k, v in values.items() if v != current[k]}
         if changed:
             with self.db.write() as conn:
-                conn.execute(update(candidates).where(candidates.c.id == candidate_id)
-                             .values(**changed))
+                candidate_store.update_candidate(conn, candidate_id, **changed)
                 detail = {("title" if k == "title_override" else "summary"): v
                           for k, v in changed.items()}
                 audit.record(conn, by, "edit", f"candidate {candidate_id}",
@@ -242,7 +219,7 @@ class Desk:
         Raises NotFoundError (also when the candidate is not of ``column`` or has no story)."""
         with self.db.read() as conn:
             story_id, own = self._story_of(conn, candidate_id, column)
-            row = conn.execute(select(stories).where(stories.c.id == story_id)).first()
+            row = story_store.story_row(conn, story_id)
             copies = story_copies(conn, story_id)
         for c in copies:
             c["representative"] = c["article_id"] == row.representative_id
@@ -283,12 +260,9 @@ class Desk:
             story_id, _own = self._story_of(conn, candidate_id, column)
             # Columns whose candidate stood for the story through this copy: it leaves
             # with the copy, so the copies left behind are offered to them again.
-            stood_for = [r.column_id for r in conn.execute(
-                select(candidates.c.column_id).where(candidates.c.article_id == article_id,
-                                                     candidates.c.story_id == story_id))]
+            stood_for = candidate_store.columns_standing_for(conn, article_id, story_id)
             new_id = split_out(conn, story_id, article_id, now)
-            representative = conn.execute(select(stories.c.representative_id).where(
-                stories.c.id == story_id)).scalar()
+            representative = story_store.representative_of(conn, story_id)
             if stood_for and representative is not None:
                 propose_stored(conn, representative, now, column_ids=stood_for)
             audit.record(conn, by, "story_split", f"story {story_id}",
@@ -299,12 +273,7 @@ class Desk:
     @staticmethod
     def _story_of(conn, candidate_id: int, column: str | None) -> tuple[int, int]:  # noqa: ANN001
         """(story id, article id) of the candidate; NotFoundError as ``candidate()``."""
-        row = conn.execute(
-            select(func.coalesce(candidates.c.story_id, articles.c.story_id).label("story_id"),
-                   candidates.c.article_id, columns.c.slug)
-            .join(columns, columns.c.id == candidates.c.column_id)
-            .join(articles, articles.c.id == candidates.c.article_id)
-            .where(candidates.c.id == candidate_id)).first()
+        row = candidate_store.story_of(conn, candidate_id)
         if row is None or (column is not None and row.slug != column):
             raise NotFoundError("没有这篇候选稿件", resource=f"candidate {candidate_id}")
         if row.story_id is None:
@@ -317,8 +286,8 @@ class Desk:
         """Ids of the column's approved candidates in the next issues' order (all of
         them, also those beyond one issue's limit)."""
         with self.db.read() as conn:
-            col = self._column(conn, slug)
-            return [r["candidate_id"] for r in approved_in_order(conn, col.id, limit=None)]
+            col = column_by_slug(conn, slug)
+            return [r["candidate_id"] for r in approved_in_order(conn, col["id"], limit=None)]
 
     def move(self, candidate_id: int, direction: str, *, by: str = "editor",
              column: str | None = None) -> list[int]:
@@ -330,12 +299,9 @@ class Desk:
         RuleError for an unknown direction.
         """
         if direction not in ("up", "down", "top", "bottom"):
-            raise RuleError(f"unknown direction {direction!r} (up, down, top, bottom)")
+            raise RuleError(f"未知的方向 {direction[:20]!r}（up、down、top、bottom）")
         with self.db.write() as conn:
-            row = conn.execute(
-                select(candidates.c.state, candidates.c.column_id, columns.c.slug)
-                .join(columns, columns.c.id == candidates.c.column_id)
-                .where(candidates.c.id == candidate_id)).first()
+            row = candidate_store.state_and_column(conn, candidate_id)
             if row is None or (column is not None and row.slug != column):
                 raise NotFoundError("没有这篇候选稿件", resource=f"candidate {candidate_id}")
             if row.state != CandidateState.APPROVED.value:
@@ -348,10 +314,7 @@ class Desk:
             to = max(0, min(len(order) - 1, to))
             if to != at:
                 order.insert(to, order.pop(at))
-            for i, cid in enumerate(order):
-                conn.execute(update(candidates).where(candidates.c.id == cid,
-                                                      candidates.c.position.is_distinct_from(i))
-                             .values(position=i))
+            candidate_store.set_positions(conn, order)
             if to != at:
                 audit.record(conn, by, "move", f"candidate {candidate_id}",
                              f"第 {at + 1} 篇 → 第 {to + 1} 篇", at=self.clock())
@@ -363,21 +326,14 @@ class Desk:
         order: ``candidate_id``, ``title`` as it will be shown, ``edited``, ``outlet``,
         ``summary``), ``count``, and ``waiting`` (approved beyond one issue's limit)."""
         with self.db.read() as conn:
-            col = self._column(conn, slug)
-            rows = approved_in_order(conn, col.id, limit=None)
+            col = column_by_slug(conn, slug)
+            rows = approved_in_order(conn, col["id"], limit=None)
         shown = rows[:ISSUE_LIMIT]
         items = [{"candidate_id": r["candidate_id"], "article_id": r["article_id"],
                   "title": r["title"] or r["article_title"], "edited": bool(r["title"]),
                   "summary": r["summary"] or summary_of(r["article_text"]),
                   "outlet": r["outlet"], "published_at": r["published_at"]}
                  for r in shown]
-        return {"next_run_at": col.next_run_at, "schedule": col.schedule,
-                "timezone": col.timezone, "editor_note": col.editor_note,
+        return {"next_run_at": col["next_run_at"], "schedule": col["schedule"],
+                "timezone": col["timezone"], "editor_note": col["editor_note"],
                 "items": items, "count": len(items), "waiting": len(rows) - len(shown)}
-
-    @staticmethod
-    def _column(conn, slug: str):  # noqa: ANN001, ANN205
-        col = conn.execute(select(columns).where(columns.c.slug == slug)).first()
-        if col is None:
-            raise NotFoundError("没有这个专栏", resource=slug)
-        return col

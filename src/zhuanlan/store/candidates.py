@@ -65,3 +65,73 @@ def insert_candidates(conn: Connection, rows: list[dict]) -> int:
     """New candidates; one colliding on (column, article) or (column, story) is skipped
     (no conflict target: either key alike). Returns how many were inserted."""
     return insert_ignore(conn, candidates, rows)
+
+
+def outlets(conn: Connection, column_id: int) -> list[str]:
+    """The outlets that have candidates in the column."""
+    names = conn.execute(
+        select(func.coalesce(sources.c.name, articles.c.source_name)).distinct()
+        .select_from(candidates)
+        .join(articles, articles.c.id == candidates.c.article_id)
+        .outerjoin(sources, sources.c.id == articles.c.source_id)
+        .where(candidates.c.column_id == column_id)).scalars().all()
+    return sorted(n for n in names if n)
+
+
+def story_sizes(conn: Connection, story_ids: set[int]) -> dict[int, int]:
+    return dict(conn.execute(
+        select(articles.c.story_id, func.count()).where(
+            articles.c.story_id.in_(story_ids)).group_by(articles.c.story_id)).all())
+
+
+def detail(conn: Connection, candidate_id: int) -> dict | None:
+    """The candidate with its column, article and outlet, or None."""
+    row = conn.execute(
+        select(candidates.c.id, candidates.c.state, candidates.c.score,
+               candidates.c.terms, candidates.c.reason, candidates.c.created_at,
+               candidates.c.decided_at, candidates.c.decided_by,
+               candidates.c.title_override, candidates.c.summary_override,
+               candidates.c.position, candidates.c.issue_id, candidates.c.story_id,
+               columns.c.slug.label("column_slug"), columns.c.id.label("column_id"),
+               articles.c.id.label("article_id"), articles.c.title, articles.c.url,
+               articles.c.text, articles.c.published_at, articles.c.source_name,
+               articles.c.author, articles.c.flags, sources.c.name.label("outlet"))
+        .join(columns, columns.c.id == candidates.c.column_id)
+        .join(articles, articles.c.id == candidates.c.article_id)
+        .outerjoin(sources, sources.c.id == articles.c.source_id)
+        .where(candidates.c.id == candidate_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def story_of(conn: Connection, candidate_id: int):  # noqa: ANN201
+    """(story_id, article_id, slug) of the candidate (its own story, else its article's),
+    or None."""
+    return conn.execute(
+        select(func.coalesce(candidates.c.story_id, articles.c.story_id).label("story_id"),
+               candidates.c.article_id, columns.c.slug)
+        .join(columns, columns.c.id == candidates.c.column_id)
+        .join(articles, articles.c.id == candidates.c.article_id)
+        .where(candidates.c.id == candidate_id)).first()
+
+
+def columns_standing_for(conn: Connection, article_id: int, story_id: int) -> list[int]:
+    """The columns whose candidate stands for the story through this copy."""
+    return [r.column_id for r in conn.execute(
+        select(candidates.c.column_id).where(candidates.c.article_id == article_id,
+                                             candidates.c.story_id == story_id))]
+
+
+def state_and_column(conn: Connection, candidate_id: int):  # noqa: ANN201
+    """(state, column_id, slug) of the candidate, or None."""
+    return conn.execute(
+        select(candidates.c.state, candidates.c.column_id, columns.c.slug)
+        .join(columns, columns.c.id == candidates.c.column_id)
+        .where(candidates.c.id == candidate_id)).first()
+
+
+def set_positions(conn: Connection, order: list[int]) -> None:
+    """Every candidate of ``order`` holds its place (written where it changed)."""
+    for i, cid in enumerate(order):
+        conn.execute(update(candidates).where(candidates.c.id == cid,
+                                              candidates.c.position.is_distinct_from(i))
+                     .values(position=i))

@@ -201,3 +201,12 @@ def other_outlets(conn: Connection, article_id: int) -> list[dict]:
         .where(articles.c.story_id == story_id, articles.c.id != article_id)
         .order_by(articles.c.id)).mappings().all()
     return [dict(r) for r in rows]
+
+
+def story_row(conn: Connection, story_id: int):  # noqa: ANN201
+    return conn.execute(select(stories).where(stories.c.id == story_id)).first()
+
+
+def representative_of(conn: Connection, story_id: int) -> int | None:
+    return conn.execute(select(stories.c.representative_id)
+                        .where(stories.c.id == story_id)).scalar()
