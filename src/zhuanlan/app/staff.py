@@ -17,7 +17,6 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select, update
 
 from zhuanlan.jobs.context import Context
 from zhuanlan.errors import AuthError, ConfigError, NotFoundError, PermissionDenied
@@ -26,7 +25,8 @@ from zhuanlan.store.staff import (
     SESSION_TOUCH, end_session, end_sessions, forget_old_attempts, live_sessions,
     reserve_attempt, session_row, start_session, succeeded, touch_session,
 )
-from zhuanlan.store.schema import api_tokens, column_grants, columns, users
+from zhuanlan.store import staff as store
+from zhuanlan.store.columns import column_by_slug
 
 ROLES = ("admin", "editor", "viewer")
 ROLE_NAMES = {"admin": "管理员", "editor": "编辑", "viewer": "只读"}
@@ -89,53 +89,40 @@ class Staff:
         _check_password(password)
         now = self.clock()
         with self.db.write() as conn:
-            if conn.execute(select(users.c.id).where(users.c.username == username)).first():
+            if store.user_by_name(conn, username) is not None:
                 raise ConfigError("username", f"用户 {username} 已存在")
-            user_id = conn.execute(users.insert().values(
-                username=username, display_name=display_name, role=role, active=True,
-                password_hash=_hasher.hash(password), session_epoch=0, created_at=now,
-            )).inserted_primary_key[0]
-            for slug in columns_:
-                conn.execute(column_grants.insert().values(
-                    user_id=user_id, column_id=_column_id(conn, slug)))
+            user_id = store.insert_user(
+                conn, username=username, display_name=display_name, role=role, active=True,
+                password_hash=_hasher.hash(password), session_epoch=0, created_at=now)
+            store.set_grants(conn, user_id, [column_by_slug(conn, slug)["id"]
+                                             for slug in columns_], replace=False)
             _audit_record(conn, by, "add_user", f"user {username}",
                           f"{role} {','.join(columns_)}".strip(), at=now)
         return user_id
 
     def list_users(self) -> list[dict]:
         with self.db.read() as conn:
-            rows = [dict(r) for r in conn.execute(
-                select(users.c.id, users.c.username, users.c.display_name, users.c.role,
-                       users.c.active, users.c.last_login_at, users.c.created_at)
-                .order_by(users.c.username)).mappings()]
-            grants = conn.execute(
-                select(column_grants.c.user_id, columns.c.slug)
-                .join(columns, columns.c.id == column_grants.c.column_id)).all()
-        by_user: dict[int, list[str]] = {}
-        for user_id, slug in grants:
-            by_user.setdefault(user_id, []).append(slug)
+            rows = store.user_rows(conn)
+            by_user = store.granted_slugs(conn)
         for row in rows:
             row["columns"] = sorted(by_user.get(row["id"], []))
         return rows
 
     def count_users(self) -> int:
         with self.db.read() as conn:
-            return conn.execute(select(func.count()).select_from(users)).scalar_one()
+            return store.count_users(conn)
 
-    def get(self, user_id: int, epoch: int | None = None) -> StaffUser | None:
-        """The active user, or None (also when ``epoch`` is given and is stale)."""
+    def get(self, user_id: int) -> StaffUser | None:
+        """The active user, or None."""
         with self.db.read() as conn:
-            row = conn.execute(select(users).where(users.c.id == user_id)).mappings().first()
+            row = store.user_by_id(conn, user_id)
             if row is None or not row["active"]:
-                return None
-            if epoch is not None and row["session_epoch"] != epoch:
                 return None
             return _user(conn, row)
 
     def by_name(self, username: str) -> StaffUser:
         with self.db.read() as conn:
-            row = conn.execute(
-                select(users).where(users.c.username == username)).mappings().first()
+            row = store.user_by_name(conn, username)
             if row is None:
                 raise NotFoundError("没有这个用户", resource=f"user {username}")
             return _user(conn, row)
@@ -148,14 +135,11 @@ class Staff:
         _check_password(password)
         now = self.clock()
         with self.db.write() as conn:
-            user_id = _user_id(conn, username)
-            conn.execute(update(users).where(users.c.id == user_id).values(
-                password_hash=_hasher.hash(password),
-                session_epoch=users.c.session_epoch + 1))
+            user_id = store.user_id(conn, username)
+            store.update_user(conn, user_id, end_epoch=True,
+                              password_hash=_hasher.hash(password))
             sessions = end_sessions(conn, user_id, now, keep=keep_session)
-            tokens = conn.execute(update(api_tokens).where(
-                api_tokens.c.user_id == user_id, api_tokens.c.revoked_at.is_(None))
-                .values(revoked_at=now)).rowcount
+            tokens = store.revoke_tokens_of(conn, user_id, now)
             _audit_record(conn, by, "set_password", f"user {username}",
                           f"结束 {sessions} 个会话，吊销 {tokens} 个 API 令牌", at=now)
         return {"sessions": sessions, "tokens": tokens}
@@ -172,24 +156,20 @@ class Staff:
         if display_name is not None:
             values["display_name"] = display_name
         with self.db.write() as conn:
-            row = conn.execute(select(users.c.id, users.c.role, users.c.active)
-                               .where(users.c.username == username)).first()
+            row = store.user_by_name(conn, username)
             if row is None:
                 raise NotFoundError("没有这个用户", resource=f"user {username}")
-            demoting = (role not in (None, "admin") or active is False) and row.role == "admin"
-            if demoting and _active_admins(conn) <= 1:
+            demoting = (role not in (None, "admin") or active is False) and row["role"] == "admin"
+            if demoting and store.active_admins(conn) <= 1:
                 raise PermissionDenied("不能停用或降级最后一位管理员", resource=f"user {username}")
             if values:
-                if active is False or role is not None:
-                    values["session_epoch"] = users.c.session_epoch + 1
-                conn.execute(update(users).where(users.c.id == row.id).values(**values))
+                store.update_user(conn, row["id"], end_epoch=active is False or role is not None,
+                                  **values)
                 if active is False:
-                    end_sessions(conn, row.id, self.clock())
+                    end_sessions(conn, row["id"], self.clock())
             if columns_ is not None:
-                conn.execute(delete(column_grants).where(column_grants.c.user_id == row.id))
-                for slug in columns_:
-                    conn.execute(column_grants.insert().values(
-                        user_id=row.id, column_id=_column_id(conn, slug)))
+                store.set_grants(conn, row["id"], [column_by_slug(conn, slug)["id"]
+                                                   for slug in columns_])
             detail = " ".join(f"{k}={v}" for k, v in
                               {"role": role, "active": active,
                                "columns": ",".join(columns_) if columns_ is not None else None
@@ -204,8 +184,7 @@ class Staff:
         now = self.clock()
         name, address = username[:64], (client or "-")[:64]
         with self.db.write() as conn:
-            row = conn.execute(select(users).where(users.c.username == name)).mappings().first() \
-                if _USERNAME.match(name) else None
+            row = store.user_by_name(conn, name) if _USERNAME.match(name) else None
             attempt = reserve_attempt(conn, name, address, user_id=row["id"] if row else None,
                                       attempts=self.login_attempts, now=now)
         ok = False
@@ -221,7 +200,7 @@ class Staff:
             values = {"last_login_at": now}
             if _hasher.check_needs_rehash(row["password_hash"]):
                 values["password_hash"] = _hasher.hash(password)
-            conn.execute(update(users).where(users.c.id == row["id"]).values(**values))
+            store.update_user(conn, row["id"], **values)
             succeeded(conn, attempt, name, address, row["id"], now)
             _audit_record(conn, name, "login", f"user {name}", client, at=now)
             return _user(conn, row)
@@ -260,7 +239,7 @@ class Staff:
         """End every session of the user but ``keep``; returns how many ended."""
         now = self.clock()
         with self.db.write() as conn:
-            user_id = _user_id(conn, username)
+            user_id = store.user_id(conn, username)
             ended = end_sessions(conn, user_id, now, keep=keep)
             _audit_record(conn, by or username, "end_sessions", f"user {username}",
                           f"{ended}", at=now)
@@ -268,7 +247,7 @@ class Staff:
 
     def sessions(self, username: str) -> list[dict]:
         with self.db.read() as conn:
-            return live_sessions(conn, _user_id(conn, username), now=self.clock(),
+            return live_sessions(conn, store.user_id(conn, username), now=self.clock(),
                                  max_age=self.session_age)
 
     # -- API tokens ----------------------------------------------------------------
@@ -279,36 +258,24 @@ class Staff:
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         now = self.clock()
         with self.db.write() as conn:
-            row = conn.execute(select(users.c.id).where(users.c.username == username)).first()
-            if row is None:
-                raise NotFoundError("没有这个用户", resource=f"user {username}")
-            token_id = conn.execute(api_tokens.insert().values(
-                user_id=row.id, name=name[:100], token_hash=hash_token(token),
-                prefix=token[:10], created_at=now)).inserted_primary_key[0]
+            token_id = store.insert_token(
+                conn, user_id=store.user_id(conn, username), name=name[:100],
+                token_hash=hash_token(token), prefix=token[:10], created_at=now)
             _audit_record(conn, by or username, "create_token", f"user {username}", name, at=now)
         return token_id, token
 
     def list_tokens(self, username: str) -> list[dict]:
         with self.db.read() as conn:
-            return [dict(r) for r in conn.execute(
-                select(api_tokens.c.id, api_tokens.c.name, api_tokens.c.prefix,
-                       api_tokens.c.created_at, api_tokens.c.last_used_at,
-                       api_tokens.c.revoked_at)
-                .join(users, users.c.id == api_tokens.c.user_id)
-                .where(users.c.username == username)
-                .order_by(api_tokens.c.id.desc())).mappings()]
+            return store.token_rows(conn, username)
 
     def revoke_token(self, token_id: int, *, user: StaffUser) -> None:
         with self.db.write() as conn:
-            row = conn.execute(select(api_tokens.c.user_id, api_tokens.c.name)
-                               .where(api_tokens.c.id == token_id)).first()
+            row = store.token_owner(conn, token_id)
             if row is None:
                 raise NotFoundError("没有这个令牌", resource=f"token {token_id}")
             if row.user_id != user.id and not user.is_admin:
                 raise PermissionDenied("只能吊销自己的令牌", resource=f"token {token_id}")
-            conn.execute(update(api_tokens).where(api_tokens.c.id == token_id,
-                                                  api_tokens.c.revoked_at.is_(None))
-                         .values(revoked_at=self.clock()))
+            store.revoke_token(conn, token_id, self.clock())
             _audit_record(conn, user.username, "revoke_token", f"token {token_id}", row.name,
                           at=self.clock())
 
@@ -317,47 +284,22 @@ class Staff:
             raise AuthError("API 令牌无效", resource="token")
         now = self.clock()
         with self.db.read() as conn:
-            row = conn.execute(
-                select(users, api_tokens.c.id.label("token_id"), api_tokens.c.last_used_at)
-                .join(api_tokens, api_tokens.c.user_id == users.c.id)
-                .where(api_tokens.c.token_hash == hash_token(token),
-                       api_tokens.c.revoked_at.is_(None))).mappings().first()
+            row = store.user_by_token_hash(conn, hash_token(token))
             if row is None or not row["active"]:
                 raise AuthError("API 令牌无效或已吊销", resource="token")
             user = _user(conn, row)
         last = row["last_used_at"]
         if last is None or now - last > timedelta(minutes=5):   # not a write per request
             with self.db.write() as conn:
-                conn.execute(update(api_tokens).where(api_tokens.c.id == row["token_id"])
-                             .values(last_used_at=now))
+                store.touch_token(conn, row["token_id"], now)
         return user
 
 
 def _user(conn, row) -> StaffUser:  # noqa: ANN001
-    grants = conn.execute(select(column_grants.c.column_id)
-                          .where(column_grants.c.user_id == row["id"])).scalars().all()
     return StaffUser(id=row["id"], username=row["username"],
                      display_name=row["display_name"], role=row["role"],
-                     column_ids=frozenset(grants), epoch=row["session_epoch"])
-
-
-def _user_id(conn, username: str) -> int:  # noqa: ANN001
-    row = conn.execute(select(users.c.id).where(users.c.username == username)).first()
-    if row is None:
-        raise NotFoundError("没有这个用户", resource=f"user {username}")
-    return row.id
-
-
-def _active_admins(conn) -> int:  # noqa: ANN001
-    return conn.execute(select(func.count()).select_from(users).where(
-        users.c.role == "admin", users.c.active.is_(True))).scalar_one()
-
-
-def _column_id(conn, slug: str) -> int:  # noqa: ANN001
-    row = conn.execute(select(columns.c.id).where(columns.c.slug == slug)).first()
-    if row is None:
-        raise NotFoundError("没有这个专栏", resource=f"column {slug}")
-    return row.id
+                     column_ids=store.granted_ids(conn, row["id"]),
+                     epoch=row["session_epoch"])
 
 
 def _check_username(username: str) -> None:

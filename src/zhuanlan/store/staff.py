@@ -1,4 +1,5 @@
-"""Staff logins: the attempt limits, and sessions that the store can end.
+"""Queries of staff accounts: users and their columns, API tokens, and the logins — the
+attempt limits and sessions that the store can end.
 
 Limits, as mature systems keep them (Django-axes, Keycloak): every attempt is recorded
 *before* the password is checked, in the same transaction that counts the earlier ones,
@@ -21,11 +22,15 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
+from typing import Any
+
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.engine import Connection
 
-from zhuanlan.errors import RateLimited
-from zhuanlan.store.schema import login_addresses, login_failures, staff_sessions, users
+from zhuanlan.errors import NotFoundError, RateLimited
+from zhuanlan.store.schema import (
+    api_tokens, column_grants, columns, login_addresses, login_failures, staff_sessions, users,
+)
 
 LOGIN_WINDOW = timedelta(minutes=15)
 ADDRESS_FACTOR = 4
@@ -137,3 +142,121 @@ def live_sessions(conn: Connection, user_id: int, *, now: datetime,
         .where(staff_sessions.c.user_id == user_id, staff_sessions.c.ended_at.is_(None),
                staff_sessions.c.created_at > now - max_age)
         .order_by(staff_sessions.c.last_seen_at.desc())).mappings()]
+
+
+# -- users -----------------------------------------------------------------------------
+
+def user_by_name(conn: Connection, username: str) -> dict | None:
+    row = conn.execute(select(users).where(users.c.username == username)).mappings().first()
+    return dict(row) if row else None
+
+
+def user_by_id(conn: Connection, user_id: int) -> dict | None:
+    row = conn.execute(select(users).where(users.c.id == user_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def user_id(conn: Connection, username: str) -> int:
+    """Raises NotFoundError."""
+    row = conn.execute(select(users.c.id).where(users.c.username == username)).first()
+    if row is None:
+        raise NotFoundError("没有这个用户", resource=f"user {username}")
+    return row.id
+
+
+def insert_user(conn: Connection, **values: Any) -> int:
+    return conn.execute(users.insert().values(**values)).inserted_primary_key[0]
+
+
+def update_user(conn: Connection, user_id_: int, *, end_epoch: bool = False,
+                **values: Any) -> None:
+    """``end_epoch``: raise the user's session epoch (older signed state stops working)."""
+    if end_epoch:
+        values["session_epoch"] = users.c.session_epoch + 1
+    conn.execute(update(users).where(users.c.id == user_id_).values(**values))
+
+
+def user_rows(conn: Connection) -> list[dict]:
+    return [dict(r) for r in conn.execute(
+        select(users.c.id, users.c.username, users.c.display_name, users.c.role,
+               users.c.active, users.c.last_login_at, users.c.created_at)
+        .order_by(users.c.username)).mappings()]
+
+
+def count_users(conn: Connection) -> int:
+    return conn.execute(select(func.count()).select_from(users)).scalar_one()
+
+
+def active_admins(conn: Connection) -> int:
+    return conn.execute(select(func.count()).select_from(users).where(
+        users.c.role == "admin", users.c.active.is_(True))).scalar_one()
+
+
+def granted_slugs(conn: Connection) -> dict[int, list[str]]:
+    """User id → the slugs of the columns the user may edit."""
+    out: dict[int, list[str]] = {}
+    for uid, slug in conn.execute(select(column_grants.c.user_id, columns.c.slug)
+                                  .join(columns, columns.c.id == column_grants.c.column_id)):
+        out.setdefault(uid, []).append(slug)
+    return out
+
+
+def granted_ids(conn: Connection, user_id_: int) -> frozenset[int]:
+    return frozenset(conn.execute(select(column_grants.c.column_id)
+                                  .where(column_grants.c.user_id == user_id_)).scalars())
+
+
+def set_grants(conn: Connection, user_id_: int, column_ids: list[int], *,
+               replace: bool = True) -> None:
+    if replace:
+        conn.execute(delete(column_grants).where(column_grants.c.user_id == user_id_))
+    for cid in column_ids:
+        conn.execute(column_grants.insert().values(user_id=user_id_, column_id=cid))
+
+
+# -- API tokens ----------------------------------------------------------------------------
+
+def insert_token(conn: Connection, **values: Any) -> int:
+    return conn.execute(api_tokens.insert().values(**values)).inserted_primary_key[0]
+
+
+def token_rows(conn: Connection, username: str) -> list[dict]:
+    return [dict(r) for r in conn.execute(
+        select(api_tokens.c.id, api_tokens.c.name, api_tokens.c.prefix,
+               api_tokens.c.created_at, api_tokens.c.last_used_at, api_tokens.c.revoked_at)
+        .join(users, users.c.id == api_tokens.c.user_id)
+        .where(users.c.username == username)
+        .order_by(api_tokens.c.id.desc())).mappings()]
+
+
+def token_owner(conn: Connection, token_id: int):  # noqa: ANN201
+    """(user_id, name) of the token, or None."""
+    return conn.execute(select(api_tokens.c.user_id, api_tokens.c.name)
+                        .where(api_tokens.c.id == token_id)).first()
+
+
+def revoke_token(conn: Connection, token_id: int, now: datetime) -> None:
+    conn.execute(update(api_tokens).where(api_tokens.c.id == token_id,
+                                          api_tokens.c.revoked_at.is_(None))
+                 .values(revoked_at=now))
+
+
+def revoke_tokens_of(conn: Connection, user_id_: int, now: datetime) -> int:
+    """Revoke every live token of the user; returns how many."""
+    return conn.execute(update(api_tokens).where(
+        api_tokens.c.user_id == user_id_, api_tokens.c.revoked_at.is_(None))
+        .values(revoked_at=now)).rowcount
+
+
+def user_by_token_hash(conn: Connection, token_hash: str) -> dict | None:
+    """The user of a live token, with ``token_id`` and ``last_used_at``, or None."""
+    row = conn.execute(
+        select(users, api_tokens.c.id.label("token_id"), api_tokens.c.last_used_at)
+        .join(api_tokens, api_tokens.c.user_id == users.c.id)
+        .where(api_tokens.c.token_hash == token_hash,
+               api_tokens.c.revoked_at.is_(None))).mappings().first()
+    return dict(row) if row else None
+
+
+def touch_token(conn: Connection, token_id: int, now: datetime) -> None:
+    conn.execute(update(api_tokens).where(api_tokens.c.id == token_id).values(last_used_at=now))
