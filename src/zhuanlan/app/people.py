@@ -3,48 +3,28 @@ export, and the subscriptions of columns — by person or by whole department �
 opt-outs that win over both.
 
 The parsing and checking of files and the planning of an import are pure
-(``people.importing``); here they meet the store, and an import is applied in one
-transaction or not at all.
+(``people.importing``), the queries are ``store.people``; here they meet, and an import
+is applied in one transaction or not at all.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Callable
 
-from sqlalchemy import Connection, bindparam, delete, func, select, update
-
 from zhuanlan.errors import AuthError, NotFoundError, RuleError
+from zhuanlan.jobs.context import Context
+from zhuanlan.jobs.personal import PersonalLinks
 from zhuanlan.links import UNSUBSCRIBE
-from zhuanlan.people.departments import (
-    DepartmentNode, PathError, build_tree, canonical, in_subtree, parent_of, prefixes,
-)
+from zhuanlan.people.departments import DepartmentNode, PathError, canonical, in_subtree
 from zhuanlan.people.export import export as _export
 from zhuanlan.people.importing import (
     CHAT_FIELDS, ImportPlan, ImportRefused, TableLimits, parse_people, plan_import, valid_email,
 )
+from zhuanlan.store import Connection
+from zhuanlan.store import people as store
 from zhuanlan.store.audit import record as _audit
-from zhuanlan.store.schema import (
-    columns, departments, subscribers, subscriptions, unsubscriptions,
-)
-from zhuanlan.store.upsert import insert_ignore
-from zhuanlan.jobs.context import Context
-from zhuanlan.jobs.personal import PersonalLinks
-
 
 Progress = Callable[[str], None]
-
-_PERSON = [subscribers.c.id, subscribers.c.employee_no, subscribers.c.name,
-           subscribers.c.email, subscribers.c.wecom_userid, subscribers.c.dingtalk_userid,
-           subscribers.c.feishu_open_id, subscribers.c.active, subscribers.c.department_id,
-           func.coalesce(departments.c.path, subscribers.c.department).label("department"),
-           subscribers.c.created_at, subscribers.c.updated_at]
-
-
-def _people_query():  # noqa: ANN202
-    return (select(*_PERSON)
-            .select_from(subscribers.outerjoin(
-                departments, departments.c.id == subscribers.c.department_id)))
 
 
 class Directory:
@@ -62,50 +42,30 @@ class Directory:
 
     def departments(self) -> list[dict]:
         with self.db.read() as conn:
-            return [dict(r) for r in conn.execute(
-                select(departments).order_by(departments.c.path)).mappings()]
+            return store.department_rows(conn)
 
     def department_tree(self) -> list[DepartmentNode]:
         """The tree with head counts of active people (each node's ``total`` covers its
         subtree, ``direct`` the people placed in the department itself)."""
         with self.db.read() as conn:
-            return self._tree(conn)
-
-    def _tree(self, conn: Connection) -> list[DepartmentNode]:
-        rows = conn.execute(select(departments.c.id, departments.c.path)).all()
-        counts = dict(conn.execute(
-            select(subscribers.c.department_id, func.count())
-            .where(subscribers.c.active.is_(True), subscribers.c.department_id.is_not(None))
-            .group_by(subscribers.c.department_id)).all())
-        return build_tree([(r.id, r.path) for r in rows], counts)
+            return store.tree(conn)
 
     def add_department(self, path: str) -> int:
         """The id of the department at ``path`` ("集团/公司/部门", "集团 › 公司"),
         made with its missing ancestors."""
         with self.db.write() as conn:
-            department_id = self._ensure_departments(conn, [_path(path)])[_path(path)]
+            department_id = store.ensure_departments(conn, [_path(path)],
+                                                     self.clock())[_path(path)]
         if department_id is None:
             raise RuleError("部门路径为空", resource="department")
         return department_id
 
     def get_department(self, path: str) -> dict:
         with self.db.read() as conn:
-            row = conn.execute(select(departments).where(
-                departments.c.path == _path(path))).mappings().first()
+            row = store.department_by_path(conn, _path(path))
         if row is None:
             raise NotFoundError("没有这个部门", resource=path)
-        return dict(row)
-
-    def _ensure_departments(self, conn: Connection, paths: list[str]) -> dict[str, int | None]:
-        known = dict(conn.execute(select(departments.c.path, departments.c.id)).all())
-        wanted = sorted({p for path in paths for p in prefixes(path)} - known.keys())
-        now = self.clock()
-        for path in wanted:          # sorted: a parent comes before its children
-            known[path] = conn.execute(departments.insert().values(
-                name=path.rsplit("/", 1)[-1], parent_id=known.get(parent_of(path) or ""),
-                path=path, created_at=now)).inserted_primary_key[0]
-        known[""] = None
-        return known
+        return row
 
     # -- people --------------------------------------------------------------------
 
@@ -123,19 +83,18 @@ class Directory:
         path = _path(department)
         now = self.clock()
         with self.db.write() as conn:
-            existing = conn.execute(select(subscribers.c.id).where(
-                func.lower(subscribers.c.email) == email.lower())).scalar()
+            existing = store.person_id_by_email(conn, email)
             if existing is not None:
                 return existing
-            if employee_no and conn.execute(select(subscribers.c.id).where(
-                    subscribers.c.employee_no == employee_no)).scalar() is not None:
+            if employee_no and store.employee_no_taken(conn, employee_no):
                 raise RuleError("工号已被他人使用", resource=employee_no)
-            department_id = self._ensure_departments(conn, [path])[path]
-            person_id = conn.execute(subscribers.insert().values(
-                email=email, name=name.strip(), employee_no=employee_no, department=path,
-                department_id=department_id, wecom_userid=wecom_userid or None,
-                dingtalk_userid=dingtalk_userid or None, feishu_open_id=feishu_open_id or None,
-                active=active, created_at=now, updated_at=now)).inserted_primary_key[0]
+            department_id = store.ensure_departments(conn, [path], now)[path]
+            person_id = store.insert_person(
+                conn, email=email, name=name.strip(), employee_no=employee_no,
+                department=path, department_id=department_id,
+                wecom_userid=wecom_userid or None, dingtalk_userid=dingtalk_userid or None,
+                feishu_open_id=feishu_open_id or None, active=active, created_at=now,
+                updated_at=now)
             _audit(conn, by, "add_person", f"subscriber {person_id}", f"{name} <{email}>", at=now)
             return person_id
 
@@ -152,67 +111,30 @@ class Directory:
 
     def subscriber_active(self, subscriber_id: int) -> bool:
         with self.db.read() as conn:
-            return bool(conn.execute(select(subscribers.c.active).where(
-                subscribers.c.id == subscriber_id)).scalar())
+            return store.is_active(conn, subscriber_id)
 
     def list_subscribers(self, slug: str | None = None) -> list[dict]:
-        query = select(subscribers).order_by(subscribers.c.id)
         with self.db.read() as conn:
-            if slug is not None:
-                column = self._column(conn, slug)
-                query = query.join(subscriptions,
-                                   subscriptions.c.subscriber_id == subscribers.c.id)\
-                    .where(subscriptions.c.column_id == column["id"])
-            return [dict(r) for r in conn.execute(query).mappings()]
+            column_id = store.column_of(conn, slug)["id"] if slug is not None else None
+            return store.subscriber_rows(conn, column_id)
 
     def get(self, key: int | str) -> dict:
         """A person by id, 工号 or e-mail. Raises NotFoundError."""
         with self.db.read() as conn:
-            return self._find(conn, key)
-
-    @staticmethod
-    def _find(conn: Connection, key: int | str) -> dict:
-        query = _people_query()
-        if isinstance(key, int):
-            row = conn.execute(query.where(subscribers.c.id == key)).mappings().first()
-        else:
-            key = key.strip()
-            row = conn.execute(query.where(subscribers.c.employee_no == key)).mappings().first()
-            if row is None:
-                row = conn.execute(query.where(func.lower(subscribers.c.email) == key.lower())
-                                   ).mappings().first()
-        if row is None:
-            raise NotFoundError("没有这个人（按工号或邮箱查找）", resource=str(key))
-        return dict(row)
+            return store.find_person(conn, key)
 
     def list_people(self, department: str | None = None, *, subtree: bool = True,
                     active: bool | None = None, search: str = "") -> list[dict]:
         """People, ordered by department then 工号 and name; ``department`` (a path)
         limits them to it (and its subtree unless ``subtree`` is false)."""
-        query = _people_query()
-        if department:
-            path = _path(department)
-            path_col = departments.c.path
-            cond = path_col == path
-            if subtree:
-                cond = cond | (func.substr(path_col, 1, len(path) + 1) == path + "/")
-            query = query.where(cond)
-        if active is not None:
-            query = query.where(subscribers.c.active.is_(active))
-        if search:
-            like = f"%{search.strip()}%"
-            query = query.where(subscribers.c.name.like(like) | subscribers.c.email.like(like)
-                                | subscribers.c.employee_no.like(like))
-        query = query.order_by(func.coalesce(departments.c.path, ""), subscribers.c.employee_no,
-                               subscribers.c.name, subscribers.c.id)
         with self.db.read() as conn:
-            return [dict(r) for r in conn.execute(query).mappings()]
+            return store.people(conn, department=_path(department) if department else None,
+                                subtree=subtree, active=active, search=search)
 
     def set_active(self, key: int | str, active: bool, *, by: str = "admin") -> None:
         with self.db.write() as conn:
-            person = self._find(conn, key)
-            conn.execute(update(subscribers).where(subscribers.c.id == person["id"])
-                         .values(active=active, updated_at=self.clock()))
+            person = store.find_person(conn, key)
+            store.set_active(conn, [person["id"]], active, self.clock())
             _audit(conn, by, "activate_person" if active else "deactivate_person",
                    f"subscriber {person['id']}", person["email"], at=self.clock())
 
@@ -241,11 +163,11 @@ class Directory:
             plan = self._plan(conn, parsed, deactivate_missing)
             if not plan.ok:
                 raise ImportRefused(plan)
-            ids = self._ensure_departments(conn, [r.department for r in plan.added]
-                                           + [c.record.department for c in plan.updated])
+            ids = store.ensure_departments(conn, [r.department for r in plan.added]
+                                           + [c.record.department for c in plan.updated], now)
             total = len(plan.added) + len(plan.updated) + len(plan.deactivated)
             if plan.added:
-                conn.execute(subscribers.insert(), [{
+                store.insert_people(conn, [{
                     "email": r.email, "name": r.name, "employee_no": r.employee_no,
                     "department": r.department, "department_id": ids[r.department],
                     "wecom_userid": r.wecom_userid, "dingtalk_userid": r.dingtalk_userid,
@@ -255,53 +177,35 @@ class Directory:
             self._apply_updates(conn, plan, ids, now)
             _report(progress, f"已更新 {len(plan.updated)} 人")
             if plan.deactivated:
-                conn.execute(update(subscribers).where(subscribers.c.id.in_(
-                    [p["id"] for p in plan.deactivated])).values(active=False, updated_at=now))
+                store.set_active(conn, [p["id"] for p in plan.deactivated], False, now)
             s = plan.summary()
             _audit(conn, by, "import_people", "people",
                    f"新增 {s['added']}，更新 {s['updated']}，停用 {s['deactivated']}，"
                    f"未变 {s['unchanged']}（{filename}）", at=now)
         return plan
 
-    def _plan(self, conn: Connection, parsed, deactivate_missing: bool) -> ImportPlan:  # noqa: ANN001
-        existing = [dict(r) for r in conn.execute(_people_query()).mappings()]
-        paths = set(conn.execute(select(departments.c.path)).scalars())
-        return plan_import(parsed, existing, paths, deactivate_missing=deactivate_missing)
+    @staticmethod
+    def _plan(conn: Connection, parsed, deactivate_missing: bool) -> ImportPlan:  # noqa: ANN001
+        return plan_import(parsed, store.people(conn), store.department_paths(conn),
+                           deactivate_missing=deactivate_missing)
 
     @staticmethod
-    def _apply_updates(conn: Connection, plan: ImportPlan, ids: dict, now: datetime) -> None:
-        if not plan.updated:
-            return
-        # E-mails and 工号 may move between people of one file (a swap): free them first,
-        # so that no intermediate state breaks a unique key.
-        moving_email = [c.id for c in plan.updated if "email" in c.changes]
-        if moving_email:
-            conn.execute(update(subscribers).where(subscribers.c.id == bindparam("pid"))
-                         .values(email=bindparam("tmp")),
-                         [{"pid": i, "tmp": f"moving-{i}@import.invalid"} for i in moving_email])
-        moving_no = [c.id for c in plan.updated if "employee_no" in c.changes]
-        if moving_no:
-            conn.execute(update(subscribers).where(subscribers.c.id.in_(moving_no))
-                         .values(employee_no=None))
+    def _apply_updates(conn: Connection, plan: ImportPlan, ids: dict, now) -> None:  # noqa: ANN001
         fields = [f for f in ("name", "email", *CHAT_FIELDS) if f in plan.columns]
-        stmt = update(subscribers).where(subscribers.c.id == bindparam("pid")).values(
-            employee_no=bindparam("v_employee_no"), active=bindparam("v_active"),
-            updated_at=bindparam("v_updated_at"),
-            **{f: bindparam(f"v_{f}") for f in fields},
-            **({"department": bindparam("v_department"),
-                "department_id": bindparam("v_department_id")}
-               if "department" in plan.columns else {}))
-        rows = []
+        department = "department" in plan.columns
+        changes = []
         for c in plan.updated:
             r = c.record
             row = {"pid": c.id, "v_employee_no": r.employee_no or c.before.get("employee_no"),
                    "v_active": r.active, "v_updated_at": now,
+                   "moving_email": "email" in c.changes,
+                   "moving_no": "employee_no" in c.changes,
                    **{f"v_{f}": r.value(f) for f in fields}}
-            if "department" in plan.columns:
+            if department:
                 row["v_department"] = r.department
                 row["v_department_id"] = ids[r.department]
-            rows.append(row)
-        conn.execute(stmt, rows)
+            changes.append(row)
+        store.apply_updates(conn, changes, fields, department=department)
 
     def export(self, kind: str, *, department: str | None = None) -> bytes:
         """The people (of ``department``'s subtree, or all) as "csv" or "xlsx", with the
@@ -310,29 +214,15 @@ class Directory:
 
     # -- subscriptions -------------------------------------------------------------
 
-    def _column(self, conn: Connection, column: str | int) -> dict:
-        query = select(columns.c.id, columns.c.slug, columns.c.name)
-        query = query.where(columns.c.id == column if isinstance(column, int)
-                            else columns.c.slug == column)
-        row = conn.execute(query).mappings().first()
-        if row is None:
-            raise NotFoundError("没有这个专栏", resource=str(column))
-        return dict(row)
-
     def subscribe_person(self, column: str | int, person: int | str, *,
                          by: str = "admin") -> int:
         """Subscribe one person to a column (an earlier opt-out of theirs is lifted: this
         is an explicit choice). Returns the person's id."""
         now = self.clock()
         with self.db.write() as conn:
-            col = self._column(conn, column)
-            p = self._find(conn, person)
-            insert_ignore(conn, subscriptions, [{"column_id": col["id"], "subscriber_id": p["id"],
-                                                 "created_at": now}],
-                          ["column_id", "subscriber_id"])
-            conn.execute(delete(unsubscriptions).where(
-                unsubscriptions.c.column_id == col["id"],
-                unsubscriptions.c.subscriber_id == p["id"]))
+            col = store.column_of(conn, column)
+            p = store.find_person(conn, person)
+            store.subscribe_person(conn, col["id"], p["id"], now)
             _audit(conn, by, "subscribe", f"column {col['slug']}",
                    f"{p['name']} <{p['email']}>", at=now)
             return p["id"]
@@ -344,37 +234,29 @@ class Directory:
         now = self.clock()
         path = _path(path)
         with self.db.write() as conn:
-            col = self._column(conn, column)
-            department_id = conn.execute(select(departments.c.id).where(
-                departments.c.path == path)).scalar()
-            if department_id is None:
+            col = store.column_of(conn, column)
+            department = store.department_by_path(conn, path)
+            if department is None:
                 raise NotFoundError("没有这个部门", resource=path or "department")
-            insert_ignore(conn, subscriptions, [{"column_id": col["id"],
-                                                 "department_id": department_id,
-                                                 "created_at": now}],
-                          ["column_id", "department_id"])
+            store.subscribe_department(conn, col["id"], department["id"], now)
             _audit(conn, by, "subscribe", f"column {col['slug']}", f"部门 {path}", at=now)
-            return department_id
+            return department["id"]
 
     def remove_person(self, column: str | int, person: int | str, *, by: str = "admin") -> None:
         """Remove a person's direct subscription (a department may still cover them)."""
         with self.db.write() as conn:
-            col = self._column(conn, column)
-            p = self._find(conn, person)
-            conn.execute(delete(subscriptions).where(subscriptions.c.column_id == col["id"],
-                                                     subscriptions.c.subscriber_id == p["id"]))
+            col = store.column_of(conn, column)
+            p = store.find_person(conn, person)
+            store.remove_person(conn, col["id"], p["id"])
             _audit(conn, by, "remove_subscription", f"column {col['slug']}",
                    f"{p['name']} <{p['email']}>", at=self.clock())
 
     def remove_department(self, column: str | int, path: str, *, by: str = "admin") -> None:
         path = _path(path)
         with self.db.write() as conn:
-            col = self._column(conn, column)
-            department_id = conn.execute(select(departments.c.id).where(
-                departments.c.path == path)).scalar()
-            conn.execute(delete(subscriptions).where(
-                subscriptions.c.column_id == col["id"],
-                subscriptions.c.department_id == department_id))
+            col = store.column_of(conn, column)
+            department = store.department_by_path(conn, path)
+            store.remove_department(conn, col["id"], department["id"] if department else None)
             _audit(conn, by, "remove_subscription", f"column {col['slug']}", f"部门 {path}",
                    at=self.clock())
 
@@ -385,95 +267,52 @@ class Directory:
         when they had already opted out."""
         now = self.clock()
         with self.db.write() as conn:
-            col = self._column(conn, column)
-            p = self._find(conn, person)
-            if conn.execute(select(unsubscriptions.c.id).where(
-                    unsubscriptions.c.column_id == col["id"],
-                    unsubscriptions.c.subscriber_id == p["id"])).first() is not None:
+            col = store.column_of(conn, column)
+            p = store.find_person(conn, person)
+            if store.opted_out(conn, col["id"], p["id"]):
                 return False
             # Two clicks at once: the unique key keeps one row, neither fails.
-            made = insert_ignore(conn, unsubscriptions, [{
-                "column_id": col["id"], "subscriber_id": p["id"], "via": via,
-                "created_at": now}], ["column_id", "subscriber_id"])
-            if made:
+            if store.opt_out(conn, col["id"], p["id"], via, now):
                 _audit(conn, by or p["email"], "unsubscribe", f"column {col['slug']}",
                        f"{p['name']} <{p['email']}>（{via}）", at=now)
             return True
 
     def opted_out(self, column: str | int, person: int | str) -> bool:
         with self.db.read() as conn:
-            col = self._column(conn, column)
-            p = self._find(conn, person)
-            return conn.execute(select(unsubscriptions.c.id).where(
-                unsubscriptions.c.column_id == col["id"],
-                unsubscriptions.c.subscriber_id == p["id"])).first() is not None
+            col = store.column_of(conn, column)
+            return store.opted_out(conn, col["id"], store.find_person(conn, person)["id"])
 
     def recipients(self, column: str | int) -> list[dict]:
         """The people the column's next issue goes to: active, subscribed directly or
         through a department's subtree, not opted out — each once (the same query the
         publishing job uses)."""
-        from zhuanlan.store.issues import recipient_conditions
-
         with self.db.read() as conn:
-            col = self._column(conn, column)
-            return [dict(r) for r in conn.execute(
-                _people_query().where(*recipient_conditions(col["id"]))
-                .order_by(subscribers.c.id)).mappings()]
+            return store.recipients(conn, store.column_of(conn, column)["id"])
 
     def column_subscriptions(self, column: str | int) -> dict:
         """A column's subscriptions: ``people`` (direct, with ``opted_out``),
         ``departments`` (with ``path`` and ``head_count`` of active people in the
         subtree), ``opt_outs`` and the number of ``recipients``."""
-        from zhuanlan.store.issues import recipient_ids
-
         with self.db.read() as conn:
-            col = self._column(conn, column)
-            out_ids = set(conn.execute(select(unsubscriptions.c.subscriber_id).where(
-                unsubscriptions.c.column_id == col["id"])).scalars())
-            people = [dict(r, opted_out=r["id"] in out_ids) for r in conn.execute(
-                _people_query().join(subscriptions,
-                                     subscriptions.c.subscriber_id == subscribers.c.id)
-                .where(subscriptions.c.column_id == col["id"])
-                .order_by(subscribers.c.name, subscribers.c.id)).mappings()]
-            totals = {n.path: n.total for root in self._tree(conn) for n in root.walk()}
-            depts = [dict(r, head_count=totals.get(r["path"], 0)) for r in conn.execute(
-                select(departments.c.id, departments.c.name, departments.c.path,
-                       subscriptions.c.created_at)
-                .join(subscriptions, subscriptions.c.department_id == departments.c.id)
-                .where(subscriptions.c.column_id == col["id"])
-                .order_by(departments.c.path)).mappings()]
-            opt_outs = [dict(r) for r in conn.execute(
-                _people_query().add_columns(unsubscriptions.c.via,
-                                            unsubscriptions.c.created_at.label("opted_out_at"))
-                .join(unsubscriptions, unsubscriptions.c.subscriber_id == subscribers.c.id)
-                .where(unsubscriptions.c.column_id == col["id"])
-                .order_by(unsubscriptions.c.created_at.desc())).mappings()]
-            count = conn.execute(select(func.count()).select_from(
-                recipient_ids(col["id"]).subquery())).scalar()
-        return {"column": col, "people": people, "departments": depts, "opt_outs": opt_outs,
-                "recipients": count}
+            col = store.column_of(conn, column)
+            totals = {n.path: n.total for root in store.tree(conn) for n in root.walk()}
+            return {"column": col,
+                    "people": store.direct_subscribers(conn, col["id"]),
+                    "departments": [dict(d, head_count=totals.get(d["path"], 0))
+                                    for d in store.subscribed_departments(conn, col["id"])],
+                    "opt_outs": store.opt_outs(conn, col["id"]),
+                    "recipients": store.recipient_count(conn, col["id"])}
 
     def subscriptions_of(self, person: int | str) -> dict:
         """Which columns reach a person, and how: ``direct``, ``departments`` (paths of
         subscribed departments covering them), ``opted_out``."""
         with self.db.read() as conn:
-            p = self._find(conn, person)
-            out = {"person": p, "direct": [], "departments": [], "opted_out": []}
-            out["direct"] = list(conn.execute(
-                select(columns.c.slug).join(subscriptions,
-                                            subscriptions.c.column_id == columns.c.id)
-                .where(subscriptions.c.subscriber_id == p["id"])).scalars())
-            for slug, path in conn.execute(
-                    select(columns.c.slug, departments.c.path)
-                    .join(subscriptions, subscriptions.c.column_id == columns.c.id)
-                    .join(departments, departments.c.id == subscriptions.c.department_id)):
-                if p["department"] and in_subtree(p["department"], path):
-                    out["departments"].append((slug, path))
-            out["opted_out"] = list(conn.execute(
-                select(columns.c.slug).join(unsubscriptions,
-                                            unsubscriptions.c.column_id == columns.c.id)
-                .where(unsubscriptions.c.subscriber_id == p["id"])).scalars())
-            return out
+            p = store.find_person(conn, person)
+            return {"person": p, "direct": store.direct_columns(conn, p["id"]),
+                    "departments": [(slug, path) for slug, path
+                                    in store.department_subscriptions(conn)
+                                    if p["department"] and in_subtree(p["department"], path)],
+                    "opted_out": store.opted_out_columns(conn, p["id"])}
 
     # -- unsubscribe links ---------------------------------------------------------
 
@@ -493,11 +332,9 @@ class Directory:
                 and isinstance(payload.get("c"), int)):
             raise AuthError("链接无效", resource=UNSUBSCRIBE)
         with self.db.read() as conn:
-            col = self._column(conn, payload["c"])
-            person = self._find(conn, payload["s"])
-            opted = conn.execute(select(unsubscriptions.c.id).where(
-                unsubscriptions.c.column_id == col["id"],
-                unsubscriptions.c.subscriber_id == person["id"])).first() is not None
+            col = store.column_of(conn, payload["c"])
+            person = store.find_person(conn, payload["s"])
+            opted = store.opted_out(conn, col["id"], person["id"])
         return {"person": person, "column": col, "opted_out": opted}
 
     def unsubscribe_by_token(self, token: str, *, via: str = "link") -> dict:
