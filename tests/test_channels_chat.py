@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from tests.support.botservers import BotServers
-from zhuanlan.channels.chat import (ChannelError, RateLimiter, RateLimitExceeded,
+from zhuanlan.channels.chat import (ChannelError, EndpointRateLimiter, RateLimitExceeded,
                                     channel_from_config, mask_url, send_issue, utf8_len)
 from zhuanlan.channels.dingtalk import MARKDOWN_MAX_BYTES as DD_MAX
 from zhuanlan.channels.dingtalk import DingTalkRobot, dingtalk_sign
@@ -63,8 +63,8 @@ def long_issue(n: int = 60) -> IssueView:
                        summary="主题教育走深走实，" * 20) for i in range(1, n + 1)])
 
 
-def free_limiter() -> RateLimiter:
-    return RateLimiter([(10_000, 60.0)])
+def free_limiter() -> EndpointRateLimiter:
+    return EndpointRateLimiter([(10_000, 60.0)])
 
 
 @pytest.fixture
@@ -268,7 +268,7 @@ def test_platform_errors_are_classified(bots, client, kind, preset, permanent, c
     if kind == "feishu":
         cfg["secret"] = bots.feishu_secret
     clock = FakeClock()
-    limiter = RateLimiter([(100, 60.0)], clock=clock, sleep=clock.sleep)
+    limiter = EndpointRateLimiter([(100, 60.0)], clock=clock, sleep=clock.sleep)
     robot = channel_from_config(cfg, client=client, limiter=limiter)
     bots.fail_next(kind, preset)
     with pytest.raises(ChannelError) as info:
@@ -374,7 +374,7 @@ def test_webhook_with_a_wrong_secret_is_refused_permanently(bots, client):
 
 def test_rate_limiter_admits_20_per_minute_with_a_fake_clock():
     clock = FakeClock()
-    limiter = RateLimiter([(20, 60.0)], clock=clock, sleep=clock.sleep)
+    limiter = EndpointRateLimiter([(20, 60.0)], clock=clock, sleep=clock.sleep)
     assert [limiter.try_acquire("a") for _ in range(20)] == [0.0] * 20
     assert limiter.try_acquire("a") == pytest.approx(60.0)
     assert limiter.try_acquire("b") == 0.0            # another robot is independent
@@ -386,7 +386,7 @@ def test_rate_limiter_admits_20_per_minute_with_a_fake_clock():
 
 def test_rate_limiter_never_lets_more_than_n_through_in_any_window():
     clock = FakeClock()
-    limiter = RateLimiter([(20, 60.0)], clock=clock, sleep=clock.sleep)
+    limiter = EndpointRateLimiter([(20, 60.0)], clock=clock, sleep=clock.sleep)
     sent = []
     for _ in range(70):
         limiter.acquire("robot", max_wait=120)
@@ -399,7 +399,7 @@ def test_rate_limiter_never_lets_more_than_n_through_in_any_window():
 
 def test_rate_limiter_combines_rules_and_pauses():
     clock = FakeClock()
-    limiter = RateLimiter([(100, 60.0), (5, 1.0)], clock=clock, sleep=clock.sleep)
+    limiter = EndpointRateLimiter([(100, 60.0), (5, 1.0)], clock=clock, sleep=clock.sleep)
     assert [limiter.try_acquire("f") for _ in range(5)] == [0.0] * 5
     assert limiter.try_acquire("f") == pytest.approx(1.0)
     clock.t += 1.0
@@ -414,7 +414,7 @@ def test_rate_limiter_combines_rules_and_pauses():
 
 def test_rate_limiter_is_thread_safe():
     clock = FakeClock()
-    limiter = RateLimiter([(100, 60.0)], clock=clock, sleep=clock.sleep)
+    limiter = EndpointRateLimiter([(100, 60.0)], clock=clock, sleep=clock.sleep)
     wins = []
     lock = threading.Lock()
 
@@ -433,7 +433,7 @@ def test_rate_limiter_is_thread_safe():
 
 def test_send_waits_for_the_limiter_on_a_fake_clock(bots, client):
     clock = FakeClock()
-    limiter = RateLimiter([(20, 60.0)], clock=clock, sleep=clock.sleep)
+    limiter = EndpointRateLimiter([(20, 60.0)], clock=clock, sleep=clock.sleep)
     robot = WeComRobot(bots.wecom_url, client=client, limiter=limiter)
     payload = {"msgtype": "markdown", "markdown": {"content": "测试"}}
     for _ in range(25):

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from tests.support.botservers import PRESETS, BotServers
-from zhuanlan.channels.chat import RateLimiter
+from zhuanlan.channels.chat import EndpointRateLimiter
 from zhuanlan.store.schema import (articles, audit_log, candidates, channel_targets,
                                    deliveries, subscribers, subscriptions)
 
@@ -29,8 +29,8 @@ class Clock:
         return self.now
 
 
-def free() -> RateLimiter:
-    return RateLimiter([(10_000, 60.0)])
+def free() -> EndpointRateLimiter:
+    return EndpointRateLimiter([(10_000, 60.0)])
 
 
 def _content(zl, *, people: int = 3, items: int = 2, long: bool = False) -> None:

@@ -19,7 +19,7 @@ from tests.support.smtp import (
 from zhuanlan.channels.email import (
     ConnectionFailed, IssueMail, Recipient, SmtpSender, build_message,
 )
-from zhuanlan.channels.smtp_pool import RateLimiter, SmtpPool
+from zhuanlan.channels.smtp_pool import SmtpPacer, SmtpPool
 from zhuanlan.errors import ConfigError, DeliveryError
 from zhuanlan.model import IssueItemView, IssueView
 from zhuanlan.publish.render import render_email
@@ -291,7 +291,7 @@ def test_pool_reports_refusals_and_a_dead_server():
 
 
 def test_rate_limit_spaces_messages():
-    limiter = RateLimiter(50)
+    limiter = SmtpPacer(50)
     times = []
     lock = threading.Lock()
 
@@ -308,7 +308,7 @@ def test_rate_limit_spaces_messages():
     times.sort()
     # 20 slots 20 ms apart: never two closer than the interval, minus timer slack.
     assert all(b - a >= 0.015 for a, b in zip(times, times[1:]))
-    assert RateLimiter(0).interval == 0
+    assert SmtpPacer(0).interval == 0
 
 
 def test_text_from_outside_cannot_fill_a_recipients_slot():

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 from tests.support.botservers import BotServers
 from tests.web.conftest import SLUG, csrf_of, logged_in
-from zhuanlan.channels.chat import RateLimiter
+from zhuanlan.channels.chat import EndpointRateLimiter
 from zhuanlan.store.schema import articles, candidates, deliveries
 
 
@@ -43,7 +43,7 @@ def _post(client: httpx.Client, page: str, action: str, data: dict) -> httpx.Res
 
 def test_admin_manages_targets_and_tests_one(site, bots):
     zl, web = site
-    zl.chat_limiter = RateLimiter([(10_000, 60.0)])
+    zl.chat_limiter = EndpointRateLimiter([(10_000, 60.0)])
     chief = logged_in(web, "chief", "chief-password")
     page = chief.get("/admin/channels")
     assert page.status_code == 200 and "推送渠道" in page.text
@@ -111,7 +111,7 @@ def test_delivery_report_page_and_retry_failed(site, bots):
     zl.add_subscriber("wang@example.com", "王五")
     zl.subscribe(SLUG, zl.list_subscribers()[0]["id"])
     issue_id = _publish(zl)
-    assert zl.deliver_chat_due(limiter=RateLimiter([(10_000, 60.0)])) == 1
+    assert zl.deliver_chat_due(limiter=EndpointRateLimiter([(10_000, 60.0)])) == 1
     with zl.db.write() as conn:
         conn.execute(update(deliveries).where(deliveries.c.channel == "email")
                      .values(state="failed", last_error="550 no such user"))

@@ -19,12 +19,12 @@ import httpx
 from zhuanlan.errors import ConfigError, DeliveryError
 from zhuanlan.model import IssueView
 
-from zhuanlan.channels.chat_http import (ChannelError, RateLimiter, RateLimitExceeded,
+from zhuanlan.channels.chat_http import (ChannelError, EndpointRateLimiter, RateLimitExceeded,
                                          mask_url, shared_limiter)
 from zhuanlan.channels.chat_text import DEFAULT_TZ, LinkFn, utf8_len
 
 __all__ = [
-    "Channel", "ChannelError", "KINDS", "RateLimitExceeded", "RateLimiter", "SendReport",
+    "Channel", "ChannelError", "KINDS", "RateLimitExceeded", "EndpointRateLimiter", "SendReport",
     "channel_from_config", "mask_url", "send_issue", "shared_limiter", "utf8_len",
 ]
 
@@ -32,7 +32,7 @@ KINDS = ("wecom", "dingtalk", "feishu", "webhook")
 
 
 def channel_from_config(cfg: Mapping[str, Any], *, client: httpx.Client | None = None,
-                        limiter: RateLimiter | None = None, where: str = "channel",
+                        limiter: EndpointRateLimiter | None = None, where: str = "channel",
                         clock: Callable[[], float] = time.time) -> "Channel":
     """A channel object from its config dict, validated (ConfigError names the key,
     e.g. ``channel.secret``)::

@@ -4,20 +4,18 @@ per-endpoint rate limiter, signing, checking a channel's settings, and
 
 Rate limits (documented, per robot): WeCom 20 messages/minute; DingTalk 20/minute
 (exceeding it throttles the robot for 10 minutes); Feishu 100/minute and 5/second. The
-:class:`RateLimiter` keeps every endpoint inside them in this process.
+:class:`EndpointRateLimiter` keeps every endpoint inside them in this process.
 """
 
 from __future__ import annotations
 
 import base64
 import collections
-import email.utils
 import hashlib
 import hmac
 import ipaddress
 import threading
 import time
-from datetime import timezone
 from typing import Any, Callable, Mapping, Sequence
 from urllib.parse import parse_qs, urlsplit
 
@@ -60,7 +58,7 @@ class RateLimitExceeded(Exception):
         self.retry_after = retry_after
 
 
-class RateLimiter:
+class EndpointRateLimiter:
     """At most ``n`` sends per ``window`` seconds for each of several rules, per key
     (one key per robot endpoint). Thread-safe; ``clock`` and ``sleep`` are injectable.
 
@@ -140,15 +138,15 @@ LIMITS: dict[str, tuple[tuple[int, float], ...]] = {
     "feishu": ((100, 60.0), (5, 1.0)),
     "webhook": ((60, 60.0),),
 }
-_shared: dict[str, RateLimiter] = {}
+_shared: dict[str, EndpointRateLimiter] = {}
 _shared_lock = threading.Lock()
 
 
-def shared_limiter(kind: str) -> RateLimiter:
+def shared_limiter(kind: str) -> EndpointRateLimiter:
     """The process-wide limiter of a channel kind (keys are the endpoints)."""
     with _shared_lock:
         if kind not in _shared:
-            _shared[kind] = RateLimiter(LIMITS[kind], margin=1.0)
+            _shared[kind] = EndpointRateLimiter(LIMITS[kind], margin=1.0)
         return _shared[kind]
 
 
@@ -230,7 +228,7 @@ class HttpChannel:
     max_wait = 60.0           # longest the limiter may block a send before giving up
 
     def __init__(self, url: str, *, client: httpx.Client | None = None,
-                 timeout: float = DEFAULT_TIMEOUT, limiter: RateLimiter | None = None,
+                 timeout: float = DEFAULT_TIMEOUT, limiter: EndpointRateLimiter | None = None,
                  name: str | None = None, clock: Callable[[], float] = time.time) -> None:
         self.url = url
         self.timeout = timeout
@@ -311,23 +309,6 @@ def json_answer(response: httpx.Response) -> dict | None:
     except ValueError:
         return None
     return data if isinstance(data, dict) else None
-
-
-def retry_after_header(value: str | None, now: float | None = None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or HTTP-date, RFC 9110 §10.2.3)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    now = time.time() if now is None else now
-    return max(0.0, when.timestamp() - now)
 
 
 _SECRET_PARAMS = {"key", "access_token", "token", "sign", "secret"}

@@ -34,10 +34,11 @@ from urllib.parse import quote_plus
 
 import httpx
 
+from zhuanlan.backoff import parse_retry_after
 from zhuanlan.channels.chat_http import (
-    DEFAULT_TIMEOUT, HttpChannel, RateLimiter, check_choice, check_keys,
+    DEFAULT_TIMEOUT, HttpChannel, EndpointRateLimiter, check_choice, check_keys,
     check_timeout, check_url, hmac_sha256_b64, json_answer, query_param,
-    retry_after_header,
+    
 )
 from zhuanlan.channels.chat_text import (
     DEFAULT_TZ, Entry, IssueHead, LinkFn, issue_head, page_label, render_pages,
@@ -95,7 +96,7 @@ class DingTalkRobot(HttpChannel):
 
     def __init__(self, url: str, *, secret: str | None = None, msgtype: str = "markdown",
                  client: httpx.Client | None = None, timeout: float = DEFAULT_TIMEOUT,
-                 limiter: RateLimiter | None = None, name: str | None = None,
+                 limiter: EndpointRateLimiter | None = None, name: str | None = None,
                  clock: Callable[[], float] = time.time) -> None:
         if msgtype not in {"markdown", "actionCard"}:
             raise ValueError(f"msgtype must be markdown or actionCard, got {msgtype!r}")
@@ -106,7 +107,7 @@ class DingTalkRobot(HttpChannel):
 
     @classmethod
     def from_config(cls, cfg: Mapping[str, Any], *, client: httpx.Client | None = None,
-                    limiter: RateLimiter | None = None, where: str = "channel",
+                    limiter: EndpointRateLimiter | None = None, where: str = "channel",
                     clock: Callable[[], float] = time.time) -> "DingTalkRobot":
         check_keys(cfg, {"access_token", "secret", "msgtype"}, where)
         if cfg.get("url") is None and cfg.get("access_token"):
@@ -171,7 +172,7 @@ class DingTalkRobot(HttpChannel):
             status = response.status_code
             raise self.error(f"钉钉返回了无法识别的应答（HTTP {status}）",
                              permanent=400 <= status < 500 and status not in (408, 429),
-                             retry_after=retry_after_header(response.headers.get("Retry-After")))
+                             retry_after=parse_retry_after(response.headers.get("Retry-After")))
         code = answer.get("errcode")
         if code == 0:
             return

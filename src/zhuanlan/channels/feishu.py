@@ -32,9 +32,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from zhuanlan.backoff import parse_retry_after
 from zhuanlan.channels.chat_http import (
-    DEFAULT_TIMEOUT, HttpChannel, RateLimiter, check_choice, check_keys,
-    check_timeout, check_url, hmac_sha256_b64, json_answer, retry_after_header,
+    DEFAULT_TIMEOUT, HttpChannel, EndpointRateLimiter, check_choice, check_keys,
+    check_timeout, check_url, hmac_sha256_b64, json_answer, 
 )
 from zhuanlan.channels.chat_text import (
     DEFAULT_TZ, Entry, IssueHead, LinkFn, page_label, render_pages,
@@ -116,7 +117,7 @@ class FeishuBot(HttpChannel):
 
     def __init__(self, url: str, *, secret: str | None = None,
                  msg_type: str = "interactive", client: httpx.Client | None = None,
-                 timeout: float = DEFAULT_TIMEOUT, limiter: RateLimiter | None = None,
+                 timeout: float = DEFAULT_TIMEOUT, limiter: EndpointRateLimiter | None = None,
                  name: str | None = None, clock: Callable[[], float] = time.time,
                  body_max_bytes: int = BODY_MAX_BYTES) -> None:
         if msg_type not in {"interactive", "post"}:
@@ -129,7 +130,7 @@ class FeishuBot(HttpChannel):
 
     @classmethod
     def from_config(cls, cfg: Mapping[str, Any], *, client: httpx.Client | None = None,
-                    limiter: RateLimiter | None = None, where: str = "channel",
+                    limiter: EndpointRateLimiter | None = None, where: str = "channel",
                     clock: Callable[[], float] = time.time) -> "FeishuBot":
         check_keys(cfg, {"token", "secret", "msg_type"}, where)
         if cfg.get("url") is None and cfg.get("token"):
@@ -195,7 +196,7 @@ class FeishuBot(HttpChannel):
         response = self.post(self.url, body)
         answer = json_answer(response)
         status = response.status_code
-        reset = retry_after_header(response.headers.get("x-ogw-ratelimit-reset")
+        reset = parse_retry_after(response.headers.get("x-ogw-ratelimit-reset")
                                    or response.headers.get("Retry-After"))
         code = answer.get("code", answer.get("StatusCode")) if answer else None
         if code is None:

@@ -22,7 +22,7 @@ from typing import Callable, Generic, TypeVar
 from zhuanlan.channels.email import ConnectionFailed, Outgoing, SmtpSender
 from zhuanlan.errors import DeliveryError
 
-__all__ = ["RateLimiter", "SmtpPool"]
+__all__ = ["SmtpPacer", "SmtpPool"]
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ J = TypeVar("J")
 _STOP = object()
 
 
-class RateLimiter:
+class SmtpPacer:
     """At most ``rate`` calls of :meth:`wait` per second over all threads (0: no limit).
     Slots are handed out evenly spaced, so there is no burst at the start of a second."""
 
@@ -76,7 +76,7 @@ class SmtpPool(Generic[J]):
         self.prepare = prepare
         self.done = done
         self.connections = connections
-        self.limiter = RateLimiter(rate_per_second)
+        self.limiter = SmtpPacer(rate_per_second)
         self._queue: queue.Queue = queue.Queue(maxsize=backlog or 4 * connections)
         self._threads: list[threading.Thread] = []
         self.broken: ConnectionFailed | None = None

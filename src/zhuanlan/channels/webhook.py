@@ -36,9 +36,10 @@ from typing import Any, Callable, Mapping
 
 import httpx
 
+from zhuanlan.backoff import parse_retry_after
 from zhuanlan.channels.chat_http import (
-    DEFAULT_TIMEOUT, HttpChannel, RateLimiter, check_keys, check_timeout,
-    check_url, retry_after_header,
+    DEFAULT_TIMEOUT, HttpChannel, EndpointRateLimiter, check_keys, check_timeout,
+    check_url, 
 )
 from zhuanlan.channels.chat_text import DEFAULT_TZ, LinkFn, safe_url
 from zhuanlan.errors import ConfigError
@@ -104,7 +105,7 @@ class Webhook(HttpChannel):
     kind = "webhook"
 
     def __init__(self, url: str, *, secret: str, client: httpx.Client | None = None,
-                 timeout: float = DEFAULT_TIMEOUT, limiter: RateLimiter | None = None,
+                 timeout: float = DEFAULT_TIMEOUT, limiter: EndpointRateLimiter | None = None,
                  name: str | None = None, clock: Callable[[], float] = time.time) -> None:
         if not secret:
             raise ValueError("a webhook needs a secret")
@@ -114,7 +115,7 @@ class Webhook(HttpChannel):
 
     @classmethod
     def from_config(cls, cfg: Mapping[str, Any], *, client: httpx.Client | None = None,
-                    limiter: RateLimiter | None = None, where: str = "channel",
+                    limiter: EndpointRateLimiter | None = None, where: str = "channel",
                     clock: Callable[[], float] = time.time) -> "Webhook":
         check_keys(cfg, {"secret"}, where)
         # Plain http is allowed (an intranet receiver): the body is signed, not secret.
@@ -150,7 +151,7 @@ class Webhook(HttpChannel):
         status = response.status_code
         if 200 <= status < 300:
             return
-        retry_after = retry_after_header(response.headers.get("Retry-After"), self.clock())
+        retry_after = parse_retry_after(response.headers.get("Retry-After"), now=self.clock())
         temporary = status in (408, 429) or status >= 500
         if temporary and retry_after:
             self.penalize(retry_after)

@@ -26,9 +26,10 @@ from typing import Any, Callable, Mapping, Sequence
 
 import httpx
 
+from zhuanlan.backoff import parse_retry_after
 from zhuanlan.channels.chat_http import (
-    DEFAULT_TIMEOUT, HttpChannel, RateLimiter, check_choice, check_keys,
-    check_timeout, check_url, json_answer, query_param, retry_after_header,
+    DEFAULT_TIMEOUT, HttpChannel, EndpointRateLimiter, check_choice, check_keys,
+    check_timeout, check_url, json_answer, query_param, 
 )
 from zhuanlan.channels.chat_text import (
     DEFAULT_TZ, Entry, IssueHead, LinkFn, entries_of, issue_head, page_label,
@@ -86,7 +87,7 @@ class WeComRobot(HttpChannel):
 
     def __init__(self, url: str, *, msgtype: str = "markdown",
                  client: httpx.Client | None = None, timeout: float = DEFAULT_TIMEOUT,
-                 limiter: RateLimiter | None = None, name: str | None = None,
+                 limiter: EndpointRateLimiter | None = None, name: str | None = None,
                  clock: Callable[[], float] = time.time) -> None:
         if msgtype not in {"markdown", "news"}:
             raise ValueError(f"msgtype must be markdown or news, got {msgtype!r}")
@@ -96,7 +97,7 @@ class WeComRobot(HttpChannel):
 
     @classmethod
     def from_config(cls, cfg: Mapping[str, Any], *, client: httpx.Client | None = None,
-                    limiter: RateLimiter | None = None, where: str = "channel",
+                    limiter: EndpointRateLimiter | None = None, where: str = "channel",
                     clock: Callable[[], float] = time.time) -> "WeComRobot":
         check_keys(cfg, {"key", "msgtype"}, where)
         if cfg.get("url") is None and cfg.get("key"):
@@ -161,7 +162,7 @@ class WeComRobot(HttpChannel):
             raise self.error(f"企业微信返回了无法识别的应答（HTTP {status}）",
                              permanent=400 <= status < 500 and status not in (408, 429),
                              code=None,
-                             retry_after=retry_after_header(response.headers.get("Retry-After")))
+                             retry_after=parse_retry_after(response.headers.get("Retry-After")))
         code = answer.get("errcode")
         if code == 0:
             return

@@ -5,44 +5,24 @@ a refused or broken connection, a server that broke HTTP, 5xx, 408 and 429. Neve
 otherwise (a 404 stays a 404), an SSRF refusal, a body too large, a bad scheme or URL,
 a robots.txt refusal.
 
-The pause is exponential backoff with "full jitter" (a uniform draw between 0 and
-``min(cap, base * 2**attempt)``; AWS Architecture Blog, "Exponential Backoff And
-Jitter", 2015: it spreads the retries of many clients best for the least total wait).
-A server's ``Retry-After`` (seconds or an HTTP date) replaces the draw; one asking for
+The pause is ``zhuanlan.backoff`` with full jitter. A server's ``Retry-After`` (seconds
+or an HTTP date, ``zhuanlan.backoff.parse_retry_after``) replaces the draw; one asking for
 more than the cap is not waited for: the fetch gives up with a temporary error whose
 ``retry_after`` says when to come back, so the poll scheduler can honour it.
 """
 
 from __future__ import annotations
 
-import email.utils
 import random
-import time
-from datetime import timezone
 
+from zhuanlan.backoff import backoff_seconds, parse_retry_after
 from zhuanlan.errors import FetchError
+
+__all__ = ["backoff_delay", "is_retryable", "parse_retry_after", "retry_after_of",
+           "retry_delay", "with_retry_after"]
 
 RETRYABLE_REASONS = frozenset({"timeout", "connect", "protocol"})
 RETRYABLE_STATUS = frozenset({408, 429})
-
-
-def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header value, or None if absent or
-    unreadable. A date in the past gives 0. ``now`` is a ``time.time()`` value."""
-    if not value:
-        return None
-    text = value.strip()
-    if text.isdigit():
-        return float(int(text))
-    try:
-        when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when is None:
-        return None
-    if when.tzinfo is None:   # an HTTP date is always GMT
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
 def retry_after_of(exc: FetchError) -> float | None:
@@ -71,8 +51,7 @@ def is_retryable(exc: FetchError) -> bool:
 def backoff_delay(attempt: int, *, base: float, cap: float,
                   rng: random.Random | None = None) -> float:
     """Full-jitter pause before retry number ``attempt + 1`` (``attempt`` from 0)."""
-    ceiling = min(cap, base * (2 ** min(attempt, 62)))
-    return (rng or random).uniform(0.0, ceiling)
+    return backoff_seconds(attempt, base=base, cap=cap, jitter="full", rng=rng)
 
 
 def retry_delay(exc: FetchError, attempt: int, *, base: float, cap: float,

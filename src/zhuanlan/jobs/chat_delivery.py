@@ -31,15 +31,15 @@ import json
 import logging
 import random
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import httpx
 
-from zhuanlan.channels.chat import ChannelError, RateLimiter, channel_from_config, send_issue
+from zhuanlan.channels.chat import ChannelError, EndpointRateLimiter, channel_from_config, send_issue
 from zhuanlan.errors import ConfigError, ZhuanlanError
 from zhuanlan.store.issues import issue_view
-from zhuanlan.jobs.retry import backoff
+from zhuanlan.backoff import retry_in
 from zhuanlan.model import DeliveryState, IssueView
 from zhuanlan.jobs.context import Context
 from zhuanlan.store import outbox
@@ -114,7 +114,7 @@ class _Guarded:
 
 
 def deliver_chat_due(ctx: Context, limit: int, *, client: httpx.Client | None = None,
-                     limiter: RateLimiter | None = None) -> int:
+                     limiter: EndpointRateLimiter | None = None) -> int:
     """Send the due chat-target deliveries until none is due (or :data:`RUN_SECONDS`
     passed). Returns how many rows were handled (sent, failed, retried or released).
 
@@ -168,7 +168,7 @@ def _release(ctx: Context, rows: list) -> None:
             outbox.release(conn, row.id, ctx.worker_id)
 
 
-def _deliver(ctx: Context, row: Any, http: httpx.Client, limiter: RateLimiter | None,
+def _deliver(ctx: Context, row: Any, http: httpx.Client, limiter: EndpointRateLimiter | None,
              views: dict[int, IssueView], send_by: float) -> None:
     with ctx.db.read() as conn:
         target = outbox.target(conn, row.target_id)
@@ -238,10 +238,7 @@ def _record_failure(ctx: Context, row: Any, target: Any, reason: str, *, permane
 
 
 def _next_attempt(now: datetime, attempts: int, retry_after: float | None) -> datetime:
-    wait = backoff(attempts, base=BACKOFF_BASE, cap=BACKOFF_CAP)
-    if retry_after:
-        # What the platform asked for, plus a little jitter so that the rows throttled
-        # together do not all come back in the same second.
-        asked = timedelta(seconds=retry_after * random.uniform(1.0, 1.2))
-        wait = max(wait, asked)
-    return now + wait
+    # What the platform asked for, plus a little jitter so that the rows throttled
+    # together do not all come back in the same second.
+    asked = retry_after * random.uniform(1.0, 1.2) if retry_after else None
+    return now + retry_in(attempts, base=BACKOFF_BASE, cap=BACKOFF_CAP, retry_after=asked)

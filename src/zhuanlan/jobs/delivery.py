@@ -52,7 +52,7 @@ from zhuanlan.channels.email import IssueMail, Recipient, SmtpSender
 from zhuanlan.channels.smtp_pool import SmtpPool
 from zhuanlan.errors import DeliveryError, StorageError, ZhuanlanError
 from zhuanlan.store.issues import issue_view
-from zhuanlan.jobs.retry import backoff
+from zhuanlan.backoff import retry_in
 from zhuanlan.jobs.context import Context
 from zhuanlan.store import DatabaseError, outbox
 
@@ -243,7 +243,7 @@ class _Recorder:
             if final:
                 params["failed"].append(entry)
             else:
-                entry["d_next"] = at + backoff(attempts, base=BACKOFF_BASE, cap=BACKOFF_CAP)
+                entry["d_next"] = at + retry_in(attempts, base=BACKOFF_BASE, cap=BACKOFF_CAP)
                 params["retry"].append(entry)
             log.warning("delivery failed", extra={"delivery_id": d.id, "issue_id": d.issue_id,
                                                   "error": error.message, "final": final})

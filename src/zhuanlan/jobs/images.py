@@ -27,13 +27,13 @@ import re
 import struct
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable
 
 from zhuanlan.errors import FetchError
 from zhuanlan.fetch.async_client import FetchRequest
-from zhuanlan.jobs.retry import backoff
+from zhuanlan.backoff import retry_in
 from zhuanlan.model import FetchResult, Image
 from zhuanlan.store import Connection
 from zhuanlan.store import images as store
@@ -283,10 +283,9 @@ def _record(ctx: Context, claimed: list, outcomes: dict[str, _Outcome]) -> None:
                               width=out.width, height=out.height, fetched_at=now,
                               last_error=None, last_error_kind=None)
             elif out.state == FAILED and out.temporary and attempts < MAX_IMAGE_ATTEMPTS:
-                delay = backoff(attempts, base=60.0, cap=6 * 3600.0)
-                values.update(next_attempt_at=now + max(delay, timedelta(
-                    seconds=out.retry_after or 0)), last_error=out.message,
-                    last_error_kind=out.kind)
+                values.update(next_attempt_at=now + retry_in(
+                    attempts, base=60.0, cap=6 * 3600.0, retry_after=out.retry_after),
+                    last_error=out.message, last_error_kind=out.kind)
             else:
                 values.update(state=out.state, last_error=out.message, last_error_kind=out.kind)
             store.record_outcome(conn, row.id, ctx.worker_id, **values)

@@ -17,7 +17,7 @@ from zhuanlan.store.corpus import count_article, stats_for
 from zhuanlan.jobs.extraction import ExtractFailure, ExtractTask, plausible_date, run_tasks
 from zhuanlan.jobs.images import add_images
 from zhuanlan.jobs.polling import next_interval, parse_counts, push_count
-from zhuanlan.jobs.retry import backoff
+from zhuanlan.backoff import retry_in
 from zhuanlan.jobs.selecting import column_learner, column_rules
 from zhuanlan.jobs.specs import poll_spec
 from zhuanlan.jobs.story_index import assign_story
@@ -145,9 +145,9 @@ def _record_source_failure(ctx: Context, source, exc: ZhuanlanError) -> None:  #
     kind = getattr(exc, "reason", None) or (
         "not_a_feed" if isinstance(exc, SourceError)
         else "config" if isinstance(exc, ConfigError) else "error")
-    delay = backoff(failures, base=source.poll_minutes * 60.0, cap=SOURCE_BACKOFF_CAP)
     # A server that said when to come back (Retry-After) is not asked earlier.
-    delay = max(delay, timedelta(seconds=getattr(exc, "retry_after", None) or 0))
+    delay = retry_in(failures, base=source.poll_minutes * 60.0, cap=SOURCE_BACKOFF_CAP,
+                     retry_after=getattr(exc, "retry_after", None))
     with ctx.db.write() as conn:
         page_store.record_poll(
             conn, source.id, ctx.worker_id, last_polled_at=now, last_error=exc.message,
@@ -256,8 +256,8 @@ def _record_page_failure(ctx: Context, page, kind: str, message: str, *,  # noqa
     retry = temporary and attempts < MAX_PAGE_ATTEMPTS
     values = {"attempts": attempts, "last_error": message, "last_error_kind": kind}
     if retry:
-        delay = backoff(attempts, base=60.0, cap=6 * 3600.0)
-        values["next_attempt_at"] = now + max(delay, timedelta(seconds=retry_after or 0))
+        values["next_attempt_at"] = now + retry_in(attempts, base=60.0, cap=6 * 3600.0,
+                                                   retry_after=retry_after)
     else:
         values["state"] = PageState.FAILED.value
     with ctx.db.write() as conn:
