@@ -19,7 +19,7 @@ How a row goes (:func:`deliver_chat_due`):
 * The outcome is written with the state in one transaction, together with the target's
   health (``last_success_at`` / ``last_error``): sent; or, on ChannelError,
   ``progress = exc.sent`` and either failed with the platform's reason (errcode and
-  errmsg) when permanent or after :data:`MAX_ATTEMPTS`, or back to pending at
+  errmsg) when permanent or after ``jobs.outbox.CHAT.max_attempts``, or back to pending at
   ``max(backoff, retry_after)`` with jitter.
 
 The items' links are the issue's public web links: a group message is not personal.
@@ -31,7 +31,6 @@ import json
 import logging
 import random
 import time
-from datetime import datetime
 from typing import Any
 
 import httpx
@@ -39,7 +38,7 @@ import httpx
 from zhuanlan.channels.chat import ChannelError, EndpointRateLimiter, channel_from_config, send_issue
 from zhuanlan.errors import ConfigError, ZhuanlanError
 from zhuanlan.store.issues import issue_view
-from zhuanlan.backoff import retry_in
+from zhuanlan.jobs.outbox import CHAT, RUN_SECONDS
 from zhuanlan.model import DeliveryState, IssueView
 from zhuanlan.jobs.context import Context
 from zhuanlan.store import outbox
@@ -47,11 +46,7 @@ from zhuanlan.store import outbox
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 8
-RUN_SECONDS = 120.0        # one call sends for at most this long, then lets other jobs run
 CLAIM_BATCH = 10           # rows claimed at once: sending is sequential, leases stay fresh
-BACKOFF_BASE = 60.0
-BACKOFF_CAP = 6 * 3600.0
 
 
 class _LeaseShort(Exception):
@@ -222,23 +217,20 @@ def _record_failure(ctx: Context, row: Any, target: Any, reason: str, *, permane
                     progress: int, retry_after: float | None = None) -> None:
     now = ctx.clock()
     attempts = row.attempts + 1
-    final = permanent or attempts >= MAX_ATTEMPTS
+    # What the platform asked for, plus a little jitter so that the rows throttled
+    # together do not all come back in the same second.
+    asked = retry_after * random.uniform(1.0, 1.2) if retry_after else None
+    next_at = CHAT.next_attempt(attempts, permanent=permanent, now=now, retry_after=asked)
+    final = next_at is None
     values: dict[str, Any] = {"attempts": attempts, "last_error": reason,
                               "progress": max(progress, row.progress)}
     if final:
         values["state"] = DeliveryState.FAILED.value
     else:
-        values["next_attempt_at"] = _next_attempt(now, attempts, retry_after)
+        values["next_attempt_at"] = next_at
     with ctx.db.write() as conn:
         if outbox.finish(conn, row.id, ctx.worker_id, **values):
             outbox.mark_target(conn, target.id, last_error=reason)
     log.warning("chat delivery failed", extra={
         "delivery_id": row.id, "issue_id": row.issue_id, "target": target.name,
         "error": reason, "final": final, "progress": values["progress"]})
-
-
-def _next_attempt(now: datetime, attempts: int, retry_after: float | None) -> datetime:
-    # What the platform asked for, plus a little jitter so that the rows throttled
-    # together do not all come back in the same second.
-    asked = retry_after * random.uniform(1.0, 1.2) if retry_after else None
-    return now + retry_in(attempts, base=BACKOFF_BASE, cap=BACKOFF_CAP, retry_after=asked)

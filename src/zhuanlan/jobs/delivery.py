@@ -20,7 +20,7 @@ How a run goes (:func:`deliver_due`):
   error, and the release of the lease together, and only where the row is still ours.
   Temporary failures (4xx, lost connection, server down) come back after exponential
   backoff with jitter; permanent ones (5xx, an invalid address) are marked failed with
-  the reason; :data:`MAX_ATTEMPTS` temporary failures in a row also fail for good.
+  the reason; ``jobs.outbox.EMAIL.max_attempts`` temporary failures in a row also fail for good.
 
 The guarantee and its trade-off: a row recorded as sent is never sent again (sending
 needs a held lease on a pending row; recording sent releases it in the same statement).
@@ -52,20 +52,16 @@ from zhuanlan.channels.email import IssueMail, Recipient, SmtpSender
 from zhuanlan.channels.smtp_pool import SmtpPool
 from zhuanlan.errors import DeliveryError, StorageError, ZhuanlanError
 from zhuanlan.store.issues import issue_view
-from zhuanlan.backoff import retry_in
+from zhuanlan.jobs.outbox import EMAIL, RUN_SECONDS
 from zhuanlan.jobs.context import Context
 from zhuanlan.store import DatabaseError, outbox
 
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 8
-RUN_SECONDS = 120.0        # one call sends for at most this long, then lets other jobs run
 RESULT_BACKLOG = 8         # outcomes per connection that may wait for the recorder
 RECORD_BATCH = 500         # most outcomes written in one transaction
 RECORD_GATHER = 0.005      # after a small batch, seconds the recorder lets outcomes gather
-BACKOFF_BASE = 30.0
-BACKOFF_CAP = 3600.0
 
 
 @dataclasses.dataclass(slots=True)
@@ -237,13 +233,14 @@ class _Recorder:
                 params["sent"].append({"d_id": d.id, "d_at": at, "d_mid": mid,
                                        "d_attempts": attempts})
                 continue
-            final = error.permanent or attempts >= MAX_ATTEMPTS
             entry = {"d_id": d.id, "d_attempts": attempts, "d_error": error.message,
                      "d_mid": mid}
+            next_at = EMAIL.next_attempt(attempts, permanent=error.permanent, now=at)
+            final = next_at is None
             if final:
                 params["failed"].append(entry)
             else:
-                entry["d_next"] = at + retry_in(attempts, base=BACKOFF_BASE, cap=BACKOFF_CAP)
+                entry["d_next"] = next_at
                 params["retry"].append(entry)
             log.warning("delivery failed", extra={"delivery_id": d.id, "issue_id": d.issue_id,
                                                   "error": error.message, "final": final})
