@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
-import sys
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _corpus import corpus_dir, require  # noqa: E402
-from zhuanlan.text.mojibake import repair_mojibake  # noqa: E402
-from zhuanlan.text.normalize import clean_text, to_simplified  # noqa: E402
+from _corpus import corpus_dir, require
+from zhuanlan.text.mojibake import repair_mojibake
+from zhuanlan.text.normalize import clean_text, to_simplified
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -39,13 +39,10 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from _proc import peak_rss_mb  # noqa: E402
-
 from zhuanlan.dedup.evaluation import load_jsonl_docs, run_eval, score_clusters  # noqa: E402
 from zhuanlan.dedup.index import LSHIndex  # noqa: E402
-from zhuanlan.dedup.minhash import (SHINGLE_K, dedup_text, shingle_hashes,  # noqa: E402
-                                    signatures)
-from zhuanlan.dedup.stories import (DocRef, cluster, verify_scored,  # noqa: E402
-                                    JACCARD_SAME)
+from zhuanlan.dedup.minhash import SHINGLE_K, dedup_text, shingle_hashes, signatures  # noqa: E402
+from zhuanlan.dedup.stories import JACCARD_SAME, DocRef, cluster, verify_scored  # noqa: E402
 
 EVAL = ROOT / "bench" / "data" / "dedup" / "eval.jsonl"
 SEED = 4242
@@ -125,7 +122,7 @@ def _reset_peak_rss() -> None:
         pass
 
 
-def _signer(n: int, queue) -> None:  # noqa: ANN001
+def _signer(n: int, queue) -> None:
     """The producer: generate and sign batches, hand them on as serialised signatures."""
     synth = Synth()
     it = synth.stream(n)

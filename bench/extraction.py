@@ -27,13 +27,19 @@ sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(REPO / "bench"))
 
 from _corpus import corpus_dir, require  # noqa: E402
-
 from zhuanlan.errors import ZhuanlanError  # noqa: E402
-from zhuanlan.extract.evaluation import (CorpusPage, load_corpus, read_page,  # noqa: E402
-                                         score_page, summarize, title_match, date_match,
-                                         normalize_title)
-from zhuanlan.jobs.extraction import extract_one  # noqa: E402
+from zhuanlan.extract.evaluation import (  # noqa: E402
+    CorpusPage,
+    date_match,
+    load_corpus,
+    normalize_title,
+    read_page,
+    score_page,
+    summarize,
+    title_match,
+)
 from zhuanlan.fetch.charset import decode_body  # noqa: E402
+from zhuanlan.jobs.extraction import extract_one  # noqa: E402
 
 FIXTURES = REPO / "tests" / "fixtures" / "pages"
 TZ = "Asia/Shanghai"
@@ -68,7 +74,7 @@ def readability(raw: bytes, url: str):
         text = "\n".join(t.strip() for t in lxml.html.fromstring(summary).itertext()
                          if t.strip())
         return text, doc.short_title(), None
-    except Exception:
+    except Exception:  # noqa: BLE001 — a baseline that fails on a page gives no output
         return None, None, None
 
 
@@ -77,7 +83,7 @@ def gne(raw: bytes, url: str):
     html, _ = decode_body(raw, None)
     try:
         res = GeneralNewsExtractor().extract(html)
-    except Exception:
+    except Exception:  # noqa: BLE001 — a baseline that fails on a page gives no output
         return None, None, None
     return res.get("content"), res.get("title"), res.get("publish_time") or None
 
@@ -104,7 +110,7 @@ def _published_str(value):
 
 def _date_of(value):
     """Baselines give dates in assorted forms; read them with our parser (fair to all)."""
-    from zhuanlan.extract.dates import parse_date, find_date
+    from zhuanlan.extract.dates import find_date, parse_date
     if not value:
         return None
     return parse_date(str(value), TZ) or find_date(str(value), TZ)

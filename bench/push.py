@@ -29,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,7 +43,7 @@ ITEMS = 8
 
 # ---------------------------------------------------------------- the sink (own process)
 
-def _sink_main(port_queue, ready) -> None:  # noqa: ANN001
+def _sink_main(port_queue, ready) -> None:
     """aiosmtpd server that counts and discards."""
     import socket
 
@@ -52,7 +52,7 @@ def _sink_main(port_queue, ready) -> None:  # noqa: ANN001
     class Discard:
         count = 0
 
-        async def handle_DATA(self, server, session, envelope):  # noqa: ANN001
+        async def handle_DATA(self, server, session, envelope):
             Discard.count += 1
             return "250 OK"
 
@@ -75,7 +75,7 @@ def _sink_main(port_queue, ready) -> None:  # noqa: ANN001
 
 
 class Sink:
-    def __enter__(self) -> "Sink":
+    def __enter__(self) -> Sink:
         ctx = multiprocessing.get_context("spawn")
         q = ctx.Queue()
         self.done = ctx.Event()
@@ -84,7 +84,7 @@ class Sink:
         self.port = q.get(timeout=30)
         return self
 
-    def __exit__(self, *exc) -> None:  # noqa: ANN002
+    def __exit__(self, *exc) -> None:
         self.done.set()
         self.proc.join(timeout=10)
         if self.proc.is_alive():
@@ -97,7 +97,7 @@ class Sink:
 
 
 
-def _setup(n: int, port: int, tmp: Path, connections: int):  # noqa: ANN202
+def _setup(n: int, port: int, tmp: Path, connections: int):
     from zhuanlan.config import load_config
     from zhuanlan.core import Zhuanlan
     from zhuanlan.store.schema import articles, candidates, subscribers, subscriptions
@@ -113,7 +113,7 @@ def _setup(n: int, port: int, tmp: Path, connections: int):  # noqa: ANN202
     zl.add_column("bench", "学习二十大", include="学习",
                   editor_note="编者按：请各部门认真组织学习，结合实际抓好贯彻落实。")
     column = zl.get_column("bench")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with zl.db.write() as conn:
         for i in range(ITEMS):
             text = ("深入学习贯彻党的二十大精神，推动企业高质量发展。" * 20 + "\n") * 3
@@ -140,7 +140,7 @@ def run_push(n: int, port: int, connections: int) -> dict:
         rss_before = peak_rss_mb()
         key = os.urandom(32)
 
-        def unsubscribe(r):  # noqa: ANN001, ANN202
+        def unsubscribe(r):
             # A signed one-click link per recipient (HMAC-SHA256 of subscriber and column).
             # (itsdangerous' dumps() costs ~0.2 ms a link, most of it zlib.compress trying
             # to shorten a tiny payload; see the report.)
@@ -177,8 +177,8 @@ def run_baseline(n: int, port: int) -> dict:
     from email.message import EmailMessage
     from email.utils import formataddr, formatdate
 
-    from zhuanlan.store.issues import issue_view
     from zhuanlan.publish.render import render_email
+    from zhuanlan.store.issues import issue_view
 
     with tempfile.TemporaryDirectory() as d:
         zl = _setup(n, port, Path(d), 1)

@@ -52,7 +52,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,7 +82,7 @@ GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平�
 
 def _ts(dt: datetime) -> str:
     """How SQLAlchemy's DateTime stores a (naive UTC) datetime in SQLite."""
-    return dt.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ", "microseconds")
+    return dt.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 # ---------------------------------------------------------------- texts
@@ -163,7 +163,7 @@ level = "warning"
     zl.close()
 
     rnd = random.Random(2026)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     con = sqlite3.connect(db_path, isolation_level=None)
     con.execute("PRAGMA journal_mode=OFF")
     con.execute("PRAGMA synchronous=OFF")
@@ -191,7 +191,7 @@ level = "warning"
     n_departments = next_id - 1
 
     # employees
-    def people():  # noqa: ANN202
+    def people():
         for i in range(1, employees + 1):
             dept_id, path = leaves[rnd.randrange(len(leaves))]
             name = rnd.choice(SURNAMES) + "".join(rnd.choice(GIVEN)
@@ -296,7 +296,7 @@ class _Conn(asyncio.Protocol):
     answer, send the next. In the mix: open an article, send ``beats`` heartbeats of that
     view (15 s, 30 s, …), then another article as another employee."""
 
-    def __init__(self, gen: "_Load") -> None:
+    def __init__(self, gen: _Load) -> None:
         self.gen = gen
         self.buf = bytearray()
         self.transport = None
@@ -307,7 +307,7 @@ class _Conn(asyncio.Protocol):
         self.header_end = -1
         self.done = asyncio.get_running_loop().create_future()
 
-    def connection_made(self, transport) -> None:  # noqa: ANN001
+    def connection_made(self, transport) -> None:
         self.transport = transport
         self.next()
 
@@ -369,7 +369,7 @@ class _Conn(asyncio.Protocol):
         self.gen.record(self.meta, status, latency, anon)
         self.next()
 
-    def connection_lost(self, exc) -> None:  # noqa: ANN001
+    def connection_lost(self, exc) -> None:
         if not self.done.done():
             self.done.set_result(exc)
 
@@ -494,7 +494,7 @@ def free_port() -> int:
 
 
 def start_server(toml: str, port: int, tmp: Path) -> subprocess.Popen:
-    log = open(tmp / "server.log", "w")  # noqa: SIM115
+    log = open(tmp / "server.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "zhuanlan", "-c", toml, "serve"],
                             cwd=tmp, stdout=log, stderr=subprocess.STDOUT,
                             env=dict(os.environ, PYTHONPATH=os.environ.get(
@@ -593,10 +593,10 @@ def main() -> None:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def run(args, info: dict, server: subprocess.Popen, port: int, tmp: Path) -> None:  # noqa: ANN001
+def run(args, info: dict, server: subprocess.Popen, port: int, tmp: Path) -> None:
     base = {"port": port, "clients": args.clients, "employees": args.employees,
             "recent": info["recent"], "beats": args.beats}
-    t_run = datetime.now(timezone.utc) - timedelta(seconds=1)
+    t_run = datetime.now(UTC) - timedelta(seconds=1)
     outs = []
 
     def phase(kind: str, seed: int, warm: float) -> dict:

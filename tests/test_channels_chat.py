@@ -16,8 +16,15 @@ import httpx
 import pytest
 
 from tests.support.botservers import BotServers
-from zhuanlan.channels.chat import (ChannelError, EndpointRateLimiter, RateLimitExceeded,
-                                    channel_from_config, mask_url, send_issue, utf8_len)
+from zhuanlan.channels.chat import (
+    ChannelError,
+    EndpointRateLimiter,
+    RateLimitExceeded,
+    channel_from_config,
+    mask_url,
+    send_issue,
+    utf8_len,
+)
 from zhuanlan.channels.dingtalk import MARKDOWN_MAX_BYTES as DD_MAX
 from zhuanlan.channels.dingtalk import DingTalkRobot, dingtalk_sign
 from zhuanlan.channels.feishu import BODY_MAX_BYTES, FeishuBot, feishu_sign

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, update
@@ -17,13 +17,20 @@ from sqlalchemy.exc import IntegrityError
 
 from tests.support.botservers import PRESETS, BotServers
 from zhuanlan.channels.chat import EndpointRateLimiter
-from zhuanlan.store.schema import (articles, audit_log, candidates, channel_targets,
-                                   deliveries, subscribers, subscriptions)
+from zhuanlan.store.schema import (
+    articles,
+    audit_log,
+    candidates,
+    channel_targets,
+    deliveries,
+    subscribers,
+    subscriptions,
+)
 
 
 class Clock:
     def __init__(self) -> None:
-        self.now = datetime.now(timezone.utc)
+        self.now = datetime.now(UTC)
 
     def __call__(self) -> datetime:
         return self.now
@@ -36,7 +43,7 @@ def free() -> EndpointRateLimiter:
 def _content(zl, *, people: int = 3, items: int = 2, long: bool = False) -> None:
     zl.add_column("c", "学习专栏", include="学习")
     column = zl.get_column("c")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with zl.db.write() as conn:
         for i in range(items):
             title = (f"〔{i + 1:02d}〕" + "深入学习贯彻习近平新时代中国特色社会主义思想" * 4) if long \
@@ -64,7 +71,7 @@ def _rows(zl, issue_id: int) -> list:
                                  .order_by(deliveries.c.id)))
 
 
-def _target_row(zl, issue_id: int, name: str):  # noqa: ANN202
+def _target_row(zl, issue_id: int, name: str):
     with zl.db.read() as conn:
         return conn.execute(select(deliveries).join(
             channel_targets, channel_targets.c.id == deliveries.c.target_id).where(
@@ -104,7 +111,7 @@ def test_publish_makes_one_row_per_enabled_target_and_per_person(make_zl, bots):
     assert all(r.state == "pending" and r.progress == 0 and r.subscriber_id is None
                for r in targets)
     # The unique key covers target rows; a row is for a person OR a target.
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with pytest.raises(IntegrityError):
         with zl.db.write() as conn:
             conn.execute(deliveries.insert().values(
@@ -175,7 +182,7 @@ def test_split_issue_rate_limited_on_part_two_resumes_without_repeating(make_zl,
     calls = []
     original = bots._canned
 
-    def canned(kind):  # noqa: ANN001, ANN202
+    def canned(kind):
         calls.append(kind)
         return PRESETS["wecom"]["rate"] if len(calls) == 2 else original(kind)
 
@@ -258,7 +265,7 @@ def test_two_workers_never_send_one_row_twice(make_zl, bots):
                 deliveries.c.issue_id == issue_id).order_by(deliveries.c.id).limit(1)).scalar()
             conn.execute(update(deliveries).where(deliveries.c.id == held).values(
                 claimed_by="someone-else",
-                lease_until=datetime.now(timezone.utc) + timedelta(minutes=5)))
+                lease_until=datetime.now(UTC) + timedelta(minutes=5)))
         limiter = free()
         counts = []
         threads = [threading.Thread(target=lambda z=z: counts.append(
@@ -293,7 +300,7 @@ def test_report_numbers_per_channel(make_zl, bots):
                                             ("pending", "421 try later")]):
             conn.execute(update(deliveries).where(deliveries.c.id == r.id).values(
                 state=state, last_error=err,
-                sent_at=datetime.now(timezone.utc) if state == "sent" else None))
+                sent_at=datetime.now(UTC) if state == "sent" else None))
     report = zl.delivery_report(issue_id)
     assert report["totals"] == {"total": 6, "sent": 2, "failed": 3, "pending": 1}
     email, feishu = report["channels"]

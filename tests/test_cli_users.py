@@ -8,7 +8,7 @@ import sys
 from zhuanlan.cli import main
 
 
-def run(args, config, stdin: str = "") -> int:  # noqa: ANN001
+def run(args, config, stdin: str = "") -> int:
     old = sys.stdin
     sys.stdin = io.StringIO(stdin)
     try:

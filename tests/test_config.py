@@ -55,7 +55,7 @@ def test_every_setting_is_documented_in_the_readme():
     assert env_name("smtp.host") == "ZHUANLAN_SMTP_HOST"
 
 
-def _key_in_child(path: str, out) -> None:  # noqa: ANN001
+def _key_in_child(path: str, out) -> None:
     from zhuanlan.config import _load_or_make_key
     out.put(_load_or_make_key(Path(path)))
 

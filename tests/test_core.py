@@ -3,7 +3,7 @@ one row per article, review transitions, scheduled publishing and the outbox."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -12,7 +12,7 @@ from tests.conftest import FIXTURES
 from zhuanlan.errors import ConfigError, InvalidTransition, NotFoundError, RuleError, SourceError
 from zhuanlan.store.schema import articles, deliveries, pages
 
-T0 = datetime(2026, 11, 23, 0, 0, tzinfo=timezone.utc)   # Monday 08:00 in Beijing
+T0 = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)   # Monday 08:00 in Beijing
 
 
 def _rss(base: str, paths: list[str]) -> bytes:
@@ -142,13 +142,13 @@ def test_review_transitions_and_publishing_on_schedule(make_zl, http_server, clo
     with pytest.raises(NotFoundError):
         zl.decide(99999, "approve")
 
-    assert zl.get_column("c")["next_run_at"] == datetime(2026, 11, 23, 1, 0, tzinfo=timezone.utc)
+    assert zl.get_column("c")["next_run_at"] == datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
     assert zl.publish_due() == []
     clock.advance(hours=1)
     [issue_id] = zl.publish_due()
     issue = zl.issue_view("c", 1)
     assert issue.editor_note == "本期编者按" and len(issue.items) == 1
-    assert zl.get_column("c")["next_run_at"] == datetime(2026, 11, 30, 1, 0, tzinfo=timezone.utc)
+    assert zl.get_column("c")["next_run_at"] == datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
     with pytest.raises(InvalidTransition):
         zl.decide(first["id"], "reject")           # published stays published
     assert zl.delivery_counts(issue_id) == {"pending": 1}

@@ -152,7 +152,7 @@ def test_build_equals_incremental(small_delta, corpus):
     assert len(built) == len(inc)
     order = [e.doc_id for e in built]
     assert order[-3:] == [0, 1, 2]                  # the replaced ones come last
-    for (doc_id, sig) in corpus:
+    for (_doc_id, sig) in corpus:
         assert built.query(sig) == sorted(inc.query(sig), key=order.index)
 
 

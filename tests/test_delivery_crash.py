@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
@@ -54,7 +54,7 @@ def _publish_issue(zl) -> int:
 
     zl.add_column("crash", "崩溃测试", include="学习")
     column = zl.get_column("crash")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with zl.db.write() as conn:
         aid = conn.execute(articles.insert().values(
             url="http://example.com/a", canonical_url="http://example.com/a",

@@ -5,7 +5,7 @@ row whose lease is nearly out is not sent."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select, update
 
@@ -17,7 +17,7 @@ from zhuanlan.store.schema import articles, candidates, deliveries, subscribers,
 def _publish(zl, n: int, *, bad: dict[int, str] | None = None) -> int:
     zl.add_column("c", "学习专栏", include="学习")
     column = zl.get_column("c")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with zl.db.write() as conn:
         for i in range(2):
             aid = conn.execute(articles.insert().values(
@@ -77,7 +77,7 @@ def test_many_recipients_over_parallel_connections_with_links(make_zl):
 
 def test_refusals_temporary_and_permanent(make_zl):
     with SmtpSink() as sink:
-        async def rcpt(server, session, envelope, address, options):  # noqa: ANN001, ANN202
+        async def rcpt(server, session, envelope, address, options):
             if address.startswith("u001"):
                 return "550 5.1.1 no such user"
             if address.startswith("u002"):
@@ -85,7 +85,7 @@ def test_refusals_temporary_and_permanent(make_zl):
             envelope.rcpt_tos.append(address)
             return "250 OK"
         sink.handler.handle_RCPT = rcpt
-        clock = [datetime(2026, 11, 23, 1, 0, tzinfo=timezone.utc)]
+        clock = [datetime(2026, 11, 23, 1, 0, tzinfo=UTC)]
         zl = make_zl(clock=lambda: clock[0], smtp__port=sink.port, smtp__connections=2)
         issue_id = _publish(zl, 5, bad={3: "张三@example.com"})
         assert zl.deliver_due() == 5

@@ -9,22 +9,30 @@ import email
 import email.policy
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from tests.support.smtp import (
-    Authenticator, SmtpSink, client_context, self_signed_cert, server_context,
+    Authenticator,
+    SmtpSink,
+    client_context,
+    self_signed_cert,
+    server_context,
 )
 from zhuanlan.channels.email import (
-    ConnectionFailed, IssueMail, Recipient, SmtpSender, build_message,
+    ConnectionFailed,
+    IssueMail,
+    Recipient,
+    SmtpSender,
+    build_message,
 )
 from zhuanlan.channels.smtp_pool import SmtpPacer, SmtpPool
 from zhuanlan.errors import ConfigError, DeliveryError
 from zhuanlan.model import IssueItemView, IssueView
 from zhuanlan.publish.render import render_email
 
-NOW = datetime(2026, 11, 23, 1, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
 
 
 def _issue(n_items: int = 8) -> IssueView:
@@ -78,11 +86,11 @@ def test_auth_mechanisms(cert, mechanism):
         # smtplib tries the server's mechanisms in its own order; pin one.
         real_connect = sender._connect
 
-        def connect(resource):  # noqa: ANN001, ANN202
+        def connect(resource):
             import smtplib
             orig = smtplib.SMTP.login
 
-            def login(self, user, password, *, initial_response_ok=True):  # noqa: ANN001, ANN202
+            def login(self, user, password, *, initial_response_ok=True):
                 self.esmtp_features["auth"] = mechanism
                 return orig(self, user, password, initial_response_ok=initial_response_ok)
             smtplib.SMTP.login = login
@@ -197,11 +205,11 @@ def test_per_recipient_links_unsubscribe_and_greeting():
     issue = _issue(3)
     calls = []
 
-    def reader_url(r, article_id):  # noqa: ANN001, ANN202
+    def reader_url(r, article_id):
         calls.append((r.id, article_id))
         return f"https://zl.example.com/r/{article_id}?u={r.id}&sig=ab=="
 
-    def unsubscribe_url(r):  # noqa: ANN001, ANN202
+    def unsubscribe_url(r):
         return None if r.id == 2 else f"https://zl.example.com/u?t={r.id}.{r.column_slug}"
 
     mail = IssueMail(issue, issue_id=1, sender="zl@example.com", article_ids=[7, 8, 9],

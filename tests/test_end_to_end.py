@@ -5,7 +5,7 @@ e-mail through a real SMTP server, with links that open the web pages."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -42,7 +42,7 @@ def test_feed_to_inbox(make_zl, http_server):
     http_server.route("/feed.xml", _feed(http_server.url("").rstrip("/")),
                       headers={"Content-Type": "application/rss+xml"})
     web_port = free_port()
-    now = [datetime(2026, 11, 23, 0, 0, tzinfo=timezone.utc)]   # Monday 08:00 Beijing
+    now = [datetime(2026, 11, 23, 0, 0, tzinfo=UTC)]   # Monday 08:00 Beijing
 
     with SmtpSink() as sink:
         zl = make_zl(clock=lambda: now[0], smtp__port=sink.port, smtp__sender="zl@example.com",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import gzip
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -13,7 +13,7 @@ from sqlalchemy import select
 from tests.conftest import FIXTURES
 from zhuanlan.store.schema import articles, pages
 
-T0 = datetime(2026, 11, 23, 0, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
 BOMB = gzip.compress(b"\0" * (64 * 1024 * 1024), 9)
 
 
@@ -143,7 +143,7 @@ def test_one_poll_queues_at_most_the_cap_newest_first_and_the_rest_later(make_zl
     n = 20_000
     items = "".join(
         f"<item><title>条目{i}</title><link>{http_server.url(f'/p/{i}.html')}</link>"
-        f"<pubDate>{(datetime(2026, 1, 1, tzinfo=timezone.utc) + timedelta(minutes=i)).strftime('%a, %d %b %Y %H:%M:%S +0000')}</pubDate></item>"
+        f"<pubDate>{(datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=i)).strftime('%a, %d %b %Y %H:%M:%S +0000')}</pubDate></item>"
         for i in range(n))
     feed = (f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>t</title>"
             f"{items}</channel></rss>").encode()

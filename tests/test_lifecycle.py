@@ -34,7 +34,7 @@ def _env(tmp_path: Path, **settings: str) -> dict[str, str]:
 
 
 def _start(args: list[str], env: dict[str, str], tmp_path: Path) -> subprocess.Popen:
-    log = open(tmp_path / f"{args[0]}.log", "wb")      # noqa: SIM115 — closed with the test
+    log = open(tmp_path / f"{args[0]}.log", "wb")
     return subprocess.Popen([sys.executable, "-m", "zhuanlan", *args], env=env,
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
@@ -43,7 +43,7 @@ def _output(proc: subprocess.Popen, tmp_path: Path, name: str) -> str:
     return (tmp_path / f"{name}.log").read_text(encoding="utf-8", errors="replace")
 
 
-def _wait_for(what, timeout: float = 60.0, step: float = 0.2):  # noqa: ANN001, ANN202
+def _wait_for(what, timeout: float = 60.0, step: float = 0.2):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = what()

@@ -1,8 +1,8 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from zhuanlan.jobs.polling import next_interval, parse_counts, push_count
 
-T = datetime(2026, 11, 24, tzinfo=timezone.utc)
+T = datetime(2026, 11, 24, tzinfo=UTC)
 
 
 def _every(minutes, n=10):
@@ -43,10 +43,10 @@ def test_implausible_publish_times_are_dropped_and_flagged():
         return Article(url="u", canonical_url="u", title="t", text="x", title_orig="t",
                        text_orig="x", content_hash="h", published=when)
 
-    now = datetime(2026, 11, 24, 2, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
     assert plausible_date(art(now - timedelta(days=3)), now).published == now - timedelta(days=3)
     future = plausible_date(art(now + timedelta(days=30)), now)
     assert future.published is None and "date_future" in future.flags
-    old = plausible_date(art(datetime(1970, 1, 1, tzinfo=timezone.utc)), now)
+    old = plausible_date(art(datetime(1970, 1, 1, tzinfo=UTC)), now)
     assert old.published is None and "date_implausible" in old.flags
     assert plausible_date(art(None), now).published is None

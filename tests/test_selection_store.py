@@ -3,7 +3,7 @@ editor's decisions — through the facade, on both databases."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -12,7 +12,7 @@ from zhuanlan.errors import RuleError
 from zhuanlan.store.schema import articles, columns
 from zhuanlan.web.marks import mark
 
-T0 = datetime(2026, 11, 23, 0, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
 
 
 def _article(zl, i: int, title: str, text: str) -> None:

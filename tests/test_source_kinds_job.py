@@ -4,7 +4,7 @@ parameter left empty (学习强国), and the "suddenly yields nothing" alarm."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -14,7 +14,7 @@ from zhuanlan.sources.spec import spec_to_dict
 from zhuanlan.store.schema import articles, pages
 
 PRESETS = FIXTURES / "presets"
-T0 = datetime(2026, 11, 23, 0, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
 
 
 def _preset_spec(preset_id: str, **changes) -> dict:

@@ -4,7 +4,7 @@ carried by"; a different article on the same subject stays its own story."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
@@ -12,7 +12,7 @@ from tests.conftest import FIXTURES
 from zhuanlan.dedup.minhash import signature
 from zhuanlan.store.schema import articles, stories
 
-T0 = datetime(2026, 11, 23, 0, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
 ORIGINAL = (FIXTURES / "pages" / "xinhua_utf8.html").read_text(encoding="utf-8")
 
 

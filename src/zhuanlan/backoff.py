@@ -19,7 +19,7 @@ from __future__ import annotations
 import email.utils
 import random
 import time
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta
 from typing import Literal
 
 
@@ -55,5 +55,5 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     if when is None:
         return None
     if when.tzinfo is None:   # an HTTP date is always GMT
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     return max(0.0, when.timestamp() - (time.time() if now is None else now))

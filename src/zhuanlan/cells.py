@@ -11,7 +11,7 @@ from __future__ import annotations
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def safe_cell(value):  # noqa: ANN001, ANN201
+def safe_cell(value):
     if isinstance(value, str) and value[:1] in FORMULA_START:
         return "'" + value
     return value

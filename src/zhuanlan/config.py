@@ -11,9 +11,10 @@ from __future__ import annotations
 import os
 import threading
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from zhuanlan.errors import ConfigError
@@ -237,7 +238,7 @@ class Config:
     def origin(self, name: str) -> str:
         return self._origins[name]
 
-    def with_overrides(self, **overrides: Any) -> "Config":
+    def with_overrides(self, **overrides: Any) -> Config:
         """A copy with some settings replaced (names with ``__`` for ``.``)."""
         values = dict(self._values)
         origins = dict(self._origins)

@@ -22,7 +22,7 @@ import os
 import signal
 import socket
 import threading
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from zhuanlan.errors import ConfigError
 
@@ -44,7 +44,7 @@ class Shutdown:
         self._callbacks: list[Callable[[], None]] = []
         self._signals = 0
 
-    def install(self) -> "Shutdown":
+    def install(self) -> Shutdown:
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, self._handle)
         return self
@@ -59,7 +59,7 @@ class Shutdown:
         for callback in list(self._callbacks):
             try:
                 callback()
-            except Exception:  # noqa: BLE001 — every callback must get its turn
+            except Exception:
                 log.exception("stop callback failed")
 
     def _handle(self, signum: int, _frame: object) -> None:
@@ -101,7 +101,7 @@ def _no_signal_capture() -> Iterator[None]:
     yield
 
 
-def serve_app(app, sock: socket.socket, shutdown: Shutdown, **config) -> None:  # noqa: ANN001, ANN003
+def serve_app(app, sock: socket.socket, shutdown: Shutdown, **config) -> None:
     """Serve the ASGI app on the bound socket until ``shutdown`` stops it; the requests
     in flight are finished first."""
     import uvicorn
@@ -131,7 +131,7 @@ def join(thread: threading.Thread | None, what: str) -> None:
 UMASK = 0o027          # group may read what the operator allows, others nothing
 
 
-def prepare_data_dir(cfg) -> None:  # noqa: ANN001
+def prepare_data_dir(cfg) -> None:
     """Files the process makes are not world-readable (the database holds robot and
     webhook secrets, password hashes and personal data): umask 027, the data directory
     700, an existing SQLite database and its WAL and SHM files 640 at most."""
@@ -148,7 +148,7 @@ def prepare_data_dir(cfg) -> None:  # noqa: ANN001
                 _restrict(path, 0o640)
 
 
-def _restrict(path, mode: int) -> None:  # noqa: ANN001
+def _restrict(path, mode: int) -> None:
     """Take away the permissions beyond ``mode`` from a file of ours."""
     try:
         st = os.stat(path)
@@ -158,7 +158,7 @@ def _restrict(path, mode: int) -> None:  # noqa: ANN001
         log.warning("无法收紧文件权限", extra={"path": str(path), "error": exc.strerror})
 
 
-def write_private(path, data: bytes) -> None:  # noqa: ANN001
+def write_private(path, data: bytes) -> None:
     """Write a file only its owner can read (uploaded HR files: 600 whatever the umask)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as f:

@@ -50,7 +50,7 @@ class LinkSigner:
         body = _b64(json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode())
         return f"{body}.{self._mac(purpose, body)}"
 
-    def verify(self, purpose: str, token: str):  # noqa: ANN201
+    def verify(self, purpose: str, token: str):
         """The payload, or AuthError when the token is forged or of another purpose."""
         body, dot, mac = token.partition(".")
         if not dot or len(token) > MAX_TOKEN or not hmac.compare_digest(

@@ -73,7 +73,7 @@ class ExtractedArticle:
     canonical_url: str | None = None
     lang: str | None = None
     editor: str | None = None           # 责任编辑, kept apart from the author
-    images: tuple["Image", ...] = ()
+    images: tuple[Image, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ class Worker:
             except ZhuanlanError as exc:
                 log.error("worker round failed", extra={"error": str(exc)})
                 done = None
-            except Exception:  # noqa: BLE001 — the loop must survive a bug in one job
+            except Exception:
                 log.exception("worker round crashed")
                 done = None
             self.rounds += 1

@@ -24,8 +24,8 @@ SLUG = "xuexi-ershida"
 PASSWORD = "password123"
 
 
-def _gone(element):  # noqa: ANN001, ANN202
-    def check(_drv) -> bool:  # noqa: ANN001
+def _gone(element):
+    def check(_drv) -> bool:
         try:
             element.is_enabled()
         except WebDriverException:    # stale: the next page replaced it
@@ -34,25 +34,25 @@ def _gone(element):  # noqa: ANN001, ANN202
     return check
 
 
-def _wait_next(drv, page) -> None:  # noqa: ANN001
+def _wait_next(drv, page) -> None:
     WebDriverWait(drv, 10).until(_gone(page))
     WebDriverWait(drv, 10).until(
         lambda d: d.execute_script("return document.readyState") == "complete")
 
 
-def _submit(drv, button) -> None:  # noqa: ANN001
+def _submit(drv, button) -> None:
     page = drv.find_element(By.TAG_NAME, "html")
     button.click()
     _wait_next(drv, page)
 
 
-def _keys(drv, keys: str) -> None:  # noqa: ANN001
+def _keys(drv, keys: str) -> None:
     page = drv.find_element(By.TAG_NAME, "html")
     ActionChains(drv).send_keys(keys).perform()
     _wait_next(drv, page)
 
 
-def _login(drv, web, username: str, password: str = PASSWORD) -> None:  # noqa: ANN001
+def _login(drv, web, username: str, password: str = PASSWORD) -> None:
     drv.get(web.url("/login"))
     drv.find_element(By.NAME, "username").send_keys(username)
     drv.find_element(By.NAME, "password").send_keys(password)
@@ -60,15 +60,15 @@ def _login(drv, web, username: str, password: str = PASSWORD) -> None:  # noqa: 
     assert "/login" not in drv.current_url, drv.find_element(By.TAG_NAME, "main").text
 
 
-def _query(drv) -> dict[str, list[str]]:  # noqa: ANN001
+def _query(drv) -> dict[str, list[str]]:
     return parse_qs(urlsplit(drv.current_url).query)
 
 
-def _queue_titles(drv) -> list[str]:  # noqa: ANN001
+def _queue_titles(drv) -> list[str]:
     return [h.text for h in drv.find_elements(By.CSS_SELECTOR, "ul.queue > li h3")]
 
 
-def _next_titles(drv) -> list[str]:  # noqa: ANN001
+def _next_titles(drv) -> list[str]:
     return [a.text for a in drv.find_elements(By.CSS_SELECTOR, "#next-issue ol.next-items li a")]
 
 
@@ -226,18 +226,20 @@ def test_a_viewer_reads_but_cannot_decide(desk_site):
         assert not drv.find_elements(By.CSS_SELECTOR, "form.decide")
         screenshot(drv, "desk-viewer")
         # A POST made anyway, with the viewer's own valid CSRF token, is refused.
-        statuses = drv.execute_async_script("""
+        script = """
             const done = arguments[arguments.length - 1];
             const token = document.querySelector("input[name=csrf_token]").value;
             const post = (path, fields) => fetch(path, {method: "POST", redirect: "manual",
                 body: new URLSearchParams({csrf_token: token, ...fields})}).then(r => r.status);
             Promise.all([
-              post("/admin/c/%(slug)s/decide", {candidate_id: "%(id)s", action: "approve"}),
-              post("/admin/c/%(slug)s/candidate/%(id)s/edit", {title: "偷改"}),
-              post("/admin/c/%(slug)s/move", {candidate_id: "%(id)s", direction: "up"}),
+              post("/admin/c/SLUG/decide", {candidate_id: "CID", action: "approve"}),
+              post("/admin/c/SLUG/candidate/CID/edit", {title: "偷改"}),
+              post("/admin/c/SLUG/move", {candidate_id: "CID", direction: "up"}),
               post("/admin/sources/test", {mode: "feed", url: "http://127.0.0.1/"}),
             ]).then(done);
-        """ % {"slug": SLUG, "id": candidate["id"]})
+        """
+        statuses = drv.execute_async_script(
+            script.replace("SLUG", SLUG).replace("CID", str(candidate["id"])))
         assert statuses == [403, 403, 403, 403]
         after = zl.desk.candidate(candidate["id"])
         assert after["state"] == "pending" and after["title_override"] is None

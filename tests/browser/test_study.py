@@ -13,7 +13,12 @@ from selenium.webdriver.support.ui import WebDriverWait
 from tests.browser.test_web_pages import submit
 from tests.study.helpers import SLUG, mark_sent, organisation, publish
 from tests.support.browser import (
-    DESKTOP, PHONE, login, screenshot, start_browser, stop_browser,
+    DESKTOP,
+    PHONE,
+    login,
+    screenshot,
+    start_browser,
+    stop_browser,
 )
 from tests.support.smtp import free_port
 from tests.support.web import WebServer
@@ -36,7 +41,7 @@ def study_site(make_zl):
         yield zl, web, people, arts
 
 
-def _stats_numbers(drv) -> tuple[str, str]:  # noqa: ANN001
+def _stats_numbers(drv) -> tuple[str, str]:
     return (drv.find_element(By.ID, "studied-count").text,
             drv.find_element(By.ID, "completion").text)
 
@@ -100,5 +105,5 @@ def test_read_on_a_phone_confirm_and_the_statistics_change(study_site):
         stop_browser(manager)
 
 
-def _issue_id(zl) -> int:  # noqa: ANN001
+def _issue_id(zl) -> int:
     return zl.issues_of(SLUG)[0]["id"]

@@ -10,7 +10,12 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.support.browser import (
-    DESKTOP, PHONE, login, screenshot, start_browser, stop_browser,
+    DESKTOP,
+    PHONE,
+    login,
+    screenshot,
+    start_browser,
+    stop_browser,
 )
 from tests.support.smtp import free_port
 from tests.support.web import WebServer
@@ -18,10 +23,10 @@ from tests.support.web import WebServer
 pytestmark = pytest.mark.slow
 
 
-def _gone(element):  # noqa: ANN001, ANN202
+def _gone(element):
     """The old page's element is detached. Chromium can also answer "node does not belong
     to the document" while the next page replaces it: that means gone too."""
-    def check(_drv) -> bool:  # noqa: ANN001
+    def check(_drv) -> bool:
         try:
             element.is_enabled()
         except WebDriverException:    # StaleElementReferenceException is one
@@ -30,13 +35,13 @@ def _gone(element):  # noqa: ANN001, ANN202
     return check
 
 
-def next_page(drv, page) -> None:  # noqa: ANN001
+def next_page(drv, page) -> None:
     WebDriverWait(drv, 10).until(_gone(page))
     WebDriverWait(drv, 10).until(
         lambda d: d.execute_script("return document.readyState") == "complete")
 
 
-def submit(drv, button) -> None:  # noqa: ANN001
+def submit(drv, button) -> None:
     """Click a button that submits a form and wait for the next page."""
     page = drv.find_element(By.TAG_NAME, "html")
     button.click()

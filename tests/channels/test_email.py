@@ -6,7 +6,7 @@ import email
 import email.policy
 import socket
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -85,10 +85,10 @@ def _issue() -> IssueView:
     return IssueView(
         column_name="学习二十大", column_slug="xuexi-ershida", number=3, title="第3期",
         editor_note="本期聚焦新质生产力。", web_url="http://zl.example.com/c/xuexi-ershida/3",
-        published_at=datetime(2026, 11, 23, 1, 0, tzinfo=timezone.utc),
+        published_at=datetime(2026, 11, 23, 1, 0, tzinfo=UTC),
         items=(IssueItemView(title="深入学习贯彻党的二十大精神", web_url="http://zl.example.com/r/1",
                              original_url="http://www.news.cn/a.html", source_name="新华社",
-                             published=datetime(2026, 11, 20, 1, 0, tzinfo=timezone.utc),
+                             published=datetime(2026, 11, 20, 1, 0, tzinfo=UTC),
                              summary="摘要"),),
     )
 

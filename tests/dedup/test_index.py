@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -7,7 +7,7 @@ from zhuanlan.dedup.minhash import signature
 
 from .articles import ORIGINAL, OTHER, SAME_TOPIC
 
-T0 = datetime(2024, 9, 10, tzinfo=timezone.utc)
+T0 = datetime(2024, 9, 10, tzinfo=UTC)
 
 
 def _filled():

@@ -2,8 +2,17 @@ import random
 
 import pytest
 
-from zhuanlan.dedup.minhash import (NUM_PERM, Signature, SignatureError, containment, dedup_text,
-                                    jaccard, shingles, signature, signatures)
+from zhuanlan.dedup.minhash import (
+    NUM_PERM,
+    Signature,
+    SignatureError,
+    containment,
+    dedup_text,
+    jaccard,
+    shingles,
+    signature,
+    signatures,
+)
 
 from .articles import ORIGINAL, OTHER
 

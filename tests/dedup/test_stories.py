@@ -1,11 +1,17 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import opencc
 import pytest
 
 from zhuanlan.dedup.minhash import signature
-from zhuanlan.dedup.stories import (DocRef, choose_representative, cluster, match_story,
-                                    source_rank, verify)
+from zhuanlan.dedup.stories import (
+    DocRef,
+    choose_representative,
+    cluster,
+    match_story,
+    source_rank,
+    verify,
+)
 
 from .articles import ORIGINAL, OTHER, SAME_TOPIC
 
@@ -75,7 +81,7 @@ def test_cluster_union_find():
 
 
 def test_representative_by_authority_then_completeness():
-    t = datetime(2024, 9, 10, tzinfo=timezone.utc)
+    t = datetime(2024, 9, 10, tzinfo=UTC)
     members = [
         _ref("cctv", VARIANTS["caption"], source="央视网", published=t),
         _ref("xinhua", VARIANTS["dateline"], source="新华社"),

@@ -27,7 +27,7 @@ DEPLOY = ROOT / "deploy"
 VENV = Path(sys.prefix)
 
 
-def _admin_engine():  # noqa: ANN202
+def _admin_engine():
     return create_engine(PG_URL, isolation_level="AUTOCOMMIT")
 
 
@@ -156,7 +156,7 @@ def uvicorn_factory(tmp_path: Path):
         server.stop()
 
 
-def make_facade(config: Path):  # noqa: ANN201
+def make_facade(config: Path):
     """The facade over the same settings file the processes read."""
     from zhuanlan.config import load_config
     from zhuanlan.core import Zhuanlan

@@ -25,7 +25,7 @@ def _rss(base: str, paths: list[str]) -> bytes:
             f"<link>{base}/</link>{items}</channel></rss>").encode()
 
 
-def _make_data(tmp_path: Path, database_url: str, http_server) -> dict:  # noqa: ANN001
+def _make_data(tmp_path: Path, database_url: str, http_server) -> dict:
     """A column with a published issue, a subscriber, an image file and the secret key."""
     from zhuanlan.core import Zhuanlan
 

@@ -4,7 +4,7 @@ the next issue, its preview, and the queue's filters and sorts — on both datab
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
@@ -13,7 +13,7 @@ from zhuanlan.app.desk import QueueQuery
 from zhuanlan.errors import InvalidTransition, NotFoundError, RuleError
 from zhuanlan.store.schema import articles, audit_log, candidates, stories
 
-T0 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
 
 class Clock:

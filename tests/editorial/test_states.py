@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -26,7 +26,7 @@ def test_illegal_moves_are_refused(current, target):
 
 
 def test_items_ordered_by_score_then_newest_and_capped():
-    t = lambda d: datetime(2026, 11, d, tzinfo=timezone.utc)  # noqa: E731
+    t = lambda d: datetime(2026, 11, d, tzinfo=UTC)  # noqa: E731
     items = [Approved(1, 11, 2.0, None, t(1)), Approved(2, 12, 5.0, None, t(1)),
              Approved(3, 13, 2.0, None, t(3)), Approved(4, 14, 2.0, None, None)]
     assert [a.candidate_id for a in order_items(items)] == [2, 3, 1, 4]

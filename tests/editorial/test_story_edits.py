@@ -5,7 +5,7 @@ choosing again; both audited, both bound to the candidate's column."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -16,7 +16,7 @@ from zhuanlan.errors import InvalidTransition, NotFoundError
 from zhuanlan.jobs.story_index import assign_story
 from zhuanlan.store.schema import articles, audit_log, candidates, stories
 
-T0 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -27,25 +27,25 @@ def story_zl(make_zl):
     return zl
 
 
-def _story(zl, story_id: int):  # noqa: ANN001, ANN202
+def _story(zl, story_id: int):
     with zl.db.read() as conn:
         return conn.execute(select(stories).where(stories.c.id == story_id)).one()
 
 
-def _article(zl, article_id: int):  # noqa: ANN001, ANN202
+def _article(zl, article_id: int):
     with zl.db.read() as conn:
         return conn.execute(select(articles.c.story_id, articles.c.relation,
                                    articles.c.story_locked)
                             .where(articles.c.id == article_id)).one()
 
 
-def _candidate_story(zl, candidate_id: int) -> int:  # noqa: ANN001
+def _candidate_story(zl, candidate_id: int) -> int:
     with zl.db.read() as conn:
         return conn.execute(select(candidates.c.story_id)
                             .where(candidates.c.id == candidate_id)).scalar()
 
 
-def _audit(zl, action: str) -> list:  # noqa: ANN001
+def _audit(zl, action: str) -> list:
     with zl.db.read() as conn:
         return conn.execute(select(audit_log).where(audit_log.c.action == action)
                             .order_by(audit_log.c.id)).all()

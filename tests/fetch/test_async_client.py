@@ -12,11 +12,11 @@ import zlib
 import httpcore
 import pytest
 
+from tests.fetch.aio import get, options, run
+from tests.support.httpserver import LocalHTTPServer, respond
 from zhuanlan.config import load_config
 from zhuanlan.errors import BlockedAddressError, ConfigError, FetchError
 from zhuanlan.fetch import AsyncFetcher, FetchRequest
-from tests.fetch.aio import get, options, run
-from tests.support.httpserver import LocalHTTPServer, respond
 
 pytestmark = pytest.mark.usefixtures("local_network_only")
 

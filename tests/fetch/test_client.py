@@ -10,10 +10,10 @@ import zlib
 
 import pytest
 
+from tests.support.httpserver import LocalHTTPServer, respond
 from zhuanlan.config import load_config
 from zhuanlan.errors import ConfigError, FetchError
 from zhuanlan.fetch import Fetcher
-from tests.support.httpserver import LocalHTTPServer, respond
 
 pytestmark = pytest.mark.usefixtures("local_network_only")
 

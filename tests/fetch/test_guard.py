@@ -11,10 +11,10 @@ import subprocess
 import httpcore
 import pytest
 
+from tests.support.httpserver import LocalHTTPServer
 from zhuanlan.errors import BlockedAddressError, FetchError
 from zhuanlan.fetch import AddressPolicy, Fetcher
 from zhuanlan.fetch.guard import blocked_reason
-from tests.support.httpserver import LocalHTTPServer
 
 pytestmark = pytest.mark.usefixtures("local_network_only")
 

@@ -6,10 +6,10 @@ import threading
 
 import pytest
 
+from tests.fetch.aio import options
 from zhuanlan.config import load_config
 from zhuanlan.errors import BlockedAddressError, ConfigError, FetchError
 from zhuanlan.fetch import FetchRequest, PoliteFetcher
-from tests.fetch.aio import options
 
 pytestmark = pytest.mark.usefixtures("local_network_only")
 

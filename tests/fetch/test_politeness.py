@@ -11,9 +11,9 @@ import time
 import httpx
 import pytest
 
-from zhuanlan.fetch.politeness import host_key
 from tests.fetch.aio import run
 from tests.support.httpserver import LocalHTTPServer
+from zhuanlan.fetch.politeness import host_key
 
 pytestmark = pytest.mark.usefixtures("local_network_only")
 

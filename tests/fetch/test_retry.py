@@ -9,11 +9,16 @@ import time
 
 import pytest
 
+from tests.fetch.aio import get
 from zhuanlan.errors import BlockedAddressError, FetchError
 from zhuanlan.fetch import retry_after_of
-from zhuanlan.fetch.retry import (backoff_delay, is_retryable, parse_retry_after,
-                                  retry_delay, with_retry_after)
-from tests.fetch.aio import get
+from zhuanlan.fetch.retry import (
+    backoff_delay,
+    is_retryable,
+    parse_retry_after,
+    retry_delay,
+    with_retry_after,
+)
 
 pytestmark = pytest.mark.usefixtures("local_network_only")
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from tests.fetch.aio import get, run
+from tests.support.httpserver import LocalHTTPServer
 from zhuanlan.errors import FetchError
 from zhuanlan.fetch import RobotsCache, retry_after_of
 from zhuanlan.fetch.robots import rules_from
 from zhuanlan.model import FetchResult
-from tests.fetch.aio import get, run
-from tests.support.httpserver import LocalHTTPServer
 
 pytestmark = pytest.mark.usefixtures("local_network_only")
 

@@ -49,7 +49,7 @@ def _tags(html: str) -> list[tuple[str, dict]]:
     found: list[tuple[str, dict]] = []
 
     class Collect(HTMLParser):
-        def handle_starttag(self, tag, attrs):  # noqa: ANN001
+        def handle_starttag(self, tag, attrs):
             found.append((tag, dict(attrs)))
 
     Collect().feed(html)
@@ -63,7 +63,7 @@ def test_hostile_captions_and_text_are_escaped():
     tags = _tags(html)
     assert {t for t, _ in tags} == {"p", "figure", "img", "figcaption"}
     assert [a["src"] for t, a in tags if t == "img"] == ["/img/9", "/img/10"]
-    for tag, attrs in tags:
+    for _tag, attrs in tags:
         assert set(attrs) <= {"src", "alt", "width", "height", "loading", "decoding"}
     assert "&lt;script&gt;" in html and "<script" not in html
 

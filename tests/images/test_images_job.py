@@ -5,7 +5,7 @@ once per picture, served from /img/{id} — and never loaded from the outlet by 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi import FastAPI
@@ -18,7 +18,7 @@ from zhuanlan.jobs.images import add_images, fetch_due_images
 from zhuanlan.model import Image
 from zhuanlan.store.schema import articles, images
 
-T0 = datetime(2026, 11, 23, 0, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
 
 PARAGRAPH = ("中国式现代化是人口规模巨大的现代化，是全体人民共同富裕的现代化，是物质文明和精神文明"
              "相协调的现代化，是人与自然和谐共生的现代化，是走和平发展道路的现代化。")
@@ -97,7 +97,7 @@ def _tags(html: str) -> list[tuple[str, dict]]:
     found: list[tuple[str, dict]] = []
 
     class Collect(HTMLParser):
-        def handle_starttag(self, tag, attrs):  # noqa: ANN001
+        def handle_starttag(self, tag, attrs):
             found.append((tag, {k: v or "" for k, v in attrs}))
 
     Collect().feed(html)
@@ -241,7 +241,7 @@ def test_a_large_picture_is_cut_off_at_the_picture_limit_not_downloaded_whole(
     offered, chunk = 8 * 2**20, 64 * 1024
     written = [0]
 
-    def endless(handler) -> None:  # noqa: ANN001
+    def endless(handler) -> None:
         handler.send_response(200)
         handler.send_header("Content-Type", "image/png")
         handler.send_header("Connection", "close")

@@ -4,13 +4,13 @@ publish, the outbox rows of an issue."""
 from __future__ import annotations
 
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
 from zhuanlan.store.schema import articles, candidates, deliveries
 
-NOW = datetime(2026, 11, 23, 1, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
 
 
 def csv_bytes(rows: list[list[str]], encoding: str = "utf-8", bom: bool = False) -> bytes:
@@ -33,7 +33,7 @@ def xlsx_bytes(rows: list[list]) -> bytes:
 _n = [0]
 
 
-def approve_one(zl, slug: str) -> None:  # noqa: ANN001
+def approve_one(zl, slug: str) -> None:
     """An approved candidate in the column, so that publishing makes an issue."""
     column = zl.get_column(slug)
     _n[0] += 1
@@ -51,7 +51,7 @@ def approve_one(zl, slug: str) -> None:  # noqa: ANN001
             created_at=now, decided_at=now))
 
 
-def outbox(zl, issue_id: int) -> list[int]:  # noqa: ANN001
+def outbox(zl, issue_id: int) -> list[int]:
     """The subscriber ids of the issue's outbox rows (with repeats, if any)."""
     with zl.db.read() as conn:
         return sorted(conn.execute(select(deliveries.c.subscriber_id).where(

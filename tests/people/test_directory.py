@@ -18,7 +18,7 @@ FIRST = [["工号", "姓名", "部门", "邮箱", "企业微信", "钉钉", "飞
          ["0003", "王五", "中国某集团 > 另一公司", "wang@corp.example.com", "", "", "ou_wang"]]
 
 
-def _count(zl, table) -> int:  # noqa: ANN001
+def _count(zl, table) -> int:
     with zl.db.read() as conn:
         return conn.execute(select(func.count()).select_from(table)).scalar()
 

@@ -18,7 +18,7 @@ PEOPLE = [["工号", "姓名", "部门", "邮箱"],
           ["7", "无部门", "", "none@corp.example.com"]]
 
 
-def _setup(zl):  # noqa: ANN001, ANN202
+def _setup(zl):
     zl.add_column("xuexi", "学习二十大", include="二十大", schedule="0 9 * * 1")
     zl.people.apply_import(csv_bytes(PEOPLE), "people.csv")
     return {p["employee_no"]: p["id"] for p in zl.people.list_people()}

@@ -18,7 +18,7 @@ PEOPLE = [["工号", "姓名", "部门", "邮箱"],
           ["2", "李四", "集团/甲公司/财务部", "li@corp.example.com"]]
 
 
-def people_app(zl):  # noqa: ANN001, ANN201
+def people_app(zl):
     """The whole app, with the people routers (included here until web/app.py does)."""
     from zhuanlan.web import people
     from zhuanlan.web.app import create_app

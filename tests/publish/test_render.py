@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 
 import pytest
@@ -11,7 +11,7 @@ import pytest
 from zhuanlan.model import IssueItemView, IssueView
 from zhuanlan.publish.render import prepare_email, render_atom, render_email
 
-UTC = timezone.utc
+UTC = UTC
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
@@ -142,7 +142,7 @@ def test_atom_is_well_formed_with_entries():
     assert root.find(f"{ATOM}updated").text == "2026-11-30T01:00:00Z"
     assert root.find(f"{ATOM}id").text.startswith("urn:uuid:")
     assert root.find(f"{ATOM}author/{ATOM}name").text
-    self_link = [l for l in root.findall(f"{ATOM}link") if l.get("rel") == "self"][0]
+    self_link = [link for link in root.findall(f"{ATOM}link") if link.get("rel") == "self"][0]
     assert self_link.get("href") == "http://zl.example.com:8000/c/xuexi-ershida.atom"
     entries = root.findall(f"{ATOM}entry")
     assert len(entries) == 2

@@ -1,11 +1,17 @@
 """The scoring shared by bench/extraction.py and the extraction gate."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
-from zhuanlan.extract.evaluation import (PageScore, body_counts, date_match, normalize_title,
-                                         summarize, title_match)
+from zhuanlan.extract.evaluation import (
+    PageScore,
+    body_counts,
+    date_match,
+    normalize_title,
+    summarize,
+    title_match,
+)
 
 
 def test_body_counts_are_normalised_bags_of_characters():
@@ -36,7 +42,7 @@ def test_titles_match_after_normalisation():
 
 
 def test_dates_match_on_the_beijing_day():
-    late_utc = datetime(2024, 4, 30, 17, 0, tzinfo=timezone.utc)   # 01:00 on May 1st in Beijing
+    late_utc = datetime(2024, 4, 30, 17, 0, tzinfo=UTC)   # 01:00 on May 1st in Beijing
     assert date_match(late_utc, "2024-05-01")
     assert date_match("2024-05-01T10:30:00+08:00", "2024-05-01")
     assert not date_match(None, "2024-05-01")

@@ -22,8 +22,16 @@ from pathlib import Path
 
 import pytest
 
-from zhuanlan.extract.evaluation import (CorpusPage, PageScore, load_corpus, read_page,
-                                         score_page, summarize, title_match, date_match)
+from zhuanlan.extract.evaluation import (
+    CorpusPage,
+    PageScore,
+    date_match,
+    load_corpus,
+    read_page,
+    score_page,
+    summarize,
+    title_match,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 FLOORS = json.loads((Path(__file__).with_name("floors.json")).read_text("utf-8"))

@@ -117,7 +117,7 @@ def test_articles_look_like_portal_pages():
 
 def test_off_topic_pages_do_not_match_the_column():
     off_topic = 0
-    for name, raw in ARTICLES:
+    for _name, raw in ARTICLES:
         text, _ = _decode(raw)
         if not any(t in text for t in INCLUDE + ["學習", "学习"]):
             off_topic += 1

@@ -4,13 +4,13 @@ PostgreSQL; real article texts from the extraction corpus (tests/fixtures/corpus
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "corpus" / "extraction" / "index.jsonl"
-T0 = datetime(2026, 3, 1, 8, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 
 
 def corpus_article(page_id: str) -> tuple[str, str]:
@@ -29,7 +29,7 @@ def corpus_article(page_id: str) -> tuple[str, str]:
 class Seed:
     """Rows for search tests; articles indexed as ingest indexes them."""
 
-    def __init__(self, db) -> None:  # noqa: ANN001
+    def __init__(self, db) -> None:
         self.db = db
         self.n = 0
         self.issue_numbers: dict[int, int] = {}
@@ -74,7 +74,7 @@ class Seed:
                                                          position=1))
         return aid
 
-    def search(self, query: str, **kw):  # noqa: ANN201
+    def search(self, query: str, **kw):
         from zhuanlan.store import search
         kw.setdefault("staff", True)
         with self.db.read() as conn:

@@ -8,13 +8,11 @@ from datetime import datetime
 
 from sqlalchemy import inspect, text
 
-from zhuanlan.store import Database, migrate
-from zhuanlan.store import search
-
 from tests.search.conftest import Seed, corpus_article
+from zhuanlan.store import Database, migrate, search
 
 
-def _insert_raw(db, n: int) -> None:  # noqa: ANN001
+def _insert_raw(db, n: int) -> None:
     # Plain SQL as at revision 0008: the application's tables may have moved on since.
     title, body = corpus_article("newspaper4k_zh:chinese_article_002")
     with db.write() as conn:
@@ -34,7 +32,7 @@ def test_upgrade_backfills_existing_articles_in_batches(database_url, monkeypatc
     batches = []
     real = search.reindex
 
-    def spy(conn, **kw):  # noqa: ANN001, ANN003
+    def spy(conn, **kw):
         kw.update(batch=3, progress=batches.append)
         return real(conn, **kw)
 
@@ -77,7 +75,7 @@ def test_autogenerate_with_the_filter_ignores_the_search_tables(database_url):
             MigrationContext.configure(conn, opts={"include_object": search.include_object}),
             metadata)
 
-    def names(diff) -> set[str]:  # noqa: ANN001
+    def names(diff) -> set[str]:
         return {getattr(d[1], "name", "") for d in diff if isinstance(d, tuple)}
 
     assert {n for n in names(unfiltered) if search.is_search_object(n, "table")}

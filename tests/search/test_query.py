@@ -5,7 +5,11 @@ from __future__ import annotations
 import pytest
 
 from zhuanlan.search.query import (
-    MAX_QUERY_CHARS, SearchQueryError, fts5_match, parse_query, tsquery_text,
+    MAX_QUERY_CHARS,
+    SearchQueryError,
+    fts5_match,
+    parse_query,
+    tsquery_text,
 )
 
 

@@ -3,7 +3,7 @@ anonymous readers see only published articles, staff all; snippets escaped."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import pytest
@@ -21,7 +21,7 @@ def test_new_articles_are_indexed_in_the_ingest_transaction(zl):
     title, body = corpus_article("newspaper4k_zh:chinese_article_002")
     art = Article(url="http://example.cn/1", canonical_url="http://example.cn/1",
                   title=title, text=body, title_orig=title, text_orig=body,
-                  content_hash="h1", published=datetime(2026, 3, 1, tzinfo=timezone.utc))
+                  content_hash="h1", published=datetime(2026, 3, 1, tzinfo=UTC))
     with zl.db.write() as conn:
         aid, new = _store_article(conn, art, None, zl.clock())
     assert new
@@ -34,7 +34,7 @@ def test_the_facade_takes_a_column_slug_and_local_days(zl):
     col_id = zl.get_column("xuexi")["id"]
     seed = Seed(zl.db)
     # 2026-03-01 23:30 in Shanghai is 15:30 UTC: the local day, not the UTC one, counts.
-    at = datetime(2026, 3, 1, 15, 30, tzinfo=timezone.utc)
+    at = datetime(2026, 3, 1, 15, 30, tzinfo=UTC)
     aid = seed.article("学习资料", "学习", column_id=col_id, published=at)
     assert {h.article_id for h in zl.search("学习", column="xuexi").hits} == {aid}
     assert zl.search("学习", since=date(2026, 3, 1), until=date(2026, 3, 1)).total == 1
@@ -63,7 +63,7 @@ def site(make_zl):
     }
     for i in range(25):
         seed.article(f"经济形势第{i}篇", "经济运行稳中向好。", column_id=zl.get_column("other")["id"],
-                     published=datetime(2026, 3, 1, tzinfo=timezone.utc) - timedelta(days=i))
+                     published=datetime(2026, 3, 1, tzinfo=UTC) - timedelta(days=i))
     with WebServer(app, free_port()) as web:
         yield zl, web, ids
 

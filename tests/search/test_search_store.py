@@ -8,11 +8,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text
 
-from zhuanlan.store import search
-from zhuanlan.search.query import SearchQueryError
-from zhuanlan.web.marks import mark_hit
-
 from tests.search.conftest import T0, corpus_article
+from zhuanlan.search.query import SearchQueryError
+from zhuanlan.store import search
+from zhuanlan.web.marks import mark_hit
 
 PARTY = ("坚持全面从严治党 推进党的自我革命",
          "要深入学习贯彻习近平新时代中国特色社会主义思想，坚持全面从严治党，"

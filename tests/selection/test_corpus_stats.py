@@ -3,8 +3,8 @@ per column, used when proposing (rare terms weigh more than common ones)."""
 
 from __future__ import annotations
 
-from zhuanlan.store.corpus import clear_cache, count_article, stats_for
 from zhuanlan.selection.score import CorpusStats
+from zhuanlan.store.corpus import clear_cache, count_article, stats_for
 
 
 def test_counts_match_the_in_memory_statistics(make_zl):

@@ -4,7 +4,7 @@ hostile input included."""
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -142,8 +142,8 @@ def test_json_list_paths_dates_and_links():
     feed = parse_json_list(doc, "https://www.example.cn/l.jsonp", json_spec(items="data.list"))
     assert [(e.title, e.url) for e in feed.entries] == [
         ("一 号", "https://www.example.cn/n/1.html"), ("二", "https://x.cn/2.html")]
-    assert feed.entries[0].published == datetime(2024, 5, 6, 2, 30, tzinfo=timezone.utc)
-    assert feed.entries[1].published == datetime(2024, 5, 6, 10, 30, tzinfo=timezone.utc)
+    assert feed.entries[0].published == datetime(2024, 5, 6, 2, 30, tzinfo=UTC)
+    assert feed.entries[1].published == datetime(2024, 5, 6, 10, 30, tzinfo=UTC)
 
 
 def test_json_url_template_from_id():
@@ -196,7 +196,7 @@ NEWS_SITEMAP = """<?xml version="1.0" encoding="UTF-8"?>
       <news:title>新闻 &amp; 标题</news:title></news:news></url>
   <url><loc>javascript:alert(1)</loc></url>
   <url><loc>https://www.example.cn/b.html</loc><lastmod>2024-05-05</lastmod></url>
-</urlset>""".encode("utf-8")
+</urlset>""".encode()
 
 
 def test_news_sitemap():
@@ -338,7 +338,7 @@ def test_spec_round_trip_and_defaults():
 
 
 def test_expand_url():
-    now = datetime(2024, 5, 31, 16, 30, tzinfo=timezone.utc)     # June 1st in Beijing
+    now = datetime(2024, 5, 31, 16, 30, tzinfo=UTC)     # June 1st in Beijing
     assert expand_url("https://p.cn/{date:%Y%m/%d}/node_01.html", now) == "https://p.cn/202406/01/node_01.html"
     assert expand_url("https://p.cn/{date}", now) == "https://p.cn/2024-06-01"
     assert expand_url("https://x.cn/{c}.json", now, {"c": "a/b?"}) == "https://x.cn/a%2Fb%3F.json"
@@ -380,7 +380,7 @@ def test_json_feed():
         {"id": 2, "url": "jav\\tascript:alert(1)", "title": "坏"},
         {"id": "3", "external_url": "https://x.cn/3.html", "title": "第三篇", "date_published": "2024年05月05日",
          "authors": [{"name": "王某"}]},
-        "junk"]}""".encode("utf-8")
+        "junk"]}""".encode()
     feed = parse_feed(doc, "https://www.example.cn/feed.json")
     assert feed.title == "理论 频道" and feed.link == "https://www.example.cn/"
     assert [e.url for e in feed.entries] == ["https://www.example.cn/a/1.html", "https://x.cn/3.html"]

@@ -6,7 +6,7 @@ preset (presets/*.toml); these tests say which selector stopped matching.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import lxml.html
@@ -19,7 +19,7 @@ from zhuanlan.sources.read import read_list, read_pages
 from zhuanlan.sources.spec import resolve_spec, spec_from_dict, spec_to_dict
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "presets"
-NOW = datetime(2024, 5, 5, 23, 30, tzinfo=timezone.utc)   # 2024-05-06 07:30 in Beijing
+NOW = datetime(2024, 5, 5, 23, 30, tzinfo=UTC)   # 2024-05-06 07:30 in Beijing
 BEIJING = "Asia/Shanghai"
 
 

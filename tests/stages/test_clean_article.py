@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from zhuanlan.dedup import canonical_url, content_hash
 from zhuanlan.model import Article, ExtractedArticle
@@ -10,7 +10,7 @@ TEXT = "近日，集團黨委召開理論學(xué)習(xí)中心組學習會。\
 def extracted(**changes) -> ExtractedArticle:
     fields = dict(url="https://www.example.cn/a/1.html?utm_source=wx&from=timeline#top",
                   title="學習貫徹二十大精神\n推動企業高質量發展", text=TEXT,
-                  published=datetime(2024, 4, 28, 1, 0, tzinfo=timezone.utc),
+                  published=datetime(2024, 4, 28, 1, 0, tzinfo=UTC),
                   author="陳志堅", source_name="集團黨委宣傳部", canonical_url=None, lang="zh-hant")
     fields.update(changes)
     return ExtractedArticle(**fields)
@@ -26,7 +26,7 @@ def test_clean_article():
     assert article.flags == {"pinyin_removed", "traditional_converted"}
     assert article.author == "陈志坚"
     assert article.source_name == "集团党委宣传部"
-    assert article.published == datetime(2024, 4, 28, 1, 0, tzinfo=timezone.utc)
+    assert article.published == datetime(2024, 4, 28, 1, 0, tzinfo=UTC)
     assert article.lang == "zh-hant"
     assert article.url == "https://www.example.cn/a/1.html?utm_source=wx&from=timeline#top"
     assert article.canonical_url == "https://www.example.cn/a/1.html"
@@ -94,7 +94,7 @@ def test_same_article_with_and_without_frame_hashes_the_same():
 
 
 def test_mojibake_article():
-    title = "学习贯彻二十大精神".encode("utf-8").decode("gb18030", errors="replace")
+    title = "学习贯彻二十大精神".encode().decode("gb18030", errors="replace")
     text = "全面推进中国式现代化".encode("gbk").decode("latin-1")
     article = clean_article(extracted(title=title, text=text))
     # The odd last byte of the title met the end of the string: that character is lost.

@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -73,7 +73,7 @@ def test_naive_values_take_default_tz():
     got = parse_date("2024-05-01 10:30:00")
     assert got.tzinfo == SHANGHAI
     utc = parse_date("2024-05-01 10:30:00", default_tz="UTC")
-    assert utc == datetime(2024, 5, 1, 10, 30, tzinfo=timezone.utc)
+    assert utc == datetime(2024, 5, 1, 10, 30, tzinfo=UTC)
     obj = parse_date("2024-05-01 10:30:00", default_tz=ZoneInfo("Europe/Berlin"))
     assert obj.utcoffset() == timedelta(hours=2)
 

@@ -1,6 +1,6 @@
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -53,7 +53,7 @@ def test_entry_dates_are_aware():
 
 def test_default_tz_applies_to_naive_dates():
     feed = parse_feed(load("rss_utf8_cst.xml"), "https://feeds.example.cn/f.xml", default_tz="UTC")
-    assert feed.entries[2].published == datetime(2024, 5, 3, 7, 30, tzinfo=timezone.utc)
+    assert feed.entries[2].published == datetime(2024, 5, 3, 7, 30, tzinfo=UTC)
     # An explicit zone is not affected.
     assert feed.entries[0].published == datetime(2024, 5, 6, 8, 15, tzinfo=CHINA)
 

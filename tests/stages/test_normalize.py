@@ -4,8 +4,14 @@ from pathlib import Path
 import pytest
 
 from zhuanlan.model import CleanedText
-from zhuanlan.text.normalize import (MOJIBAKE, MOJIBAKE_REPAIRED, PINYIN_REMOVED,
-                                     TRADITIONAL_CONVERTED, clean_text, remove_pinyin)
+from zhuanlan.text.normalize import (
+    MOJIBAKE,
+    MOJIBAKE_REPAIRED,
+    PINYIN_REMOVED,
+    TRADITIONAL_CONVERTED,
+    clean_text,
+    remove_pinyin,
+)
 from zhuanlan.text.widths import normalize_spaces, remove_invisible, to_half_width
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "corpus" / "extraction" / "index.jsonl"

@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
@@ -6,7 +6,7 @@ from zhuanlan.store import Database, migrate
 from zhuanlan.store.claims import claim, release_values, still_held
 from zhuanlan.store.schema import sources
 
-T0 = datetime(2026, 11, 24, 1, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
 
 
 def _db_with_sources(database_url, n):

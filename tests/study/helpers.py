@@ -15,7 +15,7 @@ PEOPLE = [  # (email, name, 工号, department)
 ]
 
 
-def seed_articles(zl, n: int, tag: str) -> list[int]:  # noqa: ANN001
+def seed_articles(zl, n: int, tag: str) -> list[int]:
     """n approved candidates of the column, each its own article and story."""
     now = zl.clock()
     ids = []
@@ -37,7 +37,7 @@ def seed_articles(zl, n: int, tag: str) -> list[int]:  # noqa: ANN001
     return ids
 
 
-def organisation(zl) -> dict[str, int]:  # noqa: ANN001
+def organisation(zl) -> dict[str, int]:
     zl.add_column(SLUG, "学习二十大", include="学习", schedule="0 9 * * 1")
     ids = {}
     for email, name, no, dept in PEOPLE:
@@ -46,14 +46,14 @@ def organisation(zl) -> dict[str, int]:  # noqa: ANN001
     return ids
 
 
-def publish(zl, n: int, tag: str) -> tuple[int, list[int]]:  # noqa: ANN001
+def publish(zl, n: int, tag: str) -> tuple[int, list[int]]:
     arts = seed_articles(zl, n, tag)
     issue_id = zl.publish_now(SLUG)
     assert issue_id is not None
     return issue_id, arts
 
 
-def mark_sent(zl, issue_id: int, names: list[int] | None = None) -> None:  # noqa: ANN001
+def mark_sent(zl, issue_id: int, names: list[int] | None = None) -> None:
     with zl.db.write() as conn:
         q = update(deliveries).where(deliveries.c.issue_id == issue_id)
         if names is not None:

@@ -8,13 +8,13 @@ import logging
 
 from sqlalchemy import select
 
+from tests.study.helpers import organisation, publish
 from zhuanlan.store import Database
 from zhuanlan.store.schema import reading_views, readings
 from zhuanlan.study.records import MAX_TRIES, Reader, RecordBuffer
-from tests.study.helpers import organisation, publish
 
 
-def _rows(zl) -> dict:  # noqa: ANN001
+def _rows(zl) -> dict:
     with zl.db.read() as conn:
         return {(r.reader, r.article_id): r for r in conn.execute(select(readings))}
 

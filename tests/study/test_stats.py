@@ -9,9 +9,9 @@ import io
 from openpyxl import load_workbook
 
 from tests.study.helpers import mark_sent, organisation, publish
+from zhuanlan.store.stats import column_trend, issue_stats
 from zhuanlan.study import export
 from zhuanlan.study.records import Reader, confirm_studied
-from zhuanlan.store.stats import column_trend, issue_stats
 
 
 def test_issue_statistics_roll_up_the_department_tree(make_zl):

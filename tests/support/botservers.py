@@ -28,9 +28,10 @@ import hmac
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from tests.support.httpserver import LocalHTTPServer, respond
@@ -123,7 +124,7 @@ class BotServers:
 
     # -- lifecycle
 
-    def __enter__(self) -> "BotServers":
+    def __enter__(self) -> BotServers:
         self.server.start()
         self.server.route_fn("/cgi-bin/webhook/send", self._wecom)
         self.server.route_fn("/robot/send", self._dingtalk)

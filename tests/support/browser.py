@@ -24,7 +24,7 @@ def chromium_paths() -> tuple[str, str]:
     return browser, driver
 
 
-def start_browser(size: tuple[int, int] = DESKTOP, *, mobile: bool = False):  # noqa: ANN201
+def start_browser(size: tuple[int, int] = DESKTOP, *, mobile: bool = False):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -50,21 +50,21 @@ def start_browser(size: tuple[int, int] = DESKTOP, *, mobile: bool = False):  # 
     return drv
 
 
-def stop_browser(driver) -> None:  # noqa: ANN001
+def stop_browser(driver) -> None:
     try:
         driver.quit()
     finally:
         shutil.rmtree(getattr(driver, "zl_profile", ""), ignore_errors=True)
 
 
-def screenshot(driver, name: str) -> Path:  # noqa: ANN001
+def screenshot(driver, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     driver.save_screenshot(str(path))
     return path
 
 
-def login(drv, url: str, username: str, password: str) -> None:  # noqa: ANN001
+def login(drv, url: str, username: str, password: str) -> None:
     """Log in through the login page (``url`` is the site's /login URL) and wait until
     the page after it has loaded."""
     from selenium.webdriver.common.by import By

@@ -22,9 +22,9 @@ import ssl
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable
 
 Handler = BaseHTTPRequestHandler
 RouteFn = Callable[[BaseHTTPRequestHandler], None]
@@ -95,7 +95,7 @@ class LocalHTTPServer:
 
     # -- lifecycle -------------------------------------------------------------------
 
-    def start(self) -> "LocalHTTPServer":
+    def start(self) -> LocalHTTPServer:
         if self._httpd is not None:
             return self
         self._httpd = _Server((self.host, 0), self._handler_class())
@@ -115,7 +115,7 @@ class LocalHTTPServer:
             self._thread.join(timeout=5)
         self._httpd = None
 
-    def __enter__(self) -> "LocalHTTPServer":
+    def __enter__(self) -> LocalHTTPServer:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from zhuanlan.store.schema import columns, issue_items, issues
 
 
-def publish_article(zl, article_id: int, slug: str = "published") -> int:  # noqa: ANN001
+def publish_article(zl, article_id: int, slug: str = "published") -> int:
     """A one-item issue of column ``slug`` (made when missing) carrying the article;
     returns the issue's id."""
     now = zl.clock()

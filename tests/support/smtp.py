@@ -35,7 +35,7 @@ class SinkHandler:
     messages: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001
+    async def handle_DATA(self, server, session, envelope):
         if self.delay:
             import asyncio
             await asyncio.sleep(self.delay)
@@ -80,7 +80,7 @@ class Authenticator:
         self.username, self.password = username.encode(), password.encode()
         self.mechanisms: list[str] = []
 
-    def __call__(self, server, session, envelope, mechanism, auth_data):  # noqa: ANN001
+    def __call__(self, server, session, envelope, mechanism, auth_data):
         self.mechanisms.append(mechanism)
         ok = (getattr(auth_data, "login", None) == self.username
               and getattr(auth_data, "password", None) == self.password)
@@ -97,7 +97,7 @@ class SmtpSink:
 
     def __init__(self, delay: float = 0.0, *, tls_context: ssl.SSLContext | None = None,
                  require_starttls: bool = False, ssl_context: ssl.SSLContext | None = None,
-                 authenticator=None, auth_required: bool = False) -> None:  # noqa: ANN001
+                 authenticator=None, auth_required: bool = False) -> None:
         self.handler = SinkHandler(delay=delay)
         self.port = free_port()
         kwargs: dict = {}
@@ -126,9 +126,9 @@ class SmtpSink:
             time.sleep(0.05)
         return self.messages
 
-    def __enter__(self) -> "SmtpSink":
+    def __enter__(self) -> SmtpSink:
         self.controller.start()
         return self
 
-    def __exit__(self, *exc) -> None:  # noqa: ANN002
+    def __exit__(self, *exc) -> None:
         self.controller.stop()

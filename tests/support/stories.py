@@ -30,7 +30,7 @@ OTHER_TOPIC = "\n".join((
 _ids = itertools.count(1)
 
 
-def add_copy(zl, outlet: str, now: datetime, *, text: str = DISPATCH,  # noqa: ANN001
+def add_copy(zl, outlet: str, now: datetime, *, text: str = DISPATCH,
              title: str | None = None) -> int:
     """Store an article of ``outlet`` (its ``source_name``, which sets its authority) and
     put it into its story as the worker would. Returns the article id."""
@@ -46,7 +46,7 @@ def add_copy(zl, outlet: str, now: datetime, *, text: str = DISPATCH,  # noqa: A
     return article_id
 
 
-def propose(zl, column_id: int, article_id: int, now: datetime) -> int:  # noqa: ANN001
+def propose(zl, column_id: int, article_id: int, now: datetime) -> int:
     """A pending candidate of the article's story in the column. Returns its id."""
     from sqlalchemy import select
 

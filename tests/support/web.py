@@ -9,7 +9,7 @@ import uvicorn
 
 
 class WebServer:
-    def __init__(self, app, port: int) -> None:  # noqa: ANN001
+    def __init__(self, app, port: int) -> None:
         self.port = port
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
                                                     log_level="warning"))
@@ -18,7 +18,7 @@ class WebServer:
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
-    def __enter__(self) -> "WebServer":
+    def __enter__(self) -> WebServer:
         self.thread.start()
         deadline = time.monotonic() + 10
         while not self.server.started and time.monotonic() < deadline:
@@ -27,6 +27,6 @@ class WebServer:
             raise RuntimeError("the web server did not start")
         return self
 
-    def __exit__(self, *exc) -> None:  # noqa: ANN002
+    def __exit__(self, *exc) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)

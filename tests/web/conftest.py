@@ -34,7 +34,7 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
-def logged_in(web, username: str, password: str) -> httpx.Client:  # noqa: ANN001
+def logged_in(web, username: str, password: str) -> httpx.Client:
     client = httpx.Client(base_url=web.url(""), follow_redirects=False, timeout=10)
     page = client.get("/login")
     r = client.post("/login", data={"username": username, "password": password,

@@ -8,17 +8,16 @@ import re
 import httpx
 import pytest
 
+from tests.web.conftest import SLUG, csrf_of, logged_in
 from zhuanlan.errors import PermissionDenied
 
-from tests.web.conftest import SLUG, csrf_of, logged_in
 
-
-def api(web, token: str | None) -> httpx.Client:  # noqa: ANN001
+def api(web, token: str | None) -> httpx.Client:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     return httpx.Client(base_url=web.url("/api/v1"), headers=headers, timeout=10)
 
 
-def _seed_candidates(zl) -> list[int]:  # noqa: ANN001
+def _seed_candidates(zl) -> list[int]:
     from sqlalchemy import select
 
     from zhuanlan.store.schema import articles, candidates, columns, stories

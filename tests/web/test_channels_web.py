@@ -4,7 +4,7 @@ delivery report, only administrators retry failed rows; CSRF on every form."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -22,9 +22,9 @@ def bots():
         yield b
 
 
-def _publish(zl) -> int:  # noqa: ANN001
+def _publish(zl) -> int:
     column = zl.get_column(SLUG)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with zl.db.write() as conn:
         aid = conn.execute(articles.insert().values(
             url="http://example.com/1", canonical_url="http://example.com/1",

@@ -8,29 +8,29 @@ import json
 import httpx
 from sqlalchemy import select, update
 
-from zhuanlan.links import READER
-from zhuanlan.store.schema import images, readings, subscribers
 from tests.study.helpers import publish, seed_articles
 from tests.web.conftest import logged_in
+from zhuanlan.links import READER
+from zhuanlan.store.schema import images, readings, subscribers
 
 
-def _article(zl) -> int:  # noqa: ANN001
+def _article(zl) -> int:
     """An article published in an issue of the column (readers see only those)."""
     _, (aid,) = publish(zl, 1, "reading")
     return aid
 
 
-def _client(web) -> httpx.Client:  # noqa: ANN001
+def _client(web) -> httpx.Client:
     return httpx.Client(base_url=web.url(""), follow_redirects=False, timeout=10)
 
 
-def _beat(client, article_id: int, view: str, seconds: int, **headers) -> int:  # noqa: ANN001
+def _beat(client, article_id: int, view: str, seconds: int, **headers) -> int:
     return client.post("/read/beat", content=json.dumps({"v": view, "a": article_id,
                                                          "s": seconds}),
                        headers={"Content-Type": "text/plain", **headers}).status_code
 
 
-def _rows(zl) -> list[dict]:  # noqa: ANN001
+def _rows(zl) -> list[dict]:
     zl.records.flush()
     with zl.db.read() as conn:
         return [dict(r) for r in conn.execute(select(readings).order_by(readings.c.id)).mappings()]

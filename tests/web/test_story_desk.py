@@ -13,7 +13,7 @@ from tests.support.stories import add_copy, propose
 from tests.web.conftest import SLUG, csrf_of, logged_in
 
 
-def _story(zl) -> tuple[int, int, int]:  # noqa: ANN001
+def _story(zl) -> tuple[int, int, int]:
     """A story of two copies with a candidate in the column: (candidate, its article, the
     other copy)."""
     now = zl.clock()

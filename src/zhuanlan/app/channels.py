@@ -10,18 +10,18 @@ endpoint with its key/token masked.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timezone
-from typing import Any, Iterable
+from datetime import UTC
+from typing import Any
 
 from zhuanlan.channels.chat import KINDS, ChannelError, channel_from_config, mask_url, send_issue
 from zhuanlan.errors import ConfigError, ZhuanlanError
+from zhuanlan.jobs.context import Context
 from zhuanlan.model import IssueView
 from zhuanlan.store import audit
-from zhuanlan.store.columns import column_by_slug
 from zhuanlan.store import targets as store
-from zhuanlan.jobs.context import Context
-
+from zhuanlan.store.columns import column_by_slug
 
 KIND_NAMES = {"wecom": "企业微信", "dingtalk": "钉钉", "feishu": "飞书", "webhook": "Webhook"}
 TEST_TEXT = "测试消息"
@@ -161,7 +161,7 @@ class ChannelTargets:
             column_name=TEST_TEXT, column_slug="test", number=1, title=TEST_TEXT,
             editor_note=f"这是一条{TEST_TEXT}：推送渠道“{t['name']}”已配置成功，专栏各期将推送到这里。",
             web_url=self.ctx.cfg.base_url,
-            published_at=now if now.tzinfo else now.replace(tzinfo=timezone.utc), items=())
+            published_at=now if now.tzinfo else now.replace(tzinfo=UTC), items=())
         try:
             with guarded_client(self.ctx.cfg) as http:
                 channel = channel_from_config(t["config"], client=http,

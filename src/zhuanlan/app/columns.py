@@ -18,8 +18,8 @@ from zhuanlan.selection import featurize, parse_rules
 from zhuanlan.store import candidates as candidate_store
 from zhuanlan.store import columns as store
 from zhuanlan.store.audit import entries as audit_entries
-from zhuanlan.store.issues import issue_view
 from zhuanlan.store.audit import record as audit
+from zhuanlan.store.issues import issue_view
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ class Columns:
             audit(conn, by, "editor_note", f"column {slug}", note, at=self.ctx.clock())
 
     def set_schedule(self, slug: str, schedule: str, timezone_name: str | None = None,
-                     *, first_run_at=None) -> None:  # noqa: ANN001
+                     *, first_run_at=None) -> None:
         """Change a column's schedule; ``first_run_at`` overrides the next run once."""
         validate_cron(schedule)
         column = self.get(slug)

@@ -9,12 +9,10 @@ Reached through the facade: ``zl.delivery_report(issue_id)``,
 
 from __future__ import annotations
 
-
 from zhuanlan.jobs.context import Context
 from zhuanlan.model import DeliveryState
 from zhuanlan.store import audit
 from zhuanlan.store import deliveries as store
-
 
 EXAMPLES = 5          # recipients or targets shown per failure reason
 PENDING_SHOWN = 10    # pending rows shown per channel
@@ -23,7 +21,7 @@ CHANNEL_NAMES = {"email": "电子邮件", "wecom": "企业微信", "dingtalk": "
 CHANNEL_ORDER = ["email", "wecom", "dingtalk", "feishu", "webhook"]
 
 
-def _who(row) -> str:  # noqa: ANN001
+def _who(row) -> str:
     if row.target_id is not None:
         return row.target_name or f"渠道 {row.target_id}"
     if row.person_name and row.email:

@@ -12,23 +12,22 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Mapping
 from zoneinfo import ZoneInfo
 
-
-from zhuanlan.jobs.context import Context
-from zhuanlan.errors import InvalidTransition, NotFoundError, RuleError
-from zhuanlan.jobs.ingest import propose_stored
 from zhuanlan.editorial.assemble import summary_of
-from zhuanlan.store.issues import ISSUE_LIMIT, approved_in_order
-from zhuanlan.store.stories import pin_representative, split_out, story_copies
+from zhuanlan.errors import InvalidTransition, NotFoundError, RuleError
+from zhuanlan.jobs.context import Context
+from zhuanlan.jobs.ingest import propose_stored
 from zhuanlan.model import CandidateState
 from zhuanlan.store import audit
 from zhuanlan.store import candidates as candidate_store
 from zhuanlan.store import stories as story_store
 from zhuanlan.store.columns import column_by_slug
+from zhuanlan.store.issues import ISSUE_LIMIT, approved_in_order
+from zhuanlan.store.stories import pin_representative, split_out, story_copies
 
 TITLE_MAX = 300
 SUMMARY_MAX = 1000
@@ -58,7 +57,7 @@ class QueueQuery:
     KEYS = ("outlet", "q", "from", "to", "min_score", "others", "sort")
 
     @classmethod
-    def from_params(cls, params: Mapping[str, str]) -> "QueueQuery":
+    def from_params(cls, params: Mapping[str, str]) -> QueueQuery:
         """Parse the GET parameters; a malformed value is ignored rather than refused
         (it is a filter box, not a form to correct)."""
         def day(value: str | None) -> date | None:
@@ -271,7 +270,7 @@ class Desk:
         return new_id
 
     @staticmethod
-    def _story_of(conn, candidate_id: int, column: str | None) -> tuple[int, int]:  # noqa: ANN001
+    def _story_of(conn, candidate_id: int, column: str | None) -> tuple[int, int]:
         """(story id, article id) of the candidate; NotFoundError as ``candidate()``."""
         row = candidate_store.story_of(conn, candidate_id)
         if row is None or (column is not None and row.slug != column):

@@ -9,7 +9,7 @@ is applied in one transaction or not at all.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from zhuanlan.errors import AuthError, NotFoundError, RuleError
 from zhuanlan.jobs.context import Context
@@ -18,7 +18,13 @@ from zhuanlan.links import UNSUBSCRIBE
 from zhuanlan.people.departments import DepartmentNode, PathError, canonical, in_subtree
 from zhuanlan.people.export import export as _export
 from zhuanlan.people.importing import (
-    CHAT_FIELDS, ImportPlan, ImportRefused, TableLimits, parse_people, plan_import, valid_email,
+    CHAT_FIELDS,
+    ImportPlan,
+    ImportRefused,
+    TableLimits,
+    parse_people,
+    plan_import,
+    valid_email,
 )
 from zhuanlan.store import Connection
 from zhuanlan.store import people as store
@@ -185,12 +191,12 @@ class Directory:
         return plan
 
     @staticmethod
-    def _plan(conn: Connection, parsed, deactivate_missing: bool) -> ImportPlan:  # noqa: ANN001
+    def _plan(conn: Connection, parsed, deactivate_missing: bool) -> ImportPlan:
         return plan_import(parsed, store.people(conn), store.department_paths(conn),
                            deactivate_missing=deactivate_missing)
 
     @staticmethod
-    def _apply_updates(conn: Connection, plan: ImportPlan, ids: dict, now) -> None:  # noqa: ANN001
+    def _apply_updates(conn: Connection, plan: ImportPlan, ids: dict, now) -> None:
         fields = [f for f in ("name", "email", *CHAT_FIELDS) if f in plan.columns]
         department = "department" in plan.columns
         changes = []
@@ -357,7 +363,7 @@ def _report(progress: Progress | None, message: str) -> None:
         progress(message)
 
 
-def _rows_progress(progress: Progress | None):  # noqa: ANN202
+def _rows_progress(progress: Progress | None):
     if progress is None:
         return None
     return lambda n: progress(f"已读取 {n} 行")

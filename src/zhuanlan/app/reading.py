@@ -7,12 +7,12 @@ from datetime import date
 from zhuanlan.errors import NotFoundError
 from zhuanlan.jobs.context import Context
 from zhuanlan.jobs.images import StoredImage, stored_image
-from zhuanlan.store.stories import other_outlets
 from zhuanlan.publish.article_html import Figure
 from zhuanlan.store import images, readings, visibility
 from zhuanlan.store import search as fts
 from zhuanlan.store.articles import article_for_page, article_with_outlet
 from zhuanlan.store.columns import column_by_slug
+from zhuanlan.store.stories import other_outlets
 from zhuanlan.study.records import Reader, confirm_studied
 
 

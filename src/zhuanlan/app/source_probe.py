@@ -15,11 +15,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from zhuanlan.errors import (
-    ConfigError, ExtractError, FetchError, NotFoundError, SourceError, ZhuanlanError,
+    ConfigError,
+    ExtractError,
+    FetchError,
+    NotFoundError,
+    SourceError,
+    ZhuanlanError,
 )
-from zhuanlan.model import ArticleRules
 from zhuanlan.jobs.context import Context
-
+from zhuanlan.model import ArticleRules
 
 ENTRIES_SHOWN = 10
 PARAGRAPHS_SHOWN = 3
@@ -140,7 +144,7 @@ def probe_source(ctx: Context, kind: str, url: str, spec: dict[str, Any] | None 
                        article=article, article_error=article_error)
 
 
-def _first_article(ctx: Context, spec, entry) -> tuple[ProbeArticle | None, str]:  # noqa: ANN001
+def _first_article(ctx: Context, spec, entry) -> tuple[ProbeArticle | None, str]:
     """The first entry fetched and extracted as the worker would (no store)."""
     from zhuanlan.jobs.extraction import ExtractFailure, ExtractTask, run_task
     from zhuanlan.sources.api_article import article_api_url, parse_api_article

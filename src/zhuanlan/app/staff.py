@@ -18,15 +18,23 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from zhuanlan.jobs.context import Context
 from zhuanlan.errors import AuthError, ConfigError, NotFoundError, PermissionDenied
-from zhuanlan.store.audit import record as _audit_record
-from zhuanlan.store.staff import (
-    SESSION_TOUCH, end_session, end_sessions, forget_old_attempts, live_sessions,
-    reserve_attempt, session_row, start_session, succeeded, touch_session,
-)
+from zhuanlan.jobs.context import Context
 from zhuanlan.store import staff as store
+from zhuanlan.store.audit import record as _audit_record
 from zhuanlan.store.columns import column_by_slug
+from zhuanlan.store.staff import (
+    SESSION_TOUCH,
+    end_session,
+    end_sessions,
+    forget_old_attempts,
+    live_sessions,
+    reserve_attempt,
+    session_row,
+    start_session,
+    succeeded,
+    touch_session,
+)
 
 ROLES = ("admin", "editor", "viewer")
 ROLE_NAMES = {"admin": "管理员", "editor": "编辑", "viewer": "只读"}
@@ -295,7 +303,7 @@ class Staff:
         return user
 
 
-def _user(conn, row) -> StaffUser:  # noqa: ANN001
+def _user(conn, row) -> StaffUser:
     return StaffUser(id=row["id"], username=row["username"],
                      display_name=row["display_name"], role=row["role"],
                      column_ids=store.granted_ids(conn, row["id"]),

@@ -4,8 +4,8 @@ store with a lease (``jobs/``); this module only orders them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
-from typing import Callable
 
 from zhuanlan.jobs import delivery, ingest, publishing
 from zhuanlan.jobs.chat_delivery import deliver_chat_due
@@ -27,7 +27,7 @@ class WorkDone:
     def total(self) -> int:
         return sum(getattr(self, f.name) for f in fields(self))
 
-    def __add__(self, other: "WorkDone") -> "WorkDone":
+    def __add__(self, other: WorkDone) -> WorkDone:
         return WorkDone(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
 
 
@@ -48,14 +48,14 @@ class Work:
     def publish_due(self) -> list[int]:
         return publishing.publish_due(self.ctx)
 
-    def deliver_due(self, limit: int | None = None, **kwargs) -> int:  # noqa: ANN003
+    def deliver_due(self, limit: int | None = None, **kwargs) -> int:
         """Send the due e-mails of the outbox, each with the recipient's own links."""
         kwargs.setdefault("reader_url", self.links.email_reader_url)
         kwargs.setdefault("unsubscribe_url", self.links.email_unsubscribe_url)
         kwargs.setdefault("greeting", self.links.email_greeting)
         return delivery.deliver_due(self.ctx, self._limit(limit), **kwargs)
 
-    def deliver_chat_due(self, limit: int | None = None, **kwargs) -> int:  # noqa: ANN003
+    def deliver_chat_due(self, limit: int | None = None, **kwargs) -> int:
         """Send the due outbox rows of chat targets (``zhuanlan.jobs.chat_delivery``)."""
         return deliver_chat_due(self.ctx, self._limit(limit), **kwargs)
 

@@ -11,17 +11,22 @@ database or the web app.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Protocol
+from typing import Any, Protocol
 
 import httpx
 
+from zhuanlan.channels.chat_http import (
+    ChannelError,
+    EndpointRateLimiter,
+    RateLimitExceeded,
+    mask_url,
+    shared_limiter,
+)
+from zhuanlan.channels.chat_text import DEFAULT_TZ, LinkFn, utf8_len
 from zhuanlan.errors import ConfigError, DeliveryError
 from zhuanlan.model import IssueView
-
-from zhuanlan.channels.chat_http import (ChannelError, EndpointRateLimiter, RateLimitExceeded,
-                                         mask_url, shared_limiter)
-from zhuanlan.channels.chat_text import DEFAULT_TZ, LinkFn, utf8_len
 
 __all__ = [
     "Channel", "ChannelError", "KINDS", "RateLimitExceeded", "EndpointRateLimiter", "SendReport",
@@ -33,7 +38,7 @@ KINDS = ("wecom", "dingtalk", "feishu", "webhook")
 
 def channel_from_config(cfg: Mapping[str, Any], *, client: httpx.Client | None = None,
                         limiter: EndpointRateLimiter | None = None, where: str = "channel",
-                        clock: Callable[[], float] = time.time) -> "Channel":
+                        clock: Callable[[], float] = time.time) -> Channel:
     """A channel object from its config dict, validated (ConfigError names the key,
     e.g. ``channel.secret``)::
 

@@ -16,7 +16,8 @@ import hmac
 import ipaddress
 import threading
 import time
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -260,7 +261,7 @@ class HttpChannel:
             self._own_client.close()
             self._own_client = None
 
-    def __enter__(self) -> "HttpChannel":
+    def __enter__(self) -> HttpChannel:
         return self
 
     def __exit__(self, *exc: object) -> None:

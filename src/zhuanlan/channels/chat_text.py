@@ -14,12 +14,12 @@ Pure: IssueView in, text and dicts out.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable, Protocol, Sequence, TypeVar
+from typing import Any, Protocol, TypeVar
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
-
 
 from zhuanlan.errors import DeliveryError
 from zhuanlan.model import IssueItemView, IssueView
@@ -108,7 +108,7 @@ class Entry:
         source = md_text(self.item.source_name)
         return "　".join(p for p in (f"来源：{source}" if source else "", self.date) if p)
 
-    def shrunk(self) -> "Entry | None":
+    def shrunk(self) -> Entry | None:
         """A shorter rendering of the same item, or None when it cannot shrink more."""
         if self.summary_max:
             return Entry(self.number, self.item, self.link, self.date, self.title_max, 0)

@@ -29,19 +29,33 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 from urllib.parse import quote_plus
 
 import httpx
 
 from zhuanlan.backoff import parse_retry_after
 from zhuanlan.channels.chat_http import (
-    DEFAULT_TIMEOUT, HttpChannel, EndpointRateLimiter, check_choice, check_keys,
-    check_timeout, check_url, hmac_sha256_b64, json_answer, query_param,
-    
+    DEFAULT_TIMEOUT,
+    EndpointRateLimiter,
+    HttpChannel,
+    check_choice,
+    check_keys,
+    check_timeout,
+    check_url,
+    hmac_sha256_b64,
+    json_answer,
+    query_param,
 )
 from zhuanlan.channels.chat_text import (
-    DEFAULT_TZ, Entry, IssueHead, LinkFn, issue_head, page_label, render_pages,
+    DEFAULT_TZ,
+    Entry,
+    IssueHead,
+    LinkFn,
+    issue_head,
+    page_label,
+    render_pages,
     utf8_len,
 )
 from zhuanlan.errors import ConfigError
@@ -108,7 +122,7 @@ class DingTalkRobot(HttpChannel):
     @classmethod
     def from_config(cls, cfg: Mapping[str, Any], *, client: httpx.Client | None = None,
                     limiter: EndpointRateLimiter | None = None, where: str = "channel",
-                    clock: Callable[[], float] = time.time) -> "DingTalkRobot":
+                    clock: Callable[[], float] = time.time) -> DingTalkRobot:
         check_keys(cfg, {"access_token", "secret", "msgtype"}, where)
         if cfg.get("url") is None and cfg.get("access_token"):
             token = str(cfg["access_token"]).strip()

@@ -25,13 +25,14 @@ import smtplib
 import ssl
 import time
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, formatdate, parseaddr
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from zhuanlan.errors import ConfigError, DeliveryError
 from zhuanlan.model import IssueView
@@ -104,7 +105,7 @@ def build_message(rendered: RenderedEmail, *, sender: str, to_addr: str,
     msg["Subject"] = " ".join(rendered.subject.split())
     msg["From"] = from_
     msg["To"] = _address(to_addr, to_name, "收件人")
-    msg["Date"] = format_datetime((date or datetime.now(timezone.utc)).astimezone())
+    msg["Date"] = format_datetime((date or datetime.now(UTC)).astimezone())
     msg["Message-ID"] = message_id
     if unsubscribe_url:
         msg["List-Unsubscribe"] = f"<{unsubscribe_url.strip()}>"
@@ -467,13 +468,13 @@ class SmtpSender:
         self._smtp: smtplib.SMTP | None = None
 
     @classmethod
-    def from_config(cls, cfg: Any) -> "SmtpSender":
+    def from_config(cls, cfg: Any) -> SmtpSender:
         """From the ``smtp.*`` settings of a :class:`zhuanlan.config.Config`."""
         return cls(cfg["smtp.host"], cfg["smtp.port"], security=cfg["smtp.security"],
                    username=cfg["smtp.username"] or None,
                    password=cfg["smtp.password"] or None, timeout=cfg["smtp.timeout"])
 
-    def __enter__(self) -> "SmtpSender":
+    def __enter__(self) -> SmtpSender:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -562,7 +563,7 @@ class SmtpSender:
         from_addr = from_header.addresses[0].addr_spec if from_header else ""
         self._send(from_addr, to_addrs, msg, None)
 
-    def send_raw(self, out: "Outgoing") -> None:
+    def send_raw(self, out: Outgoing) -> None:
         """Send a message made by :meth:`IssueMail.for_recipient` (bytes ready for DATA).
         Raises as :meth:`send`."""
         self._send(out.from_addr, list(out.to_addrs), None, out.data, eightbit=out.eightbit)

@@ -27,18 +27,31 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
 from zhuanlan.backoff import parse_retry_after
 from zhuanlan.channels.chat_http import (
-    DEFAULT_TIMEOUT, HttpChannel, EndpointRateLimiter, check_choice, check_keys,
-    check_timeout, check_url, hmac_sha256_b64, json_answer, 
+    DEFAULT_TIMEOUT,
+    EndpointRateLimiter,
+    HttpChannel,
+    check_choice,
+    check_keys,
+    check_timeout,
+    check_url,
+    hmac_sha256_b64,
+    json_answer,
 )
 from zhuanlan.channels.chat_text import (
-    DEFAULT_TZ, Entry, IssueHead, LinkFn, page_label, render_pages,
+    DEFAULT_TZ,
+    Entry,
+    IssueHead,
+    LinkFn,
+    page_label,
+    render_pages,
 )
 from zhuanlan.errors import ConfigError
 from zhuanlan.model import IssueView
@@ -131,7 +144,7 @@ class FeishuBot(HttpChannel):
     @classmethod
     def from_config(cls, cfg: Mapping[str, Any], *, client: httpx.Client | None = None,
                     limiter: EndpointRateLimiter | None = None, where: str = "channel",
-                    clock: Callable[[], float] = time.time) -> "FeishuBot":
+                    clock: Callable[[], float] = time.time) -> FeishuBot:
         check_keys(cfg, {"token", "secret", "msg_type"}, where)
         if cfg.get("url") is None and cfg.get("token"):
             token = str(cfg["token"]).strip()

@@ -17,7 +17,8 @@ import logging
 import queue
 import threading
 import time
-from typing import Callable, Generic, TypeVar
+from collections.abc import Callable
+from typing import Generic, TypeVar
 
 from zhuanlan.channels.email import ConnectionFailed, Outgoing, SmtpSender
 from zhuanlan.errors import DeliveryError
@@ -84,7 +85,7 @@ class SmtpPool(Generic[J]):
         self.failed = 0
         self._count_lock = threading.Lock()
 
-    def start(self) -> "SmtpPool[J]":
+    def start(self) -> SmtpPool[J]:
         for i in range(self.connections):
             t = threading.Thread(target=self._run, name=f"zhuanlan-smtp-{i}", daemon=True)
             t.start()
@@ -101,7 +102,7 @@ class SmtpPool(Generic[J]):
             t.join()
         self._threads.clear()
 
-    def __enter__(self) -> "SmtpPool[J]":
+    def __enter__(self) -> SmtpPool[J]:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -134,7 +135,7 @@ class SmtpPool(Generic[J]):
             self._finish(job, exc)
         except DeliveryError as exc:
             self._finish(job, exc)
-        except Exception as exc:  # noqa: BLE001 — a bug must not stop the thread and hang the queue
+        except Exception as exc:
             log.exception("sending a message crashed")
             self._finish(job, DeliveryError(f"发送时出错：{type(exc).__name__}: {exc}"))
         else:

@@ -32,14 +32,19 @@ import hashlib
 import hmac
 import json
 import time
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import httpx
 
 from zhuanlan.backoff import parse_retry_after
 from zhuanlan.channels.chat_http import (
-    DEFAULT_TIMEOUT, HttpChannel, EndpointRateLimiter, check_keys, check_timeout,
-    check_url, 
+    DEFAULT_TIMEOUT,
+    EndpointRateLimiter,
+    HttpChannel,
+    check_keys,
+    check_timeout,
+    check_url,
 )
 from zhuanlan.channels.chat_text import DEFAULT_TZ, LinkFn, safe_url
 from zhuanlan.errors import ConfigError
@@ -116,7 +121,7 @@ class Webhook(HttpChannel):
     @classmethod
     def from_config(cls, cfg: Mapping[str, Any], *, client: httpx.Client | None = None,
                     limiter: EndpointRateLimiter | None = None, where: str = "channel",
-                    clock: Callable[[], float] = time.time) -> "Webhook":
+                    clock: Callable[[], float] = time.time) -> Webhook:
         check_keys(cfg, {"secret"}, where)
         # Plain http is allowed (an intranet receiver): the body is signed, not secret.
         url = check_url(cfg.get("url"), f"{where}.url", https_only=False)

@@ -22,18 +22,35 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import httpx
 
 from zhuanlan.backoff import parse_retry_after
 from zhuanlan.channels.chat_http import (
-    DEFAULT_TIMEOUT, HttpChannel, EndpointRateLimiter, check_choice, check_keys,
-    check_timeout, check_url, json_answer, query_param, 
+    DEFAULT_TIMEOUT,
+    EndpointRateLimiter,
+    HttpChannel,
+    check_choice,
+    check_keys,
+    check_timeout,
+    check_url,
+    json_answer,
+    query_param,
 )
 from zhuanlan.channels.chat_text import (
-    DEFAULT_TZ, Entry, IssueHead, LinkFn, entries_of, issue_head, page_label,
-    paginate, render_pages, truncate_bytes, utf8_len,
+    DEFAULT_TZ,
+    Entry,
+    IssueHead,
+    LinkFn,
+    entries_of,
+    issue_head,
+    page_label,
+    paginate,
+    render_pages,
+    truncate_bytes,
+    utf8_len,
 )
 from zhuanlan.errors import ConfigError
 from zhuanlan.model import IssueView
@@ -98,7 +115,7 @@ class WeComRobot(HttpChannel):
     @classmethod
     def from_config(cls, cfg: Mapping[str, Any], *, client: httpx.Client | None = None,
                     limiter: EndpointRateLimiter | None = None, where: str = "channel",
-                    clock: Callable[[], float] = time.time) -> "WeComRobot":
+                    clock: Callable[[], float] = time.time) -> WeComRobot:
         check_keys(cfg, {"key", "msgtype"}, where)
         if cfg.get("url") is None and cfg.get("key"):
             key = str(cfg["key"]).strip()

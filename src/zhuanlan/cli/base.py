@@ -6,9 +6,9 @@ from __future__ import annotations
 import argparse
 import json
 import tomllib
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
 from zoneinfo import ZoneInfo
 
 from zhuanlan.config import load_config
@@ -25,7 +25,7 @@ def command(name: str) -> Callable[[Handler], Handler]:
     return register
 
 
-def facade(args: argparse.Namespace, **overrides):  # noqa: ANN201
+def facade(args: argparse.Namespace, **overrides):
     """The ``Zhuanlan`` object of the settings (``--config``), logging set up."""
     from zhuanlan.core import Zhuanlan
     from zhuanlan.log import setup_logging

@@ -11,7 +11,7 @@ from zhuanlan.channels.chat import KINDS
 from zhuanlan.cli.base import command, facade, local
 
 
-def add_parser(sub) -> None:  # noqa: ANN001
+def add_parser(sub) -> None:
     add_deliver_parser(sub)
     s = sub.add_parser("channel", help="chat targets: group robots (企业微信, 钉钉, 飞书) and "
                        "webhooks that columns push their issues to")
@@ -141,7 +141,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_deliver_parser(sub) -> None:  # noqa: ANN001
+def add_deliver_parser(sub) -> None:
     sub.add_parser("deliver", help="send the outbox's due e-mails now")
 
 

@@ -10,7 +10,7 @@ from zhuanlan.cli.base import COMMANDS, Handler, command, facade, local
 from zhuanlan.errors import ZhuanlanError
 
 
-def add_parser(sub) -> None:  # noqa: ANN001
+def add_parser(sub) -> None:
     s = sub.add_parser("column", help="add, list, annotate, schedule or publish columns")
     ss = s.add_subparsers(dest="action", required=True)
     a = ss.add_parser("add", help="create a column")

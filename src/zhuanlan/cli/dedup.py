@@ -11,7 +11,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import IO, Hashable
+from collections.abc import Hashable
+from typing import IO
 
 from zhuanlan.cli.base import command
 from zhuanlan.dedup.minhash import signatures
@@ -86,7 +87,7 @@ def run_dedup(source: str, out: IO[str] | None = None, err: IO[str] | None = Non
     return 1 if bad else 0
 
 
-def add_parser(sub) -> None:  # noqa: ANN001
+def add_parser(sub) -> None:
     s = sub.add_parser("dedup", help="cluster a JSONL of {id, title, text, url, source} into "
                        "stories, printed as JSONL {story, ids}")
     s.add_argument("input", nargs="?", default="-", help="the JSONL file, or - for stdin")

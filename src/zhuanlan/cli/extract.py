@@ -41,7 +41,7 @@ def run_extract(args: argparse.Namespace, cfg: Config) -> int:
     return 1 if failed else 0
 
 
-def add_parser(sub) -> None:  # noqa: ANN001
+def add_parser(sub) -> None:
     s = sub.add_parser("extract", help="extract articles from files or URLs, one JSON line each")
     s.add_argument("inputs", nargs="+", metavar="FILE_OR_URL")
     s.add_argument("--url", help="the page's URL when extracting a single file")

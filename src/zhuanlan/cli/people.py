@@ -15,7 +15,7 @@ from zhuanlan.people.importing import LABELS, ImportPlan, ImportRefused
 BAD_ROWS = 2
 
 
-def add_parser(sub) -> None:  # noqa: ANN001
+def add_parser(sub) -> None:
     add_subscriber_parser(sub)
     s = sub.add_parser("people", help="people: import/export CSV or XLSX, departments, "
                        "subscriptions by person or department, opt-outs")
@@ -78,7 +78,7 @@ def _print_plan(plan: ImportPlan, limit: int) -> None:
         print(f"  新部门 {display(d)}")
 
 
-def _v(field: str, value) -> str:  # noqa: ANN001
+def _v(field: str, value) -> str:
     if field == "active":
         return "在职" if value else "停用"
     if field == "department":
@@ -175,7 +175,7 @@ def cmd_people(args: argparse.Namespace) -> int:
     return 2
 
 
-def add_subscriber_parser(sub) -> None:  # noqa: ANN001
+def add_subscriber_parser(sub) -> None:
     s = sub.add_parser("subscriber", help="add or list subscribers")
     ss = s.add_subparsers(dest="action", required=True)
     a = ss.add_parser("add", help="add a subscriber and subscribe them to columns")

@@ -13,7 +13,7 @@ from zhuanlan.lifecycle import prepare_data_dir
 from zhuanlan.redact import redact_url
 
 
-def add_parser(sub) -> None:  # noqa: ANN001
+def add_parser(sub) -> None:
     s = sub.add_parser("init", help="create the database and the presets and sample column")
     s.add_argument("--no-sample", action="store_true", help="skip the sample column")
     s.add_argument("--no-presets", action="store_true", help="skip the real outlets' presets")
@@ -37,7 +37,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     zl = facade(args)
     prepare_data_dir(zl.cfg)
     zl.migrate()
-    zl.cfg.secret_key             # made now (when not set), not by whichever process is first
+    _ = zl.cfg.secret_key         # made now (when not set), not by whichever process is first
     print(f"数据库已就绪：{redact_url(zl.cfg.database_url)}")
     if zl.cfg["presets.enabled"] and not args.no_presets:
         print(f"已添加预置信息源 {install_presets(zl.sources)} 个（人民网、人民日报、新华网、央视网、"

@@ -8,7 +8,7 @@ import sys
 from zhuanlan.cli.base import command, facade, local, read_spec
 
 
-def add_parser(sub) -> None:  # noqa: ANN001
+def add_parser(sub) -> None:
     s = sub.add_parser("source", help="add, list or poll sources")
     ss = s.add_subparsers(dest="action", required=True)
     a = ss.add_parser("add", help="add a source: a feed, an html list page, a JSON list or a "

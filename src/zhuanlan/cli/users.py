@@ -7,11 +7,11 @@ import argparse
 import getpass
 import sys
 
-from zhuanlan.cli.base import command, facade
 from zhuanlan.app.staff import ROLE_NAMES, ROLES, StaffUser
+from zhuanlan.cli.base import command, facade
 
 
-def add_parser(sub) -> None:  # noqa: ANN001
+def add_parser(sub) -> None:
     s = sub.add_parser("user", help="staff accounts: add, list, change, passwords, API tokens")
     ss = s.add_subparsers(dest="action", required=True)
     a = ss.add_parser("add", help="add a staff user (the first one should be an admin)")

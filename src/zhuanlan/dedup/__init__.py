@@ -11,8 +11,7 @@
 from zhuanlan.dedup.fingerprint import content_hash, fingerprint_text
 from zhuanlan.dedup.index import LSHIndex
 from zhuanlan.dedup.minhash import Signature, SignatureError, signature, signatures
-from zhuanlan.dedup.stories import (DocRef, choose_representative, cluster, match_story,
-                                    verify)
+from zhuanlan.dedup.stories import DocRef, choose_representative, cluster, match_story, verify
 from zhuanlan.dedup.urls import canonical_url
 
 __all__ = ["canonical_url", "content_hash", "fingerprint_text", "Signature", "SignatureError",

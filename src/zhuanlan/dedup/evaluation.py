@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Hashable, Iterable, Mapping, Sequence
 
 from zhuanlan.dedup.index import LSHIndex
 from zhuanlan.dedup.minhash import signatures

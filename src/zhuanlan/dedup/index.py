@@ -56,9 +56,9 @@ prints it). Not thread-safe: one writer (the worker) owns it.
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Hashable, Iterable, Iterator
 
 import numpy as np
 
@@ -642,7 +642,7 @@ class LSHIndex:
 
     @classmethod
     def build(cls, items: Iterable[tuple], bands: int = BANDS, rows: int = ROWS,
-              anchors: bool = True) -> "LSHIndex":
+              anchors: bool = True) -> LSHIndex:
         """A new index of ``(doc_id, signature)``, ``(doc_id, signature, length)`` or
         ``(doc_id, signature, length, timestamp)`` tuples; a signature may be given as
         the bytes of :meth:`Signature.to_bytes` (as read from the store).

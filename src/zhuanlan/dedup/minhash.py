@@ -33,8 +33,8 @@ import struct
 import sys
 import unicodedata
 from array import array
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 __all__ = ["NUM_PERM", "SHINGLE_K", "SEED", "SIGNATURE_VERSION", "Signature",
            "dedup_text", "shingles", "signature", "signatures", "jaccard",
@@ -133,7 +133,7 @@ class Signature:
             + self.data + self.anchors
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> "Signature":
+    def from_bytes(cls, data: bytes) -> Signature:
         """The signature serialised by :meth:`to_bytes`. Raises :class:`SignatureError`
         for bytes of another version, shingle length or permutation count, or of the
         wrong length."""

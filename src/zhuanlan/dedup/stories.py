@@ -22,9 +22,10 @@ standard error of J is ≤ 0.044, far inside those margins.
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Hashable, Iterable, Literal, Mapping, Sequence
+from typing import Literal
 
 import numpy as np
 

@@ -68,7 +68,7 @@ def _host(hostname: str) -> str:
         import idna  # UTS 46 (what browsers do); present as a dependency of httpx
 
         return idna.encode(host, uts46=True).decode("ascii")
-    except Exception:
+    except (ImportError, UnicodeError, ValueError):   # idna.IDNAError is a UnicodeError
         try:
             return host.encode("idna").decode("ascii")
         except UnicodeError:

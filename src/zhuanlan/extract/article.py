@@ -26,8 +26,14 @@ from lxml import etree
 from zhuanlan.errors import ExtractError
 from zhuanlan.extract.dates import find_date, parse_date
 from zhuanlan.extract.density import best_candidates, node_images, node_lines
-from zhuanlan.extract.metadata import (canonical_link, headline, labelled_value,
-                                       looks_like_site, meta_tags, page_lines)
+from zhuanlan.extract.metadata import (
+    canonical_link,
+    headline,
+    labelled_value,
+    looks_like_site,
+    meta_tags,
+    page_lines,
+)
 from zhuanlan.extract.published import published
 from zhuanlan.extract.selectors import BUILTIN_REMOVE, builtin_body, compile_selector, select_first
 from zhuanlan.model import ArticleRules, ExtractedArticle, Image

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -34,7 +34,7 @@ _CHINA = timezone(timedelta(hours=8), "CST")
 # and a US-Central reading would put every such date 14 hours off.
 _ZONES: dict[str, tzinfo] = {
     "CST": _CHINA, "BJT": _CHINA, "CCT": _CHINA, "HKT": _CHINA,
-    "GMT": timezone.utc, "UTC": timezone.utc, "UT": timezone.utc, "Z": timezone.utc,
+    "GMT": UTC, "UTC": UTC, "UT": UTC, "Z": UTC,
     "JST": timezone(timedelta(hours=9)),
     "EST": timezone(timedelta(hours=-5)), "EDT": timezone(timedelta(hours=-4)),
     "CDT": timezone(timedelta(hours=-5)),
@@ -178,7 +178,7 @@ def parse_date(text: str, default_tz: ZoneInfo | tzinfo | str = "Asia/Shanghai")
         n = int(m.group("n"))
         seconds = n / 1000 if len(m.group("n")) == 13 else n
         try:
-            return datetime.fromtimestamp(seconds, timezone.utc).astimezone(default)
+            return datetime.fromtimestamp(seconds, UTC).astimezone(default)
         except (OverflowError, OSError, ValueError):
             return None
 

@@ -28,8 +28,9 @@ import logging
 import random
 import ssl
 import time
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import httpx
 
@@ -167,7 +168,7 @@ class AsyncFetcher:
         self._robots_fetches: dict[str, asyncio.Task[RobotsRules]] = {}
 
     @classmethod
-    def from_config(cls, cfg: Any, **overrides: Any) -> "AsyncFetcher":
+    def from_config(cls, cfg: Any, **overrides: Any) -> AsyncFetcher:
         """An AsyncFetcher with the ``fetch.*`` settings of a ``zhuanlan.config.Config``
         (see ``config_options``); ``overrides`` (constructor arguments) win.
         Raises ConfigError for a bad value."""
@@ -179,7 +180,7 @@ class AsyncFetcher:
         self._robots_fetches.clear()
         await self._transport.aclose()
 
-    async def __aenter__(self) -> "AsyncFetcher":
+    async def __aenter__(self) -> AsyncFetcher:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:

@@ -9,7 +9,7 @@ caller can stop as soon as the limit is crossed.
 from __future__ import annotations
 
 import zlib
-from typing import Iterator
+from collections.abc import Iterator
 
 _STEP = 64 * 1024
 

@@ -36,7 +36,8 @@ from __future__ import annotations
 
 import ssl
 import time
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import httpx
 
@@ -82,7 +83,7 @@ class Fetcher:
         self._transport = GuardedTransport(self.policy, verify=verify)
 
     @classmethod
-    def from_config(cls, cfg: Any) -> "Fetcher":
+    def from_config(cls, cfg: Any) -> Fetcher:
         """A Fetcher with the ``fetch.*`` settings of a ``zhuanlan.config.Config``.
 
         (``zhuanlan run`` adds the bundled sample site's address to the allow-list.)
@@ -99,7 +100,7 @@ class Fetcher:
     def close(self) -> None:
         self._transport.close()
 
-    def __enter__(self) -> "Fetcher":
+    def __enter__(self) -> Fetcher:
         return self
 
     def __exit__(self, *exc_info: object) -> None:

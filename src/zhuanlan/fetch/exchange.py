@@ -23,8 +23,8 @@ from __future__ import annotations
 import re
 import ssl
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 import httpx
 
@@ -70,7 +70,7 @@ class FetchSettings:
 
     @classmethod
     def make(cls, *, timeout: float, max_bytes: int, max_redirects: int, user_agent: str,
-             connect_timeout: float | None) -> "FetchSettings":
+             connect_timeout: float | None) -> FetchSettings:
         """Validated settings; raises ValueError for non-positive limits."""
         if timeout <= 0 or max_bytes <= 0 or max_redirects < 0:
             raise ValueError("timeout and max_bytes must be positive, max_redirects >= 0")
@@ -188,7 +188,7 @@ class Exchange:
             raise self.too_large()
         return None
 
-    def body(self, response: httpx.Response) -> "BodyReader":
+    def body(self, response: httpx.Response) -> BodyReader:
         try:
             inner = LimitedBody(response.headers.get("Content-Encoding"), self.max_bytes,
                                 truncate=self.truncate)

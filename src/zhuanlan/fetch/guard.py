@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-from typing import Iterable
+from collections.abc import Iterable
 
 from zhuanlan.errors import BlockedAddressError
 

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from typing import Any, Awaitable, Mapping, Sequence, TypeVar
+from collections.abc import Awaitable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from zhuanlan.errors import FetchError
 from zhuanlan.fetch.async_client import AsyncFetcher, FetchRequest, config_options
@@ -51,7 +52,7 @@ class PoliteFetcher:
         return AsyncFetcher(**options)
 
     @classmethod
-    def from_config(cls, cfg: Any, **overrides: Any) -> "PoliteFetcher":
+    def from_config(cls, cfg: Any, **overrides: Any) -> PoliteFetcher:
         """From the ``fetch.*`` settings (``async_client.config_options``)."""
         return cls(**config_options(cfg, **overrides))
 
@@ -93,7 +94,7 @@ class PoliteFetcher:
         if not self._thread.is_alive():
             self._loop.close()
 
-    def __enter__(self) -> "PoliteFetcher":
+    def __enter__(self) -> PoliteFetcher:
         return self
 
     def __exit__(self, *exc_info: object) -> None:

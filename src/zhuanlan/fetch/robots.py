@@ -29,8 +29,8 @@ import threading
 import time
 import urllib.robotparser
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from zhuanlan.errors import FetchError
 from zhuanlan.model import FetchResult

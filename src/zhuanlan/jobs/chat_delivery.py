@@ -35,14 +35,18 @@ from typing import Any
 
 import httpx
 
-from zhuanlan.channels.chat import ChannelError, EndpointRateLimiter, channel_from_config, send_issue
+from zhuanlan.channels.chat import (
+    ChannelError,
+    EndpointRateLimiter,
+    channel_from_config,
+    send_issue,
+)
 from zhuanlan.errors import ConfigError, ZhuanlanError
-from zhuanlan.store.issues import issue_view
+from zhuanlan.jobs.context import Context
 from zhuanlan.jobs.outbox import CHAT, RUN_SECONDS
 from zhuanlan.model import DeliveryState, IssueView
-from zhuanlan.jobs.context import Context
 from zhuanlan.store import outbox
-
+from zhuanlan.store.issues import issue_view
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import os
 import socket
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from zhuanlan.config import Config
 from zhuanlan.store import Database
@@ -29,7 +30,7 @@ Clock = Callable[[], datetime]
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Context:
@@ -51,7 +52,7 @@ class Context:
         return self.cfg["timezone"]
 
     @property
-    def fetcher(self) -> "PoliteFetcher":
+    def fetcher(self) -> PoliteFetcher:
         if self._fetcher is None:
             # One polite fetcher per process: per-host limits, retries and robots.txt
             # are shared by every thread that fetches.
@@ -60,7 +61,7 @@ class Context:
         return self._fetcher
 
     @property
-    def extract_pool(self) -> "Executor | None":
+    def extract_pool(self) -> Executor | None:
         """The process pool that extracts pages (None: extract in this process)."""
         if not self._pool_made:
             from zhuanlan.jobs.extraction import make_pool
@@ -69,7 +70,7 @@ class Context:
         return self._pool
 
     @property
-    def story_index(self) -> "StoryIndex":
+    def story_index(self) -> StoryIndex:
         """The process's near-duplicate index, built from the store on first use."""
         if self._story_index is None:
             from zhuanlan.jobs.story_index import StoryIndex
@@ -77,7 +78,7 @@ class Context:
         return self._story_index
 
     @property
-    def records(self) -> "RecordBuffer":
+    def records(self) -> RecordBuffer:
         """The process's buffer of study records (opens and reading heartbeats)."""
         if self._records is None:
             from zhuanlan.study.records import RecordBuffer
@@ -85,7 +86,7 @@ class Context:
         return self._records
 
     @property
-    def links(self) -> "LinkSigner":
+    def links(self) -> LinkSigner:
         """Signer of personal reader links and unsubscribe links."""
         if self._links is None:
             from zhuanlan.links import LinkSigner

@@ -44,18 +44,17 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Callable
-
+from typing import Any
 
 from zhuanlan.channels.email import IssueMail, Recipient, SmtpSender
 from zhuanlan.channels.smtp_pool import SmtpPool
 from zhuanlan.errors import DeliveryError, StorageError, ZhuanlanError
-from zhuanlan.store.issues import issue_view
-from zhuanlan.jobs.outbox import EMAIL, RUN_SECONDS
 from zhuanlan.jobs.context import Context
+from zhuanlan.jobs.outbox import EMAIL, RUN_SECONDS
 from zhuanlan.store import DatabaseError, outbox
-
+from zhuanlan.store.issues import issue_view
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +95,7 @@ def deliver_due(ctx: Context, limit: int, *,
     mails: dict[int, IssueMail] = {}
     recorder = _Recorder(ctx, capacity=RESULT_BACKLOG * connections)
 
-    def prepare(job: _Job, eightbit: bool):  # noqa: ANN202
+    def prepare(job: _Job, eightbit: bool):
         if recorder.error is not None or time.monotonic() > job.send_by:
             return None          # left unrecorded: claimed again when the lease runs out
         return job.mail.for_recipient(job.recipient, eightbit=eightbit)
@@ -163,7 +162,7 @@ def _claim(ctx: Context, batch: int, lease: float, mails: dict[int, IssueMail],
     return jobs
 
 
-def _issue_mail(ctx: Context, conn, issue_id: int, hooks: dict) -> IssueMail:  # noqa: ANN001
+def _issue_mail(ctx: Context, conn, issue_id: int, hooks: dict) -> IssueMail:
     view = issue_view(conn, issue_id, ctx.cfg.base_url)
     article_ids = None
     if hooks["reader_url"] is not None:

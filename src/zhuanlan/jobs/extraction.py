@@ -14,7 +14,7 @@ import os
 import signal
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from zhuanlan.errors import ExtractError
 from zhuanlan.model import Article, ArticleRules
@@ -91,7 +91,7 @@ def run_tasks(tasks: list[ExtractTask], pool: Executor | None) -> list[Article |
 # Pages carry dates from templates, copyright lines and typos: a publish time more than a
 # day ahead, or before the web (1994), is dropped rather than believed.
 FUTURE_SLACK = timedelta(days=1)
-EARLIEST = datetime(1994, 1, 1, tzinfo=timezone.utc)
+EARLIEST = datetime(1994, 1, 1, tzinfo=UTC)
 
 
 def plausible_date(article: Article, now: datetime) -> Article:

@@ -26,21 +26,20 @@ import os
 import re
 import struct
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterable
 
+from zhuanlan.backoff import retry_in
 from zhuanlan.errors import FetchError
 from zhuanlan.fetch.async_client import FetchRequest
-from zhuanlan.backoff import retry_in
+from zhuanlan.jobs.context import Context
 from zhuanlan.model import FetchResult, Image
 from zhuanlan.store import Connection
 from zhuanlan.store import images as store
 from zhuanlan.store.claims import release_values
 from zhuanlan.store.images import FAILED, FETCHED, PENDING, TOO_LARGE
-from zhuanlan.jobs.context import Context
-
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +59,7 @@ def add_images(conn: Connection, article_id: int, found: Iterable[Image], *,
                now: datetime | None = None) -> int:
     """Record the article's images (absolute http(s) URLs, in the body's order) as
     pending rows, in the caller's transaction. Returns how many."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     rows: list[dict] = []
     seen: set[str] = set()
     for image in found:
@@ -271,7 +270,7 @@ def _judge(ctx: Context, result: FetchResult | FetchError) -> _Outcome:
                     width=width, height=height)
 
 
-def _record(ctx: Context, claimed: list, outcomes: dict[str, _Outcome]) -> None:  # noqa: ANN001
+def _record(ctx: Context, claimed: list, outcomes: dict[str, _Outcome]) -> None:
     now = ctx.clock()
     with ctx.db.write() as conn:
         for row in claimed:
@@ -305,7 +304,7 @@ class StoredImage:
     size: int
 
 
-def stored_image(ctx: Context, row) -> StoredImage | None:  # noqa: ANN001
+def stored_image(ctx: Context, row) -> StoredImage | None:
     """A fetched image's file, type and hash from its row (``store.images.file_of``);
     None when it is not fetched (pending, failed, too large) or its file is missing."""
     if row is None or row.state != FETCHED or not row.mime:

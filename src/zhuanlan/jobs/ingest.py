@@ -8,16 +8,15 @@ import logging
 import zlib
 from datetime import timedelta
 
-
+from zhuanlan.backoff import retry_in
 from zhuanlan.dedup import canonical_url
 from zhuanlan.dedup.minhash import signature
 from zhuanlan.errors import ConfigError, ExtractError, FetchError, SourceError, ZhuanlanError
 from zhuanlan.fetch.async_client import FetchRequest
-from zhuanlan.store.corpus import count_article, stats_for
+from zhuanlan.jobs.context import Context
 from zhuanlan.jobs.extraction import ExtractFailure, ExtractTask, plausible_date, run_tasks
 from zhuanlan.jobs.images import add_images
 from zhuanlan.jobs.polling import next_interval, parse_counts, push_count
-from zhuanlan.backoff import retry_in
 from zhuanlan.jobs.selecting import column_learner, column_rules
 from zhuanlan.jobs.specs import poll_spec
 from zhuanlan.jobs.story_index import assign_story
@@ -27,14 +26,12 @@ from zhuanlan.sources.api_article import article_api_url, parse_api_article
 from zhuanlan.sources.health import yield_alarm
 from zhuanlan.sources.read import read_pages
 from zhuanlan.sources.spec import SourceSpec
-from zhuanlan.store import search
-from zhuanlan.text.article import clean_article
-from zhuanlan.jobs.context import Context
-from zhuanlan.store import Connection
+from zhuanlan.store import Connection, search
 from zhuanlan.store import articles as article_store
 from zhuanlan.store import candidates as candidate_store
 from zhuanlan.store import pages as page_store
-
+from zhuanlan.store.corpus import count_article, stats_for
+from zhuanlan.text.article import clean_article
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +55,7 @@ class _NotModified(Exception):
     """The list's first page answered 304: nothing new, nothing to parse."""
 
 
-def poll_source(ctx: Context, source) -> int:  # noqa: ANN001
+def poll_source(ctx: Context, source) -> int:
     """Fetch one claimed source and queue its new entries as pages. The outcome — new
     pages, health fields, the yield alarm, next poll, release — is one transaction.
     Returns the number of new pages; never raises for the source's own failures (they
@@ -139,7 +136,7 @@ def poll_source(ctx: Context, source) -> int:  # noqa: ANN001
     return new_pages
 
 
-def _record_source_failure(ctx: Context, source, exc: ZhuanlanError) -> None:  # noqa: ANN001
+def _record_source_failure(ctx: Context, source, exc: ZhuanlanError) -> None:
     now = ctx.clock()
     failures = source.consecutive_failures + 1
     kind = getattr(exc, "reason", None) or (
@@ -226,7 +223,7 @@ def _page_specs(ctx: Context, source_ids: set[int]) -> dict[int, SourceSpec]:
     return out
 
 
-def _record_article(ctx: Context, page, result: FetchResult, article: Article) -> int:  # noqa: ANN001
+def _record_article(ctx: Context, page, result: FetchResult, article: Article) -> int:
     """Store the page's article (or link the page to the article it repeats) and propose
     a new article to the columns. Returns the article id."""
     now = ctx.clock()
@@ -249,7 +246,7 @@ def _record_article(ctx: Context, page, result: FetchResult, article: Article) -
     return article_id
 
 
-def _record_page_failure(ctx: Context, page, kind: str, message: str, *,  # noqa: ANN001
+def _record_page_failure(ctx: Context, page, kind: str, message: str, *,
                          temporary: bool, retry_after: float | None = None) -> None:
     now = ctx.clock()
     attempts = page.attempts + 1
@@ -266,7 +263,7 @@ def _record_page_failure(ctx: Context, page, kind: str, message: str, *,  # noqa
                                       "reason": kind, "error": message, "retry": retry})
 
 
-def _store_article(conn: Connection, article: Article, source_id: int, now) -> tuple[int, bool]:  # noqa: ANN001
+def _store_article(conn: Connection, article: Article, source_id: int, now) -> tuple[int, bool]:
     """The same article seen twice (same canonical URL or same content) is one row."""
     existing = article_store.existing_id(conn, article.canonical_url, article.content_hash)
     if existing is not None:
@@ -282,7 +279,7 @@ def _store_article(conn: Connection, article: Article, source_id: int, now) -> t
     return article_id, True
 
 
-def _propose(conn: Connection, article_id: int, article: Article, source_id: int | None,  # noqa: ANN001
+def _propose(conn: Connection, article_id: int, article: Article, source_id: int | None,
              now, story_id: int | None = None) -> int:
     """Offer a new article to every column whose rules it matches, with its score and
     the reasons; a column on auto-approve approves it at once (above its threshold once
@@ -292,7 +289,7 @@ def _propose(conn: Connection, article_id: int, article: Article, source_id: int
                   source_id, now, story_id)
 
 
-def propose_stored(conn: Connection, article_id: int, now, *,  # noqa: ANN001
+def propose_stored(conn: Connection, article_id: int, now, *,
                    column_ids: list[int] | None = None) -> int:
     """Offer a stored article to the columns (``column_ids``, or all) as ``_propose``
     offers a new one: after an editor split a copy out of a story, the copies left
@@ -304,8 +301,8 @@ def propose_stored(conn: Connection, article_id: int, now, *,  # noqa: ANN001
                   now, row.story_id, column_ids=column_ids)
 
 
-def _offer(conn: Connection, article_id: int, title: str, text: str, published,  # noqa: ANN001
-           source_id: int | None, now, story_id: int | None, *,  # noqa: ANN001
+def _offer(conn: Connection, article_id: int, title: str, text: str, published,
+           source_id: int | None, now, story_id: int | None, *,
            column_ids: list[int] | None = None) -> int:
     outlet = candidate_store.outlet_name(conn, source_id)
     doc = Doc(title, text, source_id=source_id, source_name=outlet, published=published,
@@ -337,7 +334,7 @@ def _offer(conn: Connection, article_id: int, title: str, text: str, published, 
 
 
 def reextract(ctx: Context, *, source_id: int | None = None, batch: int = 50,
-              progress=None) -> tuple[int, int]:  # noqa: ANN001
+              progress=None) -> tuple[int, int]:
     """Run extraction and cleaning again over the kept pages (after the extractor
     improved), updating their articles in place. Returns (updated, failed)."""
     updated = failed = 0

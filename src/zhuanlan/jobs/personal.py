@@ -39,10 +39,10 @@ class PersonalLinks:
 
     # -- what the e-mail job asks for, per recipient ----------------------------------
 
-    def email_reader_url(self, recipient, article_id: int) -> str:  # noqa: ANN001
+    def email_reader_url(self, recipient, article_id: int) -> str:
         return self.reader_link(recipient.id, f"/a/{article_id}?i={recipient.issue_id}")
 
-    def email_unsubscribe_url(self, recipient) -> str | None:  # noqa: ANN001
+    def email_unsubscribe_url(self, recipient) -> str | None:
         column_id = self._column_ids.get(recipient.column_slug)
         if column_id is None:
             try:
@@ -54,5 +54,5 @@ class PersonalLinks:
         return self.unsubscribe_url(recipient.id, column_id)
 
     @staticmethod
-    def email_greeting(recipient) -> str | None:  # noqa: ANN001
+    def email_greeting(recipient) -> str | None:
         return f"{recipient.name}，您好：" if recipient.name else None

@@ -12,7 +12,7 @@ from zhuanlan.selection import Learner, Rules, parse_rules
 log = logging.getLogger(__name__)
 
 
-def column_rules(col) -> Rules | None:  # noqa: ANN001
+def column_rules(col) -> Rules | None:
     """The column's parsed rules; None (logged) when the stored rules no longer parse,
     so that one broken column does not stop the others from being proposed to."""
     try:
@@ -32,7 +32,7 @@ def _parsed(include: str, exclude: str, title_terms: str, source_filter: str,
                        max_age_days=max_age_days, min_length=min_length)
 
 
-def column_learner(col) -> Learner:  # noqa: ANN001
+def column_learner(col) -> Learner:
     return Learner.from_bytes(col.model) if col.model else Learner()
 
 

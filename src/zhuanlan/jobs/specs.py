@@ -13,7 +13,7 @@ from zhuanlan.sources.spec import SourceSpec, resolve_spec, spec_from_dict
 _PARAM = re.compile(r"\{(?!date\b)([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-def base_spec(source) -> SourceSpec:  # noqa: ANN001
+def base_spec(source) -> SourceSpec:
     """The source's spec before its placeholders are filled. Raises ConfigError for a
     stored spec that no longer validates or a preset that no longer exists."""
     if source.spec:
@@ -31,7 +31,7 @@ def base_spec(source) -> SourceSpec:  # noqa: ANN001
     return SourceSpec(kind=source.kind or "feed", url=source.url)
 
 
-def poll_spec(source, now: datetime) -> SourceSpec:  # noqa: ANN001
+def poll_spec(source, now: datetime) -> SourceSpec:
     """The spec for a poll at ``now``: URL and headers expanded with the source's
     parameters. Raises ConfigError naming a parameter without a value."""
     params = json.loads(source.params) if source.params else {}

@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 
 from zhuanlan.dedup.index import LSHIndex
 from zhuanlan.dedup.minhash import Signature, SignatureError
-from zhuanlan.store import Connection
 from zhuanlan.dedup.stories import DocRef, match_story, verified_candidates
+from zhuanlan.store import Connection
 from zhuanlan.store import stories as store
 from zhuanlan.store.stories import signatures_since
 

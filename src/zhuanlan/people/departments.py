@@ -65,13 +65,13 @@ class DepartmentNode:
     path: str
     direct: int = 0           # active people placed directly in this department
     total: int = 0            # active people in the whole subtree
-    children: list["DepartmentNode"] = field(default_factory=list)
+    children: list[DepartmentNode] = field(default_factory=list)
 
     @property
     def depth(self) -> int:
         return len(split_path(self.path)) - 1
 
-    def walk(self):  # noqa: ANN201
+    def walk(self):
         """The node and its descendants, depth first, children by name."""
         yield self
         for child in self.children:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Iterable
+from collections.abc import Iterable
 
 from zhuanlan.cells import safe_cell
 from zhuanlan.people.importing import ACTIVE_LABELS, FIELDS, LABELS

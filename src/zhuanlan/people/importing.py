@@ -12,14 +12,14 @@ row 1 when it is the first line), as a spreadsheet shows them.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
 
-from zhuanlan.errors import ZhuanlanError
 from zhuanlan.cells import read_cell
+from zhuanlan.errors import ZhuanlanError
 from zhuanlan.people.departments import PathError, canonical, prefixes
-from zhuanlan.text.normalize import to_simplified
 from zhuanlan.people.tables import FileFormatError, TableLimits, read_table
+from zhuanlan.text.normalize import to_simplified
 
 __all__ = ["FileFormatError", "TableLimits", "parse_people", "plan_import"]
 
@@ -86,7 +86,7 @@ class PersonRecord:
     feishu_open_id: str | None = None
     active: bool = True
 
-    def value(self, name: str):  # noqa: ANN201
+    def value(self, name: str):
         return getattr(self, name)
 
 

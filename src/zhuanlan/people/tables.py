@@ -21,9 +21,10 @@ import posixpath
 import re
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import IO, Iterator
+from typing import IO
 
 from lxml import etree
 
@@ -222,7 +223,7 @@ class _Bounded(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # noqa: ANN001
+    def readinto(self, buffer) -> int:
         chunk = self.raw.read(min(len(buffer), 1 << 16))
         self.left -= len(chunk)
         if self.left < 0:
@@ -239,7 +240,7 @@ class _Bounded(io.RawIOBase):
         return bytes(buffer[:n])
 
 
-def _events(stream: IO[bytes], tag: str):  # noqa: ANN202
+def _events(stream: IO[bytes], tag: str):
     return etree.iterparse(stream, events=("end",), tag=tag, resolve_entities=False,
                            no_network=True, load_dtd=False, huge_tree=False, recover=False)
 
@@ -270,7 +271,7 @@ def _parts(book: zipfile.ZipFile) -> tuple[str, str | None]:
     return part(rels[first][1]), strings
 
 
-def _text_of(element) -> str:  # noqa: ANN001
+def _text_of(element) -> str:
     """The text of a string item (<si> or <is>): its <t> runs, phonetic runs left out."""
     return "".join(t.text or "" for t in element.iter(f"{_MAIN}t")
                    if t.getparent().tag != f"{_MAIN}rPh")
@@ -308,7 +309,7 @@ def _column(ref: str | None, fallback: int) -> int:
     return n - 1
 
 
-def _value(cell, strings: list[str]) -> str:  # noqa: ANN001
+def _value(cell, strings: list[str]) -> str:
     kind = cell.get("t", "n")
     if kind == "inlineStr":
         inline = cell.find(f"{_MAIN}is")

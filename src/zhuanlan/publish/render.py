@@ -16,7 +16,7 @@ import re
 import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -183,7 +183,7 @@ def _xml_text(value: str) -> str:
 
 
 def _rfc3339(dt: datetime) -> str:
-    return _aware(dt, "Atom date").astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _aware(dt, "Atom date").astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _host(url: str) -> str:
@@ -198,7 +198,7 @@ def _host(url: str) -> str:
 def _entry_id(host: str, slug: str, issue: IssueView) -> str:
     """tag:HOST,YYYY-MM-DD:zhuanlan/SLUG/N — fixed for an issue once published
     (published_at does not change), so a feed reader never shows an issue twice."""
-    day = issue.published_at.astimezone(timezone.utc).strftime("%Y-%m-%d")
+    day = issue.published_at.astimezone(UTC).strftime("%Y-%m-%d")
     return f"tag:{host},{day}:zhuanlan/{slug}/{issue.number}"
 
 

@@ -18,7 +18,7 @@ nor published twice:
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import CroniterBadDateError, CroniterError, croniter
@@ -104,7 +104,7 @@ def _zone(tz: str) -> ZoneInfo:
 
 def _exists(naive: datetime, zone: ZoneInfo) -> bool:
     """Whether a wall time exists in the zone (it does not inside a spring-forward gap)."""
-    back = naive.replace(tzinfo=zone).astimezone(timezone.utc).astimezone(zone)
+    back = naive.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
     return back.replace(tzinfo=None) == naive
 
 
@@ -112,21 +112,21 @@ def _to_utc(naive: datetime, zone: ZoneInfo) -> datetime:
     """The instant a local wall time fires: its first occurrence, or, for a time that
     the clocks skip, the first instant after the skip."""
     if _exists(naive, zone):
-        return naive.replace(tzinfo=zone, fold=0).astimezone(timezone.utc)
+        return naive.replace(tzinfo=zone, fold=0).astimezone(UTC)
     # Inside a gap, fold=1 reads the time with the offset after the change (too early)
     # and fold=0 with the offset before it (too late); the change lies between. Find
     # the first second whose local time is not before the wanted wall time.
-    lo = naive.replace(tzinfo=zone, fold=1).astimezone(timezone.utc)
-    hi = naive.replace(tzinfo=zone, fold=0).astimezone(timezone.utc)
+    lo = naive.replace(tzinfo=zone, fold=1).astimezone(UTC)
+    hi = naive.replace(tzinfo=zone, fold=0).astimezone(UTC)
     lo_s, hi_s = int(lo.timestamp()), int(hi.timestamp())
     while lo_s < hi_s:
         mid = (lo_s + hi_s) // 2
-        local = datetime.fromtimestamp(mid, timezone.utc).astimezone(zone).replace(tzinfo=None)
+        local = datetime.fromtimestamp(mid, UTC).astimezone(zone).replace(tzinfo=None)
         if local >= naive:
             hi_s = mid
         else:
             lo_s = mid + 1
-    return datetime.fromtimestamp(lo_s, timezone.utc)
+    return datetime.fromtimestamp(lo_s, UTC)
 
 
 def next_run(expr: str, tz: str, after: datetime) -> datetime:
@@ -141,7 +141,7 @@ def next_run(expr: str, tz: str, after: datetime) -> datetime:
         raise ValueError("next_run needs a timezone-aware 'after'")
     normal = validate_cron(expr)
     zone = _zone(tz)
-    after_utc = after.astimezone(timezone.utc)
+    after_utc = after.astimezone(UTC)
     # croniter steps through local wall times strictly after its start. Under the
     # first-occurrence rule above a wall time not after the local time of `after`
     # never fires after `after`, so starting there misses nothing; the check below

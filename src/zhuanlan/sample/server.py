@@ -109,7 +109,7 @@ class SampleSite:
     def feed_url(self) -> str:
         return f"{self.base_url}/feed.xml"
 
-    def start(self) -> "SampleSite":
+    def start(self) -> SampleSite:
         if self._server is not None:
             return self
         server = ThreadingHTTPServer((self.host, self._port), _make_handler(self))
@@ -132,7 +132,7 @@ class SampleSite:
             self._thread.join(timeout=5)
             self._thread = None
 
-    def __enter__(self) -> "SampleSite":
+    def __enter__(self) -> SampleSite:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -177,7 +177,7 @@ def _make_handler(site: SampleSite) -> type[BaseHTTPRequestHandler]:
         def _serve(self, *, with_body: bool) -> None:
             f = site.lookup(self.path)
             if f is None:
-                body = "404 页面不存在".encode("utf-8")
+                body = "404 页面不存在".encode()
                 self.send_response(HTTPStatus.NOT_FOUND)
                 self.send_header("Content-Type", "text/plain; charset=utf-8")
                 self.send_header("Content-Length", str(len(body)))
@@ -216,7 +216,7 @@ def _make_handler(site: SampleSite) -> type[BaseHTTPRequestHandler]:
                     return False
             return False
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             # Quiet: the sample site must not flood the console of `zhuanlan run`.
             log.debug("sample site: " + format, *args)
 

@@ -53,12 +53,13 @@ that column".
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from zhuanlan.errors import ZhuanlanError
 from zhuanlan.text.normalize import clean_text
-from zhuanlan.text.tokenize import terms as load_terms, tokenize
+from zhuanlan.text.tokenize import terms as load_terms
+from zhuanlan.text.tokenize import tokenize
 
 MAX_QUERY_CHARS = 100
 MAX_TERMS = 16

@@ -4,8 +4,8 @@ and (start, end) spans, which the web page marks up (``web.marks``). Pure."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from zhuanlan.text.normalize import to_simplified
 from zhuanlan.text.widths import to_half_width

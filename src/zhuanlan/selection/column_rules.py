@@ -25,14 +25,13 @@ Reasons are Chinese, for the review page: ``命中：二十大（标题 1，正�
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable
 
 from zhuanlan.errors import RuleError
 from zhuanlan.model import ColumnRules, Match
-from zhuanlan.selection.expr import (TITLE, Expr, Term, all_terms, holds, parse,
-                                     positive_terms)
+from zhuanlan.selection.expr import TITLE, Expr, Term, all_terms, holds, parse, positive_terms
 from zhuanlan.selection.rules import find_spans, match_keywords, prepare
 from zhuanlan.selection.score import CorpusStats, relevance
 
@@ -94,7 +93,8 @@ def parse_rules(include: str, exclude: str = "", *, title_terms: str = "",
     exc = parse(exclude or "", resource="exclude") if (exclude or "").strip() else None
     # An exclude expression refuses an article when it holds; one that holds with no
     # term present would refuse everything, which parse() already rejects.
-    ttl = parse(title_terms or "", resource="title_terms", field=TITLE) if (title_terms or "").strip() else None
+    ttl = (parse(title_terms or "", resource="title_terms", field=TITLE)
+           if (title_terms or "").strip() else None)
     both = ({t.form for t in positive_terms(inc)} & {t.form for t in positive_terms(exc)})
     if both:
         rule_err = RuleError(f"词既在包含条件又在排除条件中：{'、'.join(sorted(both))}",
@@ -119,7 +119,7 @@ def parse_rules(include: str, exclude: str = "", *, title_terms: str = "",
                  include_text=include, exclude_text=exclude or "", title_text=title_terms or "")
 
 
-def _present(doc: Doc):  # noqa: ANN202
+def _present(doc: Doc):
     pt, pb = prepare(doc.title or ""), prepare(doc.text or "")
     cache: dict[tuple[str, str], bool] = {}
 

@@ -32,10 +32,11 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Iterable, Protocol
+from typing import Protocol
 
 from zhuanlan.selection.column_rules import Doc, evaluate, parse_rules
 from zhuanlan.selection.learn import Learner, featurize
@@ -142,7 +143,7 @@ def replay(log: Iterable[Decision], columns: dict[str, dict],
     for (day, col), items in days.items():
         by_day[day].append((col, items))
     for day in sorted(by_day):
-        for col, items in by_day[day]:
+        for _col, items in by_day[day]:
             for d in items:
                 stats.add_text(d.title, d.text)
         for col, items in by_day[day]:

@@ -45,8 +45,8 @@ a column would propose every article.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Union
 
 from zhuanlan.errors import RuleError
 from zhuanlan.selection.rules import MAX_KEYWORD_CHARS, MAX_KEYWORDS, keyword_form
@@ -69,20 +69,20 @@ class Term:
 
 @dataclass(frozen=True)
 class Not:
-    item: "Expr"
+    item: Expr
 
 
 @dataclass(frozen=True)
 class And:
-    items: tuple["Expr", ...]
+    items: tuple[Expr, ...]
 
 
 @dataclass(frozen=True)
 class Or:
-    items: tuple["Expr", ...]
+    items: tuple[Expr, ...]
 
 
-Expr = Union[Term, Not, And, Or]
+Expr = Term | Not | And | Or
 
 
 MAX_NESTING = 32

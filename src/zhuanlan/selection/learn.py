@@ -41,7 +41,8 @@ import math
 import struct
 import zlib
 from array import array
-from typing import Any, Hashable, Iterable, Mapping, TypeVar
+from collections.abc import Hashable, Iterable, Mapping
+from typing import Any, TypeVar
 
 from zhuanlan.selection.rules import prepare
 
@@ -185,7 +186,7 @@ class Learner:
                 "grad2": {str(i): g for i, g in self.grad2.items()}}
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "Learner":
+    def from_dict(cls, data: Mapping[str, Any]) -> Learner:
         if data.get("version") != _VERSION:
             raise ValueError(f"unknown learner version {data.get('version')!r}")
         m = cls(bits=int(data["bits"]), min_decisions=int(data["min_decisions"]),
@@ -211,7 +212,7 @@ class Learner:
         return head + zlib.compress(body, 6)
 
     @classmethod
-    def from_bytes(cls, blob: bytes) -> "Learner":
+    def from_bytes(cls, blob: bytes) -> Learner:
         """Raises ValueError for bytes that are not a saved learner."""
         size = struct.calcsize("<4sBBHHddIIdd")
         try:

@@ -39,8 +39,8 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 from zhuanlan.selection.expr import ANY, TITLE, Term
 from zhuanlan.selection.rules import Prepared, find_spans, keyword_form, prepare
@@ -140,7 +140,7 @@ class CorpusStats:
                 "title_words": self.title_words, "df": dict(self._df)}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "CorpusStats":
+    def from_dict(cls, data: dict) -> CorpusStats:
         stats = cls()
         stats.n_docs = int(data.get("n_docs", 0))
         stats.body_words = int(data.get("body_words", 0))

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields as dc_fields, replace
+from dataclasses import dataclass, field, replace
+from dataclasses import fields as dc_fields
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote

@@ -41,21 +41,21 @@ def existing_id(conn: Connection, canonical_url: str, content_hash: str) -> int 
         articles.c.content_hash == content_hash))).scalar()
 
 
-def insert_article(conn: Connection, **values) -> int:  # noqa: ANN003
+def insert_article(conn: Connection, **values) -> int:
     return conn.execute(articles.insert().values(**values)).inserted_primary_key[0]
 
 
-def update_article(conn: Connection, article_id: int, **values) -> None:  # noqa: ANN003
+def update_article(conn: Connection, article_id: int, **values) -> None:
     conn.execute(update(articles).where(articles.c.id == article_id).values(**values))
 
 
-def for_offer(conn: Connection, article_id: int):  # noqa: ANN201
+def for_offer(conn: Connection, article_id: int):
     """title, text, published_at, source_id, story_id of the article, or None."""
     return conn.execute(select(articles.c.title, articles.c.text, articles.c.published_at,
                                articles.c.source_id, articles.c.story_id)
                         .where(articles.c.id == article_id)).first()
 
 
-def title_and_text(conn: Connection, article_id: int):  # noqa: ANN201
+def title_and_text(conn: Connection, article_id: int):
     return conn.execute(select(articles.c.title, articles.c.text)
                         .where(articles.c.id == article_id)).first()

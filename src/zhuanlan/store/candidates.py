@@ -33,7 +33,7 @@ def state_counts(conn: Connection, column_id: int) -> dict[str, int]:
                              .group_by(candidates.c.state)).all())
 
 
-def for_decision(conn: Connection, candidate_id: int):  # noqa: ANN201
+def for_decision(conn: Connection, candidate_id: int):
     """The candidate's state, score, column and article text, or None."""
     return conn.execute(
         select(candidates.c.state, candidates.c.score, candidates.c.column_id,
@@ -45,7 +45,7 @@ def for_decision(conn: Connection, candidate_id: int):  # noqa: ANN201
         .where(candidates.c.id == candidate_id)).first()
 
 
-def update_candidate(conn: Connection, candidate_id: int, **values) -> None:  # noqa: ANN003
+def update_candidate(conn: Connection, candidate_id: int, **values) -> None:
     conn.execute(update(candidates).where(candidates.c.id == candidate_id).values(**values))
 
 
@@ -103,7 +103,7 @@ def detail(conn: Connection, candidate_id: int) -> dict | None:
     return dict(row) if row else None
 
 
-def story_of(conn: Connection, candidate_id: int):  # noqa: ANN201
+def story_of(conn: Connection, candidate_id: int):
     """(story_id, article_id, slug) of the candidate (its own story, else its article's),
     or None."""
     return conn.execute(
@@ -121,7 +121,7 @@ def columns_standing_for(conn: Connection, article_id: int, story_id: int) -> li
                                              candidates.c.story_id == story_id))]
 
 
-def state_and_column(conn: Connection, candidate_id: int):  # noqa: ANN201
+def state_and_column(conn: Connection, candidate_id: int):
     """(state, column_id, slug) of the candidate, or None."""
     return conn.execute(
         select(candidates.c.state, candidates.c.column_id, columns.c.slug)

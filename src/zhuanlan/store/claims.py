@@ -8,8 +8,8 @@ workers claim side by side; on SQLite the caller's ``BEGIN IMMEDIATE`` serialise
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Sequence
 
 from sqlalchemy import Connection, Row, Table, or_, select, update
 from sqlalchemy.sql import ColumnElement

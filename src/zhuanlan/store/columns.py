@@ -31,11 +31,11 @@ def column_exists(conn: Connection, slug: str) -> bool:
     return conn.execute(select(columns.c.id).where(columns.c.slug == slug)).first() is not None
 
 
-def insert_column(conn: Connection, **values) -> int:  # noqa: ANN003
+def insert_column(conn: Connection, **values) -> int:
     return conn.execute(columns.insert().values(**values)).inserted_primary_key[0]
 
 
-def update_column(conn: Connection, column_id: int, **values) -> None:  # noqa: ANN003
+def update_column(conn: Connection, column_id: int, **values) -> None:
     conn.execute(update(columns).where(columns.c.id == column_id).values(**values))
 
 
@@ -52,7 +52,7 @@ def column_rows(conn: Connection) -> list[dict]:
             for r in rows]
 
 
-def column_model(conn: Connection, column_id: int):  # noqa: ANN201
+def column_model(conn: Connection, column_id: int):
     """The row with the column's learner (``model``)."""
     return conn.execute(select(columns.c.model).where(columns.c.id == column_id)).first()
 

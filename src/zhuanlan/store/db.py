@@ -8,14 +8,13 @@ readers go on while one process writes.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import (ArgumentError, DisconnectionError, InterfaceError,
-                            OperationalError)
+from sqlalchemy.exc import ArgumentError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from zhuanlan.errors import ConfigError, StorageError
@@ -53,7 +52,7 @@ def make_engine(url: str, **kwargs) -> Engine:
 
 def _setup_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record):  # noqa: ANN001
+    def _on_connect(dbapi_conn, _record):
         # Let SQLAlchemy's "begin" event below issue BEGIN, not pysqlite's own logic.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()

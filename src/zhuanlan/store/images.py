@@ -37,7 +37,7 @@ def fetched_with_urls(conn: Connection, urls: set[str]) -> list[Row]:
                                                   images.c.source_url.in_(urls))))
 
 
-def record_outcome(conn: Connection, image_id: int, worker: str, **values) -> None:  # noqa: ANN003
+def record_outcome(conn: Connection, image_id: int, worker: str, **values) -> None:
     """The fetch's outcome, if the row is still this worker's."""
     conn.execute(update(images).where(still_held(images, image_id, worker)).values(**values))
 

@@ -14,10 +14,21 @@ from zhuanlan.editorial.assemble import Approved, issue_title, order_items, summ
 from zhuanlan.model import CandidateState, DeliveryState, IssueItemView, IssueView
 from zhuanlan.store.claims import claim, release_values
 from zhuanlan.store.schema import (
-    articles, candidates, channel_targets, column_targets, columns, deliveries, departments,
-    issue_items, issues, sources, stories, subscribers, subscriptions, unsubscriptions,
+    articles,
+    candidates,
+    channel_targets,
+    column_targets,
+    columns,
+    deliveries,
+    departments,
+    issue_items,
+    issues,
+    sources,
+    stories,
+    subscribers,
+    subscriptions,
+    unsubscriptions,
 )
-
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +51,7 @@ def schedule_next(conn: Connection, column_id: int, next_run_at: datetime) -> No
         next_run_at=next_run_at, **release_values()))
 
 
-def column_row(conn: Connection, column_id: int):  # noqa: ANN201
+def column_row(conn: Connection, column_id: int):
     return conn.execute(select(columns).where(columns.c.id == column_id)).first()
 
 
@@ -120,7 +131,7 @@ def recipient_ids(column_id: int) -> Select:
     return select(subscribers.c.id).where(*recipient_conditions(column_id))
 
 
-def publish(conn: Connection, col, now: datetime) -> int | None:  # noqa: ANN001
+def publish(conn: Connection, col, now: datetime) -> int | None:
     """Make the column's next issue of its approved candidates, with its outbox (one row
     per recipient, one per enabled chat target) in the same transaction. Returns the
     issue's id, None when nothing is approved."""

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-
 from sqlalchemy import Connection
 
 from zhuanlan.errors import ConfigError, StorageError
@@ -111,7 +110,7 @@ def check_current(db: Database) -> str:
     head = head_revision()
     try:
         current = current_revision(db)
-    except Exception as exc:  # noqa: BLE001 — whatever the driver raises
+    except Exception as exc:
         raise StorageError(f"cannot read the schema revision: {exc}",
                            resource=redact_url(db.url)) from exc
     if current == head:

@@ -18,7 +18,7 @@ from zhuanlan.store.schema import articles, channel_targets, deliveries, issue_i
 PENDING = DeliveryState.PENDING.value
 
 
-def _due(now: datetime):  # noqa: ANN202
+def _due(now: datetime):
     return (deliveries.c.state == PENDING) & (deliveries.c.next_attempt_at <= now)
 
 

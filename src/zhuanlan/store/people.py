@@ -3,8 +3,9 @@ by whole department) with the opt-outs that win over both."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, delete, func, select, update
 
@@ -12,7 +13,11 @@ from zhuanlan.errors import NotFoundError
 from zhuanlan.people.departments import DepartmentNode, build_tree, parent_of, prefixes
 from zhuanlan.store.issues import recipient_conditions, recipient_ids
 from zhuanlan.store.schema import (
-    columns, departments, subscribers, subscriptions, unsubscriptions,
+    columns,
+    departments,
+    subscribers,
+    subscriptions,
+    unsubscriptions,
 )
 from zhuanlan.store.upsert import insert_ignore
 
@@ -23,7 +28,7 @@ _PERSON = [subscribers.c.id, subscribers.c.employee_no, subscribers.c.name,
            subscribers.c.created_at, subscribers.c.updated_at]
 
 
-def _people():  # noqa: ANN202
+def _people():
     return (select(*_PERSON)
             .select_from(subscribers.outerjoin(
                 departments, departments.c.id == subscribers.c.department_id)))

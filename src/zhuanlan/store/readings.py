@@ -14,7 +14,7 @@ from zhuanlan.store.schema import reading_views, readings
 from zhuanlan.store.upsert import insert_ignore
 
 
-def write_records(conn, opens: dict, beats: dict) -> None:  # noqa: ANN001
+def write_records(conn, opens: dict, beats: dict) -> None:
     """Write buffered opens ``{(reader key, article id): (subscriber id, issue id, at)}``
     and heartbeats ``{view id: (reader key, article id, seconds, at)}``."""
     rows = [{"reader": reader, "article_id": article_id, "subscriber_id": sub,
@@ -56,12 +56,12 @@ def write_records(conn, opens: dict, beats: dict) -> None:  # noqa: ANN001
                      .values(active_seconds=total))
 
 
-def _chunks(items: list, size: int):  # noqa: ANN202
+def _chunks(items: list, size: int):
     for i in range(0, len(items), size):
         yield items[i:i + size]
 
 
-def confirm_studied(conn, reader_key: str, subscriber_id: int | None, article_id: int,  # noqa: ANN001
+def confirm_studied(conn, reader_key: str, subscriber_id: int | None, article_id: int,
                     at: datetime, issue_id: int | None = None) -> datetime:
     """Record 我已学习 (not buffered). Returns when it was first confirmed: confirming
     again keeps the first time."""
@@ -77,7 +77,7 @@ def confirm_studied(conn, reader_key: str, subscriber_id: int | None, article_id
         readings.c.reader == reader_key, readings.c.article_id == article_id)).scalar_one()
 
 
-def reading_in(conn, reader_key: str, article_id: int) -> dict | None:  # noqa: ANN001
+def reading_in(conn, reader_key: str, article_id: int) -> dict | None:
     """The reader's record of the article."""
     row = conn.execute(select(readings).where(
         readings.c.reader == reader_key, readings.c.article_id == article_id)).mappings().first()

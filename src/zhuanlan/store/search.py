@@ -14,13 +14,20 @@ that column".
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import Connection, and_, exists, func, literal_column, select, text
-from sqlalchemy.sql import column as sql_column, table as sql_table
+from sqlalchemy.sql import column as sql_column
+from sqlalchemy.sql import table as sql_table
 
-from zhuanlan.search.query import (SearchQuery, SearchQueryError, fts5_match, parse_query,
-                                   segment, tsquery_text)
+from zhuanlan.search.query import (
+    SearchQuery,
+    SearchQueryError,
+    fts5_match,
+    parse_query,
+    segment,
+    tsquery_text,
+)
 from zhuanlan.search.snippets import Marked, mark_all, snippet
 from zhuanlan.store.schema import articles, issue_items, issues, sources
 
@@ -55,7 +62,7 @@ def is_search_object(name: str | None, type_: str) -> bool:
     return False
 
 
-def include_object(obj, name, type_, reflected, compare_to) -> bool:  # noqa: ANN001
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
     """Alembic ``include_object`` hook: leave the search tables (FTS5 and its shadow
     tables on SQLite, ``article_search`` on PostgreSQL) out of autogenerate."""
     return not (reflected and compare_to is None and is_search_object(name, type_))
@@ -108,7 +115,7 @@ def remove_article(conn: Connection, article_id: int) -> None:
 
 
 def reindex(conn: Connection, *, batch: int = 500, only_missing: bool = False,
-            progress=None) -> int:  # noqa: ANN001
+            progress=None) -> int:
     """Index every article (or those without a search row), in batches of ``batch``
     by id. Returns how many were indexed. Used by migration 0009's backfill."""
     done, last = 0, 0
@@ -128,7 +135,7 @@ def reindex(conn: Connection, *, batch: int = 500, only_missing: bool = False,
             progress(done)
 
 
-def _indexed(article_id_col, dialect: str):  # noqa: ANN001, ANN202
+def _indexed(article_id_col, dialect: str):
     if dialect == "postgresql":
         return exists().where(_pg.c.article_id == article_id_col)
     return exists().where(_fts.c.rowid == article_id_col)
@@ -144,7 +151,7 @@ class SearchHit:
     marked_title: Marked
     source_name: str | None = None
 
-    def __getitem__(self, key: str):  # noqa: ANN204
+    def __getitem__(self, key: str):
         return getattr(self, key)
 
 
@@ -174,7 +181,7 @@ def _as_utc(value: datetime | date | None) -> datetime | None:
         if value.tzinfo is None:
             raise ValueError("naive datetime given to search; use aware datetimes")
         return value
-    return datetime.combine(value, time(), tzinfo=timezone.utc)
+    return datetime.combine(value, time(), tzinfo=UTC)
 
 
 def day_bounds(since: date | datetime | None, until: date | datetime | None,

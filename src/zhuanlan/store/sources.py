@@ -14,7 +14,7 @@ def source_id_by_url(conn: Connection, url: str) -> int | None:
     return conn.execute(select(sources.c.id).where(sources.c.url == url)).scalar()
 
 
-def insert_source(conn: Connection, **values) -> int:  # noqa: ANN003
+def insert_source(conn: Connection, **values) -> int:
     return conn.execute(sources.insert().values(**values)).inserted_primary_key[0]
 
 
@@ -26,7 +26,7 @@ def source_rows(conn: Connection) -> list[dict]:
     return [dict(r, article_count=counts.get(r["id"], 0)) for r in rows]
 
 
-def source_row(conn: Connection, source_id: int):  # noqa: ANN201
+def source_row(conn: Connection, source_id: int):
     """The source's row (attribute access). Raises NotFoundError."""
     row = conn.execute(select(sources).where(sources.c.id == source_id)).first()
     if row is None:
@@ -34,7 +34,7 @@ def source_row(conn: Connection, source_id: int):  # noqa: ANN201
     return row
 
 
-def update_source(conn: Connection, source_id: int, **values) -> None:  # noqa: ANN003
+def update_source(conn: Connection, source_id: int, **values) -> None:
     conn.execute(update(sources).where(sources.c.id == source_id).values(**values))
 
 

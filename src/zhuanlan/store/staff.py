@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
-
 from typing import Any
 
 from sqlalchemy import delete, func, select, text, update
@@ -29,7 +28,13 @@ from sqlalchemy.engine import Connection
 
 from zhuanlan.errors import NotFoundError, RateLimited
 from zhuanlan.store.schema import (
-    api_tokens, column_grants, columns, login_addresses, login_failures, staff_sessions, users,
+    api_tokens,
+    column_grants,
+    columns,
+    login_addresses,
+    login_failures,
+    staff_sessions,
+    users,
 )
 
 LOGIN_WINDOW = timedelta(minutes=15)
@@ -229,7 +234,7 @@ def token_rows(conn: Connection, username: str) -> list[dict]:
         .order_by(api_tokens.c.id.desc())).mappings()]
 
 
-def token_owner(conn: Connection, token_id: int):  # noqa: ANN201
+def token_owner(conn: Connection, token_id: int):
     """(user_id, name) of the token, or None."""
     return conn.execute(select(api_tokens.c.user_id, api_tokens.c.name)
                         .where(api_tokens.c.id == token_id)).first()

@@ -9,22 +9,27 @@ from __future__ import annotations
 
 from sqlalchemy import Integer, distinct, func, select
 
-from zhuanlan.store.schema import (
-    columns, deliveries, issue_items, issues, readings, subscribers,
-)
 from zhuanlan.errors import NotFoundError
+from zhuanlan.store.schema import (
+    columns,
+    deliveries,
+    issue_items,
+    issues,
+    readings,
+    subscribers,
+)
 from zhuanlan.study.figures import IssueStats, PersonRow
 from zhuanlan.study.rollup import Person, roll_up
 
 
-def department_paths(conn) -> dict[int, str]:  # noqa: ANN001
+def department_paths(conn) -> dict[int, str]:
     """Each subscriber's department as a path "集团/公司/部门"."""
     rows = conn.execute(select(subscribers.c.id, subscribers.c.department))
     return {sid: (dept or "").replace(" › ", "/").replace("›", "/").strip("/")
             for sid, dept in rows}
 
 
-def issue_stats(conn, issue_id: int) -> IssueStats:  # noqa: ANN001
+def issue_stats(conn, issue_id: int) -> IssueStats:
     issue = conn.execute(select(issues).where(issues.c.id == issue_id)).mappings().first()
     if issue is None:
         raise NotFoundError("没有这一期", resource=f"issue {issue_id}")
@@ -68,7 +73,7 @@ def issue_stats(conn, issue_id: int) -> IssueStats:  # noqa: ANN001
     return IssueStats(dict(issue), dict(column), n_items, nodes, people, anonymous)
 
 
-def column_trend(conn, column_id: int, *, last: int = 12) -> list[dict]:  # noqa: ANN001
+def column_trend(conn, column_id: int, *, last: int = 12) -> list[dict]:
     """Per issue, oldest first, over the ``last`` newest issues: recipients, opened and
     studied (every article confirmed) among the recipients, and the rates. Grouped in the
     database: three queries whatever the number of people."""

@@ -19,7 +19,10 @@ from sqlalchemy import Connection, func, select, update
 
 from zhuanlan.dedup.minhash import Signature
 from zhuanlan.dedup.stories import (
-    UNKNOWN_RANK, DocRef, choose_representative, source_rank,
+    UNKNOWN_RANK,
+    DocRef,
+    choose_representative,
+    source_rank,
 )
 from zhuanlan.errors import InvalidTransition, NotFoundError
 from zhuanlan.store.schema import articles, candidates, sources, stories
@@ -46,7 +49,7 @@ def authority_rank(name: str, authority: int | None) -> int | None:
     return max(1, round((100 - (authority if authority is not None else 50)) / 10))
 
 
-def _refs(conn: Connection, where) -> list[DocRef]:  # noqa: ANN001
+def _refs(conn: Connection, where) -> list[DocRef]:
     rows = conn.execute(
         select(articles.c.id, articles.c.signature, articles.c.story_id,
                articles.c.source_name, articles.c.published_at, articles.c.author,
@@ -203,7 +206,7 @@ def other_outlets(conn: Connection, article_id: int) -> list[dict]:
     return [dict(r) for r in rows]
 
 
-def story_row(conn: Connection, story_id: int):  # noqa: ANN201
+def story_row(conn: Connection, story_id: int):
     return conn.execute(select(stories).where(stories.c.id == story_id)).first()
 
 

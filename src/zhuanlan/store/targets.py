@@ -9,7 +9,7 @@ from zhuanlan.errors import ConfigError, NotFoundError
 from zhuanlan.store.schema import channel_targets, column_targets, columns, deliveries
 
 
-def _key(target: int | str):  # noqa: ANN202
+def _key(target: int | str):
     if isinstance(target, int) or (isinstance(target, str) and target.isdigit()):
         return channel_targets.c.id == int(target)
     return channel_targets.c.name == target
@@ -44,7 +44,7 @@ def columns_of(conn: Connection, target_id: int) -> list[dict]:
         .where(column_targets.c.target_id == target_id).order_by(columns.c.slug))]
 
 
-def insert_target(conn: Connection, **values) -> int:  # noqa: ANN003
+def insert_target(conn: Connection, **values) -> int:
     """Raises ConfigError when the name is taken."""
     try:
         with conn.begin_nested():
@@ -54,7 +54,7 @@ def insert_target(conn: Connection, **values) -> int:  # noqa: ANN003
         raise ConfigError("name", f"已有名为“{values.get('name')}”的推送渠道") from None
 
 
-def update_target(conn: Connection, target_id: int, **values) -> None:  # noqa: ANN003
+def update_target(conn: Connection, target_id: int, **values) -> None:
     conn.execute(update(channel_targets).where(channel_targets.c.id == target_id).values(**values))
 
 

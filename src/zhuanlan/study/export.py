@@ -7,8 +7,8 @@ import csv
 import io
 
 from zhuanlan.cells import safe_cell
-from zhuanlan.study.rollup import Figures
 from zhuanlan.study.figures import PersonRow
+from zhuanlan.study.rollup import Figures
 
 DEPARTMENT_HEADERS = ["部门", "层级", "应学人数", "已送达", "已打开", "已学习", "完成率",
                       "打开率", "人均阅读分钟"]

@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
-
 
 from zhuanlan.store import UNAVAILABLE, Database
 from zhuanlan.store import readings as store
@@ -38,11 +37,11 @@ class Reader:
     subscriber_id: int | None = None
 
     @classmethod
-    def person(cls, subscriber_id: int) -> "Reader":
+    def person(cls, subscriber_id: int) -> Reader:
         return cls(f"s:{subscriber_id}", subscriber_id)
 
     @classmethod
-    def anonymous(cls, token: str) -> "Reader":
+    def anonymous(cls, token: str) -> Reader:
         return cls(f"a:{token[:40]}", None)
 
     @property

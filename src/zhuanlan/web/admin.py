@@ -3,17 +3,22 @@ each user's own API tokens."""
 
 from __future__ import annotations
 
-
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from zhuanlan.errors import (
-    AuthError, ConfigError, NotFoundError, PermissionDenied, RateLimited, SourceError)
 from zhuanlan.app.staff import ROLES, StaffUser
-from zhuanlan.web.auth import admin_user, csrf_protect, staff_user
-from zhuanlan.web.render import flash_redirect, render
+from zhuanlan.errors import (
+    AuthError,
+    ConfigError,
+    NotFoundError,
+    PermissionDenied,
+    RateLimited,
+    SourceError,
+)
 from zhuanlan.sources.health import source_status
+from zhuanlan.web.auth import admin_user, csrf_protect, staff_user
 from zhuanlan.web.params import PathId
+from zhuanlan.web.render import flash_redirect, render
 
 router = APIRouter(prefix="/admin", dependencies=[Depends(csrf_protect)])
 
@@ -24,7 +29,7 @@ def sources_page(request: Request,
     return _sources_page(request, user)
 
 
-def _sources_page(request: Request, user: StaffUser, status_code: int = 200, **ctx):  # noqa: ANN003, ANN202
+def _sources_page(request: Request, user: StaffUser, status_code: int = 200, **ctx):
     from zhuanlan.sources.presets import load_presets
     zl = request.app.state.zl
     known = {s["preset"] for s in zl.list_sources() if s["preset"]}
@@ -68,7 +73,7 @@ def _source_request(form: dict[str, str]) -> tuple[str, str, dict | None, str | 
     return "", "", None, None, "未知的信息源类型"
 
 
-def _probe_form(request: Request, form: dict[str, str]):  # noqa: ANN202
+def _probe_form(request: Request, form: dict[str, str]):
     from zhuanlan.app.source_probe import probe_source
     kind, url, spec, preset, error = _source_request(form)
     if error:
@@ -92,7 +97,7 @@ async def test_source(request: Request, user: StaffUser = Depends(admin_user)) -
 
 
 @router.post("/sources/add", response_class=HTMLResponse)
-async def add_source(request: Request, user: StaffUser = Depends(admin_user)):  # noqa: ANN201
+async def add_source(request: Request, user: StaffUser = Depends(admin_user)):
     """Save a source once it reads: the list is tried first, and nothing is saved when
     it cannot be read."""
     from starlette.concurrency import run_in_threadpool
@@ -191,7 +196,7 @@ def update_user(request: Request, username: str, role: str = Form(...),
 
 # -- my account: API tokens ----------------------------------------------------------
 
-def _me(request: Request, user: StaffUser, status_code: int = 200, **ctx) -> HTMLResponse:  # noqa: ANN003
+def _me(request: Request, user: StaffUser, status_code: int = 200, **ctx) -> HTMLResponse:
     zl = request.app.state.zl
     return render(request, "me.html", status_code, tokens=zl.staff.list_tokens(user.username),
                   sessions=zl.staff.sessions(user.username), **ctx)
@@ -230,7 +235,7 @@ def end_other_sessions(request: Request,
 
 @router.post("/me/password")
 def change_password(request: Request, current: str = Form(""), password: str = Form(""),
-                    user: StaffUser = Depends(staff_user)):  # noqa: ANN201
+                    user: StaffUser = Depends(staff_user)):
     zl = request.app.state.zl
     try:
         zl.staff.authenticate(user.username, current,

@@ -19,11 +19,16 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
+from zhuanlan.app.staff import StaffUser
 from zhuanlan.errors import (
-    AuthError, ConfigError, InvalidTransition, NotFoundError, PermissionDenied, RuleError,
+    AuthError,
+    ConfigError,
+    InvalidTransition,
+    NotFoundError,
+    PermissionDenied,
+    RuleError,
     SourceError,
 )
-from zhuanlan.app.staff import StaffUser
 from zhuanlan.web.auth import session_user
 from zhuanlan.web.params import MAX_ID, PathId, validation_detail, validation_message
 
@@ -104,7 +109,7 @@ class DecisionOut(BaseModel):
     state: str
 
 
-def create_api(zl) -> FastAPI:  # noqa: ANN001, C901
+def create_api(zl) -> FastAPI:
     api = FastAPI(title="zhuanlan 专栏 API", version="1", docs_url=None, redoc_url=None,
                   openapi_url=None,
                   description="专栏的信息源、专栏、候选稿件、审稿决定与期刊。"
@@ -315,7 +320,7 @@ def create_api(zl) -> FastAPI:  # noqa: ANN001, C901
     return api
 
 
-def _issue(view) -> dict:  # noqa: ANN001
+def _issue(view) -> dict:
     return {
         "column": view.column_slug, "number": view.number, "title": view.title,
         "editor_note": view.editor_note, "url": view.web_url,

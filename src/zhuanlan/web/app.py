@@ -15,11 +15,27 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from zhuanlan.core import Zhuanlan
 from zhuanlan.errors import (
-    AuthError, ConfigError, InvalidTransition, NotFoundError, PermissionDenied, RuleError,
+    AuthError,
+    ConfigError,
+    InvalidTransition,
+    NotFoundError,
+    PermissionDenied,
+    RuleError,
     SourceError,
 )
-from zhuanlan.web import (admin, auth, channels, desk, login, media, people, reader, readers,
-                          search, stats)
+from zhuanlan.web import (
+    admin,
+    auth,
+    channels,
+    desk,
+    login,
+    media,
+    people,
+    reader,
+    readers,
+    search,
+    stats,
+)
 from zhuanlan.web.guard import InputGuard
 from zhuanlan.web.params import validation_detail, validation_message
 from zhuanlan.web.render import make_templates, render
@@ -29,7 +45,7 @@ HERE = Path(__file__).parent
 
 def create_app(zl: Zhuanlan) -> FastAPI:
     @asynccontextmanager
-    async def lifespan(app: FastAPI):  # noqa: ANN202
+    async def lifespan(app: FastAPI):
         zl.records.start()
         try:
             yield
@@ -84,7 +100,7 @@ def create_app(zl: Zhuanlan) -> FastAPI:
         return render(request, "error.html", 403, title="没有权限", message=exc.message)
 
     @app.middleware("http")
-    async def reader_cookies(request: Request, call_next):  # noqa: ANN001, ANN202
+    async def reader_cookies(request: Request, call_next):
         response = await call_next(request)
         readers.apply_cookies(request, response)
         return response

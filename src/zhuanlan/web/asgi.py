@@ -38,16 +38,16 @@ STARTUP_FAILURE = 3
 class _ProcessHeader:
     """Pure ASGI middleware: adds ``X-Zhuanlan-Process: <pid>`` to every HTTP response."""
 
-    def __init__(self, inner) -> None:  # noqa: ANN001
+    def __init__(self, inner) -> None:
         self.inner = inner
         self.value = str(os.getpid()).encode()
 
-    async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001
+    async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             await self.inner(scope, receive, send)
             return
 
-        async def send_with_header(message) -> None:  # noqa: ANN001
+        async def send_with_header(message) -> None:
             if message["type"] == "http.response.start":
                 message = {**message, "headers": [*message.get("headers", []),
                                                   (b"x-zhuanlan-process", self.value)]}
@@ -56,7 +56,7 @@ class _ProcessHeader:
         await self.inner(scope, receive, send_with_header)
 
 
-def build(cfg: Config):  # noqa: ANN201
+def build(cfg: Config):
     """The app over ``cfg``'s store, after checking its schema (ConfigError if not head)."""
     from zhuanlan.core import Zhuanlan
     from zhuanlan.web.app import create_app
@@ -82,7 +82,7 @@ def build(cfg: Config):  # noqa: ANN201
     return _ProcessHeader(create_app(zl))
 
 
-def app():  # noqa: ANN201
+def app():
     """The factory uvicorn calls in each worker process (``--factory``)."""
     from zhuanlan.log import setup_logging
 

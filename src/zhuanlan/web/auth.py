@@ -17,8 +17,8 @@ from urllib.parse import quote
 from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse
 
-from zhuanlan.errors import AuthError, PermissionDenied
 from zhuanlan.app.staff import StaffUser
+from zhuanlan.errors import AuthError, PermissionDenied
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 

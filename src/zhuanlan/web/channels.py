@@ -17,19 +17,19 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from zhuanlan.channels.chat import KINDS
 from zhuanlan.app.channels import KIND_NAMES
-from zhuanlan.errors import ConfigError, NotFoundError
 from zhuanlan.app.staff import StaffUser
+from zhuanlan.channels.chat import KINDS
+from zhuanlan.errors import ConfigError, NotFoundError
 from zhuanlan.web.auth import admin_user, csrf_protect, staff_user
-from zhuanlan.web.render import flash_redirect, render
 from zhuanlan.web.params import PathId
+from zhuanlan.web.render import flash_redirect, render
 
 router = APIRouter(prefix="/admin", dependencies=[Depends(csrf_protect)])
 
 
 
-def _zl(request: Request):  # noqa: ANN202
+def _zl(request: Request):
     return request.app.state.zl
 
 
@@ -59,7 +59,7 @@ async def add_target(request: Request, user: StaffUser = Depends(admin_user)
     return flash_redirect(request, "/admin/channels", done=f"已添加推送渠道“{name.strip()}”")
 
 
-def _target_action(request: Request, target_id: PathId, action) -> RedirectResponse:  # noqa: ANN001
+def _target_action(request: Request, target_id: PathId, action) -> RedirectResponse:
     try:
         message = action(_zl(request).targets)
     except (ConfigError, NotFoundError) as exc:
@@ -84,7 +84,7 @@ def test_target(request: Request, target_id: PathId,
 @router.post("/channels/{target_id}/enable")
 def enable_target(request: Request, target_id: PathId,
                   user: StaffUser = Depends(admin_user)) -> RedirectResponse:
-    def act(targets) -> str:  # noqa: ANN001
+    def act(targets) -> str:
         targets.set_enabled(target_id, True, by=user.username)
         return "已启用"
     return _target_action(request, target_id, act)
@@ -93,7 +93,7 @@ def enable_target(request: Request, target_id: PathId,
 @router.post("/channels/{target_id}/disable")
 def disable_target(request: Request, target_id: PathId,
                    user: StaffUser = Depends(admin_user)) -> RedirectResponse:
-    def act(targets) -> str:  # noqa: ANN001
+    def act(targets) -> str:
         targets.set_enabled(target_id, False, by=user.username)
         return "已停用（停用期间发布的期不会推送到这里）"
     return _target_action(request, target_id, act)
@@ -102,7 +102,7 @@ def disable_target(request: Request, target_id: PathId,
 @router.post("/channels/{target_id}/delete")
 def delete_target(request: Request, target_id: PathId,
                   user: StaffUser = Depends(admin_user)) -> RedirectResponse:
-    def act(targets) -> str:  # noqa: ANN001
+    def act(targets) -> str:
         name = targets.get(target_id)["name"]
         targets.delete(target_id, by=user.username)
         return f"已删除“{name}”"
@@ -112,7 +112,7 @@ def delete_target(request: Request, target_id: PathId,
 @router.post("/channels/{target_id}/assign")
 def assign_target(request: Request, target_id: PathId, column: str = Form(""),
                   user: StaffUser = Depends(admin_user)) -> RedirectResponse:
-    def act(targets) -> str:  # noqa: ANN001
+    def act(targets) -> str:
         changed = targets.assign(target_id, column, by=user.username)
         return f"专栏 {column} 将推送到这里" if changed else f"专栏 {column} 已经推送到这里"
     return _target_action(request, target_id, act)
@@ -121,7 +121,7 @@ def assign_target(request: Request, target_id: PathId, column: str = Form(""),
 @router.post("/channels/{target_id}/unassign")
 def unassign_target(request: Request, target_id: PathId, column: str = Form(""),
                     user: StaffUser = Depends(admin_user)) -> RedirectResponse:
-    def act(targets) -> str:  # noqa: ANN001
+    def act(targets) -> str:
         targets.unassign(target_id, column, by=user.username)
         return f"专栏 {column} 不再推送到这里"
     return _target_action(request, target_id, act)

@@ -13,11 +13,11 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from zhuanlan.app.desk import SORTS, QueueQuery
-from zhuanlan.errors import InvalidTransition, NotFoundError, RuleError
 from zhuanlan.app.staff import StaffUser
+from zhuanlan.errors import InvalidTransition, NotFoundError, RuleError
 from zhuanlan.web.auth import csrf_protect, staff_user
-from zhuanlan.web.render import flash, render
 from zhuanlan.web.params import FormId, OptionalFormId, PathId
+from zhuanlan.web.render import flash, render
 
 router = APIRouter(prefix="/admin", dependencies=[Depends(csrf_protect)])
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from zhuanlan.errors import AuthError, RateLimited
-from zhuanlan.web.auth import safe_next, csrf_protect, session_user
+from zhuanlan.web.auth import csrf_protect, safe_next, session_user
 from zhuanlan.web.render import render
 
 router = APIRouter()
@@ -22,7 +22,7 @@ def login_page(request: Request, next: str = "/admin") -> HTMLResponse:
 
 @router.post("/login", dependencies=[Depends(csrf_protect)])
 def login(request: Request, username: str = Form(""), password: str = Form(""),
-          next: str = Form("/admin")):  # noqa: ANN201
+          next: str = Form("/admin")):
     zl = request.app.state.zl
     client = request.client.host if request.client else ""
     try:

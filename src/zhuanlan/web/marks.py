@@ -3,7 +3,7 @@ that turns spans into HTML, for the review page and the search page."""
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from markupsafe import Markup, escape
 

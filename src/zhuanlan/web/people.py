@@ -16,17 +16,17 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from starlette.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
+from zhuanlan.app.staff import StaffUser
 from zhuanlan.errors import AuthError, NotFoundError, RuleError
 from zhuanlan.lifecycle import write_private
 from zhuanlan.people.departments import display
 from zhuanlan.people.importing import LABELS, FileFormatError, ImportRefused
-from zhuanlan.app.staff import StaffUser
 from zhuanlan.web.auth import admin_user, csrf_protect
-from zhuanlan.web.render import flash_redirect, render
 from zhuanlan.web.params import FormId
+from zhuanlan.web.render import flash_redirect, render
 
 router = APIRouter(prefix="/admin/people", dependencies=[Depends(csrf_protect)])
 public_router = APIRouter()
@@ -35,7 +35,7 @@ UPLOAD_HOURS = 24
 _UPLOAD_NAME = re.compile(r"^[A-Za-z0-9_-]{20,64}\.(csv|xlsx)$")
 
 
-def _people(request: Request):  # noqa: ANN202
+def _people(request: Request):
     return request.app.state.zl.people
 
 
@@ -111,7 +111,7 @@ async def upload(request: Request, file: UploadFile = File(...),
 
 
 def _preview(request: Request, name: str, filename: str, deactivate_missing: bool,
-             status: int = 200, refused: bool = False, plan=None) -> HTMLResponse:  # noqa: ANN001
+             status: int = 200, refused: bool = False, plan=None) -> HTMLResponse:
     data = _upload_path(request, name).read_bytes()
     if plan is None:
         try:
@@ -166,7 +166,7 @@ def column_page(request: Request, slug: str,
                   paths=[d["path"] for d in people.departments()], display=display)
 
 
-def _column_action(request: Request, slug: str, action) -> RedirectResponse:  # noqa: ANN001
+def _column_action(request: Request, slug: str, action) -> RedirectResponse:
     back = f"/admin/people/columns/{quote(slug)}"
     request.app.state.zl.get_column(slug)
     try:

@@ -8,16 +8,16 @@ from fastapi.responses import HTMLResponse, Response
 
 from zhuanlan.publish.article_html import article_html
 from zhuanlan.publish.render import render_atom
+from zhuanlan.sources.health import source_status
 from zhuanlan.web.auth import session_user
+from zhuanlan.web.params import OptionalQueryId, PathId
 from zhuanlan.web.readers import current_reader, remember_readable
 from zhuanlan.web.render import render
-from zhuanlan.sources.health import source_status
-from zhuanlan.web.params import OptionalQueryId, PathId
 
 router = APIRouter()
 
 
-def _zl(request: Request):  # noqa: ANN202
+def _zl(request: Request):
     return request.app.state.zl
 
 

@@ -14,9 +14,9 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
+from zhuanlan.app.staff import ROLE_NAMES
 from zhuanlan.editorial.assemble import summary_of
 from zhuanlan.publish.schedule import describe
-from zhuanlan.app.staff import ROLE_NAMES
 from zhuanlan.web.auth import csrf_token, session_user
 from zhuanlan.web.marks import mark, mark_hit
 

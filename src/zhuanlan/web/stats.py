@@ -9,14 +9,14 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
-from zhuanlan.errors import NotFoundError
 from zhuanlan.app.staff import StaffUser
+from zhuanlan.errors import NotFoundError
 from zhuanlan.study import export
 from zhuanlan.study.figures import IssueStats
 from zhuanlan.study.svg import bar_chart, line_chart
 from zhuanlan.web.auth import staff_user
-from zhuanlan.web.render import render
 from zhuanlan.web.params import PathId
+from zhuanlan.web.render import render
 
 router = APIRouter(prefix="/admin/stats")
 

@@ -6,10 +6,10 @@ Revises: 0006
 Create Date: 2026-11-25
 """
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '0007'
 down_revision = '0006'
@@ -21,7 +21,7 @@ depends_on = None
 _SEPARATORS = re.compile(r"\s*(?:/|›|>|／|＞|»)\s*")
 
 
-def _split(text):  # noqa: ANN001, ANN202
+def _split(text):
     parts = [" ".join(p.split()) for p in _SEPARATORS.split((text or "").strip())]
     return [p[:200] for p in parts if p]
 
@@ -35,7 +35,7 @@ def _move_departments_into_the_tree() -> None:
     departments = sa.table('departments', sa.column('id', sa.Integer),
                            sa.column('name', sa.String), sa.column('parent_id', sa.Integer),
                            sa.column('path', sa.String), sa.column('created_at', sa.DateTime))
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     ids: dict[str, int] = {}
     seen_numbers: set[str] = set()
     rows = conn.execute(sa.select(subscribers.c.id, subscribers.c.department,

@@ -35,14 +35,14 @@ POSTGRESQL_DDL = [
 ]
 
 
-def create_search_schema(bind) -> None:  # noqa: ANN001
+def create_search_schema(bind) -> None:
     """The search tables of ``bind``'s dialect (idempotent)."""
     ddl = POSTGRESQL_DDL if bind.dialect.name == "postgresql" else SQLITE_DDL
     for statement in ddl:
         bind.exec_driver_sql(statement)
 
 
-def drop_search_schema(bind) -> None:  # noqa: ANN001
+def drop_search_schema(bind) -> None:
     table = "article_search" if bind.dialect.name == "postgresql" else "article_fts"
     bind.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
 

@@ -14,8 +14,8 @@ nullable and adding the CHECK constraint cannot be done by ALTER TABLE, so
 foreign keys off while migrations run, so dropping the old table does not cascade, and
 checks the references afterwards. Nothing refers to ``deliveries``.
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '0012'
 down_revision = '0011'
