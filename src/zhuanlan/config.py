@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import threading
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,46 +33,52 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("data_dir", "str", "./data", "Directory for the SQLite database and kept files."),
     Setting("database.url", "str", "",
-            "SQLAlchemy URL of the store. Empty: SQLite at {data_dir}/zhuanlan.db. "
-            "PostgreSQL: postgresql+psycopg://user@host/db."),
+            "SQLAlchemy URL of the store. Empty: SQLite at `{data_dir}/zhuanlan.db`. "
+            "PostgreSQL: `postgresql+psycopg://user@host/db`."),
     Setting("web.host", "str", "127.0.0.1", "Address the web app binds to."),
     Setting("web.port", "int", 8000, "Port the web app listens on."),
     Setting("web.base_url", "str", "",
-            "Public URL of the web app, used for links in e-mails and feeds. "
-            "Empty: http://{web.host}:{web.port}."),
+            "Public URL of the web app, used for links in e-mails and feeds. Empty: "
+            "`http://{web.host}:{web.port}`."),
     Setting("web.secret_key", "str", "",
-            "Key that signs session cookies and personal links. Empty: a random key kept in "
-            "{data_dir}/secret.key. Set the same value on every web process and worker.",
+            "Key that signs session cookies, personal reader links and unsubscribe links. "
+            "Empty: a random key kept in `{data_dir}/secret.key`. Set the same value on every"
+            " web process and worker.",
             secret=True),
     Setting("web.secure_cookies", "bool", False,
-            "Mark session cookies Secure (set when the site is served over HTTPS)."),
+            "Mark the session cookie Secure (set it when the site is served over HTTPS)."),
     Setting("web.session_hours", "int", 12, "Hours a staff login lasts."),
     Setting("web.login_attempts", "int", 5,
-            "Failed logins allowed per user name and address in 15 minutes (4× per address, "
-            "10× per user name from addresses the user never logged in from)."),
+            "Failed logins allowed per (user name, address) in 15 minutes (4× per address; "
+            "10× per user name, counted only against addresses the user never logged in "
+            "from); then 429 with Retry-After."),
     Setting("timezone", "timezone", "Asia/Shanghai",
             "Default time zone for schedules and for dates a page gives without one."),
     Setting("smtp.host", "str", "127.0.0.1", "SMTP server host."),
     Setting("smtp.port", "int", 25, "SMTP server port."),
-    Setting("smtp.security", "str", "none", "none, starttls or ssl."),
+    Setting("smtp.security", "str", "none", "`none`, `starttls` or `ssl`."),
     Setting("smtp.username", "str", "", "SMTP login (empty: no login)."),
-    Setting("smtp.password", "str", "", "SMTP password.", secret=True),
+    Setting("smtp.password", "str", "", "SMTP password (secret).", secret=True),
     Setting("smtp.sender", "str", "zhuanlan@localhost", "From: address of pushed issues."),
     Setting("smtp.timeout", "float", 30.0, "Seconds before an SMTP operation gives up."),
     Setting("smtp.connections", "int", 4,
-            "SMTP connections a worker sends over in parallel, each reused for many messages."),
+            "SMTP connections a worker sends over in parallel (1–64), each reused for many "
+            "messages."),
     Setting("smtp.rate_per_second", "float", 0.0,
-            "Most messages a worker sends per second, over all its connections (0: no limit)."),
-    Setting("fetch.timeout", "float", 20.0, "Total seconds allowed for one HTTP request."),
+            "Most messages a worker sends per second, over all its connections (`0`: no "
+            "limit)."),
+    Setting("fetch.timeout", "float", 20.0,
+            "Total seconds allowed for one HTTP request, redirects and body included."),
     Setting("fetch.max_bytes", "int", 10 * 1024 * 1024,
             "Largest response body accepted, after decompression."),
     Setting("fetch.max_redirects", "int", 5, "Redirects followed before giving up."),
     Setting("fetch.user_agent", "str", "zhuanlan/0.1 (+https://github.com/zhuanlan)",
             "User-Agent sent to sources."),
     Setting("fetch.allow_private", "list", [],
-            "Hosts, host:port pairs or networks (CIDR) that may be fetched although they "
-            "are private, loopback or link-local (the SSRF guard refuses them otherwise)."),
-    Setting("fetch.robots", "bool", True, "Obey robots.txt (as user agent zhuanlan)."),
+            "Hosts, `host:port` pairs or CIDR networks that may be fetched although private, "
+            "loopback or link-local (the SSRF guard refuses them otherwise). Comma-separated "
+            "in the environment."),
+    Setting("fetch.robots", "bool", True, "Obey robots.txt (as user agent `zhuanlan`)."),
     Setting("fetch.per_host_concurrency", "int", 2, "Requests in flight per host:port."),
     Setting("fetch.per_host_delay", "float", 1.0,
             "Seconds between two request starts on one host:port."),
@@ -81,12 +87,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("fetch.backoff_base", "float", 1.0,
             "Seconds; the pause before retry n is random in [0, base·2ⁿ)."),
     Setting("fetch.backoff_cap", "float", 60.0,
-            "Longest pause between retries; a longer Retry-After ends the fetch (the "
-            "source or page is then tried again no earlier than the server asked)."),
+            "Longest pause between retries; a longer Retry-After ends the fetch and the "
+            "source or page is tried again no earlier than the server asked."),
     Setting("fetch.max_concurrency", "int", 16, "Requests in flight overall."),
     Setting("dedup.window_days", "int", 90,
-            "Days of articles the near-duplicate index covers (reposts older than this "
-            "start a new story)."),
+            "Days of articles the near-duplicate index covers (reposts older than this start "
+            "a new story)."),
     Setting("worker.enabled", "bool", True, "Run the worker loop inside `zhuanlan run`."),
     Setting("worker.idle_seconds", "float", 2.0, "Pause of the worker loop when no work is due."),
     Setting("worker.lease_seconds", "float", 120.0,
@@ -96,28 +102,32 @@ SETTINGS: tuple[Setting, ...] = (
             "Processes that extract pages in parallel (0: one per core; 1: in the worker)."),
     Setting("sources.poll_minutes", "int", 30, "Default minutes between two polls of a source."),
     Setting("sources.max_new_per_poll", "int", 200,
-            "Most new entries one poll of a source queues (newest first); the rest wait for "
-            "the next polls. A source may set its own."),
+            "Most new entries one poll queues, newest first; the rest wait for the next polls"
+            " (soon after), and the source's status says 有积压. A source may set its own "
+            "(`max_new_per_poll`)."),
     Setting("people.max_upload_mb", "int", 20,
             "Largest people file (CSV or XLSX) the web upload takes, in megabytes."),
     Setting("people.max_rows", "int", 200_000,
-            "Most rows a people file may have; a larger one is refused with a message."),
-    Setting("people.max_columns", "int", 64, "Most columns a row of a people file may have."),
-    Setting("people.max_cells", "int", 2_000_000, "Most cells a people file may have in all."),
+            "Most rows of a people file; more is refused with a message."),
+    Setting("people.max_columns", "int", 64, "Most columns in a row of a people file."),
+    Setting("people.max_cells", "int", 2_000_000, "Most cells of a people file in all."),
     Setting("people.max_shared_strings", "int", 1_000_000,
             "Most shared strings an XLSX people file may declare."),
     Setting("images.enabled", "bool", True,
-            "Fetch the images of articles once and serve them from this server "
-            "(/img/{id}); off: the worker fetches none."),
+            "Fetch the images of articles once (through the polite fetcher, with the article "
+            "as Referer) and serve them from this server at `/img/{id}`; off: the worker "
+            "fetches none and the reader shows only those already kept."),
     Setting("images.max_bytes", "int", 5 * 1024 * 1024,
-            "Largest image kept; a larger one is marked too_large and not shown."),
+            "Largest image kept (JPEG, PNG, GIF or WebP, checked by its bytes); a larger one "
+            "is marked `too_large` and not shown; reading stops at this size (and never goes "
+            "beyond `fetch.max_bytes`)."),
     Setting("sample.enabled", "bool", True,
             "Serve the bundled sample site locally and keep the sample column fed from it."),
     Setting("sample.port", "int", 8765, "Port of the local sample site (127.0.0.1)."),
     Setting("presets.enabled", "bool", True,
             "Configure the presets of the real outlets (人民网, 新华网) at init."),
     Setting("log.level", "str", "INFO", "Logging level."),
-    Setting("log.format", "str", "text", "text or json (one JSON object per line)."),
+    Setting("log.format", "str", "text", "`text` or `json` (one JSON object per line)."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -334,9 +344,10 @@ def load_config(path: str | os.PathLike[str] | None = None,
     Raises ConfigError naming the key for an unknown key, a value of the wrong type,
     or a file that is not valid TOML.
     """
-    environ = os.environ if environ is None else environ
+    env: Mapping[str, str] = os.environ if environ is None else environ
     if path is None:
-        path = environ.get("ZHUANLAN_CONFIG") or ("zhuanlan.toml" if Path("zhuanlan.toml").exists() else None)
+        path = env.get("ZHUANLAN_CONFIG") or (
+            "zhuanlan.toml" if Path("zhuanlan.toml").exists() else None)
     file_values: dict[str, Any] = {}
     if path is not None:
         p = Path(path)
@@ -356,8 +367,8 @@ def load_config(path: str | os.PathLike[str] | None = None,
         ev = env_name(s.name)
         if s.name in overrides:
             raw, origin = overrides[s.name], "override"
-        elif ev in environ:
-            raw, origin = environ[ev], f"environment {ev}"
+        elif ev in env:
+            raw, origin = env[ev], f"environment {ev}"
         elif s.name in file_values:
             raw, origin = file_values[s.name], f"file {path}"
         else:
