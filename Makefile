@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install test-deps services clean bench
+.PHONY: run test check install test-deps services clean bench
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,12 @@ run: install
 services:
 	bash scripts/test-services.sh
 
-test: install services
+# Lint and types first: they take seconds and fail before the eight-minute suite.
+check: install
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/mypy
+
+test: install services check
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: install

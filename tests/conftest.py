@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-pytest_plugins = ["tests.support.fixtures"]
+pytest_plugins = ["tests.support.fixtures", "tests.support.search_seed"]
 
 PG_URL = os.environ.get("ZHUANLAN_TEST_PG_URL",
                         f"postgresql+psycopg://{os.environ.get('USER') or 'root'}@127.0.0.1:5432/test")

@@ -3,12 +3,13 @@ one row per article, review transitions, scheduled publishing and the outbox."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import FIXTURES
+from tests.support.clock import FakeClock
 from zhuanlan.errors import ConfigError, InvalidTransition, NotFoundError, RuleError, SourceError
 from zhuanlan.store.schema import articles, deliveries, pages
 
@@ -24,16 +25,7 @@ def _rss(base: str, paths: list[str]) -> bytes:
 
 @pytest.fixture
 def clock():
-    now = [T0]
-
-    class Clock:
-        def __call__(self):
-            return now[0]
-
-        def advance(self, **kw):
-            now[0] += timedelta(**kw)
-
-    return Clock()
+    return FakeClock(T0)
 
 
 def _serve_pages(http_server, names: dict[str, str]) -> None:

@@ -54,10 +54,10 @@ class Zhuanlan:
         self.work = Work(ctx, self.personal)
 
         # The operations used most, on the facade itself.
-        self.add_source, self.list_sources = self.sources.add, self.sources.list
+        self.add_source, self.list_sources = self.sources.add, self.sources.all
         self.get_source, self.update_source = self.sources.get, self.sources.update
         self.poll_now = self.sources.poll_now
-        self.add_column, self.list_columns = self.columns.add, self.columns.list
+        self.add_column, self.list_columns = self.columns.add, self.columns.all
         self.get_column, self.set_editor_note = self.columns.get, self.columns.set_editor_note
         self.set_schedule, self.candidates = self.columns.set_schedule, self.columns.candidates
         self.candidate_counts = self.columns.candidate_counts

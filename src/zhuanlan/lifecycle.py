@@ -28,7 +28,7 @@ from zhuanlan.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
-GRACE_SECONDS = 20.0
+GRACE_SECONDS = 20
 
 
 class PortInUse(ConfigError):
@@ -96,19 +96,18 @@ def port_in_use(host: str, port: int, setting: str) -> PortInUse:
                               f"zhuanlan——正在使用它。请先停止它，或用设置 {setting} 换一个端口。")
 
 
-@contextlib.contextmanager
-def _no_signal_capture() -> Iterator[None]:
-    yield
-
-
 def serve_app(app, sock: socket.socket, shutdown: Shutdown, **config) -> None:
     """Serve the ASGI app on the bound socket until ``shutdown`` stops it; the requests
     in flight are finished first."""
     import uvicorn
 
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning",
-                                           timeout_graceful_shutdown=GRACE_SECONDS, **config))
-    server.capture_signals = _no_signal_capture          # ours, not uvicorn's
+    class Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:     # ours, not uvicorn's
+            yield
+
+    server = Server(uvicorn.Config(app, log_level="warning",
+                                   timeout_graceful_shutdown=GRACE_SECONDS, **config))
     shutdown.on_stop(lambda: setattr(server, "should_exit", True))
     try:
         server.run(sockets=[sock])

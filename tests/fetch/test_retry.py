@@ -95,20 +95,20 @@ def test_retry_after_beyond_the_cap_gives_up_at_once_and_says_when(http_server):
     started = time.monotonic()
     with pytest.raises(FetchError) as info:
         get(http_server, http_server.url("/p"), backoff_cap=60.0)
-    assert time.monotonic() - started < 3   # not the 120 s asked for
+    assert time.monotonic() - started < 30   # not the 120 s asked for
     assert (info.value.status, info.value.temporary) == (429, True)
     assert retry_after_of(info.value) == 120.0
     assert len(http_server.requests) == 1
 
 
 def test_pause_beyond_the_overall_budget_gives_up(http_server):
-    # 2 attempts of 1 s at most: a 5 s Retry-After cannot fit, so none is waited for.
-    http_server.route("/p", "busy", status=503, headers={"Retry-After": "5"})
+    # 2 attempts of 1 s at most: a 30 s Retry-After cannot fit, so none is waited for.
+    http_server.route("/p", "busy", status=503, headers={"Retry-After": "30"})
     started = time.monotonic()
     with pytest.raises(FetchError) as info:
         get(http_server, http_server.url("/p"), timeout=1.0, retries=1, backoff_cap=60.0)
-    assert time.monotonic() - started < 3   # not the 5 s asked for
-    assert retry_after_of(info.value) == 5.0 and info.value.temporary
+    assert time.monotonic() - started < 15   # not the 30 s asked for
+    assert retry_after_of(info.value) == 30.0 and info.value.temporary
 
 
 def test_404_is_not_retried(http_server):
@@ -134,14 +134,14 @@ def test_retries_run_out_on_a_persistent_5xx(http_server):
 
 
 def test_timeouts_are_retried_then_fail_temporary(http_server):
-    http_server.route_slow("/p", "late", 1.0)
+    http_server.route_slow("/p", "late", 10.0)
     started = time.monotonic()
     with pytest.raises(FetchError) as info:
         get(http_server, http_server.url("/p"), timeout=0.2, retries=2)
     elapsed = time.monotonic() - started
     assert (info.value.reason, info.value.temporary) == ("timeout", True)
     assert len(http_server.requests) == 3
-    assert 0.6 <= elapsed < 2.5   # three attempts of 0.2 s and short pauses
+    assert 0.6 <= elapsed < 10   # three attempts of 0.2 s and short pauses, not 30 s
 
 
 def test_refused_connection_is_retried(http_server, monkeypatch):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.fetch.aio import get, run
+from tests.support.clock import FakeClock
 from tests.support.httpserver import LocalHTTPServer
 from zhuanlan.errors import FetchError
 from zhuanlan.fetch import RobotsCache, retry_after_of
@@ -28,14 +29,6 @@ def _ok(text: str) -> FetchResult:
     return FetchResult(url="http://s/robots.txt", requested_url="http://s/robots.txt",
                        status=200, content=text.encode(), content_type="text/plain",
                        encoding="utf-8", etag=None, last_modified=None)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 # -- rules, no traffic -----------------------------------------------------------------
@@ -63,7 +56,7 @@ def test_fetch_outcomes(outcome, kind, ttl):
 
 
 def test_cache_expires_and_stays_bounded():
-    clock = Clock()
+    clock = FakeClock(1000.0)
     cache = RobotsCache(ttl=50, error_ttl=10, max_entries=3, clock=clock)
     cache.put("http://a:80", _ok(ROBOTS))
     cache.put("http://b:80", FetchError("u", "timeout", "t", temporary=True))
@@ -117,7 +110,7 @@ def test_robots_404_allows_everything(http_server):
 def test_robots_500_disallows_for_now_then_is_fetched_again(http_server):
     http_server.route_sequence("/robots.txt", [(500, "oops", TEXT), (200, "", TEXT)])
     http_server.route("/a", "a")
-    clock = Clock()
+    clock = FakeClock(1000.0)
     cache = RobotsCache(clock=clock)
 
     async def once(fetcher):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.people.helpers import csv_bytes, xlsx_bytes
+from tests.support.people_files import csv_bytes, xlsx_bytes
 from zhuanlan.people.departments import build_tree, canonical, display, split_path
 from zhuanlan.people.export import HEADERS, to_csv, to_xlsx
 from zhuanlan.people.importing import FileFormatError, parse_people, plan_import

@@ -251,7 +251,7 @@ def test_sitemap_refuses_entities_quickly(doc):
         parse_sitemap(doc, SITEMAP, SITEMAP_SPEC)
     with pytest.raises(SourceError):
         sitemap_children(doc, SITEMAP)
-    assert time.monotonic() - started < 1
+    assert time.monotonic() - started < 5   # an expanded billion laughs takes minutes
 
 
 @pytest.mark.parametrize("doc", [b"", b"<html><body>x</body></html>", b"<urlset><url>",

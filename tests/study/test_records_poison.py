@@ -8,7 +8,7 @@ import logging
 
 from sqlalchemy import select
 
-from tests.study.helpers import organisation, publish
+from tests.support.study_seed import organisation, publish
 from zhuanlan.store import Database
 from zhuanlan.store.schema import reading_views, readings
 from zhuanlan.study.records import MAX_TRIES, Reader, RecordBuffer

@@ -8,7 +8,7 @@ import io
 
 from openpyxl import load_workbook
 
-from tests.study.helpers import mark_sent, organisation, publish
+from tests.support.study_seed import mark_sent, organisation, publish
 from zhuanlan.store.stats import column_trend, issue_stats
 from zhuanlan.study import export
 from zhuanlan.study.records import Reader, confirm_studied

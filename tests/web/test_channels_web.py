@@ -85,7 +85,7 @@ def test_admin_manages_targets_and_tests_one(site, bots):
     # Without the CSRF token: refused.
     assert chief.post(f"/admin/channels/{target['id']}/delete").status_code == 403
     _post(chief, "/admin/channels", f"/admin/channels/{target['id']}/delete", {})
-    assert zl.targets.list() == []
+    assert zl.targets.all() == []
 
 
 def test_targets_are_for_administrators_only(site, bots):
@@ -98,7 +98,7 @@ def test_targets_are_for_administrators_only(site, bots):
             "csrf_token": token, "name": "x", "kind": "wecom", "url": bots.wecom_url})
         assert r.status_code == 403
         assert 'href="/admin/channels"' not in client.get("/admin").text
-    assert zl.targets.list() == []
+    assert zl.targets.all() == []
     anon = httpx.Client(base_url=web.url(""), follow_redirects=False, timeout=10)
     assert anon.get("/admin/channels").status_code == 303
 

@@ -16,7 +16,7 @@ import pytest
 from fastapi.routing import APIRoute
 from starlette.routing import Mount
 
-from tests.study.helpers import publish
+from tests.support.study_seed import publish
 from tests.web.conftest import csrf_of, logged_in
 
 # Values that broke something once, or that a careless int()/float()/query might.

@@ -9,8 +9,8 @@ import re
 import httpx
 from sqlalchemy import select
 
-from tests.study.helpers import SLUG, organisation, publish
 from tests.support.smtp import SmtpSink, free_port
+from tests.support.study_seed import SLUG, organisation, publish
 from tests.support.web import WebServer
 from zhuanlan.store.schema import deliveries
 from zhuanlan.study.records import Reader, reading_of

@@ -8,7 +8,7 @@ import json
 import httpx
 from sqlalchemy import select, update
 
-from tests.study.helpers import publish, seed_articles
+from tests.support.study_seed import publish, seed_articles
 from tests.web.conftest import logged_in
 from zhuanlan.links import READER
 from zhuanlan.store.schema import images, readings, subscribers

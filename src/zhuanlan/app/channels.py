@@ -43,7 +43,7 @@ class ChannelTargets:
 
     # -- reading ---------------------------------------------------------------------
 
-    def list(self) -> list[dict]:
+    def all(self) -> list[dict]:
         """Every target, with its masked endpoint and the slugs of its columns."""
         with self.ctx.db.read() as conn:
             rows = store.target_rows(conn)
@@ -62,7 +62,7 @@ class ChannelTargets:
     def of_column(self, slug: str) -> list[dict]:
         """The targets the column pushes to."""
         self._column(slug)
-        return [t for t in self.list() if any(c["slug"] == slug for c in t["columns"])]
+        return [t for t in self.all() if any(c["slug"] == slug for c in t["columns"])]
 
     @staticmethod
     def _public(row: Any, cols: list[dict]) -> dict:

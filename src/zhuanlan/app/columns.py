@@ -63,7 +63,7 @@ class Columns:
                 auto_approve_threshold=auto_approve_threshold,
                 next_run_at=next_run(schedule, tz, now), created_at=now)
 
-    def list(self) -> list[dict]:
+    def all(self) -> list[dict]:
         with self.ctx.db.read() as conn:
             return store.column_rows(conn)
 

@@ -113,7 +113,7 @@ class Desk:
         needle = query.q.casefold()
         kept = []
         for r in rows:
-            r = dict(r, other_count=max(0, sizes.get(r.get("story_id"), 1) - 1))
+            r = dict(r, other_count=max(0, sizes.get(r.get("story_id") or 0, 1) - 1))
             if query.outlet and (r.get("outlet") or r.get("source_name") or "") != query.outlet:
                 continue
             if needle and needle not in (r["title"] or "").casefold() \

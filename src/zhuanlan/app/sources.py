@@ -69,7 +69,7 @@ class Sources:
         return self.add(name.strip() or p.name, url, kind=p.kind, preset=p.id,
                         authority=p.authority, refuse_existing=True, by=by)
 
-    def list(self) -> list[dict]:
+    def all(self) -> list[dict]:
         with self.ctx.db.read() as conn:
             return [shown(r) for r in store.source_rows(conn)]
 

@@ -12,8 +12,10 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -91,7 +93,7 @@ class Staff:
     # -- users ---------------------------------------------------------------------
 
     def add_user(self, username: str, password: str, *, role: str = "editor",
-                 display_name: str = "", columns_: list[str] = (), by: str = "admin") -> int:
+                 display_name: str = "", columns_: Sequence[str] = (), by: str = "admin") -> int:
         _check_username(username)
         _check_role(role)
         _check_password(password)
@@ -205,7 +207,7 @@ class Staff:
                 forget_old_attempts(conn, now)
             raise AuthError("用户名或密码错误", resource=name)
         with self.db.write() as conn:
-            values = {"last_login_at": now}
+            values: dict[str, Any] = {"last_login_at": now}
             if _hasher.check_needs_rehash(row["password_hash"]):
                 values["password_hash"] = _hasher.hash(password)
             store.update_user(conn, row["id"], **values)

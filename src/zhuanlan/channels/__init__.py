@@ -1,1 +1,2 @@
-"""Outgoing channels: e-mail (more to come: WeCom, DingTalk, Feishu, webhook)."""
+"""Outgoing channels: e-mail over pooled SMTP connections, the group robots of WeCom,
+DingTalk and Feishu, and signed webhooks."""

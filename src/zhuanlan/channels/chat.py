@@ -77,7 +77,10 @@ def channel_from_config(cfg: Mapping[str, Any], *, client: httpx.Client | None =
 
 class Channel(Protocol):
     kind: str
-    endpoint: str     # the URL with its secret masked, for messages and logs
+    max_wait: float   # longest the rate limiter may hold one send
+
+    @property
+    def endpoint(self) -> str: ...     # the URL with its secret masked, for messages and logs
 
     def messages(self, issue: IssueView, links: LinkFn | None = None, *,
                  tz: str = DEFAULT_TZ) -> list[dict]: ...

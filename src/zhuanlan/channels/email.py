@@ -631,6 +631,7 @@ class SmtpSender:
                 raise _error(code, next(iter(refused.values()))[1], resource,
                              "收件人被邮件服务器拒绝")
             if data is None:
+                assert msg is not None          # one of the two is given
                 code, reply = smtp.data(_flatten(msg))
             else:
                 code, reply = _data(smtp, data)

@@ -33,22 +33,28 @@ _STOP = object()
 
 class SmtpPacer:
     """At most ``rate`` calls of :meth:`wait` per second over all threads (0: no limit).
-    Slots are handed out evenly spaced, so there is no burst at the start of a second."""
+    Slots are handed out evenly spaced, so there is no burst at the start of a second.
+    ``clock`` (monotonic seconds) and ``sleep`` are injectable so tests move time."""
 
-    def __init__(self, rate: float) -> None:
+    def __init__(self, rate: float, *, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         self.interval = 1.0 / rate if rate > 0 else 0.0
         self._next = 0.0
         self._lock = threading.Lock()
+        self._clock = clock
+        self._sleep = sleep
 
-    def wait(self) -> None:
+    def wait(self) -> float:
+        """Block until this caller's slot; returns the slot's time on the clock."""
         if not self.interval:
-            return
+            return self._clock()
         with self._lock:
-            now = time.monotonic()
+            now = self._clock()
             at = max(now, self._next)
             self._next = at + self.interval
         if at > now:
-            time.sleep(at - now)
+            self._sleep(at - now)
+        return at
 
 
 class SmtpPool(Generic[J]):

@@ -67,7 +67,7 @@ def cmd_channel(args: argparse.Namespace) -> int:
               + (f"，专栏：{'、'.join(c['slug'] for c in t['columns'])}" if t["columns"] else ""))
         return 0
     if args.action == "list":
-        rows = targets.list()
+        rows = targets.all()
         if not rows:
             print("还没有推送渠道：zhuanlan channel add NAME --kind dingtalk --url …")
         for t in rows:

@@ -59,6 +59,7 @@ import math
 from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 
@@ -185,7 +186,7 @@ class LSHIndex:
         # Sorted postings (slots below ``_merged``) and the delta (slots from ``_merged``).
         self._merged = 0
         self._bbase: list[np.ndarray] = [_EMPTY_U64] * bands
-        self._bdelta: list[dict[int, object]] = [{} for _ in range(bands)]
+        self._bdelta: list[dict[int, int | list[int]]] = [{} for _ in range(bands)]
         self._abase: list[np.ndarray] = [_EMPTY_U64] * _APARTS
         self._adelta: dict[int, list[int]] = {}
         self._stop: set[int] = set()      # anchor keys held by too many documents
@@ -291,7 +292,7 @@ class LSHIndex:
         for table, key in zip(self._bdelta, bkeys.tolist()):
             cur = table.setdefault(key, s)
             if cur != s:
-                if type(cur) is list:
+                if isinstance(cur, list):
                     cur.append(s)
                 else:
                     table[key] = [cur, s]
@@ -498,7 +499,7 @@ class LSHIndex:
         for table, key in zip(self._bdelta, bkeys.tolist()):
             cur = table.get(key)
             if cur is not None:
-                if type(cur) is list:
+                if isinstance(cur, list):
                     extra.extend(cur)
                 else:
                     extra.append(cur)
@@ -594,12 +595,14 @@ class LSHIndex:
 
     def candidates(self, signature: Signature, exclude: DocId | None = None) -> list[Entry]:
         """The entries of :meth:`query` (without ``exclude``)."""
-        return [self.get(d) for d in self.query(signature) if d != exclude]
+        found = (self.get(d) for d in self.query(signature) if d != exclude)
+        return [e for e in found if e is not None]
 
     def prune(self, older_than: datetime | float) -> int:
         """Remove entries with a timestamp before ``older_than``; entries without a
         timestamp stay. Returns how many were removed."""
         limit = _ts(older_than)
+        assert limit is not None
         n = self._n
         old = np.flatnonzero(self._alive[:n] & (self._tstamp[:n] < limit))
         if not len(old):
@@ -616,9 +619,9 @@ class LSHIndex:
     # --- inspection -------------------------------------------------------------------
 
     @property
-    def _anchors(self) -> dict[int, object]:
+    def _anchors(self) -> dict[int, Any]:
         """Anchor key → ids holding it, or ``_STOP`` (a debugging view, built on call)."""
-        out: dict[int, object] = {k: _STOP for k in self._stop}
+        out: dict[int, Any] = {k: _STOP for k in self._stop}
         for base in self._abase:
             keys = (base >> _S32).tolist()
             slots = (base & _LOW32).tolist()
@@ -634,7 +637,7 @@ class LSHIndex:
     def memory_bytes(self) -> int:
         """Bytes held by the numpy arrays (the dicts of the delta and of the ids come
         on top)."""
-        arrays = [self._sig, self._sigsize, self._size, self._tstamp, self._alive,
+        arrays: list[np.ndarray] = [self._sig, self._sigsize, self._size, self._tstamp, self._alive,
                   self._aoff, self._anc, *self._bbase, *self._abase]
         return sum(a.nbytes for a in arrays)
 

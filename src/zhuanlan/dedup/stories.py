@@ -189,8 +189,8 @@ def cluster(docs: Sequence[DocRef], index: LSHIndex | None = None) -> list[list[
             parent[find(d.id)] = find(cid)
         index.add(d.id, d.signature)
     groups: dict[Hashable, list[Hashable]] = {}
-    for d in by_id:
-        groups.setdefault(find(d), []).append(d)
+    for key in by_id:
+        groups.setdefault(find(key), []).append(key)
     return list(groups.values())
 
 

@@ -17,6 +17,7 @@ knows nothing of 来源 or 责任编辑.
 from __future__ import annotations
 
 import re
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import lxml.html
@@ -90,8 +91,9 @@ def _parse(html: str, url: str) -> etree._Element:
 def _trafilatura(html: str, url: str) -> str:
     """trafilatura's body text; "" when it finds none. Metadata is ours (see the module
     docstring), so it is not asked for: that makes it about 40% faster."""
-    options = dict(url=url, with_metadata=False, include_comments=False, include_tables=True,
-                   include_images=False, include_links=False)
+    options: dict[str, Any] = dict(url=url, with_metadata=False, include_comments=False,
+                                   include_tables=True, include_images=False,
+                                   include_links=False)
     try:
         text = trafilatura.extract(html, favor_precision=True, fast=True, **options) or ""
         if len(text.strip()) < MIN_BODY_CHARS:

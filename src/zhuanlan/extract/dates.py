@@ -237,9 +237,9 @@ def find_date(text: str, default_tz: ZoneInfo | tzinfo | str = "Asia/Shanghai") 
             return found
         if first_day_only is None:
             first_day_only = found
-    m = _US_CLOCK.search(s)
-    if m is not None:
-        found = _from_us_clock(m, default)
+    us = _US_CLOCK.search(s)
+    if us is not None:
+        found = _from_us_clock(us, default)
         if found is not None:
             return found
     return first_day_only

@@ -24,6 +24,7 @@ One AsyncFetcher belongs to one event loop (its connections and semaphores do). 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
 import ssl
@@ -337,9 +338,12 @@ class AsyncFetcher:
             task = asyncio.get_running_loop().create_task(
                 self._fetch_robots(site, robots_url, host_key(target)))
             self._robots_fetches[site] = task
-            task.add_done_callback(lambda t, s=site: self._robots_fetches.pop(s, None)
-                                   if self._robots_fetches.get(s) is t else None)
+            task.add_done_callback(functools.partial(self._forget_robots_fetch, site))
         return await asyncio.shield(task)
+
+    def _forget_robots_fetch(self, site: str, task: asyncio.Task[RobotsRules]) -> None:
+        if self._robots_fetches.get(site) is task:
+            del self._robots_fetches[site]
 
     async def _fetch_robots(self, site: str, robots_url: str, key: str) -> RobotsRules:
         await self.gate.turn(key)   # spaced like the pages, but without taking a place

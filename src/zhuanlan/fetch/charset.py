@@ -112,7 +112,7 @@ def _mostly_chinese_gb(content: bytes) -> bool:
 
 
 def _is_weak(label: str | None) -> bool:
-    return bool(label) and label.strip().strip("\"'").lower() in _WEAK_LABELS
+    return bool(label) and (label or "").strip().strip("\"'").lower() in _WEAK_LABELS
 
 
 def detect_encoding(content: bytes, content_type: str | None = None) -> str:

@@ -127,7 +127,7 @@ class AddressPolicy:
         if ip is not None and port is None:
             self._networks.append(ipaddress.ip_network(ip))
         elif ip is not None:
-            self._ip_ports.add((ip, int(port)))
+            self._ip_ports.add((ip, int(port or 0)))
         elif port is None:
             self._names.add(_norm_host(host))
         else:

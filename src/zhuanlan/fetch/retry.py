@@ -36,7 +36,7 @@ def with_retry_after(exc: FetchError, seconds: float | None) -> FetchError:
     An attribute set here because ``FetchError`` itself has no such field yet (proposed
     to the owner of errors.py); read it with ``retry_after_of``.
     """
-    exc.retry_after = seconds   # type: ignore[attr-defined]
+    exc.retry_after = seconds
     return exc
 
 

@@ -165,6 +165,13 @@ def _ssl_context(verify: ssl.SSLContext | bool) -> ssl.SSLContext:
     return httpx.create_ssl_context(verify=verify, trust_env=True)
 
 
+def _pool_options(context: ssl.SSLContext, limits: httpx.Limits) -> dict:
+    """What httpx would give its own pool, so the swapped pool behaves the same."""
+    return {"ssl_context": context, "max_connections": limits.max_connections,
+            "max_keepalive_connections": limits.max_keepalive_connections,
+            "keepalive_expiry": limits.keepalive_expiry}
+
+
 class GuardedTransport(httpx.HTTPTransport):
     """``httpx.HTTPTransport`` whose connection pool uses ``GuardedBackend``.
 
@@ -187,13 +194,8 @@ class GuardedTransport(httpx.HTTPTransport):
         if not isinstance(getattr(self, "_pool", None), httpcore.ConnectionPool):
             raise RuntimeError("httpx.HTTPTransport internals changed: cannot install "
                                "the SSRF guard (zhuanlan.fetch.transport)")
-        self._pool = httpcore.ConnectionPool(
-            ssl_context=context,
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            network_backend=GuardedBackend(policy),
-        )
+        self._pool = httpcore.ConnectionPool(network_backend=GuardedBackend(policy),
+                                             **_pool_options(context, limits))
 
 
 # -- asyncio ---------------------------------------------------------------------------
@@ -274,10 +276,5 @@ class AsyncGuardedTransport(httpx.AsyncHTTPTransport):
         if not isinstance(getattr(self, "_pool", None), httpcore.AsyncConnectionPool):
             raise RuntimeError("httpx.AsyncHTTPTransport internals changed: cannot install "
                                "the SSRF guard (zhuanlan.fetch.transport)")
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=context,
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            network_backend=AsyncGuardedBackend(policy),
-        )
+        self._pool = httpcore.AsyncConnectionPool(network_backend=AsyncGuardedBackend(policy),
+                                                  **_pool_options(context, limits))

@@ -96,6 +96,7 @@ class _Guarded:
         self.send_by = send_by
         self.kind = channel.kind
         self.endpoint = channel.endpoint
+        self.max_wait = channel.max_wait
         self.sent_parts: list[int] = []
 
     def messages(self, *args: Any, **kwargs: Any) -> list[dict]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime, timedelta
+from typing import cast
 
 from zhuanlan.dedup.index import LSHIndex
 from zhuanlan.dedup.minhash import Signature, SignatureError
@@ -62,13 +63,15 @@ def assign_story(conn: Connection, index: StoryIndex, article_id: int, sig: Sign
         index.sync(conn, now)
         # Only candidates that verify are read from the store: the rest are chance
         # band collisions, hundreds per article once the window holds a million.
-        candidate_ids = [i for i, _rel, _score in verified_candidates(index.index, sig)
+        candidate_ids = [cast(int, i) for i, _rel, _score in verified_candidates(index.index, sig)
                          if i != article_id]
-    story_id, relation = None, None
+    story_id: int | None = None
+    relation: str | None = None
     if candidate_ids:
         refs = store.refs_of(conn, candidate_ids)
         me = DocRef(article_id, sig)
-        story_id, relation, _score = match_story(me, refs)
+        found, relation, _score = match_story(me, refs)
+        story_id = cast(int | None, found)
         if story_id is not None and not store.story_exists(conn, story_id):
             story_id = None    # a candidate from before stories existed: start anew
     if story_id is None:

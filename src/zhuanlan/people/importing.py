@@ -212,7 +212,7 @@ def _record(number: int, cells: dict[str, str]) -> PersonRecord:
         wecom_userid=cells.get("wecom_userid") or None,
         dingtalk_userid=cells.get("dingtalk_userid") or None,
         feishu_open_id=cells.get("feishu_open_id") or None,
-        active=parse_active(cells.get("active", "")) if "active" in cells else True)
+        active=bool(parse_active(cells.get("active", ""))) if "active" in cells else True)
 
 
 # -- planning ---------------------------------------------------------------------------

@@ -203,7 +203,7 @@ def read_xlsx(data: bytes, limits: TableLimits = TableLimits()) -> Iterator[Row]
             raise FileFormatError(f"无法读取 XLSX 文件：{exc}") from None
 
 
-def _open(book: zipfile.ZipFile, name: str, limit: int) -> IO[bytes]:
+def _open(book: zipfile.ZipFile, name: str, limit: int) -> _Bounded:
     try:
         info = book.getinfo(name)
     except KeyError:
@@ -240,7 +240,7 @@ class _Bounded(io.RawIOBase):
         return bytes(buffer[:n])
 
 
-def _events(stream: IO[bytes], tag: str):
+def _events(stream: io.RawIOBase, tag: str):
     return etree.iterparse(stream, events=("end",), tag=tag, resolve_entities=False,
                            no_network=True, load_dtd=False, huge_tree=False, recover=False)
 
@@ -337,7 +337,7 @@ def _sheet_rows(book: zipfile.ZipFile, name: str, strings: list[str],
     # Cells are taken one by one as they end and then dropped, so a row that declares
     # two million cells is refused at its 65th, not after it was built in memory.
     counter = _Counter(limits)
-    number, values = 0, {}
+    number, values = 0, dict[int, str]()
     row_tag, cell_tag = f"{_MAIN}row", f"{_MAIN}c"
     try:
         for _, element in etree.iterparse(

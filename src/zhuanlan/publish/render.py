@@ -34,7 +34,7 @@ DEFAULT_TZ = "Asia/Shanghai"
 _env = Environment(
     loader=PackageLoader("zhuanlan.publish", "templates"),
     # Only the .html templates are HTML; the text part must not be entity-escaped.
-    autoescape=lambda name: bool(name) and name.endswith(".html"),
+    autoescape=lambda name: bool(name) and (name or "").endswith(".html"),
     undefined=StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
@@ -125,7 +125,7 @@ def _context(issue: IssueView, tz: str) -> dict[str, Any]:
     default_title = f"第{issue.number}期"
     title = (issue.title or "").strip()
     note = _paragraphs(issue.editor_note)
-    items = []
+    items: list[dict[str, Any]] = []
     for item in issue.items:
         source = (item.source_name or "").strip()
         date = _date(item.published, zone)
@@ -139,7 +139,7 @@ def _context(issue: IssueView, tz: str) -> dict[str, Any]:
             "meta": "　".join(p for p in (f"来源：{source}" if source else "", date) if p),
             "summary": " ".join(_paragraphs(item.summary)),
         })
-    first = note[0] if note else (items[0]["title"] if items else "")
+    first: str = note[0] if note else (items[0]["title"] if items else "")
     return {
         "subject": subject,
         "column_name": issue.column_name,

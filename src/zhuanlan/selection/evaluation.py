@@ -56,7 +56,8 @@ class Decision:
 
 
 class Model(Protocol):
-    ready: bool
+    @property
+    def ready(self) -> bool: ...
 
     def predict(self, features: dict[int, float]) -> float: ...
     def update(self, features: dict[int, float], label: bool) -> float: ...

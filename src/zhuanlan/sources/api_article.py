@@ -43,7 +43,7 @@ def html_paragraphs(markup: str, base: str) -> tuple[str, tuple[Image, ...]]:
         return plain_text(markup), ()
     for el in list(root.iter(*_DROP)):
         el.drop_tree()
-    images = []
+    images: list = []
     for img in root.iter("img"):
         src = safe_link(img.get("src") or img.get("data-src"), base)
         if src and src not in {i.src for i in images}:
@@ -67,7 +67,7 @@ def _value(data, path: str) -> str:
     return str(value)
 
 
-def parse_api_article(content: str, url: str, spec: SourceSpec, *,
+def parse_api_article(content: str, url: str, spec: SourceSpec | None, *,
                       default_tz: ZoneInfo | str = "Asia/Shanghai") -> ExtractedArticle:
     """The article in an API response, read with ``spec.article_api``'s paths.
 
@@ -76,7 +76,7 @@ def parse_api_article(content: str, url: str, spec: SourceSpec, *,
     reason ``no_article_api`` (the spec has none), ``api_unreadable`` (not JSON/JSONP)
     or ``no_text`` (the content path gives no text).
     """
-    api = spec.article_api
+    api = spec.article_api if spec is not None else None
     if api is None:
         raise ExtractError(url, "no_article_api", "the source's spec has no article_api")
     try:

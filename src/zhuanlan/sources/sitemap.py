@@ -77,7 +77,7 @@ def sitemap_children(content: bytes, url: str) -> tuple[str, ...]:
     root = _root(content, url)
     if etree.QName(root).localname != "sitemapindex":
         return ()
-    found = []
+    found: list[tuple] = []
     for i, sm in enumerate(c for c in root if isinstance(c.tag, str)
                            and etree.QName(c).localname == "sitemap"):
         link = safe_link(_child_text(sm, "loc"), url)

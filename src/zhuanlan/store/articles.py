@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, or_, select, update
 
 from zhuanlan.errors import NotFoundError
+from zhuanlan.store.db import inserted_id
 from zhuanlan.store.schema import articles, sources
 
 
@@ -42,7 +43,7 @@ def existing_id(conn: Connection, canonical_url: str, content_hash: str) -> int 
 
 
 def insert_article(conn: Connection, **values) -> int:
-    return conn.execute(articles.insert().values(**values)).inserted_primary_key[0]
+    return inserted_id(conn.execute(articles.insert().values(**values)))
 
 
 def update_article(conn: Connection, article_id: int, **values) -> None:

@@ -54,7 +54,7 @@ def columns_to_offer(conn: Connection, column_ids: list[int] | None = None) -> l
     query = select(columns)
     if column_ids is not None:
         query = query.where(columns.c.id.in_(column_ids))
-    return conn.execute(query).all()
+    return list(conn.execute(query).all())
 
 
 def outlet_name(conn: Connection, source_id: int | None) -> str | None:

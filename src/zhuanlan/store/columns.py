@@ -6,6 +6,7 @@ from sqlalchemy import Connection, func, select, update
 
 from zhuanlan.errors import NotFoundError
 from zhuanlan.model import CandidateState
+from zhuanlan.store.db import inserted_id
 from zhuanlan.store.schema import candidates, columns, issues
 
 
@@ -32,7 +33,7 @@ def column_exists(conn: Connection, slug: str) -> bool:
 
 
 def insert_column(conn: Connection, **values) -> int:
-    return conn.execute(columns.insert().values(**values)).inserted_primary_key[0]
+    return inserted_id(conn.execute(columns.insert().values(**values)))
 
 
 def update_column(conn: Connection, column_id: int, **values) -> None:
@@ -42,9 +43,9 @@ def update_column(conn: Connection, column_id: int, **values) -> None:
 def column_rows(conn: Connection) -> list[dict]:
     """Every column with its ``issue_count`` and ``pending_count``, by id."""
     rows = conn.execute(select(columns).order_by(columns.c.id)).mappings().all()
-    counts = dict(conn.execute(select(issues.c.column_id, func.count())
+    counts: dict[int, int] = dict(conn.execute(select(issues.c.column_id, func.count())
                                .group_by(issues.c.column_id)).all())
-    pending = dict(conn.execute(
+    pending: dict[int, int] = dict(conn.execute(
         select(candidates.c.column_id, func.count())
         .where(candidates.c.state == CandidateState.PENDING.value)
         .group_by(candidates.c.column_id)).all())

@@ -33,8 +33,8 @@ _cache: dict[tuple, tuple[float, CorpusStats]] = {}
 
 def count_article(conn: Connection, title: str, text: str, *, sign: int = 1) -> None:
     """Count (``sign=1``) or uncount (``-1``) one article in the statistics."""
-    words, body_len, title_len = doc_terms(title, text)
-    words = sorted({w.lower()[:MAX_WORD] for w in words if w.strip()})
+    terms, body_len, title_len = doc_terms(title, text)
+    words = sorted({w.lower()[:MAX_WORD] for w in terms if w.strip()})
     insert_ignore(conn, corpus_totals, [{"id": 1, "n_docs": 0, "body_words": 0,
                                          "title_words": 0}], ["id"])
     conn.execute(update(corpus_totals).where(corpus_totals.c.id == 1).values(

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Select, func, literal, or_, select, update
 from zhuanlan.editorial.assemble import Approved, issue_title, order_items, summary_of
 from zhuanlan.model import CandidateState, DeliveryState, IssueItemView, IssueView
 from zhuanlan.store.claims import claim, release_values
+from zhuanlan.store.db import inserted_id
 from zhuanlan.store.schema import (
     articles,
     candidates,
@@ -141,9 +142,9 @@ def publish(conn: Connection, col, now: datetime) -> int | None:
         return None
     number = (conn.execute(select(func.max(issues.c.number))
                            .where(issues.c.column_id == col.id)).scalar() or 0) + 1
-    issue_id = conn.execute(issues.insert().values(
+    issue_id = inserted_id(conn.execute(issues.insert().values(
         column_id=col.id, number=number, title=issue_title(col.name, number),
-        editor_note=col.editor_note, published_at=now)).inserted_primary_key[0]
+        editor_note=col.editor_note, published_at=now)))
     conn.execute(issue_items.insert(), [
         {"issue_id": issue_id, "article_id": a["article_id"], "position": i,
          "title": a["title"], "summary": a["summary"]}
@@ -180,7 +181,7 @@ def issue_view(conn: Connection, issue_id: int, base_url: str) -> IssueView:
     """The issue as the renderers (mail, Atom, web) see it."""
     row = conn.execute(select(issues, columns.c.slug, columns.c.name.label("column_name"))
                        .join(columns, columns.c.id == issues.c.column_id)
-                       .where(issues.c.id == issue_id)).first()
+                       .where(issues.c.id == issue_id)).one()
     items = []
     for a in conn.execute(
             select(articles.c.id, articles.c.title, articles.c.url, articles.c.text,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -36,7 +37,7 @@ def _migrating(db: Database) -> Iterator[Connection]:
         if sqlite:
             # Outside any transaction (the pragma is a no-op inside one): on the raw
             # connection, before SQLAlchemy begins.
-            conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+            _raw(conn).execute("PRAGMA foreign_keys=OFF")
         try:
             yield conn
             if sqlite:
@@ -49,7 +50,13 @@ def _migrating(db: Database) -> Iterator[Connection]:
         finally:
             if sqlite:
                 conn.rollback()
-                conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+                _raw(conn).execute("PRAGMA foreign_keys=ON")
+
+
+def _raw(conn: Connection) -> Any:
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    return driver
 
 
 def upgrade(db: Database, revision: str = "head") -> None:

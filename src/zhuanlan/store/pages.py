@@ -51,7 +51,7 @@ def claim_due_pages(conn: Connection, *, now: datetime, limit: int, worker: str,
 
 
 def source_rows(conn: Connection, source_ids: set[int]) -> list[Row]:
-    return conn.execute(select(sources).where(sources.c.id.in_(source_ids))).all()
+    return list(conn.execute(select(sources).where(sources.c.id.in_(source_ids))).all())
 
 
 def record_page(conn: Connection, page_id: int, worker: str, **values: Any) -> None:
@@ -71,4 +71,4 @@ def kept_pages(conn: Connection, *, after_id: int, limit: int,
              .order_by(pages.c.id).limit(limit))
     if source_id is not None:
         query = query.where(pages.c.source_id == source_id)
-    return conn.execute(query).all()
+    return list(conn.execute(query).all())

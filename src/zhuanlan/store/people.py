@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Row, bindparam, delete, func, select, update
 
 from zhuanlan.errors import NotFoundError
 from zhuanlan.people.departments import DepartmentNode, build_tree, parent_of, prefixes
+from zhuanlan.store.db import inserted_id
 from zhuanlan.store.issues import recipient_conditions, recipient_ids
 from zhuanlan.store.schema import (
     columns,
@@ -48,7 +49,7 @@ def department_paths(conn: Connection) -> set[str]:
 def tree(conn: Connection) -> list[DepartmentNode]:
     """The tree with head counts of active people."""
     rows = conn.execute(select(departments.c.id, departments.c.path)).all()
-    counts = dict(conn.execute(
+    counts: dict[int, int] = dict(conn.execute(
         select(subscribers.c.department_id, func.count())
         .where(subscribers.c.active.is_(True), subscribers.c.department_id.is_not(None))
         .group_by(subscribers.c.department_id)).all())
@@ -67,9 +68,9 @@ def ensure_departments(conn: Connection, paths: Iterable[str],
     known = dict(conn.execute(select(departments.c.path, departments.c.id)).all())
     wanted = sorted({p for path in paths for p in prefixes(path)} - known.keys())
     for path in wanted:          # sorted: a parent comes before its children
-        known[path] = conn.execute(departments.insert().values(
+        known[path] = inserted_id(conn.execute(departments.insert().values(
             name=path.rsplit("/", 1)[-1], parent_id=known.get(parent_of(path) or ""),
-            path=path, created_at=now)).inserted_primary_key[0]
+            path=path, created_at=now)))
     known[""] = None
     return known
 
@@ -87,7 +88,7 @@ def employee_no_taken(conn: Connection, employee_no: str) -> bool:
 
 
 def insert_person(conn: Connection, **values: Any) -> int:
-    return conn.execute(subscribers.insert().values(**values)).inserted_primary_key[0]
+    return inserted_id(conn.execute(subscribers.insert().values(**values)))
 
 
 def insert_people(conn: Connection, rows: list[dict]) -> None:
@@ -238,7 +239,7 @@ def recipients(conn: Connection, column_id: int) -> list[dict]:
 
 def recipient_count(conn: Connection, column_id: int) -> int:
     return conn.execute(select(func.count()).select_from(
-        recipient_ids(column_id).subquery())).scalar()
+        recipient_ids(column_id).subquery())).scalar_one()
 
 
 def direct_subscribers(conn: Connection, column_id: int) -> list[dict]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import Connection, and_, exists, func, literal_column, select, text
+from sqlalchemy import ColumnElement, Connection, and_, exists, func, literal_column, select, text
 from sqlalchemy.sql import column as sql_column
 from sqlalchemy.sql import table as sql_table
 
@@ -216,7 +216,7 @@ def search(conn: Connection, query: str | SearchQuery, *, column_id: int | None 
     pg = conn.dialect.name == "postgresql"
 
     a = articles
-    conds = []
+    conds: list[ColumnElement[bool]] = []
     if pg:
         tsq = func.to_tsquery(literal_column("'simple'"), tsquery_text(q))
         src = _pg.join(a, a.c.id == _pg.c.article_id)

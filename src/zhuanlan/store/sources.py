@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import Connection, func, select, update
 
 from zhuanlan.errors import NotFoundError
+from zhuanlan.store.db import inserted_id
 from zhuanlan.store.schema import articles, sources
 
 
@@ -15,13 +16,13 @@ def source_id_by_url(conn: Connection, url: str) -> int | None:
 
 
 def insert_source(conn: Connection, **values) -> int:
-    return conn.execute(sources.insert().values(**values)).inserted_primary_key[0]
+    return inserted_id(conn.execute(sources.insert().values(**values)))
 
 
 def source_rows(conn: Connection) -> list[dict]:
     """Every source with its ``article_count``, by id."""
     rows = conn.execute(select(sources).order_by(sources.c.id)).mappings().all()
-    counts = dict(conn.execute(
+    counts: dict[int, int] = dict(conn.execute(
         select(articles.c.source_id, func.count()).group_by(articles.c.source_id)).all())
     return [dict(r, article_count=counts.get(r["id"], 0)) for r in rows]
 

@@ -27,6 +27,7 @@ from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.engine import Connection
 
 from zhuanlan.errors import NotFoundError, RateLimited
+from zhuanlan.store.db import inserted_id
 from zhuanlan.store.schema import (
     api_tokens,
     column_grants,
@@ -67,14 +68,13 @@ def reserve_attempt(conn: Connection, username: str, address: str, *, user_id: i
         count, oldest = conn.execute(
             select(func.count(), func.min(login_failures.c.at))
             .where(login_failures.c.key == key,
-                   login_failures.c.at > now - LOGIN_WINDOW)).first()
+                   login_failures.c.at > now - LOGIN_WINDOW)).one()
         if count >= limit:
             wait = (oldest + LOGIN_WINDOW - now).total_seconds()
             raise RateLimited(f"登录失败次数过多，请 {max(1, int(wait // 60) + 1)} 分钟后再试",
                               retry_after=max(1.0, wait), resource=username)
     keys = [*limits, f"user:{username}"] if known else list(limits)
-    return [conn.execute(login_failures.insert().values(key=key, at=now))
-            .inserted_primary_key[0] for key in keys]
+    return [inserted_id(conn.execute(login_failures.insert().values(key=key, at=now))) for key in keys]
 
 
 def forget_old_attempts(conn: Connection, now: datetime) -> None:
@@ -170,7 +170,7 @@ def user_id(conn: Connection, username: str) -> int:
 
 
 def insert_user(conn: Connection, **values: Any) -> int:
-    return conn.execute(users.insert().values(**values)).inserted_primary_key[0]
+    return inserted_id(conn.execute(users.insert().values(**values)))
 
 
 def update_user(conn: Connection, user_id_: int, *, end_epoch: bool = False,
@@ -222,7 +222,7 @@ def set_grants(conn: Connection, user_id_: int, column_ids: list[int], *,
 # -- API tokens ----------------------------------------------------------------------------
 
 def insert_token(conn: Connection, **values: Any) -> int:
-    return conn.execute(api_tokens.insert().values(**values)).inserted_primary_key[0]
+    return inserted_id(conn.execute(api_tokens.insert().values(**values)))
 
 
 def token_rows(conn: Connection, username: str) -> list[dict]:

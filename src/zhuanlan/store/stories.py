@@ -25,17 +25,18 @@ from zhuanlan.dedup.stories import (
     source_rank,
 )
 from zhuanlan.errors import InvalidTransition, NotFoundError
+from zhuanlan.store.db import inserted_id
 from zhuanlan.store.schema import articles, candidates, sources, stories
 
 
 def signatures_since(conn: Connection, after_id: int, since: datetime) -> list:
     """(id, signature, created_at) of the articles after ``after_id`` stored since
     ``since`` that have a signature, by id."""
-    return conn.execute(
+    return list(conn.execute(
         select(articles.c.id, articles.c.signature, articles.c.created_at)
         .where(articles.c.id > after_id, articles.c.signature.is_not(None),
                articles.c.created_at >= since)
-        .order_by(articles.c.id)).all()
+        .order_by(articles.c.id)).all())
 
 
 def authority_rank(name: str, authority: int | None) -> int | None:
@@ -82,9 +83,9 @@ def story_exists(conn: Connection, story_id: int) -> bool:
 
 
 def new_story(conn: Connection, article_id: int, now: datetime) -> int:
-    return conn.execute(stories.insert().values(
+    return inserted_id(conn.execute(stories.insert().values(
         representative_id=article_id, size=1, created_at=now, updated_at=now,
-    )).inserted_primary_key[0]
+    )))
 
 
 def place_article(conn: Connection, article_id: int, *, signature: bytes,
@@ -163,12 +164,12 @@ def split_out(conn: Connection, story_id: int, article_id: int, now: datetime) -
             articles.c.id == article_id, articles.c.story_id == story_id)).scalar() is None:
         raise NotFoundError("这篇文章不在该报道中", resource=f"article {article_id}")
     if conn.execute(select(func.count()).select_from(articles)
-                    .where(articles.c.story_id == story_id)).scalar() < 2:
+                    .where(articles.c.story_id == story_id)).scalar_one() < 2:
         raise InvalidTransition("这篇报道只有这一个版本，无需拆分",
                                 resource=f"article {article_id}")
-    new_id = conn.execute(stories.insert().values(
+    new_id = inserted_id(conn.execute(stories.insert().values(
         representative_id=article_id, size=1, created_at=now, updated_at=now,
-    )).inserted_primary_key[0]
+    )))
     conn.execute(update(articles).where(articles.c.id == article_id)
                  .values(story_id=new_id, relation=None, story_locked=True))
     # A column holds one candidate per story: the new story has none yet, so no clash.

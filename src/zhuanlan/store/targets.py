@@ -6,6 +6,7 @@ from sqlalchemy import Connection, Row, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from zhuanlan.errors import ConfigError, NotFoundError
+from zhuanlan.store.db import inserted_id
 from zhuanlan.store.schema import channel_targets, column_targets, columns, deliveries
 
 
@@ -48,8 +49,7 @@ def insert_target(conn: Connection, **values) -> int:
     """Raises ConfigError when the name is taken."""
     try:
         with conn.begin_nested():
-            return int(conn.execute(channel_targets.insert().values(**values))
-                       .inserted_primary_key[0])
+            return inserted_id(conn.execute(channel_targets.insert().values(**values)))
     except IntegrityError:
         raise ConfigError("name", f"已有名为“{values.get('name')}”的推送渠道") from None
 

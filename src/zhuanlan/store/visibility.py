@@ -12,14 +12,14 @@ from zhuanlan.store.schema import articles, images, issue_items
 
 def article_visible(conn: Connection, article_id: int, *, staff: bool) -> bool:
     if staff:
-        return conn.execute(select(exists().where(articles.c.id == article_id))).scalar()
-    return conn.execute(select(exists().where(issue_items.c.article_id == article_id))).scalar()
+        return bool(conn.execute(select(exists().where(articles.c.id == article_id))).scalar())
+    return bool(conn.execute(select(exists().where(issue_items.c.article_id == article_id))).scalar())
 
 
 def issue_carries(conn: Connection, issue_id: int, article_id: int) -> bool:
     """Whether the issue has the article among its items."""
-    return conn.execute(select(exists().where(issue_items.c.issue_id == issue_id,
-                                              issue_items.c.article_id == article_id))).scalar()
+    return bool(conn.execute(select(exists().where(issue_items.c.issue_id == issue_id,
+                                                   issue_items.c.article_id == article_id))).scalar())
 
 
 def image_visible(conn: Connection, image_id: int, *, staff: bool) -> bool:

@@ -107,7 +107,7 @@ def _labelled(line: str) -> list[tuple[str, str]] | None:
     if m and inner is not line and not _SENTENCE_END.search(inner):
         return [("编辑", m.group("value"))]
     rest = _DATE.sub(" ", inner) if _DATE.search(inner) else inner
-    start = re.match(r"\s*", rest).end()
+    start = len(rest) - len(rest.lstrip())
     pairs, pos = [], start
     for m in _PAIR.finditer(rest, start):
         if m.start() != pos and rest[pos:m.start()].strip():

@@ -37,7 +37,7 @@ of Python's own codecs so no data file is shipped. On the Chinese ground-truth t
 the extraction corpus (180 k CJK characters) they cover 99.9% of the characters; on UTF-8
 text read as GBK, about 40%.
 
-Never repaired, never flagged: clean text. ``tests/stages/test_mojibake.py`` checks it on
+Never repaired, never flagged: clean text. ``tests/text/test_mojibake.py`` checks it on
 every ground-truth text of the extraction corpus (Chinese and eight other languages),
 among them texts with isolated private-use characters (a CMS's made-up characters for rare
 names) and cp1252 quotes read as C1 controls, which are not mojibake in this sense.

@@ -133,8 +133,9 @@ def create_api(zl) -> FastAPI:
     def error(status: int, exc: Exception, headers: dict | None = None) -> JSONResponse:
         body = {"error": type(exc).__name__, "message": getattr(exc, "message", str(exc)),
                 "resource": getattr(exc, "resource", None)}
-        if getattr(exc, "position", None) is not None:
-            body["position"] = exc.position
+        position = getattr(exc, "position", None)
+        if position is not None:
+            body["position"] = position
         return JSONResponse(body, status_code=status, headers=headers)
 
     @api.exception_handler(RequestValidationError)

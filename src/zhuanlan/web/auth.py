@@ -40,7 +40,7 @@ async def csrf_protect(request: Request) -> None:
     if request.method in SAFE_METHODS:
         return
     expected = request.session.get("csrf")
-    sent = request.headers.get("x-csrf-token")
+    sent: object = request.headers.get("x-csrf-token")
     if sent is None:
         form = await request.form()
         sent = form.get("csrf_token")

@@ -37,7 +37,7 @@ def _zl(request: Request):
 def channels_page(request: Request,
                   user: StaffUser = Depends(admin_user)) -> HTMLResponse:
     zl = _zl(request)
-    return render(request, "channels.html", targets=zl.targets.list(),
+    return render(request, "channels.html", targets=zl.targets.all(),
                   columns=zl.list_columns(), kinds=KINDS, kind_names=KIND_NAMES)
 
 

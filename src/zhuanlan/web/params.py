@@ -7,6 +7,7 @@ with a 422 instead of reaching the database as an overflow.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import Form, Path, Query
@@ -42,7 +43,7 @@ _REASONS = {
 _PLACES = {"path": "地址中的", "query": "查询参数", "body": "提交的", "header": "请求头"}
 
 
-def validation_message(errors: list[dict]) -> str:
+def validation_message(errors: Sequence[dict]) -> str:
     """One Chinese line for FastAPI's validation errors: which value, what is wrong."""
     parts = []
     for err in errors[:5]:
@@ -53,7 +54,7 @@ def validation_message(errors: list[dict]) -> str:
     return "请求参数无效：" + "；".join(parts)
 
 
-def validation_detail(errors: list[dict]) -> list[dict]:
+def validation_detail(errors: Sequence[dict]) -> list[dict]:
     """The errors without the offending input (it may be megabytes of an attacker's)."""
     return [{"loc": list(e.get("loc", ())), "type": e.get("type"), "msg": e.get("msg")}
             for e in errors[:20]]

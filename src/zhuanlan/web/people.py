@@ -111,7 +111,7 @@ async def upload(request: Request, file: UploadFile = File(...),
 
 
 def _preview(request: Request, name: str, filename: str, deactivate_missing: bool,
-             status: int = 200, refused: bool = False, plan=None) -> HTMLResponse:
+             status: int = 200, refused: bool = False, plan=None) -> Response:
     data = _upload_path(request, name).read_bytes()
     if plan is None:
         try:

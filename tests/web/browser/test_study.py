@@ -10,8 +10,6 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.browser.test_web_pages import submit
-from tests.study.helpers import SLUG, mark_sent, organisation, publish
 from tests.support.browser import (
     DESKTOP,
     PHONE,
@@ -21,7 +19,9 @@ from tests.support.browser import (
     stop_browser,
 )
 from tests.support.smtp import free_port
+from tests.support.study_seed import SLUG, mark_sent, organisation, publish
 from tests.support.web import WebServer
+from tests.web.browser.test_web_pages import submit
 from zhuanlan.links import READER
 
 pytestmark = pytest.mark.slow

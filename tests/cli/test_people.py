@@ -3,7 +3,7 @@ subscriptions and opt-outs, the department tree."""
 
 from __future__ import annotations
 
-from tests.people.helpers import approve_one, csv_bytes, outbox, xlsx_bytes
+from tests.support.people_files import approve_one, csv_bytes, outbox, xlsx_bytes
 from zhuanlan.cli import main
 
 PEOPLE = [["工号", "姓名", "部门", "邮箱"],

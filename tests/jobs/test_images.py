@@ -12,7 +12,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from tests.images import pictures
+from tests.support import pictures
+from tests.support.clock import FakeClock
 from tests.support.published import publish_article
 from zhuanlan.jobs.images import add_images, fetch_due_images
 from zhuanlan.model import Image
@@ -47,14 +48,6 @@ def _feed(base: str) -> str:
     return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>源</title>'
             f"<link>{base}/</link><item><title>深入学习贯彻党的二十大精神</title>"
             f"<link>{base}/news/1.html</link></item></channel></rss>")
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def _zl(make_zl, server, clock=None, **overrides):
@@ -301,7 +294,7 @@ def test_a_temporary_failure_is_retried_later(make_zl, http_server):
     http_server.route_sequence("/pic/a.gif", [(503, "busy", {"Content-Type": "text/plain"}),
                                               (503, "busy", {"Content-Type": "text/plain"}),
                                               (200, picture, {"Content-Type": "image/gif"})])
-    clock = Clock()
+    clock = FakeClock(T0)
     zl = _zl(make_zl, http_server, clock=clock)
     article_id = _article(zl, [Image(http_server.url("/pic/a.gif"))])
     assert fetch_due_images(zl, limit=10) == 1

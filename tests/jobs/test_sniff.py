@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.images import pictures
+from tests.support import pictures
 from zhuanlan.jobs.images import Refused, sniff
 
 

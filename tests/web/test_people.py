@@ -7,7 +7,7 @@ import re
 import httpx
 import pytest
 
-from tests.people.helpers import approve_one, csv_bytes, outbox
+from tests.support.people_files import approve_one, csv_bytes, outbox
 from tests.support.smtp import free_port
 from tests.support.web import WebServer
 from tests.web.conftest import csrf_of, logged_in

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import httpx
 import pytest
 
-from tests.search.conftest import Seed, corpus_article
+from tests.support.search_seed import Seed, corpus_article
 from tests.support.smtp import free_port
 from tests.support.web import WebServer
 from tests.web.conftest import logged_in

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
+from tests.support.clock import FakeClock
 from zhuanlan.app.desk import QueueQuery
 from zhuanlan.errors import InvalidTransition, NotFoundError, RuleError
 from zhuanlan.store.schema import articles, audit_log, candidates, stories
@@ -16,17 +17,9 @@ from zhuanlan.store.schema import articles, audit_log, candidates, stories
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def desk_zl(make_zl):
-    zl = make_zl(clock=Clock())
+    zl = make_zl(clock=FakeClock(T0))
     zl.add_column("c", "学习专栏", include="二十大", editor_note="编者按：认真学习。")
     zl.add_column("other", "另一专栏", include="二十大")
     return zl

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from tests.people.helpers import csv_bytes, xlsx_bytes
+from tests.support.people_files import csv_bytes, xlsx_bytes
 from zhuanlan.errors import NotFoundError, RuleError
 from zhuanlan.people.importing import ImportRefused
 from zhuanlan.store.schema import departments, subscribers

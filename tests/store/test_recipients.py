@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from tests.people.helpers import approve_one, csv_bytes, outbox
+from tests.support.people_files import approve_one, csv_bytes, outbox
 from zhuanlan.store.schema import deliveries
 
 PEOPLE = [["工号", "姓名", "部门", "邮箱"],

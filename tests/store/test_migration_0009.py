@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import inspect, text
 
-from tests.search.conftest import Seed, corpus_article
+from tests.support.search_seed import Seed, corpus_article
 from zhuanlan.store import Database, migrate, search
 
 

@@ -1,9 +1,8 @@
 import io
 import json
 
+from tests.dedup.articles import ORIGINAL, OTHER
 from zhuanlan.cli.dedup import run_dedup
-
-from .articles import ORIGINAL, OTHER
 
 
 def _run(tmp_path, lines, monkeypatch=None):

@@ -50,14 +50,14 @@ def site():
             ensure_ascii=False), headers={"Content-Type": "application/json"})
         server.route("/page.html", "<html><body><p>不是订阅源</p></body></html>",
                      headers={"Content-Type": "text/html"})
-        server.route_slow("/slow.xml", _rss(base), 3.0,
+        server.route_slow("/slow.xml", _rss(base), 12.0,
                           headers={"Content-Type": "application/rss+xml"})
         yield server
 
 
 @pytest.fixture
 def probe_zl(make_zl, site):
-    return make_zl(fetch__allow_private=[f"127.0.0.1:{site.port}"], fetch__timeout=1.0,
+    return make_zl(fetch__allow_private=[f"127.0.0.1:{site.port}"], fetch__timeout=4.0,
                    fetch__retries=0)
 
 

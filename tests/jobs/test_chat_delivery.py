@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from tests.support.botservers import PRESETS, BotServers
+from tests.support.clock import FakeClock
 from zhuanlan.channels.chat import EndpointRateLimiter
 from zhuanlan.store.schema import (
     articles,
@@ -26,14 +27,6 @@ from zhuanlan.store.schema import (
     subscribers,
     subscriptions,
 )
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def free() -> EndpointRateLimiter:
@@ -139,8 +132,8 @@ def test_invalid_target_settings_are_refused_before_saving(make_zl, bots):
     zl.targets.add("x", "wecom", {"url": bots.wecom_url})
     with pytest.raises(ConfigError):
         zl.targets.add("x", "wecom", {"url": bots.wecom_url})
-    assert [t["name"] for t in zl.targets.list()] == ["x"]
-    assert "wecom-key-1" not in zl.targets.list()[0]["endpoint"]
+    assert [t["name"] for t in zl.targets.all()] == ["x"]
+    assert "wecom-key-1" not in zl.targets.all()[0]["endpoint"]
 
 
 # ------------------------------------------------------------------------ sending
@@ -168,13 +161,13 @@ def test_worker_sends_signed_platform_messages_with_public_links(make_zl, bots):
         r = by_channel[kind]
         assert (r.state, r.progress, r.attempts, r.claimed_by) == ("sent", 1, 1, None)
         assert r.sent_at is not None and r.message_id == f"d{r.id}"
-    assert all(t["last_success_at"] and not t["last_error"] for t in zl.targets.list())
+    assert all(t["last_success_at"] and not t["last_error"] for t in zl.targets.all())
     # E-mail rows are the other worker's business.
     assert zl.delivery_counts(issue_id) == {"pending": 2, "sent": 2}
 
 
 def test_split_issue_rate_limited_on_part_two_resumes_without_repeating(make_zl, bots):
-    clock = Clock()
+    clock = FakeClock(datetime.now(UTC))
     zl = make_zl(clock=clock)
     _content(zl, people=0, items=30, long=True)
     zl.targets.add("企微群", "wecom", {"url": bots.wecom_url}, columns_=["c"])

@@ -8,11 +8,11 @@ import dataclasses
 import email
 import email.policy
 import threading
-import time
 from datetime import UTC, datetime
 
 import pytest
 
+from tests.support.clock import FakeClock
 from tests.support.smtp import (
     Authenticator,
     SmtpSink,
@@ -299,23 +299,32 @@ def test_pool_reports_refusals_and_a_dead_server():
 
 
 def test_rate_limit_spaces_messages():
-    limiter = SmtpPacer(50)
-    times = []
+    """Four threads asking for 20 slots at 50 per second get slots exactly 20 ms apart,
+    each thread asked to sleep until its own; time is the fake clock's."""
+    clock = FakeClock(1000.0)
+    pauses: list[float] = []
     lock = threading.Lock()
+
+    def sleep(seconds: float) -> None:
+        with lock:
+            pauses.append(seconds)
+
+    limiter = SmtpPacer(50, clock=clock, sleep=sleep)
+    slots: list[float] = []
 
     def run() -> None:
         for _ in range(5):
-            limiter.wait()
+            at = limiter.wait()
             with lock:
-                times.append(time.monotonic())
+                slots.append(at)
     threads = [threading.Thread(target=run) for _ in range(4)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    times.sort()
-    # 20 slots 20 ms apart: never two closer than the interval, minus timer slack.
-    assert all(b - a >= 0.015 for a, b in zip(times, times[1:]))
+    slots.sort()
+    assert slots == pytest.approx([1000.0 + 0.02 * i for i in range(20)])
+    assert sorted(pauses) == pytest.approx([0.02 * i for i in range(1, 20)])
     assert SmtpPacer(0).interval == 0
 
 

@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from tests.support.botservers import BotServers
+from tests.support.clock import FakeClock
 from zhuanlan.channels.chat import (
     ChannelError,
     EndpointRateLimiter,
@@ -34,19 +35,6 @@ from zhuanlan.errors import ConfigError
 from zhuanlan.model import IssueItemView, IssueView
 
 CST = timezone(timedelta(hours=8))
-
-
-class FakeClock:
-    def __init__(self, t: float = 1000.0) -> None:
-        self.t = t
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.t
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.t += seconds
 
 
 def item(i: int, *, title: str | None = None, summary: str = "", url: str | None = None
@@ -274,7 +262,7 @@ def test_platform_errors_are_classified(bots, client, kind, preset, permanent, c
         cfg["secret"] = bots.dingtalk_secret
     if kind == "feishu":
         cfg["secret"] = bots.feishu_secret
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     limiter = EndpointRateLimiter([(100, 60.0)], clock=clock, sleep=clock.sleep)
     robot = channel_from_config(cfg, client=client, limiter=limiter)
     bots.fail_next(kind, preset)
@@ -380,36 +368,36 @@ def test_webhook_with_a_wrong_secret_is_refused_permanently(bots, client):
 # -------------------------------------------------------------------- rate limiter
 
 def test_rate_limiter_admits_20_per_minute_with_a_fake_clock():
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     limiter = EndpointRateLimiter([(20, 60.0)], clock=clock, sleep=clock.sleep)
     assert [limiter.try_acquire("a") for _ in range(20)] == [0.0] * 20
     assert limiter.try_acquire("a") == pytest.approx(60.0)
     assert limiter.try_acquire("b") == 0.0            # another robot is independent
-    clock.t += 30
+    clock.now += 30
     assert limiter.try_acquire("a") == pytest.approx(30.0)
-    clock.t += 30
+    clock.now += 30
     assert limiter.try_acquire("a") == 0.0
 
 
 def test_rate_limiter_never_lets_more_than_n_through_in_any_window():
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     limiter = EndpointRateLimiter([(20, 60.0)], clock=clock, sleep=clock.sleep)
     sent = []
     for _ in range(70):
         limiter.acquire("robot", max_wait=120)
-        sent.append(clock.t)
-        clock.t += 0.5
+        sent.append(clock.now)
+        clock.now += 0.5
     for i, t in enumerate(sent):
         assert sum(1 for u in sent[i:] if u < t + 60.0) <= 20
     assert clock.slept                                 # it did wait, on the fake clock
 
 
 def test_rate_limiter_combines_rules_and_pauses():
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     limiter = EndpointRateLimiter([(100, 60.0), (5, 1.0)], clock=clock, sleep=clock.sleep)
     assert [limiter.try_acquire("f") for _ in range(5)] == [0.0] * 5
     assert limiter.try_acquire("f") == pytest.approx(1.0)
-    clock.t += 1.0
+    clock.now += 1.0
     assert limiter.try_acquire("f") == 0.0
     limiter.pause("f", 600)
     assert limiter.delay("f") == pytest.approx(600)
@@ -420,7 +408,7 @@ def test_rate_limiter_combines_rules_and_pauses():
 
 
 def test_rate_limiter_is_thread_safe():
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     limiter = EndpointRateLimiter([(100, 60.0)], clock=clock, sleep=clock.sleep)
     wins = []
     lock = threading.Lock()
@@ -439,7 +427,7 @@ def test_rate_limiter_is_thread_safe():
 
 
 def test_send_waits_for_the_limiter_on_a_fake_clock(bots, client):
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     limiter = EndpointRateLimiter([(20, 60.0)], clock=clock, sleep=clock.sleep)
     robot = WeComRobot(bots.wecom_url, client=client, limiter=limiter)
     payload = {"msgtype": "markdown", "markdown": {"content": "测试"}}

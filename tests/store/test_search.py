@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text
 
-from tests.search.conftest import T0, corpus_article
+from tests.support.search_seed import T0, corpus_article
 from zhuanlan.search.query import SearchQueryError
 from zhuanlan.store import search
 from zhuanlan.web.marks import mark_hit
