@@ -159,6 +159,17 @@ class CandidateState(str, enum.Enum):
     PUBLISHED = "published"
 
 
+# The apps (自建应用) of the three platforms that reach a person by name: the kind of
+# their channel target → the people directory's column holding the person's id there.
+APP_ID_FIELDS = {"wecom_app": "wecom_userid", "dingtalk_app": "dingtalk_userid",
+                 "feishu_app": "feishu_open_id"}
+APP_NAMES = {"wecom_app": "企业微信应用", "dingtalk_app": "钉钉工作通知",
+             "feishu_app": "飞书应用"}
+# What the directory calls the id, for the reason a person got e-mail instead.
+APP_ID_LABELS = {"wecom_app": "企业微信 userid", "dingtalk_app": "钉钉 userid",
+                 "feishu_app": "飞书 open_id"}
+
+
 class DeliveryState(str, enum.Enum):
     PENDING = "pending"
     SENT = "sent"

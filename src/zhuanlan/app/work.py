@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 
 from zhuanlan.jobs import delivery, ingest, publishing
+from zhuanlan.jobs.app_delivery import deliver_app_due, settle_app_results
 from zhuanlan.jobs.chat_delivery import deliver_chat_due
 from zhuanlan.jobs.context import Context
 from zhuanlan.jobs.images import fetch_due_images
@@ -22,6 +23,7 @@ class WorkDone:
     delivered: int = 0
     images: int = 0
     chat_delivered: int = 0      # outbox rows of chat targets (group robots, webhooks)
+    app_delivered: int = 0       # people reached by name through an app (企业微信/钉钉/飞书)
 
     @property
     def total(self) -> int:
@@ -59,6 +61,13 @@ class Work:
         """Send the due outbox rows of chat targets (``zhuanlan.jobs.chat_delivery``)."""
         return deliver_chat_due(self.ctx, self._limit(limit), **kwargs)
 
+    def deliver_app_due(self, limit: int | None = None, **kwargs) -> int:
+        """Send the due personal messages through the apps (``zhuanlan.jobs.app_delivery``),
+        then read back the outcomes the platforms report later (钉钉)."""
+        handled = deliver_app_due(self.ctx, self._limit(limit), **kwargs)
+        settle_app_results(self.ctx, client=kwargs.get("client"))
+        return handled
+
     def fetch_due_images(self, limit: int | None = None) -> int:
         return fetch_due_images(self.ctx, self._limit(limit))
 
@@ -76,6 +85,7 @@ class Work:
             delivered=self.deliver_due(),
             images=self.fetch_due_images(),
             chat_delivered=self.deliver_chat_due(),
+            app_delivered=self.deliver_app_due(),
         )
 
     def run_until_idle(self, max_rounds: int = 100) -> WorkDone:

@@ -144,7 +144,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
             zl.close()
         print(f"抓取信息源 {done.polled} 次，处理页面 {done.pages} 个，"
               f"发布 {done.published} 期，投递 {done.delivered} 封，"
-              f"群推送 {done.chat_delivered} 条")
+              f"群推送 {done.chat_delivered} 条，应用消息 {done.app_delivered} 人")
         return 0
     shutdown = Shutdown().install()
     worker = Worker(zl, stop=shutdown.event)

@@ -11,7 +11,14 @@ from datetime import datetime
 from sqlalchemy import Connection, Select, func, literal, or_, select, update
 
 from zhuanlan.editorial.assemble import Approved, issue_title, order_items, summary_of
-from zhuanlan.model import CandidateState, DeliveryState, IssueItemView, IssueView
+from zhuanlan.model import (
+    APP_ID_FIELDS,
+    APP_ID_LABELS,
+    CandidateState,
+    DeliveryState,
+    IssueItemView,
+    IssueView,
+)
 from zhuanlan.store.claims import claim, release_values
 from zhuanlan.store.db import inserted_id
 from zhuanlan.store.schema import (
@@ -132,6 +139,41 @@ def recipient_ids(column_id: int) -> Select:
     return select(subscribers.c.id).where(*recipient_conditions(column_id))
 
 
+def queue_people(conn: Connection, issue_id: int, column_id: int,
+                 apps: list[tuple[int, str]], now: datetime, *, reminder_id: int = 0,
+                 only: list | None = None) -> int:
+    """The outbox rows of the people an issue (or a reminder of it) goes to, made by the
+    database in a few set-based statements: through the first of the column's ``apps``
+    (target id, kind) for which the person has an id in the directory, else by e-mail —
+    then with a note saying why, for the delivery report. ``only`` adds conditions over
+    ``subscribers`` (a reminder: those who have not confirmed). Returns how many rows."""
+    conditions = [*recipient_conditions(column_id), *(only or [])]
+    already = (select(deliveries.c.id)
+               .where(deliveries.c.issue_id == issue_id,
+                      deliveries.c.subscriber_id == subscribers.c.id,
+                      deliveries.c.reminder_id == reminder_id).exists())
+    columns_ = ["issue_id", "subscriber_id", "channel", "app_id", "note", "state", "attempts",
+                "next_attempt_at", "created_at", "reminder_id"]
+    total = 0
+    for app_id, kind in apps:
+        id_column = subscribers.c[APP_ID_FIELDS[kind]]
+        rows = (select(literal(issue_id), subscribers.c.id, literal(kind), literal(app_id),
+                       literal(None), literal(DeliveryState.PENDING.value), literal(0),
+                       literal(now), literal(now), literal(reminder_id))
+                .where(*conditions, id_column.is_not(None), id_column != "", ~already))
+        total += conn.execute(deliveries.insert().from_select(columns_, rows)).rowcount or 0
+    note = None
+    if apps:
+        labels = "、".join(dict.fromkeys(APP_ID_LABELS[kind] for _id, kind in apps))
+        note = f"通讯录中没有{labels}，改发邮件"
+    rows = (select(literal(issue_id), subscribers.c.id, literal(CHANNEL_EMAIL), literal(None),
+                   literal(note), literal(DeliveryState.PENDING.value), literal(0),
+                   literal(now), literal(now), literal(reminder_id))
+            .where(*conditions, ~already))
+    total += conn.execute(deliveries.insert().from_select(columns_, rows)).rowcount or 0
+    return total
+
+
 def publish(conn: Connection, col, now: datetime) -> int | None:
     """Make the column's next issue of its approved candidates, with its outbox (one row
     per recipient, one per enabled chat target) in the same transaction. Returns the
@@ -151,15 +193,14 @@ def publish(conn: Connection, col, now: datetime) -> int | None:
         for i, a in enumerate(items)])
     conn.execute(update(candidates).where(candidates.c.id.in_([a["candidate_id"] for a in items]))
                  .values(state=CandidateState.PUBLISHED.value, issue_id=issue_id))
-    # One outbox row per recipient, made by the database in one statement: the issue
-    # and its deliveries commit together.
-    recipients = (select(literal(issue_id), subscribers.c.id, literal(CHANNEL_EMAIL),
-                         literal(DeliveryState.PENDING.value), literal(0), literal(now),
-                         literal(now))
-                  .where(*recipient_conditions(col.id)))
-    conn.execute(deliveries.insert().from_select(
-        ["issue_id", "subscriber_id", "channel", "state", "attempts", "next_attempt_at",
-         "created_at"], recipients))
+    apps = [(r.id, r.kind) for r in conn.execute(
+        select(channel_targets.c.id, channel_targets.c.kind)
+        .select_from(column_targets.join(
+            channel_targets, channel_targets.c.id == column_targets.c.target_id))
+        .where(column_targets.c.column_id == col.id, channel_targets.c.enabled.is_(True),
+               channel_targets.c.kind.in_(APP_ID_FIELDS))
+        .order_by(channel_targets.c.id))]
+    queue_people(conn, issue_id, col.id, apps, now)
     # And one per enabled chat target of the column (a group robot or a webhook), its
     # channel the target's kind: a group gets the issue once, whoever is in it.
     targets = (select(literal(issue_id), channel_targets.c.id, channel_targets.c.kind,
@@ -168,7 +209,8 @@ def publish(conn: Connection, col, now: datetime) -> int | None:
                .select_from(column_targets.join(
                    channel_targets, channel_targets.c.id == column_targets.c.target_id))
                .where(column_targets.c.column_id == col.id,
-                      channel_targets.c.enabled.is_(True)))
+                      channel_targets.c.enabled.is_(True),
+                      channel_targets.c.kind.not_in(APP_ID_FIELDS)))
     conn.execute(deliveries.insert().from_select(
         ["issue_id", "target_id", "channel", "state", "attempts", "progress",
          "next_attempt_at", "created_at"], targets))

@@ -105,3 +105,89 @@ def outcome_statements(worker: str) -> dict[str, Any]:
 
 def execute_many(conn: Connection, statement: Any, rows: list[dict]) -> None:
     conn.execute(statement, rows)
+
+
+# -- personal messages through an app (企业微信 / 钉钉 / 飞书) --------------------------
+
+def claim_app(conn: Connection, *, now: datetime, limit: int, worker: str,
+              lease_seconds: float) -> list[Row]:
+    """Due rows of people reached through an app, in an order that keeps one issue's
+    rows of one app together, so they go out in full batches."""
+    return claim(conn, deliveries, deliveries.c.app_id.is_not(None) & _due(now),
+                 order_by=[deliveries.c.issue_id, deliveries.c.app_id,
+                           deliveries.c.reminder_id, deliveries.c.id],
+                 limit=limit, worker=worker, lease_seconds=lease_seconds, now=now)
+
+
+def app_ids(conn: Connection, subscriber_ids: set[int], field: str) -> dict[int, str | None]:
+    """subscriber id → the person's id in an app (``field``: a directory column)."""
+    column = subscribers.c[field]
+    return {r.id: r.pid for r in conn.execute(
+        select(subscribers.c.id, column.label("pid"))
+        .where(subscribers.c.id.in_(subscriber_ids)))}
+
+
+def _held(ids: list[int], worker: str):
+    return deliveries.c.id.in_(ids) & (deliveries.c.claimed_by == worker)
+
+
+def count_sends(conn: Connection, ids: list[int], worker: str) -> list[int]:
+    """Before a batch is handed to the platform: each row's ``sends`` + 1, committed
+    first, so that a worker dying after the platform accepted leaves a trace. Returns the
+    ids still ours (only those may be sent)."""
+    held = list(conn.execute(select(deliveries.c.id).where(_held(ids, worker))).scalars())
+    if held:
+        conn.execute(update(deliveries).where(_held(held, worker))
+                     .values(sends=deliveries.c.sends + 1))
+    return held
+
+
+def finish_many(conn: Connection, ids: list[int], worker: str, **values: Any) -> int:
+    """One outcome for several rows (and their release), where still ours."""
+    if not ids:
+        return 0
+    return conn.execute(update(deliveries).where(_held(ids, worker))
+                        .values(**values, **release_values())).rowcount or 0
+
+
+def fall_back_to_email(conn: Connection, row: Row, note: str, now: datetime) -> None:
+    """A person whose app message cannot go (no id any more, or the platform does not
+    know them) gets the issue by e-mail instead, once."""
+    exists = conn.execute(select(deliveries.c.id).where(
+        deliveries.c.issue_id == row.issue_id, deliveries.c.subscriber_id == row.subscriber_id,
+        deliveries.c.channel == CHANNEL_EMAIL,
+        deliveries.c.reminder_id == row.reminder_id)).first()
+    if exists is None:
+        conn.execute(deliveries.insert().values(
+            issue_id=row.issue_id, subscriber_id=row.subscriber_id, channel=CHANNEL_EMAIL,
+            note=note, state=PENDING, attempts=0, next_attempt_at=now, created_at=now,
+            reminder_id=row.reminder_id))
+
+
+def awaiting_tasks(conn: Connection, *, sent_before: datetime, limit: int) -> list[Row]:
+    """(app_id, message_id) of batches whose per-person outcome is still to be read."""
+    return list(conn.execute(
+        select(deliveries.c.app_id, deliveries.c.message_id)
+        .where(deliveries.c.awaiting_result.is_(True), deliveries.c.sent_at <= sent_before)
+        .group_by(deliveries.c.app_id, deliveries.c.message_id)
+        .limit(limit)))
+
+
+def task_rows(conn: Connection, app_id: int, message_id: str) -> list[Row]:
+    return list(conn.execute(
+        select(deliveries.c.id, deliveries.c.subscriber_id, deliveries.c.issue_id,
+               deliveries.c.reminder_id)
+        .where(deliveries.c.app_id == app_id, deliveries.c.message_id == message_id,
+               deliveries.c.awaiting_result.is_(True))))
+
+
+def settle_task(conn: Connection, failed: dict[int, str], done_ids: list[int]) -> None:
+    """The platform's final word on a batch: the rows in ``failed`` (id → reason) failed,
+    every row of ``done_ids`` no longer awaits."""
+    for row_id, reason in failed.items():
+        conn.execute(update(deliveries).where(deliveries.c.id == row_id).values(
+            state=DeliveryState.FAILED.value, last_error=reason[:2000],
+            awaiting_result=False))
+    if done_ids:
+        conn.execute(update(deliveries).where(deliveries.c.id.in_(done_ids))
+                     .values(awaiting_result=False))

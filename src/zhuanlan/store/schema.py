@@ -157,6 +157,8 @@ columns = Table(
     Column("next_run_at", UTCDateTime()),
     *_lease(),
     Column("created_at", UTCDateTime(), nullable=False),
+    Column("study_days", Integer),     # study deadline: days after publishing; null: none
+    Column("remind_hours", Integer),   # 催学 automatically this many hours before it; null: off
 )
 
 candidates = Table(
@@ -294,8 +296,9 @@ column_targets = Table(
     UniqueConstraint("column_id", "target_id"),
 )
 
-# The outbox: one row per (issue, recipient, channel) — a recipient is a person
-# (``subscriber_id``, e-mail) or a chat target (``target_id``), never both.
+# The outbox: one row per (issue, recipient, channel, reminder) — a recipient is a person
+# (``subscriber_id``: e-mail, or a personal message through the app ``app_id``) or a chat
+# target (``target_id``), never both.
 deliveries = Table(
     "deliveries", metadata,
     Column("id", Integer, primary_key=True),
@@ -313,13 +316,47 @@ deliveries = Table(
     Column("last_error", Text),
     Column("sent_at", UTCDateTime()),
     Column("created_at", UTCDateTime(), nullable=False),
-    UniqueConstraint("issue_id", "subscriber_id", "channel"),
+    # The 企业微信 / 钉钉 / 飞书 app (a channel_targets row of kind *_app) a person's
+    # personal message goes through; null for e-mail and group rows.
+    Column("app_id", Integer, ForeignKey("channel_targets.id", ondelete="CASCADE")),
+    Column("note", Text),   # why this person gets e-mail although the column uses an app
+    # 钉钉 accepted the batch; each person's outcome is read back from the task later.
+    Column("awaiting_result", Boolean, nullable=False, default=False, server_default=false()),
+    # Times the row was handed to a server or platform: more than one successful hand-over
+    # (a worker died after the platform accepted, before recording) is a possible repeat.
+    Column("sends", Integer, nullable=False, default=0, server_default="0"),
+    # 0: the issue itself; else the reminder (``reminders.id``) this message belongs to.
+    Column("reminder_id", Integer, nullable=False, default=0, server_default="0"),
+    UniqueConstraint("issue_id", "subscriber_id", "channel", "reminder_id",
+                     name="uq_deliveries_person"),
     # PostgreSQL and SQLite treat NULLs as distinct: the key above does not cover the
     # target rows (subscriber_id NULL), this one does.
     UniqueConstraint("issue_id", "target_id", name="uq_deliveries_issue_target"),
     CheckConstraint("(subscriber_id IS NULL) <> (target_id IS NULL)",
                     name="ck_deliveries_one_recipient"),
     Index("ix_deliveries_due", "state", "next_attempt_at"),
+    Index("ix_deliveries_app", "app_id", "issue_id"),
+)
+
+# 催学: reminders of an issue sent to the people (of a department's subtree, or all) who
+# had not confirmed it yet; their messages are outbox rows with this ``reminder_id``.
+reminders = Table(
+    "reminders", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("issue_id", Integer, ForeignKey("issues.id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("department_id", Integer, ForeignKey("departments.id", ondelete="SET NULL")),
+    Column("created_by", String(100), nullable=False),
+    Column("automatic", Boolean, nullable=False, default=False, server_default=false()),
+    Column("recipients", Integer, nullable=False, default=0, server_default="0"),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+# Single-use values of the apps' web logins: each OAuth ``state`` nonce and each code.
+login_nonces = Table(
+    "login_nonces", metadata,
+    Column("nonce", String(128), primary_key=True),
+    Column("used_at", UTCDateTime(), nullable=False),
 )
 
 
