@@ -138,6 +138,10 @@ LIMITS: dict[str, tuple[tuple[int, float], ...]] = {
     "dingtalk": ((20, 60.0),),
     "feishu": ((100, 60.0), (5, 1.0)),
     "webhook": ((60, 60.0),),
+    # Per app (自建应用), whatever endpoint: see apps.py and each platform's module.
+    "wecom_app": ((10_000, 60.0), (150_000, 3600.0)),
+    "dingtalk_app": ((20, 1.0), (1_500, 60.0)),
+    "feishu_app": ((50, 1.0), (1_000, 60.0)),
 }
 _shared: dict[str, EndpointRateLimiter] = {}
 _shared_lock = threading.Lock()
@@ -272,9 +276,15 @@ class HttpChannel:
         return ChannelError(message, resource=self.endpoint, permanent=permanent,
                             platform=self.kind, code=code, retry_after=retry_after)
 
+    @property
+    def limit_key(self) -> str:
+        """What the rate limiter counts against: the robot's URL; an app channel counts
+        per app instead, whatever endpoint it calls."""
+        return self.url
+
     def wait_turn(self) -> float:
         try:
-            return self.limiter.acquire(self.url, max_wait=self.max_wait)
+            return self.limiter.acquire(self.limit_key, max_wait=self.max_wait)
         except RateLimitExceeded as exc:
             raise self.error(f"发送过于频繁，本地限速：{exc.retry_after:.0f} 秒后再试",
                              permanent=False, retry_after=exc.retry_after) from None
@@ -283,12 +293,18 @@ class HttpChannel:
              ) -> httpx.Response:
         """POST ``body`` (JSON, UTF-8). Raises ChannelError for transport failures:
         temporary, except a refused address (SSRF guard) or a malformed URL."""
-        all_headers = {"Content-Type": "application/json; charset=utf-8",
-                       "User-Agent": "zhuanlan"}
+        return self.request("POST", url, body, headers)
+
+    def request(self, method: str, url: str, body: bytes | None = None,
+                headers: Mapping[str, str] | None = None,
+                params: Mapping[str, str] | None = None) -> httpx.Response:
+        all_headers = {"User-Agent": "zhuanlan"}
+        if body is not None:
+            all_headers["Content-Type"] = "application/json; charset=utf-8"
         all_headers.update(headers or {})
         try:
-            return self.client.post(url, content=body, headers=all_headers,
-                                    timeout=self.timeout)
+            return self.client.request(method, url, content=body, headers=all_headers,
+                                       params=params, timeout=self.timeout)
         except BlockedAddressError as exc:
             raise self.error(f"地址不允许访问：{exc.message}", permanent=True) from exc
         except httpx.TimeoutException as exc:
@@ -301,7 +317,7 @@ class HttpChannel:
 
     def penalize(self, seconds: float | None) -> None:
         if seconds:
-            self.limiter.pause(self.url, seconds)
+            self.limiter.pause(self.limit_key, seconds)
 
 
 def json_answer(response: httpx.Response) -> dict | None:
