@@ -4,14 +4,16 @@ concern of the users and receives the ``Context`` (settings, store, clock, the s
 services), never the facade; the jobs the worker runs (``zhuanlan.jobs``) likewise.
 
 The parts are attributes (``zl.sources``, ``zl.columns``, ``zl.desk``, ``zl.people``,
-``zl.staff``, ``zl.targets``, ``zl.reading``, ``zl.statistics``, ``zl.work``); the operations used most are
-also methods of the facade itself (``zl.add_source``, ``zl.decide``, ``zl.run_once`` …).
+``zl.staff``, ``zl.targets``, ``zl.reading``, ``zl.app_login``, ``zl.statistics``,
+``zl.work``); the operations used most are also methods of the facade itself
+(``zl.add_source``, ``zl.decide``, ``zl.run_once`` …).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from zhuanlan.app.app_login import AppLogin
 from zhuanlan.app.channels import ChannelTargets
 from zhuanlan.app.columns import Columns
 from zhuanlan.app.delivery import Deliveries
@@ -50,6 +52,7 @@ class Zhuanlan:
         self.targets = ChannelTargets(ctx)
         self.deliveries = Deliveries(ctx)
         self.reading = Reading(ctx)
+        self.app_login = AppLogin(ctx)
         self.statistics = Statistics(ctx)
         self.work = Work(ctx, self.personal)
 
@@ -78,6 +81,7 @@ class Zhuanlan:
         self.process_due_pages = self.work.process_due_pages
         self.publish_due, self.deliver_due = self.work.publish_due, self.work.deliver_due
         self.deliver_chat_due = self.work.deliver_chat_due
+        self.deliver_app_due = self.work.deliver_app_due
         self.fetch_due_images, self.reextract = self.work.fetch_due_images, self.work.reextract
         self.run_once, self.run_until_idle = self.work.run_once, self.work.run_until_idle
         self.reader_link = self.personal.reader_link

@@ -24,7 +24,17 @@ def chromium_paths() -> tuple[str, str]:
     return browser, driver
 
 
-def start_browser(size: tuple[int, int] = DESKTOP, *, mobile: bool = False):
+WECHAT_UA = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+             "(KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47 NetType/WIFI "
+             "Language/zh_CN")
+# 企业微信's in-app browser on a phone.
+WXWORK_UA = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+             "(KHTML, like Gecko) Mobile/15E148 wxwork/4.1.22 MicroMessenger/7.0.1 "
+             "Language/zh ColorScheme/Light")
+
+
+def start_browser(size: tuple[int, int] = DESKTOP, *, mobile: bool = False,
+                  user_agent: str = WECHAT_UA):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -41,9 +51,7 @@ def start_browser(size: tuple[int, int] = DESKTOP, *, mobile: bool = False):
     if mobile:
         opts.add_experimental_option("mobileEmulation", {
             "deviceMetrics": {"width": size[0], "height": size[1], "pixelRatio": 2.0},
-            "userAgent": ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) "
-                          "AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 "
-                          "MicroMessenger/8.0.47 NetType/WIFI Language/zh_CN")})
+            "userAgent": user_agent})
     drv = webdriver.Chrome(service=Service(executable_path=driver), options=opts)
     drv.set_page_load_timeout(20)
     drv.zl_profile = profile

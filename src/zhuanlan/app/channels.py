@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
+from zhuanlan.channels.apps import APP_KINDS, app_from_config
 from zhuanlan.channels.chat import KINDS, ChannelError, channel_from_config, mask_url, send_issue
 from zhuanlan.errors import ConfigError, ZhuanlanError
 from zhuanlan.jobs.context import Context
@@ -23,7 +24,10 @@ from zhuanlan.store import audit
 from zhuanlan.store import targets as store
 from zhuanlan.store.columns import column_by_slug
 
-KIND_NAMES = {"wecom": "企业微信", "dingtalk": "钉钉", "feishu": "飞书", "webhook": "Webhook"}
+KIND_NAMES = {"wecom": "企业微信群机器人", "dingtalk": "钉钉群机器人", "feishu": "飞书群机器人",
+              "webhook": "Webhook", "wecom_app": "企业微信应用（发给个人）",
+              "dingtalk_app": "钉钉工作通知（发给个人）", "feishu_app": "飞书应用（发给个人）"}
+ALL_KINDS = (*KINDS, *APP_KINDS)
 TEST_TEXT = "测试消息"
 
 
@@ -67,12 +71,16 @@ class ChannelTargets:
     @staticmethod
     def _public(row: Any, cols: list[dict]) -> dict:
         try:
-            url = json.loads(row.config).get("url") or ""
-        except (ValueError, AttributeError):
+            cfg = json.loads(row.config)
+            url = cfg.get("url") or ""
+            if row.kind in APP_KINDS:     # no secret in it: the app's API and its id
+                url = app_from_config(cfg).endpoint
+        except (ValueError, AttributeError, ZhuanlanError):
             url = ""
         return {"id": row.id, "name": row.name, "kind": row.kind,
-                "kind_name": KIND_NAMES.get(row.kind, row.kind),
-                "endpoint": mask_url(url) if url else "", "enabled": bool(row.enabled),
+                "kind_name": KIND_NAMES.get(row.kind, row.kind), "personal": row.kind in APP_KINDS,
+                "endpoint": mask_url(url) if url and row.kind not in APP_KINDS else url,
+                "enabled": bool(row.enabled),
                 "created_at": row.created_at, "updated_at": row.updated_at,
                 "last_error": row.last_error, "last_success_at": row.last_success_at,
                 "columns": cols}
@@ -83,12 +91,16 @@ class ChannelTargets:
     def check(kind: str, config: dict) -> dict:
         """The config to store: ``kind`` set, empty values dropped, validated by building
         the channel (ConfigError naming the key when it is wrong)."""
-        if kind not in KINDS:
-            raise ConfigError("kind", f"未知的推送渠道类型“{kind}”（可用：{'、'.join(KINDS)}）")
+        if kind not in ALL_KINDS:
+            raise ConfigError("kind",
+                              f"未知的推送渠道类型“{kind}”（可用：{'、'.join(ALL_KINDS)}）")
         cfg = {k: v.strip() if isinstance(v, str) else v for k, v in config.items()
                if v not in (None, "") and k != "kind"}
         cfg = {"kind": kind, **cfg}
-        channel_from_config(cfg, where="target")       # raises ConfigError
+        if kind in APP_KINDS:
+            app_from_config(cfg, where="target").close()     # raises ConfigError
+        else:
+            channel_from_config(cfg, where="target")       # raises ConfigError
         return cfg
 
     def add(self, name: str, kind: str, config: dict, *, enabled: bool = True,
@@ -106,7 +118,7 @@ class ChannelTargets:
             for cid in column_ids:
                 store.assign(conn, target_id, cid)
             audit.record(conn, by, "target.add", f"target {name}",
-                         f"{kind} {mask_url(cfg.get('url', ''))}"
+                         f"{kind} {mask_url(cfg.get('url', '')) if 'url' in cfg else ''}"
                          + (f" columns {','.join(columns_)}" if column_ids else ""), at=now)
         return target_id
 
@@ -162,6 +174,8 @@ class ChannelTargets:
             editor_note=f"这是一条{TEST_TEXT}：推送渠道“{t['name']}”已配置成功，专栏各期将推送到这里。",
             web_url=self.ctx.cfg.base_url,
             published_at=now if now.tzinfo else now.replace(tzinfo=UTC), items=())
+        if t["kind"] in APP_KINDS:
+            return self._test_app(t, now, by)
         try:
             with guarded_client(self.ctx.cfg) as http:
                 channel = channel_from_config(t["config"], client=http,
@@ -172,6 +186,29 @@ class ChannelTargets:
             result = TestResult(False, failure_reason(exc))
         else:
             result = TestResult(True, "测试消息已发送成功")
+        with self.ctx.db.write() as conn:
+            store.update_target(conn, t["id"], **(
+                {"last_success_at": now, "last_error": None} if result.ok
+                else {"last_error": result.message}))
+            audit.record(conn, by, "target.test", f"target {t['name']}",
+                         "ok" if result.ok else result.message[:500], at=now)
+        return result
+
+    def _test_app(self, t: dict, now: Any, by: str) -> TestResult:
+        """An app is tried by getting its access token: that proves the id, the secret
+        and the network path without messaging anyone."""
+        from zhuanlan.jobs.chat_delivery import failure_reason, guarded_client
+        try:
+            with guarded_client(self.ctx.cfg) as http:
+                app = app_from_config(t["config"], client=http, where=f"应用“{t['name']}”")
+                try:
+                    app.check()
+                finally:
+                    app.close()
+        except (ChannelError, ZhuanlanError) as exc:
+            result = TestResult(False, failure_reason(exc))
+        else:
+            result = TestResult(True, "应用凭据有效：已取得访问令牌（没有给任何人发消息）")
         with self.ctx.db.write() as conn:
             store.update_target(conn, t["id"], **(
                 {"last_success_at": now, "last_error": None} if result.ok

@@ -10,15 +10,16 @@ Reached through the facade: ``zl.delivery_report(issue_id)``,
 from __future__ import annotations
 
 from zhuanlan.jobs.context import Context
-from zhuanlan.model import DeliveryState
+from zhuanlan.model import APP_NAMES, DeliveryState
 from zhuanlan.store import audit
 from zhuanlan.store import deliveries as store
 
 EXAMPLES = 5          # recipients or targets shown per failure reason
 PENDING_SHOWN = 10    # pending rows shown per channel
-CHANNEL_NAMES = {"email": "电子邮件", "wecom": "企业微信", "dingtalk": "钉钉", "feishu": "飞书",
-                 "webhook": "Webhook"}
-CHANNEL_ORDER = ["email", "wecom", "dingtalk", "feishu", "webhook"]
+CHANNEL_NAMES = {"email": "电子邮件", **APP_NAMES, "wecom": "企业微信群", "dingtalk": "钉钉群",
+                 "feishu": "飞书群", "webhook": "Webhook"}
+CHANNEL_ORDER = ["wecom_app", "dingtalk_app", "feishu_app", "email", "wecom", "dingtalk",
+                 "feishu", "webhook"]
 
 
 def _who(row) -> str:
@@ -37,6 +38,9 @@ def delivery_report(ctx: Context, issue_id: int) -> dict:
          "channels": [{"channel", "name", "total", "sent", "failed", "pending",
                        "next_attempt_at" (earliest pending), "last_sent_at",
                        "reasons": [{"reason", "count", "examples": [who, …]}],
+                       "notes": [{"note", "count", "examples": [who, …]}]  (why e-mail
+                                 instead of the app), "repeats" (sent rows handed over
+                                 twice: a worker died after the platform accepted),
                        "pending_rows": [{"who", "attempts", "next_attempt_at",
                                          "last_error", "progress"}]}],
          "targets": [{"target_id", "name", "kind", "state", "progress", "attempts",
@@ -50,6 +54,11 @@ def delivery_report(ctx: Context, issue_id: int) -> dict:
         examples = {(channel, reason): [_who(r) for r in store.failed_rows(
                         conn, issue_id, channel, reason, EXAMPLES)]
                     for channel, reason, _n in reasons[:50]}
+        noted = store.notes(conn, issue_id)
+        note_examples = {(channel, note): [_who(r) for r in store.noted_rows(
+                             conn, issue_id, channel, note, EXAMPLES)]
+                         for channel, note, _n in noted[:20]}
+        repeats = store.repeats(conn, issue_id)
         pending = {channel: [
             {"who": _who(r), "attempts": r.attempts, "next_attempt_at": r.next_attempt_at,
              "last_error": r.last_error, "progress": r.progress}
@@ -67,7 +76,8 @@ def delivery_report(ctx: Context, issue_id: int) -> dict:
         c = per.setdefault(channel, {
             "channel": channel, "name": CHANNEL_NAMES.get(channel, channel), "total": 0,
             "sent": 0, "failed": 0, "pending": 0, "next_attempt_at": None,
-            "last_sent_at": None, "reasons": [], "pending_rows": pending.get(channel, [])})
+            "last_sent_at": None, "reasons": [], "notes": [],
+            "repeats": repeats.get(channel, 0), "pending_rows": pending.get(channel, [])})
         c["total"] += n
         if state in (DeliveryState.SENT.value, DeliveryState.FAILED.value,
                      DeliveryState.PENDING.value):
@@ -81,6 +91,10 @@ def delivery_report(ctx: Context, issue_id: int) -> dict:
             per[channel]["reasons"].append({
                 "reason": reason or "（未记录原因）", "count": n,
                 "examples": examples.get((channel, reason), [])})
+    for channel, note, n in noted:
+        if channel in per:
+            per[channel]["notes"].append({"note": note, "count": n,
+                                          "examples": note_examples.get((channel, note), [])})
     ordered = sorted(per.values(), key=lambda c: (
         CHANNEL_ORDER.index(c["channel"]) if c["channel"] in CHANNEL_ORDER else 99,
         c["channel"]))

@@ -92,7 +92,7 @@ def deliver_app_due(ctx: Context, limit: int, *, client: httpx.Client | None = N
             if http is None:
                 http = guarded_client(ctx.cfg)
             send_by = claimed_at + lease / 2
-            for (issue_id, app_id, reminder_id), group in groupby(
+            for _key, group in groupby(
                     rows, key=lambda r: (r.issue_id, r.app_id, r.reminder_id)):
                 handled += _deliver_group(ctx, list(group), http, limiter, channels, views,
                                           send_by)
@@ -151,7 +151,8 @@ def _deliver_group(ctx: Context, rows: list, http: httpx.Client, limiter: Any,
     if first.reminder_id:
         view = reminder_view(view)
     url = app_login_url(ctx.cfg.base_url, target.id, view.web_url)
-    sendable, lost = [], []
+    sendable: list = []
+    lost: list = []
     for r in rows:
         (sendable if (ids.get(r.subscriber_id) or "").strip() else lost).append(r)
     if lost:

@@ -12,7 +12,8 @@ from zhuanlan.model import DeliveryState
 from zhuanlan.store.claims import release_values
 from zhuanlan.store.schema import channel_targets, columns, deliveries, issues, subscribers
 
-FAILED, PENDING = DeliveryState.FAILED.value, DeliveryState.PENDING.value
+FAILED, PENDING, SENT = (DeliveryState.FAILED.value, DeliveryState.PENDING.value,
+                        DeliveryState.SENT.value)
 
 
 def issue_header(conn: Connection, issue_id: int) -> dict:
@@ -29,7 +30,7 @@ def issue_header(conn: Connection, issue_id: int) -> dict:
 
 def state_counts(conn: Connection, issue_id: int) -> dict[str, int]:
     return dict(conn.execute(select(deliveries.c.state, func.count())
-                             .where(deliveries.c.issue_id == issue_id)
+                             .where(deliveries.c.issue_id == issue_id, deliveries.c.reminder_id == 0)
                              .group_by(deliveries.c.state)).all())
 
 
@@ -38,7 +39,7 @@ def channel_state_counts(conn: Connection, issue_id: int) -> list[Row]:
     return list(conn.execute(
         select(deliveries.c.channel, deliveries.c.state, func.count(),
                func.min(deliveries.c.next_attempt_at), func.max(deliveries.c.sent_at))
-        .where(deliveries.c.issue_id == issue_id)
+        .where(deliveries.c.issue_id == issue_id, deliveries.c.reminder_id == 0)
         .group_by(deliveries.c.channel, deliveries.c.state)))
 
 
@@ -46,7 +47,8 @@ def failure_reasons(conn: Connection, issue_id: int) -> list[Row]:
     """(channel, reason, count) of the failed rows, most frequent first."""
     return list(conn.execute(
         select(deliveries.c.channel, deliveries.c.last_error, func.count())
-        .where(deliveries.c.issue_id == issue_id, deliveries.c.state == FAILED)
+        .where(deliveries.c.issue_id == issue_id, deliveries.c.state == FAILED,
+               deliveries.c.reminder_id == 0)
         .group_by(deliveries.c.channel, deliveries.c.last_error)
         .order_by(func.count().desc())))
 
@@ -62,7 +64,7 @@ def _detail(issue_id: int) -> Select:
                    channel_targets.c.kind.label("target_kind"))
             .outerjoin(subscribers, subscribers.c.id == deliveries.c.subscriber_id)
             .outerjoin(channel_targets, channel_targets.c.id == deliveries.c.target_id)
-            .where(deliveries.c.issue_id == issue_id))
+            .where(deliveries.c.issue_id == issue_id, deliveries.c.reminder_id == 0))
 
 
 def failed_rows(conn: Connection, issue_id: int, channel: str, reason: str | None,
@@ -91,8 +93,45 @@ def target_rows(conn: Connection, issue_id: int) -> list[Row]:
 def retry_failed(conn: Connection, issue_id: int, channel: str | None, now: datetime) -> int:
     """The issue's failed rows (of ``channel``, or all) back to pending, due now, with
     their attempts reset (a chat row keeps its progress). Returns how many."""
-    cond = [deliveries.c.issue_id == issue_id, deliveries.c.state == FAILED]
+    email = deliveries.alias("email")
+    covered = (select(email.c.id).where(
+        email.c.issue_id == deliveries.c.issue_id, email.c.channel == "email",
+        email.c.subscriber_id == deliveries.c.subscriber_id,
+        email.c.reminder_id == deliveries.c.reminder_id).exists())
+    # An app row whose person was given e-mail instead stays as it is: retrying it would
+    # message them twice.
+    cond = [deliveries.c.issue_id == issue_id, deliveries.c.state == FAILED,
+            ~(deliveries.c.app_id.is_not(None) & covered)]
     if channel:
         cond.append(deliveries.c.channel == channel)
     return int(conn.execute(update(deliveries).where(*cond).values(
         state=PENDING, attempts=0, next_attempt_at=now, **release_values())).rowcount or 0)
+
+
+def notes(conn: Connection, issue_id: int) -> list[Row]:
+    """(channel, note, count): why people were sent what they were sent (e-mail instead of
+    the app, and the reason), most frequent first."""
+    return list(conn.execute(
+        select(deliveries.c.channel, deliveries.c.note, func.count())
+        .where(deliveries.c.issue_id == issue_id, deliveries.c.reminder_id == 0,
+               deliveries.c.note.is_not(None))
+        .group_by(deliveries.c.channel, deliveries.c.note)
+        .order_by(func.count().desc())))
+
+
+def noted_rows(conn: Connection, issue_id: int, channel: str, note: str,
+               limit: int) -> list[Row]:
+    return list(conn.execute(_detail(issue_id).where(
+        deliveries.c.channel == channel, deliveries.c.note == note)
+        .order_by(deliveries.c.id).limit(limit)))
+
+
+def repeats(conn: Connection, issue_id: int) -> dict[str, int]:
+    """channel → rows sent whose message was handed over more than once: a worker died
+    after the platform or server accepted and before the outcome was recorded, so the
+    person may have received it twice."""
+    return dict(conn.execute(
+        select(deliveries.c.channel, func.count())
+        .where(deliveries.c.issue_id == issue_id, deliveries.c.reminder_id == 0,
+               deliveries.c.state == SENT, deliveries.c.sends > 1)
+        .group_by(deliveries.c.channel)).all())

@@ -25,6 +25,7 @@ from zhuanlan.errors import (
 )
 from zhuanlan.web import (
     admin,
+    app_login,
     auth,
     channels,
     desk,
@@ -101,12 +102,14 @@ def create_app(zl: Zhuanlan) -> FastAPI:
 
     @app.middleware("http")
     async def reader_cookies(request: Request, call_next):
+        if (redirect := app_login.in_app_redirect(request)) is not None:
+            return redirect
         response = await call_next(request)
         readers.apply_cookies(request, response)
         return response
 
     for module in (reader, readers, search, media, login, desk, admin, people, stats,
-                   channels):
+                   channels, app_login):
         app.include_router(module.router)
     app.include_router(people.public_router)
     from zhuanlan.web import api

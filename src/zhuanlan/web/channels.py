@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from zhuanlan.app.channels import KIND_NAMES
 from zhuanlan.app.staff import StaffUser
+from zhuanlan.channels.apps import APP_KINDS
 from zhuanlan.channels.chat import KINDS
 from zhuanlan.errors import ConfigError, NotFoundError
 from zhuanlan.web.auth import admin_user, csrf_protect, staff_user
@@ -38,7 +39,32 @@ def channels_page(request: Request,
                   user: StaffUser = Depends(admin_user)) -> HTMLResponse:
     zl = _zl(request)
     return render(request, "channels.html", targets=zl.targets.all(),
-                  columns=zl.list_columns(), kinds=KINDS, kind_names=KIND_NAMES)
+                  columns=zl.list_columns(), kinds=KINDS, app_kinds=APP_KINDS,
+                  kind_names=KIND_NAMES)
+
+
+# The form's fields → each platform's own names for them.
+APP_FIELDS = {
+    "wecom_app": {"app_id": "corpid", "app_secret": "corpsecret", "agent_id": "agentid"},
+    "dingtalk_app": {"app_id": "appkey", "app_secret": "appsecret", "agent_id": "agent_id",
+                     "corpid": "corpid"},
+    "feishu_app": {"app_id": "app_id", "app_secret": "app_secret"},
+}
+
+
+@router.post("/channels/add-app")
+async def add_app(request: Request, user: StaffUser = Depends(admin_user)) -> RedirectResponse:
+    form = await request.form()
+    name = str(form.get("name") or "")
+    kind = str(form.get("kind") or "")
+    fields = APP_FIELDS.get(kind, {})
+    config = {ours: str(form.get(field) or "").strip() for field, ours in fields.items()}
+    slugs = [str(s) for s in form.getlist("column") if s]
+    try:
+        _zl(request).targets.add(name, kind, config, columns_=slugs, by=user.username)
+    except (ConfigError, NotFoundError) as exc:
+        return flash_redirect(request, "/admin/channels#apps", error=f"未保存：{exc.message}")
+    return flash_redirect(request, "/admin/channels", done=f"已添加应用“{name.strip()}”")
 
 
 @router.post("/channels/add")

@@ -103,9 +103,15 @@ def personal_link(request: Request, token: str, next: str = "/") -> RedirectResp
     subscriber_id = payload.get("s") if isinstance(payload, dict) else None
     if not isinstance(subscriber_id, int) or not _active(request, subscriber_id):
         raise AuthError("链接对应的人员不存在或已停用", resource="reader")
+    remember_reader(request, subscriber_id)
+    return RedirectResponse(safe_next(next, "/"), status_code=303)
+
+
+def remember_reader(request: Request, subscriber_id: int) -> None:
+    """Know the reader from now on (personal link, or the app's web login)."""
+    zl = request.app.state.zl
     _set_cookie(request, READER_COOKIE, zl.links.sign(_COOKIE_PURPOSE, subscriber_id))
     request.scope["reader"] = Reader.person(subscriber_id)
-    return RedirectResponse(safe_next(next, "/"), status_code=303)
 
 
 _READABLE_MAX = 200_000
