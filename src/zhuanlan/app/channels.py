@@ -28,6 +28,31 @@ KIND_NAMES = {"wecom": "企业微信群机器人", "dingtalk": "钉钉群机器�
               "webhook": "Webhook", "wecom_app": "企业微信应用（发给个人）",
               "dingtalk_app": "钉钉工作通知（发给个人）", "feishu_app": "飞书应用（发给个人）"}
 ALL_KINDS = (*KINDS, *APP_KINDS)
+# What an administrator copies from each platform's console → the platform's own names.
+APP_FIELDS = {
+    "wecom_app": {"app_id": "corpid", "app_secret": "corpsecret", "agent_id": "agentid"},
+    "dingtalk_app": {"app_id": "appkey", "app_secret": "appsecret", "agent_id": "agent_id",
+                     "corpid": "corpid"},
+    "feishu_app": {"app_id": "app_id", "app_secret": "app_secret"},
+}
+
+
+# The addresses of a platform's APIs and login page, for 私有化部署 or a proxy.
+APP_BASES = {"wecom_app": ("api_base", "oauth_base"),
+             "dingtalk_app": ("api_base", "new_api_base", "oauth_base"),
+             "feishu_app": ("api_base", "oauth_base")}
+
+
+def app_config(kind: str, *, api_base: str | None = None, **given: str | None) -> dict:
+    """An app's settings from the fields of the form or the CLI (``app_id``,
+    ``app_secret``, ``agent_id``, ``corpid``), named as the platform names them;
+    ``api_base`` sends every call and the login through one address instead of the
+    platform's public ones."""
+    cfg = {ours: (given.get(field) or "").strip()
+           for field, ours in APP_FIELDS.get(kind, {}).items()}
+    if api_base:
+        cfg.update(dict.fromkeys(APP_BASES.get(kind, ()), api_base.strip()))
+    return cfg
 TEST_TEXT = "测试消息"
 
 

@@ -5,8 +5,12 @@ webhook endpoints) the columns push to; ``zhuanlan report``: an issue's delivery
 from __future__ import annotations
 
 import argparse
+import getpass
+import os
 import sys
 
+from zhuanlan.app.channels import app_config
+from zhuanlan.channels.apps import APP_KINDS
 from zhuanlan.channels.chat import KINDS
 from zhuanlan.cli.base import command, facade, local
 
@@ -27,6 +31,26 @@ def add_parser(sub) -> None:
                    "feishu: interactive|post")
     a.add_argument("--column", action="append", default=[], metavar="SLUG",
                    help="a column that pushes to this target (repeatable)")
+    a.add_argument("--disabled", action="store_true", help="add it disabled")
+    # No abbreviations: "--secret …" must not pass for "--secret-env".
+    a = ss.add_parser("add-app", allow_abbrev=False,
+                      help="add an app (自建应用) that messages each person by "
+                      "name: 企业微信 应用消息, 钉钉 工作通知, 飞书 应用 (docs/channels.md)")
+    a.add_argument("name")
+    a.add_argument("--kind", required=True, choices=APP_KINDS)
+    a.add_argument("--app-id", required=True,
+                   help="企业微信 corpid; 钉钉 AppKey (Client ID); 飞书 App ID")
+    a.add_argument("--agent-id", help="企业微信 AgentId; 钉钉 AgentId")
+    a.add_argument("--corpid", help="钉钉 CorpId")
+    a.add_argument("--api-base", metavar="URL",
+                   help="私有化部署 or a proxy: every API call and the login go to this "
+                   "address instead of the platform's public ones")
+    a.add_argument("--secret-env", default="ZHUANLAN_APP_SECRET", metavar="VAR",
+                   help="the environment variable holding the app's secret (default "
+                   "%(default)s); asked for when it is not set, never taken on the "
+                   "command line where the shell history would keep it")
+    a.add_argument("--column", action="append", default=[], metavar="SLUG",
+                   help="a column whose people get its issues through this app (repeatable)")
     a.add_argument("--disabled", action="store_true", help="add it disabled")
     ss.add_parser("list", help="list the targets, their columns and health")
     a = ss.add_parser("test", help="send a small test message to a target now")
@@ -65,6 +89,23 @@ def cmd_channel(args: argparse.Namespace) -> int:
         t = targets.get(target_id)
         print(f"已添加推送渠道 {t['name']}（{t['kind_name']}，{t['endpoint']}）"
               + (f"，专栏：{'、'.join(c['slug'] for c in t['columns'])}" if t["columns"] else ""))
+        return 0
+    if args.action == "add-app":
+        secret = os.environ.get(args.secret_env)
+        if not secret:
+            if not sys.stdin.isatty():
+                print(f"请在环境变量 {args.secret_env} 中提供应用的 Secret", file=sys.stderr)
+                return 2
+            secret = getpass.getpass("应用 Secret：")
+        config = app_config(args.kind, app_id=args.app_id, app_secret=secret,
+                            agent_id=args.agent_id, corpid=args.corpid,
+                            api_base=args.api_base)
+        target_id = targets.add(args.name, args.kind, config, enabled=not args.disabled,
+                                columns_=args.column, by="cli")
+        t = targets.get(target_id)
+        print(f"已添加应用 {t['name']}（{t['kind_name']}，{t['endpoint']}）"
+              + (f"，专栏：{'、'.join(c['slug'] for c in t['columns'])}" if t["columns"] else "")
+              + f"。检查凭据：zhuanlan channel test {t['name']}")
         return 0
     if args.action == "list":
         rows = targets.all()
@@ -125,6 +166,12 @@ def cmd_report(args: argparse.Namespace) -> int:
             more = "…" if r["count"] > len(r["examples"]) else ""
             print(f"  失败 {r['count']}：{r['reason']}")
             print(f"    如：{'、'.join(r['examples'])}{more}")
+        for r in c["notes"]:
+            more = "…" if r["count"] > len(r["examples"]) else ""
+            print(f"  说明 {r['count']} 人：{r['note']}")
+            print(f"    如：{'、'.join(r['examples'])}{more}")
+        if c["repeats"]:
+            print(f"  可能重复：{c['repeats']} 人可能收到了两次（发送进程在平台接收后、记录前中断）")
     if report["targets"]:
         print("\n推送渠道：")
         for r in report["targets"]:

@@ -17,7 +17,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from zhuanlan.app.channels import KIND_NAMES
+from zhuanlan.app.channels import KIND_NAMES, app_config
 from zhuanlan.app.staff import StaffUser
 from zhuanlan.channels.apps import APP_KINDS
 from zhuanlan.channels.chat import KINDS
@@ -43,22 +43,13 @@ def channels_page(request: Request,
                   kind_names=KIND_NAMES)
 
 
-# The form's fields → each platform's own names for them.
-APP_FIELDS = {
-    "wecom_app": {"app_id": "corpid", "app_secret": "corpsecret", "agent_id": "agentid"},
-    "dingtalk_app": {"app_id": "appkey", "app_secret": "appsecret", "agent_id": "agent_id",
-                     "corpid": "corpid"},
-    "feishu_app": {"app_id": "app_id", "app_secret": "app_secret"},
-}
-
-
 @router.post("/channels/add-app")
 async def add_app(request: Request, user: StaffUser = Depends(admin_user)) -> RedirectResponse:
     form = await request.form()
     name = str(form.get("name") or "")
     kind = str(form.get("kind") or "")
-    fields = APP_FIELDS.get(kind, {})
-    config = {ours: str(form.get(field) or "").strip() for field, ours in fields.items()}
+    config = app_config(kind, **{f: str(form.get(f) or "")
+                                 for f in ("app_id", "app_secret", "agent_id", "corpid")})
     slugs = [str(s) for s in form.getlist("column") if s]
     try:
         _zl(request).targets.add(name, kind, config, columns_=slugs, by=user.username)
