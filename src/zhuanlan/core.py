@@ -20,6 +20,7 @@ from zhuanlan.app.delivery import Deliveries
 from zhuanlan.app.desk import Desk
 from zhuanlan.app.people import Directory
 from zhuanlan.app.reading import Reading
+from zhuanlan.app.reminders import Reminders
 from zhuanlan.app.sources import Sources
 from zhuanlan.app.staff import Staff
 from zhuanlan.app.statistics import Statistics
@@ -53,8 +54,9 @@ class Zhuanlan:
         self.deliveries = Deliveries(ctx)
         self.reading = Reading(ctx)
         self.app_login = AppLogin(ctx)
+        self.reminders = Reminders(ctx)
         self.statistics = Statistics(ctx)
-        self.work = Work(ctx, self.personal)
+        self.work = Work(ctx, self.personal, self.reminders)
 
         # The operations used most, on the facade itself.
         self.add_source, self.list_sources = self.sources.add, self.sources.all

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 
+from zhuanlan.app.reminders import Reminders
 from zhuanlan.jobs import delivery, ingest, publishing
 from zhuanlan.jobs.app_delivery import deliver_app_due, settle_app_results
 from zhuanlan.jobs.chat_delivery import deliver_chat_due
@@ -24,6 +25,7 @@ class WorkDone:
     images: int = 0
     chat_delivered: int = 0      # outbox rows of chat targets (group robots, webhooks)
     app_delivered: int = 0       # people reached by name through an app (企业微信/钉钉/飞书)
+    reminded: int = 0            # people queued for an automatic 催学 reminder
 
     @property
     def total(self) -> int:
@@ -34,9 +36,10 @@ class WorkDone:
 
 
 class Work:
-    def __init__(self, ctx: Context, links: PersonalLinks) -> None:
+    def __init__(self, ctx: Context, links: PersonalLinks, reminders: Reminders) -> None:
         self.ctx = ctx
         self.links = links
+        self.reminders = reminders
 
     def _limit(self, limit: int | None) -> int:
         return limit or self.ctx.cfg["worker.batch"]
@@ -82,6 +85,7 @@ class Work:
             polled=self.poll_due_sources(),
             pages=self.process_due_pages(),
             published=len(self.publish_due()),
+            reminded=self.reminders.remind_due(),
             delivered=self.deliver_due(),
             images=self.fetch_due_images(),
             chat_delivered=self.deliver_chat_due(),

@@ -45,14 +45,16 @@ __all__ = ["message_id", "build_message", "SmtpSender", "Recipient", "Outgoing",
 _POLICY = email.policy.default.clone(cte_type="7bit")
 
 
-def message_id(issue_id: int, recipient_id: int, domain: str) -> str:
-    """``<zl.issue-{issue_id}.r-{recipient_id}@{domain}>``.
+def message_id(issue_id: int, recipient_id: int, domain: str, reminder_id: int = 0) -> str:
+    """``<zl.issue-{issue_id}.r-{recipient_id}@{domain}>`` (a reminder of the issue:
+    ``zl.issue-{issue_id}.remind-{reminder_id}.r-…``, so it is not taken for a repeat).
 
     Fixed per issue and recipient: when a connection breaks after the final "." the
     server may have delivered a message that we send again (RFC 1047); the repeated
     Message-ID lets the recipient's server or client recognise the duplicate.
     """
-    return f"<zl.issue-{int(issue_id)}.r-{int(recipient_id)}@{domain.strip().lower()}>"
+    remind = f".remind-{int(reminder_id)}" if reminder_id else ""
+    return f"<zl.issue-{int(issue_id)}{remind}.r-{int(recipient_id)}@{domain.strip().lower()}>"
 
 
 def _address(text: str, name: str | None, role: str) -> Address:
@@ -278,13 +280,15 @@ class IssueMail:
                  tz: str = "Asia/Shanghai", article_ids: Sequence[int] | None = None,
                  reader_url: ReaderUrl | None = None,
                  unsubscribe_url: UnsubscribeUrl | None = None,
-                 greeting: Greeting | None = None, domain: str | None = None) -> None:
+                 greeting: Greeting | None = None, domain: str | None = None,
+                 reminder_id: int = 0) -> None:
         sender_name, sender_addr = parseaddr(sender)
         try:
             from_ = _address(sender_addr or sender, sender_name, "发件人")
         except DeliveryError as exc:
             raise ConfigError("smtp.sender", exc.message) from exc
         self.issue_id = int(issue_id)
+        self.reminder_id = int(reminder_id)
         self.column_slug = issue.column_slug
         self.from_addr = from_.addr_spec
         self.domain = (domain or from_.domain or "localhost").strip().lower()
@@ -342,7 +346,7 @@ class IssueMail:
         return self._date_cache[1]
 
     def message_id(self, recipient: Recipient) -> str:
-        return message_id(self.issue_id, recipient.id, self.domain)
+        return message_id(self.issue_id, recipient.id, self.domain, self.reminder_id)
 
     def for_recipient(self, recipient: Recipient, *, date: datetime | None = None,
                       eightbit: bool = False) -> Outgoing:

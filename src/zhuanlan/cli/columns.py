@@ -44,6 +44,19 @@ def add_parser(sub) -> None:
     a.add_argument("--timezone")
     a = ss.add_parser("publish", help="publish the approved candidates as an issue now")
     a.add_argument("slug")
+    a = ss.add_parser("deadline", help="the study deadline of each issue (days after "
+                      "publishing) and an automatic 催学 reminder some hours before it")
+    a.add_argument("slug")
+    a.add_argument("--days", type=int, help="days after publishing (omit: no deadline)")
+    a.add_argument("--remind-hours", type=int,
+                   help="remind who has not studied this many hours before the deadline "
+                   "(omit: no automatic reminder)")
+    a = ss.add_parser("remind", help="remind the people who have not studied an issue yet "
+                      "(through their app, else e-mail; once a day at most per person)")
+    a.add_argument("slug")
+    a.add_argument("number", type=int)
+    a.add_argument("--department", help="only this department's subtree (a path such as "
+                   "集团/一公司)")
 
     s = sub.add_parser("review", help="list a column's candidates")
     s.add_argument("slug")
@@ -81,6 +94,15 @@ def cmd_column(args: argparse.Namespace) -> int:
     elif args.action == "schedule":
         zl.set_schedule(args.slug, args.cron, args.timezone)
         print(f"推送计划已更新：{args.cron}")
+    elif args.action == "deadline":
+        zl.reminders.set_deadline(args.slug, args.days, args.remind_hours, by="cli")
+        print(f"学习期限：{f'发布后 {args.days} 天' if args.days else '无'}；自动提醒："
+              f"{f'截止前 {args.remind_hours} 小时' if args.remind_hours else '关闭'}")
+    elif args.action == "remind":
+        done = zl.reminders.remind(zl.issue_id(args.slug, args.number),
+                                   department=args.department, by="cli")
+        print(f"已安排提醒 {done.count} 人" if done.count
+              else "没有需要提醒的人：都已学习，或今天已提醒过")
     elif args.action == "publish":
         issue_id = zl.publish_now(args.slug, by="cli")
         if issue_id is None:

@@ -41,7 +41,7 @@ from zhuanlan.channels.apps import AppChannel, AppError, app_from_config
 from zhuanlan.errors import ConfigError, DeliveryError
 from zhuanlan.jobs.chat_delivery import failure_reason, guarded_client
 from zhuanlan.jobs.context import Context
-from zhuanlan.jobs.outbox import CHAT, RUN_SECONDS
+from zhuanlan.jobs.outbox import CHAT, RUN_SECONDS, reminder_view
 from zhuanlan.model import APP_ID_FIELDS, APP_ID_LABELS, DeliveryState, IssueView
 from zhuanlan.store import outbox
 from zhuanlan.store.issues import issue_view
@@ -58,14 +58,6 @@ def app_login_url(base_url: str, app_id: int, target: str) -> str:
     parts = urlsplit(target)
     path = parts.path + (f"?{parts.query}" if parts.query else "")
     return f"{base_url}/app-login/{app_id}?next={quote(path or '/', safe='')}"
-
-
-def reminder_view(view: IssueView) -> IssueView:
-    """The short message of a 催学 reminder: the issue's title and a request, no items."""
-    from dataclasses import replace
-    return replace(view, title=f"学习提醒：{view.title}",
-                   editor_note=f"您还没有确认学习《{view.title}》，请抽空阅读，读完后点“我已学习”。",
-                   items=())
 
 
 def deliver_app_due(ctx: Context, limit: int, *, client: httpx.Client | None = None,

@@ -52,7 +52,7 @@ from zhuanlan.channels.email import IssueMail, Recipient, SmtpSender
 from zhuanlan.channels.smtp_pool import SmtpPool
 from zhuanlan.errors import DeliveryError, StorageError, ZhuanlanError
 from zhuanlan.jobs.context import Context
-from zhuanlan.jobs.outbox import EMAIL, RUN_SECONDS
+from zhuanlan.jobs.outbox import EMAIL, RUN_SECONDS, reminder_view
 from zhuanlan.store import DatabaseError, outbox
 from zhuanlan.store.issues import issue_view
 
@@ -92,7 +92,7 @@ def deliver_due(ctx: Context, limit: int, *,
     connections = cfg["smtp.connections"]
     lease = float(cfg["worker.lease_seconds"])
     batch = max(int(limit), 1)
-    mails: dict[int, IssueMail] = {}
+    mails: dict[tuple[int, int], IssueMail] = {}      # (issue, reminder) → its mail
     recorder = _Recorder(ctx, capacity=RESULT_BACKLOG * connections)
 
     def prepare(job: _Job, eightbit: bool):
@@ -135,7 +135,7 @@ def deliver_due(ctx: Context, limit: int, *,
     return handled
 
 
-def _claim(ctx: Context, batch: int, lease: float, mails: dict[int, IssueMail],
+def _claim(ctx: Context, batch: int, lease: float, mails: dict[tuple[int, int], IssueMail],
            hooks: dict) -> list[_Job]:
     """Claim up to ``batch`` due e-mail rows; make their jobs (and the issue's mail the
     first time an issue is seen)."""
@@ -151,25 +151,28 @@ def _claim(ctx: Context, batch: int, lease: float, mails: dict[int, IssueMail],
     send_by = started + lease / 2
     with ctx.db.read() as conn:
         people = outbox.people(conn, {d.subscriber_id for d in rows})
-        for issue_id in {d.issue_id for d in rows} - mails.keys():
-            mails[issue_id] = _issue_mail(ctx, conn, issue_id, hooks)
+        for issue_id, reminder_id in {(d.issue_id, d.reminder_id) for d in rows} - mails.keys():
+            mails[issue_id, reminder_id] = _issue_mail(ctx, conn, issue_id, hooks, reminder_id)
     jobs = []
     for d in rows:
         person = people[d.subscriber_id]
-        mail = mails[d.issue_id]
+        mail = mails[d.issue_id, d.reminder_id]
         jobs.append(_Job(d, Recipient(person.id, person.email, person.name or "",
                                       d.issue_id, mail.column_slug), mail, send_by))
     return jobs
 
 
-def _issue_mail(ctx: Context, conn, issue_id: int, hooks: dict) -> IssueMail:
+def _issue_mail(ctx: Context, conn, issue_id: int, hooks: dict,
+                reminder_id: int = 0) -> IssueMail:
     view = issue_view(conn, issue_id, ctx.cfg.base_url)
+    if reminder_id:
+        view = reminder_view(view)
     article_ids = None
     if hooks["reader_url"] is not None:
         # The same items in the same order as issue_view.
         article_ids = outbox.item_article_ids(conn, issue_id)
     return IssueMail(view, issue_id=issue_id, sender=ctx.cfg["smtp.sender"], tz=ctx.tz,
-                     article_ids=article_ids, **hooks)
+                     article_ids=article_ids, reminder_id=reminder_id, **hooks)
 
 
 # ---------------------------------------------------------------- recording outcomes

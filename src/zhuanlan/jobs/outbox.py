@@ -11,10 +11,11 @@ already accepted.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from zhuanlan.backoff import retry_in
+from zhuanlan.model import IssueView
 
 RUN_SECONDS = 120.0        # one call sends for at most this long, then lets other jobs run
 
@@ -38,3 +39,14 @@ class RetryPolicy:
 EMAIL = RetryPolicy(max_attempts=8, base=30.0, cap=3600.0)
 # A robot throttled or down for a while: fewer, later tries.
 CHAT = RetryPolicy(max_attempts=8, base=60.0, cap=6 * 3600.0)
+
+
+def reminder_view(view: IssueView) -> IssueView:
+    """A 催学 reminder of an issue: the same items (each still a link to read), a title
+    and a line that say what is asked."""
+    # Both prefixed: the chat cards head with the column's name, the e-mail's subject is
+    # the title, and a card leaves out a title that repeats its head.
+    return replace(view, column_name=f"学习提醒：{view.column_name}",
+                   title=f"学习提醒：{view.title}",
+                   editor_note=f"您还没有完成《{view.title}》的学习，请抽空阅读，"
+                               f"读完每篇后点“我已学习”。")

@@ -139,6 +139,17 @@ def recipient_ids(column_id: int) -> Select:
     return select(subscribers.c.id).where(*recipient_conditions(column_id))
 
 
+def column_apps(conn: Connection, column_id: int) -> list[tuple[int, str]]:
+    """(target id, kind) of the column's enabled apps, the first added first."""
+    return [(r.id, r.kind) for r in conn.execute(
+        select(channel_targets.c.id, channel_targets.c.kind)
+        .select_from(column_targets.join(
+            channel_targets, channel_targets.c.id == column_targets.c.target_id))
+        .where(column_targets.c.column_id == column_id, channel_targets.c.enabled.is_(True),
+               channel_targets.c.kind.in_(APP_ID_FIELDS))
+        .order_by(channel_targets.c.id))]
+
+
 def queue_people(conn: Connection, issue_id: int, column_id: int,
                  apps: list[tuple[int, str]], now: datetime, *, reminder_id: int = 0,
                  only: list | None = None) -> int:
@@ -154,14 +165,13 @@ def queue_people(conn: Connection, issue_id: int, column_id: int,
                       deliveries.c.reminder_id == reminder_id).exists())
     columns_ = ["issue_id", "subscriber_id", "channel", "app_id", "note", "state", "attempts",
                 "next_attempt_at", "created_at", "reminder_id"]
-    total = 0
     for app_id, kind in apps:
         id_column = subscribers.c[APP_ID_FIELDS[kind]]
         rows = (select(literal(issue_id), subscribers.c.id, literal(kind), literal(app_id),
                        literal(None), literal(DeliveryState.PENDING.value), literal(0),
                        literal(now), literal(now), literal(reminder_id))
                 .where(*conditions, id_column.is_not(None), id_column != "", ~already))
-        total += conn.execute(deliveries.insert().from_select(columns_, rows)).rowcount or 0
+        conn.execute(deliveries.insert().from_select(columns_, rows))
     note = None
     if apps:
         labels = "、".join(dict.fromkeys(APP_ID_LABELS[kind] for _id, kind in apps))
@@ -170,8 +180,11 @@ def queue_people(conn: Connection, issue_id: int, column_id: int,
                    literal(note), literal(DeliveryState.PENDING.value), literal(0),
                    literal(now), literal(now), literal(reminder_id))
             .where(*conditions, ~already))
-    total += conn.execute(deliveries.insert().from_select(columns_, rows)).rowcount or 0
-    return total
+    conn.execute(deliveries.insert().from_select(columns_, rows))
+    # Counted afterwards: psycopg gives no rowcount for INSERT … SELECT.
+    return int(conn.execute(select(func.count()).select_from(deliveries).where(
+        deliveries.c.issue_id == issue_id, deliveries.c.reminder_id == reminder_id,
+        deliveries.c.subscriber_id.is_not(None))).scalar_one())
 
 
 def publish(conn: Connection, col, now: datetime) -> int | None:
@@ -193,14 +206,7 @@ def publish(conn: Connection, col, now: datetime) -> int | None:
         for i, a in enumerate(items)])
     conn.execute(update(candidates).where(candidates.c.id.in_([a["candidate_id"] for a in items]))
                  .values(state=CandidateState.PUBLISHED.value, issue_id=issue_id))
-    apps = [(r.id, r.kind) for r in conn.execute(
-        select(channel_targets.c.id, channel_targets.c.kind)
-        .select_from(column_targets.join(
-            channel_targets, channel_targets.c.id == column_targets.c.target_id))
-        .where(column_targets.c.column_id == col.id, channel_targets.c.enabled.is_(True),
-               channel_targets.c.kind.in_(APP_ID_FIELDS))
-        .order_by(channel_targets.c.id))]
-    queue_people(conn, issue_id, col.id, apps, now)
+    queue_people(conn, issue_id, col.id, column_apps(conn, col.id), now)
     # And one per enabled chat target of the column (a group robot or a webhook), its
     # channel the target's kind: a group gets the issue once, whoever is in it.
     targets = (select(literal(issue_id), channel_targets.c.id, channel_targets.c.kind,

@@ -41,7 +41,8 @@ def issue_stats(conn, issue_id: int) -> IssueStats:
     recipients = dict(conn.execute(
         select(deliveries.c.subscriber_id,
                func.max((deliveries.c.state == "sent").cast(Integer)))
-        .where(deliveries.c.issue_id == issue_id, deliveries.c.subscriber_id.is_not(None))
+        .where(deliveries.c.issue_id == issue_id, deliveries.c.subscriber_id.is_not(None),
+               deliveries.c.reminder_id == 0)
         .group_by(deliveries.c.subscriber_id)).all())
     reading = {sid: (opened, studied, seconds) for sid, opened, studied, seconds in conn.execute(
         select(readings.c.subscriber_id, func.count(readings.c.id),
@@ -87,7 +88,8 @@ def column_trend(conn, column_id: int, *, last: int = 12) -> list[dict]:
     sent = (deliveries.c.state == "sent").cast(Integer)
     per_person = (select(deliveries.c.issue_id, deliveries.c.subscriber_id,
                          func.max(sent).label("sent"))
-                  .where(deliveries.c.issue_id.in_(ids), deliveries.c.subscriber_id.is_not(None))
+                  .where(deliveries.c.issue_id.in_(ids), deliveries.c.subscriber_id.is_not(None),
+                         deliveries.c.reminder_id == 0)
                   .group_by(deliveries.c.issue_id, deliveries.c.subscriber_id).subquery())
     recipients = {iid: (n, d) for iid, n, d in conn.execute(
         select(per_person.c.issue_id, func.count(), func.sum(per_person.c.sent))

@@ -5,18 +5,18 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from zhuanlan.app.staff import StaffUser
-from zhuanlan.errors import NotFoundError
+from zhuanlan.errors import NotFoundError, PermissionDenied
 from zhuanlan.study import export
 from zhuanlan.study.figures import IssueStats
 from zhuanlan.study.svg import bar_chart, line_chart
-from zhuanlan.web.auth import staff_user
+from zhuanlan.web.auth import csrf_protect, staff_user
 from zhuanlan.web.params import PathId
-from zhuanlan.web.render import render
+from zhuanlan.web.render import flash_redirect, render
 
 router = APIRouter(prefix="/admin/stats")
 
@@ -65,9 +65,31 @@ def issue_page(request: Request, slug: str, number: PathId, dept: str = "",
     for part in dept.split("/") if dept else []:
         path = f"{path}/{part}" if path else part
         crumbs.append((part, path))
+    zl = request.app.state.zl
     return render(request, "stats_issue.html", stats=stats, node=node, dept=dept,
                   children=children, chart=Markup(chart), crumbs=crumbs,
-                  pending=stats.not_studied(dept), slug=slug, number=number)
+                  pending=stats.not_studied(dept), slug=slug, number=number,
+                  reminders=zl.reminders.history(stats.issue["id"]),
+                  can_remind=user.can_edit(stats.column["id"]))
+
+
+@router.post("/c/{slug}/{number}/remind", dependencies=[Depends(csrf_protect)])
+def remind(request: Request, slug: str, number: PathId, dept: str = Form(""),
+           user: StaffUser = Depends(staff_user)) -> RedirectResponse:
+    """提醒未学人员 (editors of the column and administrators)."""
+    stats = _stats(request, slug, number)
+    if not user.can_edit(stats.column["id"]):
+        raise PermissionDenied("只有本专栏的编辑和管理员可以发送提醒", resource=f"column {slug}")
+    dept = dept.strip("/")
+    back = f"/admin/stats/c/{slug}/{number}" + (f"?dept={quote(dept)}" if dept else "")
+    try:
+        done = request.app.state.zl.reminders.remind(stats.issue["id"], department=dept or None,
+                                                     by=user.username)
+    except NotFoundError as exc:
+        return flash_redirect(request, back, error=f"未发送：{exc.message}")
+    if not done.count:
+        return flash_redirect(request, back, done="没有需要提醒的人：都已学习，或今天已提醒过")
+    return flash_redirect(request, back, done=f"已安排提醒 {done.count} 人，将通过其应用（或邮件）发送")
 
 
 @router.get("/c/{slug}/{number}/export.{fmt}")
