@@ -83,6 +83,7 @@ class AppServers:
                                    "feishu": "ou_aaa"}
         self.unlimited = unlimited
         self.expires_in = expires_in
+        self.send_delay = 0.0          # seconds each send call takes after accepting
         self.server = LocalHTTPServer()
         self.p = {
             "wecom": _Platform("wecom", "ww-corp-1", "wecom-secret-XYZ", set(users["wecom"]),
@@ -186,6 +187,10 @@ class AppServers:
             with self._lock:
                 self.p[platform].calls.append(call)
                 status, answer, headers = fn(call)
+            if self.send_delay and "send" in parts.path:
+                # Accepted, the answer not yet out: where a killed worker leaves a batch
+                # the platform took but the store did not record.
+                time.sleep(self.send_delay)
             data = answer if isinstance(answer, bytes) else \
                 json.dumps(answer, ensure_ascii=False).encode("utf-8")
             hdrs = {"Content-Type": "application/json; charset=utf-8", **(headers or {})}

@@ -5,12 +5,15 @@ is. From then on the web knows the reader as if they had come by their personal 
 
 The round trip and what guards it:
 
-* :meth:`AppLogin.start` makes the platform's authorize URL. Its ``state`` is a fresh
-  nonce with a MAC over the app, the nonce, the time and the page to return to (hex
-  only: 企业微信 allows ``[a-zA-Z0-9]`` and 128 bytes); the time and the page travel in the
-  callback URL's query, bound by that MAC, so nobody can change where the login lands.
-* :meth:`AppLogin.finish` checks the MAC and the age (``STATE_SECONDS``), uses the nonce
-  once and the code once (``store.logins.use_once``: a replayed callback is refused), asks
+* :meth:`AppLogin.start` makes the platform's authorize URL, with the fixed callback
+  URL an administrator registers. Its ``state`` is a fresh nonce, the time and a MAC over
+  the app, the nonce and the time (56 letters and digits: 企业微信 allows ``[a-zA-Z0-9]``
+  and 128 bytes). The nonce and the page to return to go into a short-lived signed
+  cookie of this browser.
+* :meth:`AppLogin.finish` checks the MAC, the age (``STATE_SECONDS``) and that this
+  browser's cookie holds the same nonce (a login started in another browser — an
+  attacker's link that would make the victim read as the attacker — is refused), uses
+  the nonce once and the code once (``store.logins.use_once``: a replayed callback is refused), asks
   the platform who the code belongs to (a code of another corporation or app is refused
   by the platform, since it is exchanged with this app's credentials), and finds the
   person. Someone not in the directory reads anonymously, as today.
@@ -26,7 +29,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 from zhuanlan.channels.apps import APP_KINDS, AppChannel, app_from_config
 from zhuanlan.errors import AuthError, NotFoundError
@@ -37,6 +39,7 @@ from zhuanlan.store import logins
 from zhuanlan.store import targets as target_store
 
 STATE_SECONDS = 600        # a login must come back within ten minutes
+LOGIN_COOKIE_PURPOSE = "app-login"
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ class Identified:
     subscriber_id: int | None     # None: the app knows them, our directory does not
     platform_user: str
     app_name: str
+    next_path: str                # where the reader was going (checked by the web)
 
 
 class AppLogin:
@@ -83,32 +87,45 @@ class AppLogin:
 
     # -- the round trip -------------------------------------------------------------
 
-    def _mac(self, app_id: int, nonce: str, at: int, next_path: str) -> str:
-        message = f"{app_id}\0{nonce}\0{at}\0{next_path}".encode()
-        return hmac.new(self._key, message, hashlib.sha256).hexdigest()[:32]
+    def _mac(self, app_id: int, nonce: str, at: int) -> str:
+        message = f"{app_id}\0{nonce}\0{at}".encode()
+        return hmac.new(self._key, message, hashlib.sha256).hexdigest()[:30]
 
-    def start(self, app_id: int, next_path: str) -> str:
-        """The platform's authorize URL for a reader opening ``next_path``."""
+    def callback_url(self, app_id: int) -> str:
+        """Where the platform sends the reader back: fixed per app, so that it can be
+        registered as it is (飞书 重定向 URL, 钉钉 回调域名)."""
+        return f"{self.ctx.cfg.base_url}/app-login/{app_id}/callback"
+
+    def start(self, app_id: int, next_path: str) -> tuple[str, str]:
+        """The platform's authorize URL for a reader opening ``next_path``, and the value
+        of the short-lived cookie that binds the login to this browser (it carries the
+        nonce and the page to return to, signed)."""
         with self.app(app_id) as (_target, channel):
-            nonce = secrets.token_hex(12)
+            nonce = secrets.token_hex(8)
             at = int(time.time())
-            state = nonce + self._mac(app_id, nonce, at, next_path)
-            callback = (f"{self.ctx.cfg.base_url}/app-login/{app_id}/callback?"
-                        + urlencode({"t": at, "x": next_path}))
-            return channel.authorize_url(callback, state)
+            state = f"{nonce}{at:010d}{self._mac(app_id, nonce, at)}"
+            cookie = self.ctx.links.sign(LOGIN_COOKIE_PURPOSE, {"n": nonce, "x": next_path})
+            return channel.authorize_url(self.callback_url(app_id), state), cookie
 
-    def finish(self, app_id: int, *, code: str, state: str, at: int, next_path: str
-               ) -> Identified:
+    def finish(self, app_id: int, *, code: str, state: str, cookie: str | None) -> Identified:
         """Check the callback and identify the reader. AuthError when the state is forged,
-        old or used, or the code was used; the platform's error when it refuses the code."""
-        nonce, mac = state[:24], state[24:]
-        if (len(state) != 56 or not hmac.compare_digest(mac, self._mac(app_id, nonce, at,
-                                                                        next_path))):
+        old, used or not this browser's (no login cookie with its nonce: a login started
+        elsewhere, e.g. an attacker's link), or the code was used; the platform's error
+        when it refuses the code. ``Identified.next_path`` is where the reader was going."""
+        nonce, at_text, mac = state[:16], state[16:26], state[26:]
+        try:
+            bound = self.ctx.links.verify(LOGIN_COOKIE_PURPOSE, cookie or "")
+        except AuthError:
+            bound = None
+        if (len(state) != 56 or not at_text.isdigit()
+                or not hmac.compare_digest(mac, self._mac(app_id, nonce, int(at_text)))
+                or not isinstance(bound, dict) or bound.get("n") != nonce):
             raise AuthError("登录请求无效，请从消息重新打开", resource="app-login")
-        if not 0 <= time.time() - at <= STATE_SECONDS:
+        if not 0 <= time.time() - int(at_text) <= STATE_SECONDS:
             raise AuthError("登录请求已过期，请从消息重新打开", resource="app-login")
         if not code or len(code) > 512:
             raise AuthError("平台没有给出登录码", resource="app-login")
+        next_path = str(bound.get("x") or "/")
         now = self.ctx.clock()
         with self.app(app_id) as (target, channel):
             with self.ctx.db.write() as conn:
@@ -119,4 +136,5 @@ class AppLogin:
             user = channel.identify(code)
         with self.ctx.db.read() as conn:
             person = logins.person_by_app_id(conn, APP_ID_FIELDS[target["kind"]], user)
-        return Identified(person, user, APP_NAMES.get(target["kind"], target["name"]))
+        return Identified(person, user, APP_NAMES.get(target["kind"], target["name"]),
+                          next_path)

@@ -48,7 +48,7 @@ from zhuanlan.store.issues import issue_view
 
 log = logging.getLogger(__name__)
 
-CLAIM_BATCH = 2000         # rows claimed at once: two 企业微信 batches, twenty 钉钉 ones
+CLAIM_BATCH = 2000         # most rows claimed at once: two 企业微信 batches, twenty 钉钉 ones
 RESULT_DELAY = 30.0        # seconds before a 钉钉 task's per-person outcome is asked for
 
 
@@ -66,7 +66,9 @@ def deliver_app_due(ctx: Context, limit: int, *, client: httpx.Client | None = N
     how many rows were handled. ``client`` replaces the SSRF-guarded client and
     ``limiter`` the apps' rate limiters (tests, benchmarks)."""
     lease = float(ctx.cfg["worker.lease_seconds"])
-    batch = max(1, min(int(limit) * 100, CLAIM_BATCH))
+    # Rows are cheap to claim and send in big batches; a bound keeps two workers sharing
+    # one large issue (worker.batch 20 → 1,000 rows: one 企业微信 call, ten 钉钉 ones).
+    batch = max(1, min(int(limit) * 50, CLAIM_BATCH))
     own = client is None
     http = client
     channels: dict[int, AppChannel | str] = {}

@@ -16,6 +16,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from zhuanlan.app.app_login import STATE_SECONDS
 from zhuanlan.errors import AuthError, DeliveryError, NotFoundError
 from zhuanlan.web.auth import safe_next
 from zhuanlan.web.params import PathId
@@ -28,6 +29,7 @@ router = APIRouter()
 IN_APP = (("wxwork", "wecom_app"), ("dingtalk", "dingtalk_app"), ("lark", "feishu_app"),
           ("feishu", "feishu_app"))
 TRIED_COOKIE = "zhuanlan_app_tried"
+LOGIN_COOKIE = "zhuanlan_app_login"
 TRIED_SECONDS = 3600
 _APPS_TTL = 60.0
 
@@ -71,30 +73,36 @@ def begin(request: Request, app_id: PathId, next: str = "/") -> RedirectResponse
     if current_reader(request).known:
         return RedirectResponse(target, status_code=303)
     try:
-        url = request.app.state.zl.app_login.start(app_id, target)
+        url, cookie = request.app.state.zl.app_login.start(app_id, target)
     except (NotFoundError, DeliveryError) as exc:
         # No such app any more, or the platform cannot be reached: read anonymously.
         log.warning("app login not started", extra={"app": app_id, "error": str(exc)})
         return RedirectResponse(target, status_code=303)
-    return RedirectResponse(url, status_code=303)
+    response = RedirectResponse(url, status_code=303)
+    response.set_cookie(LOGIN_COOKIE, cookie, max_age=STATE_SECONDS, httponly=True,
+                        samesite="lax", path="/app-login",
+                        secure=request.app.state.zl.cfg["web.secure_cookies"])
+    return response
 
 
 @router.get("/app-login/{app_id}/callback")
 def callback(request: Request, app_id: PathId, state: str = "", code: str = "",
-             authCode: str = "", t: int = 0, x: str = "/") -> RedirectResponse:
-    """Raises AuthError (the error page) for a forged, expired or replayed login."""
+             authCode: str = "") -> RedirectResponse:
+    """Raises AuthError (the error page) for a forged, expired, replayed or foreign
+    login."""
     zl = request.app.state.zl
     try:
-        identified = zl.app_login.finish(app_id, code=code or authCode, state=state, at=t,
-                                         next_path=x)
+        identified = zl.app_login.finish(app_id, code=code or authCode, state=state,
+                                         cookie=request.cookies.get(LOGIN_COOKIE))
     except NotFoundError as exc:
         raise AuthError("这个应用已停用或不存在", resource="app-login") from exc
     except DeliveryError as exc:
         raise AuthError(f"平台未能确认您的身份：{exc.message}", resource="app-login") from exc
-    target = safe_next(x, "/")
+    response = RedirectResponse(safe_next(identified.next_path, "/"), status_code=303)
+    response.delete_cookie(LOGIN_COOKIE, path="/app-login")
     if identified.subscriber_id is not None and zl.subscriber_active(identified.subscriber_id):
         remember_reader(request, identified.subscriber_id)
     else:
         log.info("app login: not in the directory", extra={
             "app": app_id, "platform_user": identified.platform_user})
-    return RedirectResponse(target, status_code=303)
+    return response
