@@ -30,7 +30,6 @@ import os
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,9 +38,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
 from _proc import cpu_s  # noqa: E402
-from push import Sink, _child  # noqa: E402
+from push import Sink, _child, _setup  # noqa: E402
 
-ITEMS = 8
 PLATFORMS = ("wecom", "dingtalk", "feishu")
 ID_FIELD = {"wecom": "wecom_userid", "dingtalk": "dingtalk_userid", "feishu": "feishu_open_id"}
 
@@ -105,46 +103,16 @@ class _NoLimit:
 
 
 def run_apps(people: int, configs: dict) -> dict:
-    from sqlalchemy import select
-
-    from zhuanlan.config import load_config
-    from zhuanlan.core import Zhuanlan
     from zhuanlan.jobs.app_delivery import deliver_app_due
-    from zhuanlan.store.schema import articles, candidates, subscribers, subscriptions
 
     port = configs["wecom"]["api_base"].rsplit(":", 1)[1]
+
+    def person(i: int) -> dict:
+        return {ID_FIELD[p]: _user(p, i) if p == PLATFORMS[i % 3] else None for p in PLATFORMS}
+
     with tempfile.TemporaryDirectory() as d:
-        cfg = load_config(path=None, environ={}, **{
-            "data_dir": str(Path(d) / "data"), "database.url": f"sqlite:///{Path(d) / 'b.db'}",
-            "sample.enabled": False, "presets.enabled": False, "worker.batch": 200,
-            "fetch.allow_private": [f"127.0.0.1:{port}"],
-            "web.base_url": "https://zl.example.com"})
-        zl = Zhuanlan(cfg)
-        zl.migrate()
-        zl.add_column("bench", "学习二十大", include="学习",
-                      editor_note="编者按：请各部门认真组织学习，结合实际抓好贯彻落实。")
-        column = zl.get_column("bench")
-        now = datetime.now(UTC)
-        with zl.db.write() as conn:
-            for i in range(ITEMS):
-                text = "深入学习贯彻党的二十大精神，推动企业高质量发展。" * 40
-                aid = conn.execute(articles.insert().values(
-                    url=f"https://news.example.com/{i}", canonical_url=f"https://news.example.com/{i}",
-                    content_hash=f"{i:064d}", title=f"学习贯彻二十大精神 第{i + 1}篇学习材料",
-                    text=text, title_orig="", text_orig=text, flags="", source_name="新华社",
-                    published_at=now, created_at=now)).inserted_primary_key[0]
-                conn.execute(candidates.insert().values(
-                    column_id=column["id"], article_id=aid, state="approved", score=1.0 - i / 100,
-                    terms="学习", created_at=now, decided_at=now))
-            conn.execute(subscribers.insert(), [
-                {"email": f"employee{i:06d}@corp.example.com", "name": f"员工{i}",
-                 "department": "", "active": True, "created_at": now,
-                 **{ID_FIELD[p]: _user(p, i) if p == PLATFORMS[i % 3] else None
-                    for p in PLATFORMS}}
-                for i in range(people)])
-            ids = conn.execute(select(subscribers.c.id)).scalars().all()
-            conn.execute(subscriptions.insert(), [
-                {"column_id": column["id"], "subscriber_id": s, "created_at": now} for s in ids])
+        zl = _setup(people, 0, Path(d), 1, person=person,
+                    **{"fetch.allow_private": [f"127.0.0.1:{port}"]})
         for platform in PLATFORMS:
             zl.targets.add(f"{platform} 应用", f"{platform}_app", configs[platform],
                            columns_=["bench"])

@@ -97,7 +97,10 @@ class Sink:
 
 
 
-def _setup(n: int, port: int, tmp: Path, connections: int):
+def _setup(n: int, port: int, tmp: Path, connections: int, *, person=None, **settings):
+    """The facade on a fresh SQLite store: a column with 8 approved items and ``n``
+    subscribers (``person(i)``: more fields of the i-th, e.g. an app id); ``settings``
+    override the configuration (dotted names)."""
     from zhuanlan.config import load_config
     from zhuanlan.core import Zhuanlan
     from zhuanlan.store.schema import articles, candidates, subscribers, subscriptions
@@ -107,7 +110,7 @@ def _setup(n: int, port: int, tmp: Path, connections: int):
         "sample.enabled": False, "presets.enabled": False,
         "smtp.host": "127.0.0.1", "smtp.port": port, "smtp.sender": "学习专栏 <zl@example.com>",
         "smtp.connections": connections, "worker.batch": 200,
-        "web.base_url": "https://zl.example.com"})
+        "web.base_url": "https://zl.example.com", **settings})
     zl = Zhuanlan(cfg)
     zl.migrate()
     zl.add_column("bench", "学习二十大", include="学习",
@@ -127,7 +130,8 @@ def _setup(n: int, port: int, tmp: Path, connections: int):
                 terms="学习", created_at=now, decided_at=now))
         conn.execute(subscribers.insert(), [
             {"email": f"employee{i:05d}@corp.example.com", "name": f"员工{i}", "department": "",
-             "active": True, "created_at": now} for i in range(n)])
+             "active": True, "created_at": now, **(person(i) if person else {})}
+            for i in range(n)])
         ids = conn.execute(__import__("sqlalchemy").select(subscribers.c.id)).scalars().all()
         conn.execute(subscriptions.insert(), [
             {"column_id": column["id"], "subscriber_id": s, "created_at": now} for s in ids])

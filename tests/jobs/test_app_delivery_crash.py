@@ -13,17 +13,14 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
 from tests.support.appservers import AppServers
+from tests.support.crowd import crowd_column
 from zhuanlan.store.schema import (
-    articles,
-    candidates,
     deliveries,
     subscribers,
-    subscriptions,
 )
 
 PEOPLE = 2000
@@ -46,24 +43,7 @@ def _worker(database_url: str, tmp_path, allow: str) -> subprocess.Popen:
 
 
 def _publish(zl, servers) -> int:
-    zl.add_column("crash", "崩溃测试", include="学习")
-    column = zl.get_column("crash")
-    now = datetime.now(UTC)
-    with zl.db.write() as conn:
-        aid = conn.execute(articles.insert().values(
-            url="http://example.com/a", canonical_url="http://example.com/a",
-            content_hash="h" * 64, title="学习材料", text="学习" * 100, title_orig="学习材料",
-            text_orig="学习" * 100, flags="", created_at=now)).inserted_primary_key[0]
-        conn.execute(candidates.insert().values(column_id=column["id"], article_id=aid,
-                                                state="approved", score=1.0, terms="学习",
-                                                created_at=now))
-        conn.execute(subscribers.insert(), [
-            {"email": f"user{i:04d}@example.com", "name": f"员工{i}", "department": "",
-             "dingtalk_userid": f"dd{i:04d}", "active": True, "created_at": now}
-            for i in range(PEOPLE)])
-        ids = conn.execute(select(subscribers.c.id)).scalars().all()
-        conn.execute(subscriptions.insert(), [
-            {"column_id": column["id"], "subscriber_id": sid, "created_at": now} for sid in ids])
+    crowd_column(zl, "crash", PEOPLE, person=lambda i: {"dingtalk_userid": f"dd{i:04d}"})
     zl.targets.add("集团钉钉", "dingtalk_app", servers.config("dingtalk"), columns_=["crash"])
     issue_id = zl.publish_now("crash")
     assert issue_id is not None

@@ -16,12 +16,12 @@ import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
-from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
+from tests.support.crowd import crowd_column
 from tests.support.smtp import SmtpSink
-from zhuanlan.store.schema import deliveries, subscribers, subscriptions
+from zhuanlan.store.schema import deliveries, subscribers
 
 RECIPIENTS = 2000
 LEASE = 4.0
@@ -50,26 +50,7 @@ def _worker(database_url: str, tmp_path, smtp_port: int) -> subprocess.Popen:
 
 
 def _publish_issue(zl) -> int:
-    from zhuanlan.store.schema import articles, candidates
-
-    zl.add_column("crash", "崩溃测试", include="学习")
-    column = zl.get_column("crash")
-    now = datetime.now(UTC)
-    with zl.db.write() as conn:
-        aid = conn.execute(articles.insert().values(
-            url="http://example.com/a", canonical_url="http://example.com/a",
-            content_hash="h" * 64, title="学习材料", text="学习" * 100, title_orig="学习材料",
-            text_orig="学习" * 100, flags="", created_at=now)).inserted_primary_key[0]
-        conn.execute(candidates.insert().values(column_id=column["id"], article_id=aid,
-                                                state="approved", score=1.0, terms="学习",
-                                                created_at=now))
-        # 2,000 subscribers in two statements, not 4,000 facade calls.
-        conn.execute(subscribers.insert(), [
-            {"email": f"user{i:04d}@example.com", "name": f"员工{i}", "department": "",
-             "active": True, "created_at": now} for i in range(RECIPIENTS)])
-        ids = conn.execute(select(subscribers.c.id)).scalars().all()
-        conn.execute(subscriptions.insert(), [
-            {"column_id": column["id"], "subscriber_id": sid, "created_at": now} for sid in ids])
+    crowd_column(zl, "crash", RECIPIENTS)
     issue_id = zl.publish_now("crash")
     assert issue_id is not None
     return issue_id

@@ -20,6 +20,7 @@ from zhuanlan.web.readers import READER_COOKIE
 
 WXWORK = "Mozilla/5.0 (iPhone) AppleWebKit/605.1.15 wxwork/4.1.22 MicroMessenger/7.0.1"
 LARK = "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Lark/7.20.0 LarkLocale/zh_CN"
+DINGTALK = "Mozilla/5.0 (iPhone) AppleWebKit/605.1.15 (KHTML, like Gecko) DingTalk/7.6.0 Channel/201200"
 
 
 @pytest.fixture
@@ -37,12 +38,14 @@ def site(make_zl, servers):
     people = organisation(zl)
     with zl.db.write() as conn:
         conn.execute(update(subscribers).where(subscribers.c.id == people["甲"])
-                     .values(wecom_userid="zhangsan", feishu_open_id="ou_aaa"))
+                     .values(wecom_userid="zhangsan", feishu_open_id="ou_aaa",
+                             dingtalk_userid="manager001"))
     wecom = zl.targets.add("企业微信", "wecom_app", servers.config("wecom"), columns_=[SLUG])
     feishu = zl.targets.add("飞书", "feishu_app", servers.config("feishu"))
+    dingtalk = zl.targets.add("钉钉", "dingtalk_app", servers.config("dingtalk"))
     publish(zl, 2, "本期")
     with WebServer(create_app(zl), port) as web:
-        yield zl, web, people, {"wecom": wecom, "feishu": feishu}
+        yield zl, web, people, {"wecom": wecom, "feishu": feishu, "dingtalk": dingtalk}
 
 
 def _hops(client: httpx.Client, url: str, *, ua: str, limit: int = 8) -> list[httpx.Response]:
@@ -95,13 +98,17 @@ def test_someone_not_in_the_directory_reads_anonymously_and_is_not_sent_round_ag
         assert len(again) == 1                           # no loop through the login
 
 
-def test_feishu_is_chosen_by_its_user_agent(site, servers):
+@pytest.mark.parametrize("platform, ua, login_path", [
+    ("feishu", LARK, "/open-apis/authen/v1/index"),
+    ("dingtalk", DINGTALK, "/oauth2/auth"),
+])
+def test_the_platform_is_chosen_by_its_user_agent(site, servers, platform, ua, login_path):
     _zl, web, _people, apps = site
     with httpx.Client(trust_env=False, timeout=10) as client:
-        hops = _hops(client, web.url(f"/c/{SLUG}/1"), ua=LARK)
-        assert f"/app-login/{apps['feishu']}?" in str(hops[1].url)
-        assert "/open-apis/authen/v1/index" in str(hops[2].url)
-        assert client.cookies.get(READER_COOKIE)
+        hops = _hops(client, web.url(f"/c/{SLUG}/1"), ua=ua)
+        assert f"/app-login/{apps[platform]}?" in str(hops[1].url)
+        assert login_path in str(hops[2].url)
+        assert hops[-1].status_code == 200 and client.cookies.get(READER_COOKIE)
 
 
 def _callback(client, web, servers, app_id: int, next_path: str = f"/c/{SLUG}/1") -> str:

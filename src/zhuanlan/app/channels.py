@@ -211,13 +211,7 @@ class ChannelTargets:
             result = TestResult(False, failure_reason(exc))
         else:
             result = TestResult(True, "测试消息已发送成功")
-        with self.ctx.db.write() as conn:
-            store.update_target(conn, t["id"], **(
-                {"last_success_at": now, "last_error": None} if result.ok
-                else {"last_error": result.message}))
-            audit.record(conn, by, "target.test", f"target {t['name']}",
-                         "ok" if result.ok else result.message[:500], at=now)
-        return result
+        return self._record_test(t, result, now, by)
 
     def _test_app(self, t: dict, now: Any, by: str) -> TestResult:
         """An app is tried by getting its access token: that proves the id, the secret
@@ -234,6 +228,10 @@ class ChannelTargets:
             result = TestResult(False, failure_reason(exc))
         else:
             result = TestResult(True, "应用凭据有效：已取得访问令牌（没有给任何人发消息）")
+        return self._record_test(t, result, now, by)
+
+    def _record_test(self, t: dict, result: TestResult, now: Any, by: str) -> TestResult:
+        """A test's outcome is the target's health, and audited."""
         with self.ctx.db.write() as conn:
             store.update_target(conn, t["id"], **(
                 {"last_success_at": now, "last_error": None} if result.ok

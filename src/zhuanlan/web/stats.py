@@ -81,7 +81,9 @@ def remind(request: Request, slug: str, number: PathId, dept: str = Form(""),
     if not user.can_edit(stats.column["id"]):
         raise PermissionDenied("只有本专栏的编辑和管理员可以发送提醒", resource=f"column {slug}")
     dept = dept.strip("/")
-    back = f"/admin/stats/c/{slug}/{number}" + (f"?dept={quote(dept)}" if dept else "")
+    # Back to the button, where the confirmation is shown, not to the top of the page.
+    back = (f"/admin/stats/c/{slug}/{number}" + (f"?dept={quote(dept)}" if dept else "")
+            + "#remind")
     try:
         done = request.app.state.zl.reminders.remind(stats.issue["id"], department=dept or None,
                                                      by=user.username)
