@@ -89,6 +89,8 @@ def test_reminders_go_out_by_app_and_mail_and_stay_out_of_the_issue_figures(env)
     assert zl.delivery_report(issue_id)["totals"] == before_report
     assert zl.statistics.issue_by_id(issue_id).nodes[""].recipients == before_stats
     assert zl.reminders.history(issue_id)[0]["sent"] == 4
+    shown = zl.delivery_report(issue_id)["reminders"]
+    assert [(r["recipients"], r["sent"], r["failed"], r["pending"]) for r in shown] == [(4, 4, 0, 0)]
 
 
 def test_the_automatic_reminder_before_the_deadline(env):

@@ -55,3 +55,12 @@ def test_a_secret_is_never_taken_from_the_command_line(cli_env, capsys):
         main(["channel", "add-app", "x", "--kind", "wecom_app", "--app-id", "ww1",
               "--secret", "s3cret"])
     assert exit_.value.code == 2
+
+
+def test_deadline_and_remind_from_the_command_line(cli_env, capsys):
+    assert main(["column", "add", "c", "学习专栏", "--include", "二十大"]) == 0
+    assert main(["column", "deadline", "c", "--days", "3", "--remind-hours", "24"]) == 0
+    assert "发布后 3 天" in capsys.readouterr().out
+    assert main(["column", "deadline", "c", "--days", "1", "--remind-hours", "30"]) == 2
+    assert "自动提醒" in capsys.readouterr().err
+    assert main(["column", "remind", "c", "1"]) != 0            # no such issue yet

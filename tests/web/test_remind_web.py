@@ -30,6 +30,9 @@ def test_an_editor_reminds_and_a_viewer_may_not(site):
         page = editor.get(page_url)
         assert "提醒未学人员" in page.text
         assert editor.post(f"{page_url}/remind", data={}).status_code == 403     # no CSRF
+        r = editor.post(f"{page_url}/remind", data={"csrf_token": csrf_of(page.text),
+                                                    "dept": "集团/不存在"})
+        assert "没有这个部门" in editor.get(r.headers["location"]).text
         r = editor.post(f"{page_url}/remind", data={"csrf_token": csrf_of(page.text)})
         assert r.status_code == 303
         page = editor.get(r.headers["location"])

@@ -13,6 +13,7 @@ from zhuanlan.jobs.context import Context
 from zhuanlan.model import APP_NAMES, DeliveryState
 from zhuanlan.store import audit
 from zhuanlan.store import deliveries as store
+from zhuanlan.store import reminders as reminder_store
 
 EXAMPLES = 5          # recipients or targets shown per failure reason
 PENDING_SHOWN = 10    # pending rows shown per channel
@@ -44,7 +45,10 @@ def delivery_report(ctx: Context, issue_id: int) -> dict:
                        "pending_rows": [{"who", "attempts", "next_attempt_at",
                                          "last_error", "progress"}]}],
          "targets": [{"target_id", "name", "kind", "state", "progress", "attempts",
-                      "sent_at", "next_attempt_at", "last_error"}]}
+                      "sent_at", "next_attempt_at", "last_error"}],
+         "reminders": [{"created_at", "department", "created_by", "automatic",
+                        "recipients", "sent", "failed", "pending"}]}   (催学, newest first;
+                        their rows are not in the figures above)
     """
     with ctx.db.read() as conn:
         header = store.issue_header(conn, issue_id)
@@ -70,6 +74,10 @@ def delivery_report(ctx: Context, issue_id: int) -> dict:
              "sent_at": r.sent_at, "next_attempt_at": r.next_attempt_at,
              "last_error": r.last_error}
             for r in store.target_rows(conn, issue_id)]
+        reminder_states = store.reminder_counts(conn, issue_id)
+        reminders = [{**dict(r._mapping), **{k: reminder_states.get(r.id, {}).get(k, 0)
+                                            for k in ("sent", "failed", "pending")}}
+                     for r in reminder_store.history(conn, issue_id, limit=50)]
 
     per: dict[str, dict] = {}
     for channel, state, n, first_due, last_sent in counts:
@@ -99,7 +107,8 @@ def delivery_report(ctx: Context, issue_id: int) -> dict:
         CHANNEL_ORDER.index(c["channel"]) if c["channel"] in CHANNEL_ORDER else 99,
         c["channel"]))
     totals = {k: sum(c[k] for c in ordered) for k in ("total", "sent", "failed", "pending")}
-    return {"issue": header, "totals": totals, "channels": ordered, "targets": targets}
+    return {"issue": header, "totals": totals, "channels": ordered, "targets": targets,
+            "reminders": reminders}
 
 
 def retry_failed(ctx: Context, issue_id: int, *, by: str = "admin",

@@ -172,6 +172,10 @@ def cmd_report(args: argparse.Namespace) -> int:
             print(f"    如：{'、'.join(r['examples'])}{more}")
         if c["repeats"]:
             print(f"  可能重复：{c['repeats']} 人可能收到了两次（发送进程在平台接收后、记录前中断）")
+    for r in report["reminders"]:
+        who = "自动" if r["automatic"] else r["created_by"]
+        print(f"\n催学提醒 {local(r['created_at'], zl.tz)}（{r['department'] or '全部'}，{who}）："
+              f"{r['recipients']} 人，已发送 {r['sent']}，失败 {r['failed']}，待发送 {r['pending']}")
     if report["targets"]:
         print("\n推送渠道：")
         for r in report["targets"]:

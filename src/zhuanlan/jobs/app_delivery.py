@@ -17,7 +17,7 @@ How a batch goes (:func:`deliver_app_due`):
   issue goes to them by e-mail instead; a throttled or unavailable platform → the batch
   back to pending after backoff (``jobs.outbox.CHAT``), at least what the platform asked;
   a wrong credential → every row of the app's group failed with the reason (an
-  administrator must fix the app; "重发失败" puts them back), and the app's health shows it.
+  administrator must fix the app; "重试失败的推送" puts them back), and the app's health shows it.
 * People whose directory entry lost their id since publishing get e-mail, with the reason.
 
 The message links to the issue through the app's web login (``/app-login/{app}``): the

@@ -101,7 +101,7 @@ def retry_failed(conn: Connection, issue_id: int, channel: str | None, now: date
     # An app row whose person was given e-mail instead stays as it is: retrying it would
     # message them twice.
     cond = [deliveries.c.issue_id == issue_id, deliveries.c.state == FAILED,
-            ~(deliveries.c.app_id.is_not(None) & covered)]
+            deliveries.c.reminder_id == 0, ~(deliveries.c.app_id.is_not(None) & covered)]
     if channel:
         cond.append(deliveries.c.channel == channel)
     return int(conn.execute(update(deliveries).where(*cond).values(
@@ -135,3 +135,14 @@ def repeats(conn: Connection, issue_id: int) -> dict[str, int]:
         .where(deliveries.c.issue_id == issue_id, deliveries.c.reminder_id == 0,
                deliveries.c.state == SENT, deliveries.c.sends > 1)
         .group_by(deliveries.c.channel)).all())
+
+
+def reminder_counts(conn: Connection, issue_id: int) -> dict[int, dict[str, int]]:
+    """reminder id → {state: count} of the reminders' own rows."""
+    out: dict[int, dict[str, int]] = {}
+    for rid, state, n in conn.execute(
+            select(deliveries.c.reminder_id, deliveries.c.state, func.count())
+            .where(deliveries.c.issue_id == issue_id, deliveries.c.reminder_id != 0)
+            .group_by(deliveries.c.reminder_id, deliveries.c.state)):
+        out.setdefault(rid, {})[state] = n
+    return out

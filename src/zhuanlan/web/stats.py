@@ -81,8 +81,11 @@ def remind(request: Request, slug: str, number: PathId, dept: str = Form(""),
     if not user.can_edit(stats.column["id"]):
         raise PermissionDenied("只有本专栏的编辑和管理员可以发送提醒", resource=f"column {slug}")
     dept = dept.strip("/")
+    if dept not in stats.nodes:         # only a department of this issue's tree
+        return flash_redirect(request, f"/admin/stats/c/{quote(slug)}/{number}#remind",
+                              error="未发送：没有这个部门")
     # Back to the button, where the confirmation is shown, not to the top of the page.
-    back = (f"/admin/stats/c/{slug}/{number}" + (f"?dept={quote(dept)}" if dept else "")
+    back = (f"/admin/stats/c/{quote(slug)}/{number}" + (f"?dept={quote(dept)}" if dept else "")
             + "#remind")
     try:
         done = request.app.state.zl.reminders.remind(stats.issue["id"], department=dept or None,
