@@ -41,7 +41,10 @@ def platform_of(user_agent: str) -> str | None:
 
 def _app_for(request: Request, kind: str) -> int | None:
     """The first enabled app of the platform; cached for a minute per process."""
-    cache = request.app.state.__dict__.setdefault("app_logins", {})
+    state = request.app.state
+    cache = getattr(state, "app_logins", None)
+    if cache is None:
+        cache = state.app_logins = {}
     hit = cache.get(kind)
     if hit is None or time.monotonic() - hit[0] > _APPS_TTL:
         hit = cache[kind] = (time.monotonic(), request.app.state.zl.app_login.app_for(kind))
