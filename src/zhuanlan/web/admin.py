@@ -36,7 +36,7 @@ def _sources_page(request: Request, user: StaffUser, status_code: int = 200, **c
     ctx.setdefault("form", {"mode": "feed"})
     return render(request, "sources.html", status_code, sources=zl.list_sources(),
                   status=source_status, manage=user.is_admin,
-                  presets=[p for p in load_presets() if p.id not in known], **ctx)
+                  presets=load_presets(), presets_added=known, **ctx)
 
 
 # The add-source form: the fields of each mode (see source_probe.probe_source).
