@@ -184,7 +184,7 @@ def test_next_issue_preview(desk_zl):
     zl = desk_zl
     empty = zl.desk.next_issue("c")
     assert empty["count"] == 0 and empty["items"] == []
-    assert empty["editor_note"] == "编者按：认真学习。"
+    assert empty["editor_note"] == "认真学习。"          # stored without its label
     assert empty["next_run_at"] == zl.get_column("c")["next_run_at"]
     assert empty["schedule"] == "0 9 * * 1"
     a = _candidate(zl, 1, "甲", score=2)

@@ -8,6 +8,7 @@ import logging
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from zhuanlan.editorial import states
+from zhuanlan.editorial.assemble import clean_note
 from zhuanlan.errors import ConfigError, InvalidTransition, NotFoundError, RuleError
 from zhuanlan.jobs import publishing
 from zhuanlan.jobs.context import Context
@@ -54,7 +55,8 @@ class Columns:
                 raise RuleError("已有这个代号的专栏", resource=slug)
             audit(conn, by, "add_column", f"column {slug}", f"{name}: {include}", at=now)
             return store.insert_column(
-                conn, slug=slug, name=name, description=description, editor_note=editor_note,
+                conn, slug=slug, name=name, description=description,
+                editor_note=clean_note(editor_note),
                 include_terms=include, exclude_terms=exclude, title_terms=title_terms,
                 source_filter=json.dumps(sources_filter, ensure_ascii=False)
                 if sources_filter else None,
@@ -74,6 +76,7 @@ class Columns:
 
     def set_editor_note(self, slug: str, note: str, *, by: str = "editor") -> None:
         column = self.get(slug)
+        note = clean_note(note)
         with self.ctx.db.write() as conn:
             store.update_column(conn, column["id"], editor_note=note)
             audit(conn, by, "editor_note", f"column {slug}", note, at=self.ctx.clock())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -33,3 +34,13 @@ def summary_of(text: str, limit: int = 110) -> str:
     ``limit`` characters."""
     first = next((p.strip() for p in text.split("\n") if p.strip()), "")
     return first if len(first) <= limit else first[:limit].rstrip() + "…"
+
+
+_NOTE_LABEL = re.compile(r"^\s*(?:【\s*编者按\s*】|〔\s*编者按\s*〕|\[\s*编者按\s*\]|编者按\s*[：:]?)\s*")
+
+
+def clean_note(text: str) -> str:
+    """The 编者按 as stored: every channel prints its own "编者按" label, so a note typed
+    with one ("编者按：……", "【编者按】……") would show it twice; leading and trailing
+    blank space goes too."""
+    return _NOTE_LABEL.sub("", (text or "").strip(), count=1).strip()

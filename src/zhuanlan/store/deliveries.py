@@ -17,10 +17,11 @@ FAILED, PENDING, SENT = (DeliveryState.FAILED.value, DeliveryState.PENDING.value
 
 
 def issue_header(conn: Connection, issue_id: int) -> dict:
-    """id, number, title, published_at, slug, column_name. Raises NotFoundError."""
+    """id, number, title, published_at, editor_note, slug, column_name. Raises
+    NotFoundError."""
     row = conn.execute(
         select(issues.c.id, issues.c.number, issues.c.title, issues.c.published_at,
-               columns.c.slug, columns.c.name.label("column_name"))
+               issues.c.editor_note, columns.c.slug, columns.c.name.label("column_name"))
         .join(columns, columns.c.id == issues.c.column_id)
         .where(issues.c.id == issue_id)).mappings().first()
     if row is None:

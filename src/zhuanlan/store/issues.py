@@ -206,6 +206,9 @@ def publish(conn: Connection, col, now: datetime) -> int | None:
         for i, a in enumerate(items)])
     conn.execute(update(candidates).where(candidates.c.id.in_([a["candidate_id"] for a in items]))
                  .values(state=CandidateState.PUBLISHED.value, issue_id=issue_id))
+    # A 编者按 belongs to one issue: the next one starts without it (a note about this
+    # week's articles must not go out again with next week's).
+    conn.execute(update(columns).where(columns.c.id == col.id).values(editor_note=""))
     queue_people(conn, issue_id, col.id, column_apps(conn, col.id), now)
     # And one per enabled chat target of the column (a group robot or a webhook), its
     # channel the target's kind: a group gets the issue once, whoever is in it.
