@@ -53,7 +53,9 @@ class Reading:
                      reader: Reader) -> dict:
         """What the article page shows, read in one transaction (the page 50,000 phones
         open at 9:00): ``article``, ``figures``, ``others`` (the story's other outlets),
-        ``reading`` (this reader's record) and ``published``. Readers see articles
+        ``reading`` (this reader's record), ``issue`` (where the article stands in the
+        issue it was opened from: the editor's title, the next item, how many this reader
+        has studied; None without an issue) and ``published``. Readers see articles
         published in an issue; staff preview every one. An ``issue_id`` must be an issue
         that carries the article. Raises NotFoundError (the same for an unpublished
         article as for none, so ids cannot be probed)."""
@@ -70,6 +72,8 @@ class Reading:
             return {"article": article, "figures": figures,
                     "others": other_outlets(conn, article_id),
                     "reading": readings.reading_in(conn, reader.key, article_id),
+                    "issue": readings.issue_context(conn, issue_id, article_id, reader.key)
+                    if issue_id is not None else None,
                     "published": published}
 
     def readable(self, article_id: int, *, staff: bool) -> tuple[bool, bool]:

@@ -245,7 +245,10 @@ def issue_view(conn: Connection, issue_id: int, base_url: str) -> IssueView:
             .where(issue_items.c.issue_id == issue_id).order_by(issue_items.c.position)):
         # The editor's title and summary for the column win over the article's own.
         items.append(IssueItemView(
-            title=a.item_title or a.title, web_url=f"{base_url}/a/{a.id}", original_url=a.url,
+            # The article as part of this issue: the page then offers the way back,
+            # 下一篇 and the reader's progress, and a confirmation counts for the issue.
+            title=a.item_title or a.title, web_url=f"{base_url}/a/{a.id}?i={issue_id}",
+            original_url=a.url,
             source_name=a.source_name or a.outlet or "", published=a.published_at,
             summary=a.item_summary or summary_of(a.text), original_title=a.title))
     return IssueView(

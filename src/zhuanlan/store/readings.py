@@ -82,3 +82,34 @@ def reading_in(conn, reader_key: str, article_id: int) -> dict | None:
     row = conn.execute(select(readings).where(
         readings.c.reader == reader_key, readings.c.article_id == article_id)).mappings().first()
     return dict(row) if row else None
+
+
+def issue_context(conn, issue_id: int, article_id: int, reader_key: str) -> dict | None:
+    """Where an article stands in the issue it was opened from: the issue (column slug and
+    name, number), its items in order (article id, the editor's title), this item's
+    position, the next item, and how many of them the reader has confirmed."""
+    from zhuanlan.store.schema import columns, issue_items, issues
+    head = conn.execute(
+        select(issues.c.number, columns.c.slug, columns.c.name)
+        .join(columns, columns.c.id == issues.c.column_id)
+        .where(issues.c.id == issue_id)).first()
+    if head is None:
+        return None
+    items = list(conn.execute(
+        select(issue_items.c.article_id, issue_items.c.title)
+        .where(issue_items.c.issue_id == issue_id).order_by(issue_items.c.position)))
+    ids = [r.article_id for r in items]
+    if article_id not in ids:
+        return None
+    studied = set(conn.execute(
+        select(readings.c.article_id).where(
+            readings.c.reader == reader_key, readings.c.article_id.in_(ids),
+            readings.c.studied_at.is_not(None))).scalars())
+    at = ids.index(article_id)
+    nxt = items[at + 1] if at + 1 < len(items) else None
+    return {"slug": head.slug, "column_name": head.name, "number": head.number,
+            "position": at + 1, "count": len(items), "title": items[at].title or None,
+            "next": {"article_id": nxt.article_id, "title": nxt.title} if nxt else None,
+            "studied": len(studied), "unstudied": [
+                {"article_id": r.article_id, "title": r.title} for r in items
+                if r.article_id not in studied and r.article_id != article_id][:3]}
