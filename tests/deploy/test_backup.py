@@ -60,12 +60,13 @@ def _assert_data_back(tmp_path: Path, database_url: str, made: dict) -> None:
     zl = Zhuanlan(make_config(tmp_path, database_url))
     try:
         assert migrate.current_revision(zl.db) == migrate.head_revision()
-        assert zl.get_column("xuexi")["editor_note"] == "本期编者按"
+        assert zl.get_column("xuexi")["name"] == "学习专栏"
         [sub] = zl.list_subscribers("xuexi")
         assert (sub["email"], sub["name"]) == ("zhang@example.com", "张三")
         [issue] = zl.issues_of("xuexi")
         view = zl.issue_view("xuexi", issue["number"])
         assert view.title == made["issue"] and len(view.items) == 1
+        assert view.editor_note == "本期编者按"          # the note went with the issue
         assert zl.cfg.secret_key == made["secret"]
     finally:
         zl.close()
