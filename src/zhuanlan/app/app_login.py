@@ -34,7 +34,7 @@ from zhuanlan.channels.apps import APP_KINDS, AppChannel, app_from_config
 from zhuanlan.errors import AuthError, NotFoundError
 from zhuanlan.jobs.chat_delivery import guarded_client
 from zhuanlan.jobs.context import Context
-from zhuanlan.model import APP_ID_FIELDS, APP_NAMES
+from zhuanlan.model import APP_ID_FIELDS
 from zhuanlan.store import logins
 from zhuanlan.store import targets as target_store
 
@@ -46,7 +46,6 @@ LOGIN_COOKIE_PURPOSE = "app-login"
 class Identified:
     subscriber_id: int | None     # None: the app knows them, our directory does not
     platform_user: str
-    app_name: str
     next_path: str                # where the reader was going (checked by the web)
 
 
@@ -62,11 +61,8 @@ class AppLogin:
         """The enabled app target and its channel, over the SSRF-guarded client.
         NotFoundError when there is no such enabled app."""
         with self.ctx.db.read() as conn:
-            try:
-                row = target_store.target_row(conn, app_id)
-            except NotFoundError:
-                row = None
-        if row is None or row.kind not in APP_KINDS or not row.enabled:
+            row = target_store.target_row(conn, app_id)        # NotFoundError
+        if row.kind not in APP_KINDS or not row.enabled:
             raise NotFoundError("没有这个应用，或应用已停用", resource=f"app {app_id}")
         with guarded_client(self.ctx.cfg) as http:
             channel = app_from_config(json.loads(row.config), client=http,
@@ -129,6 +125,7 @@ class AppLogin:
         now = self.ctx.clock()
         with self.app(app_id) as (target, channel):
             with self.ctx.db.write() as conn:
+                logins.prune(conn, now)
                 fresh = logins.use_once(conn, f"state:{nonce}", now) and logins.use_once(
                     conn, "code:" + hashlib.sha256(code.encode()).hexdigest(), now)
             if not fresh:
@@ -136,5 +133,4 @@ class AppLogin:
             user = channel.identify(code)
         with self.ctx.db.read() as conn:
             person = logins.person_by_app_id(conn, APP_ID_FIELDS[target["kind"]], user)
-        return Identified(person, user, APP_NAMES.get(target["kind"], target["name"]),
-                          next_path)
+        return Identified(person, user, next_path)

@@ -40,10 +40,11 @@ class Reminders:
         department = (department or "").strip("/") or None
         with self.ctx.db.write() as conn:
             header = issue_header(conn, issue_id)
-            if department and store.department_id(conn, department) is None:
+            department_id = store.department_id(conn, department) if department else None
+            if department and department_id is None:
                 raise NotFoundError("没有这个部门", resource=f"department {department}")
             only = store.unstudied_conditions(conn, issue_id, department=department, now=now)
-            reminder_id = store.create(conn, issue_id, department=department, by=by,
+            reminder_id = store.create(conn, issue_id, department_id=department_id, by=by,
                                        automatic=automatic, now=now)
             column_id = column_by_slug(conn, header["slug"])["id"]
             n = queue_people(conn, issue_id, column_id, column_apps(conn, column_id), now,

@@ -66,7 +66,7 @@ from zhuanlan.channels.app_http import (
 )
 from zhuanlan.channels.chat_http import DEFAULT_TIMEOUT, EndpointRateLimiter, json_answer
 from zhuanlan.channels.chat_text import truncate_bytes
-from zhuanlan.model import IssueView
+from zhuanlan.model import APP_ID_FIELDS, IssueView
 
 __all__ = ["DingTalkApp", "CODES", "MAX_USERS"]
 
@@ -107,7 +107,7 @@ class DingTalkApp(AppBase):
 
     kind = "dingtalk_app"
     batch_size = MAX_USERS
-    id_field = "dingtalk_userid"
+    id_field = APP_ID_FIELDS["dingtalk_app"]
     platform_name = "钉钉"
     codes = CODES
 

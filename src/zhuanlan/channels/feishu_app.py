@@ -57,7 +57,7 @@ from zhuanlan.channels.app_http import (
 )
 from zhuanlan.channels.chat_http import DEFAULT_TIMEOUT, EndpointRateLimiter, json_answer
 from zhuanlan.channels.chat_text import truncate_bytes
-from zhuanlan.model import IssueView
+from zhuanlan.model import APP_ID_FIELDS, IssueView
 
 __all__ = ["FeishuApp", "CODES", "MAX_USERS"]
 
@@ -83,7 +83,7 @@ class FeishuApp(AppBase):
 
     kind = "feishu_app"
     batch_size = MAX_USERS
-    id_field = "feishu_open_id"
+    id_field = APP_ID_FIELDS["feishu_app"]
     platform_name = "飞书"
     codes = CODES
 

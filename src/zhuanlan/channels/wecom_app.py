@@ -59,7 +59,7 @@ from zhuanlan.channels.chat_http import (
     json_answer,
 )
 from zhuanlan.channels.chat_text import truncate_bytes
-from zhuanlan.model import IssueView
+from zhuanlan.model import APP_ID_FIELDS, IssueView
 
 __all__ = ["WeComApp", "CODES", "MAX_USERS"]
 
@@ -99,7 +99,7 @@ class WeComApp(AppBase):
 
     kind = "wecom_app"
     batch_size = MAX_USERS
-    id_field = "wecom_userid"
+    id_field = APP_ID_FIELDS["wecom_app"]
     platform_name = "企业微信"
     codes = CODES
 

@@ -193,12 +193,10 @@ def _send_batch(ctx: Context, rows: list, ids: dict[int, str | None], channel: A
                            sent_at=now, message_id=result.message_id, last_error=None,
                            attempts=rows[0].attempts + 1, awaiting_result=result.pending)
         for r in refused:
-            uid = str(ids[r.subscriber_id]).strip()
-            reason = f"{result.failed[uid]}（已改发邮件）"
-            if outbox.finish_many(conn, [r.id], ctx.worker_id, state=DeliveryState.FAILED.value,
-                                  last_error=reason[:2000], attempts=r.attempts + 1):
-                outbox.fall_back_to_email(conn, r, f"{APP_ID_LABELS[target.kind]}无效："
-                                          f"{result.failed[uid]}，改发邮件", now)
+            why = result.failed[str(ids[r.subscriber_id]).strip()]
+            outbox.fail_to_email(conn, r, worker=ctx.worker_id, reason=f"{why}（已改发邮件）",
+                                 note=f"{APP_ID_LABELS[target.kind]}无效：{why}，改发邮件",
+                                 now=now, attempts=r.attempts + 1)
         outbox.mark_target(conn, target.id, last_success_at=now, last_error=None)
     return len(rows)
 
@@ -207,9 +205,7 @@ def _to_email(ctx: Context, rows: list, note: str) -> None:
     now = ctx.clock()
     with ctx.db.write() as conn:
         for r in rows:
-            if outbox.finish_many(conn, [r.id], ctx.worker_id, state=DeliveryState.FAILED.value,
-                                  last_error=note, attempts=r.attempts):
-                outbox.fall_back_to_email(conn, r, note, now)
+            outbox.fail_to_email(conn, r, worker=ctx.worker_id, reason=note, note=note, now=now)
 
 
 def _fail(ctx: Context, ids: list[int], reason: str, target_id: int) -> None:
@@ -253,6 +249,7 @@ def settle_app_results(ctx: Context, *, client: httpx.Client | None = None,
         return 0
     own = client is None
     http = client or guarded_client(ctx.cfg)
+    channels: dict[int, Any] = {}
     settled = 0
     try:
         for task in tasks:
@@ -264,8 +261,10 @@ def settle_app_results(ctx: Context, *, client: httpx.Client | None = None,
             if target is None or not rows:
                 continue
             try:
-                channel = app_from_config(json.loads(target.config), client=http)
-                outcome = channel.results(task.message_id)  # type: ignore[attr-defined]
+                if target.id not in channels:
+                    channels[target.id] = app_from_config(json.loads(target.config),
+                                                          client=http)
+                outcome = channels[target.id].results(task.message_id)
             except (DeliveryError, ConfigError, ValueError) as exc:
                 log.warning("app task result not read", extra={
                     "app": target.id, "task": task.message_id, "error": str(exc)})
@@ -273,17 +272,18 @@ def settle_app_results(ctx: Context, *, client: httpx.Client | None = None,
             if outcome is None:                     # the platform is still sending
                 continue
             refused = outcome.get("failed") or {}
-            failed = {r.id: refused[str(ids.get(r.subscriber_id))] for r in rows
-                      if str(ids.get(r.subscriber_id)) in refused}
             with ctx.db.write() as conn:
-                outbox.settle_task(conn, failed, [r.id for r in rows])
+                outbox.settle_task(conn, [r.id for r in rows])
                 for r in rows:
-                    if r.id in failed:
-                        outbox.fall_back_to_email(
-                            conn, r, f"{APP_ID_LABELS[target.kind]}未送达："
-                            f"{failed[r.id]}，改发邮件", now)
+                    why = refused.get(str(ids.get(r.subscriber_id)))
+                    if why:
+                        outbox.fail_to_email(
+                            conn, r, worker=None, reason=why,
+                            note=f"{APP_ID_LABELS[target.kind]}未送达：{why}，改发邮件", now=now)
             settled += 1
     finally:
+        for channel in channels.values():
+            channel.close()
         if own:
             http.close()
     return settled

@@ -22,8 +22,12 @@ def use_once(conn: Connection, key: str, now: datetime) -> bool:
     inserted = conn.execute(dialect.insert(login_nonces).values(nonce=key, used_at=now)
                             .on_conflict_do_nothing(index_elements=["nonce"])
                             .returning(login_nonces.c.nonce)).first()
-    conn.execute(delete(login_nonces).where(login_nonces.c.used_at < now - KEEP))
     return inserted is not None
+
+
+def prune(conn: Connection, now: datetime) -> None:
+    """Forget the values older than any state or code can be (by the used_at index)."""
+    conn.execute(delete(login_nonces).where(login_nonces.c.used_at < now - KEEP))
 
 
 def person_by_app_id(conn: Connection, field: str, user_id: str) -> int | None:

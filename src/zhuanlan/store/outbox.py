@@ -181,13 +181,26 @@ def task_rows(conn: Connection, app_id: int, message_id: str) -> list[Row]:
                deliveries.c.awaiting_result.is_(True))))
 
 
-def settle_task(conn: Connection, failed: dict[int, str], done_ids: list[int]) -> None:
-    """The platform's final word on a batch: the rows in ``failed`` (id → reason) failed,
-    every row of ``done_ids`` no longer awaits."""
-    for row_id, reason in failed.items():
-        conn.execute(update(deliveries).where(deliveries.c.id == row_id).values(
-            state=DeliveryState.FAILED.value, last_error=reason[:2000],
-            awaiting_result=False))
-    if done_ids:
-        conn.execute(update(deliveries).where(deliveries.c.id.in_(done_ids))
+def fail_to_email(conn: Connection, row: Row, *, worker: str | None, reason: str,
+                  note: str, now: datetime, attempts: int | None = None) -> bool:
+    """An app row the platform cannot deliver (the person has no id any more, or the
+    platform refused them): failed with ``reason``, and the person gets the issue by
+    e-mail instead with ``note``. ``worker``: only while the row is still this worker's
+    (None: a row already handed over, e.g. a 钉钉 task whose outcome came later). False
+    when the row was not ours to change."""
+    cond = _held([row.id], worker) if worker else deliveries.c.id == row.id
+    values: dict[str, Any] = {"state": DeliveryState.FAILED.value, "last_error": reason[:2000],
+                              "awaiting_result": False, **release_values()}
+    if attempts is not None:
+        values["attempts"] = attempts
+    if not conn.execute(update(deliveries).where(cond).values(**values)).rowcount:
+        return False
+    fall_back_to_email(conn, row, note, now)
+    return True
+
+
+def settle_task(conn: Connection, ids: list[int]) -> None:
+    """The platform's final word on a batch has been read: its rows no longer await."""
+    if ids:
+        conn.execute(update(deliveries).where(deliveries.c.id.in_(ids))
                      .values(awaiting_result=False))

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, case, func, select, tuple_, update
 
-from zhuanlan.store.schema import reading_views, readings
+from zhuanlan.store.schema import columns, issue_items, issues, reading_views, readings
 from zhuanlan.store.upsert import insert_ignore
 
 
@@ -88,7 +88,6 @@ def issue_context(conn, issue_id: int, article_id: int, reader_key: str) -> dict
     """Where an article stands in the issue it was opened from: the issue (column slug and
     name, number), its items in order (article id, the editor's title), this item's
     position, the next item, and how many of them the reader has confirmed."""
-    from zhuanlan.store.schema import columns, issue_items, issues
     head = conn.execute(
         select(issues.c.number, columns.c.slug, columns.c.name)
         .join(columns, columns.c.id == issues.c.column_id)

@@ -54,11 +54,11 @@ def unstudied_conditions(conn: Connection, issue_id: int, *, department: str | N
     return out
 
 
-def create(conn: Connection, issue_id: int, *, department: str | None, by: str,
+def create(conn: Connection, issue_id: int, *, department_id: int | None, by: str,
            automatic: bool, now: datetime) -> int:
     return inserted_id(conn.execute(reminders.insert().values(
-        issue_id=issue_id, department_id=department_id(conn, department) if department else None,
-        created_by=by, automatic=automatic, recipients=0, created_at=now)))
+        issue_id=issue_id, department_id=department_id, created_by=by, automatic=automatic,
+        recipients=0, created_at=now)))
 
 
 def set_recipients(conn: Connection, reminder_id: int, n: int) -> None:

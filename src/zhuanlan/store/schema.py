@@ -356,7 +356,7 @@ reminders = Table(
 login_nonces = Table(
     "login_nonces", metadata,
     Column("nonce", String(128), primary_key=True),
-    Column("used_at", UTCDateTime(), nullable=False),
+    Column("used_at", UTCDateTime(), nullable=False, index=True),
 )
 
 

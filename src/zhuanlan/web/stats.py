@@ -77,21 +77,18 @@ def issue_page(request: Request, slug: str, number: PathId, dept: str = "",
 def remind(request: Request, slug: str, number: PathId, dept: str = Form(""),
            user: StaffUser = Depends(staff_user)) -> RedirectResponse:
     """提醒未学人员 (editors of the column and administrators)."""
-    stats = _stats(request, slug, number)
-    if not user.can_edit(stats.column["id"]):
+    zl = request.app.state.zl
+    if not user.can_edit(zl.get_column(slug)["id"]):
         raise PermissionDenied("只有本专栏的编辑和管理员可以发送提醒", resource=f"column {slug}")
     dept = dept.strip("/")
-    if dept not in stats.nodes:         # only a department of this issue's tree
-        return flash_redirect(request, f"/admin/stats/c/{quote(slug)}/{number}#remind",
-                              error="未发送：没有这个部门")
     # Back to the button, where the confirmation is shown, not to the top of the page.
-    back = (f"/admin/stats/c/{quote(slug)}/{number}" + (f"?dept={quote(dept)}" if dept else "")
-            + "#remind")
+    page = f"/admin/stats/c/{quote(slug)}/{number}"
     try:
-        done = request.app.state.zl.reminders.remind(stats.issue["id"], department=dept or None,
-                                                     by=user.username)
-    except NotFoundError as exc:
-        return flash_redirect(request, back, error=f"未发送：{exc.message}")
+        done = zl.reminders.remind(zl.issue_id(slug, number), department=dept or None,
+                                   by=user.username)
+    except NotFoundError as exc:        # an unknown department is not echoed back
+        return flash_redirect(request, f"{page}#remind", error=f"未发送：{exc.message}")
+    back = page + (f"?dept={quote(dept)}" if dept else "") + "#remind"
     if not done.count:
         return flash_redirect(request, back, done="没有需要提醒的人：都已学习，或今天已提醒过")
     return flash_redirect(request, back, done=f"已安排提醒 {done.count} 人，将通过其应用（或邮件）发送")

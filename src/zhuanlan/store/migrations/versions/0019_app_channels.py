@@ -53,6 +53,7 @@ def upgrade() -> None:
         sa.Column('used_at', sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint('nonce', name=op.f('pk_login_nonces')),
     )
+    op.create_index(op.f('ix_login_nonces_used_at'), 'login_nonces', ['used_at'], unique=False)
     with op.batch_alter_table('columns', schema=None) as batch_op:
         batch_op.add_column(sa.Column('study_days', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('remind_hours', sa.Integer(), nullable=True))
@@ -90,6 +91,7 @@ def downgrade() -> None:
     with op.batch_alter_table('columns', schema=None) as batch_op:
         batch_op.drop_column('remind_hours')
         batch_op.drop_column('study_days')
+    op.drop_index(op.f('ix_login_nonces_used_at'), table_name='login_nonces')
     op.drop_table('login_nonces')
     op.drop_index(op.f('ix_reminders_issue_id'), table_name='reminders')
     op.drop_table('reminders')
