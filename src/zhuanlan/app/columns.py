@@ -7,6 +7,7 @@ import json
 import logging
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from zhuanlan.app.audit_log import readable
 from zhuanlan.editorial import states
 from zhuanlan.editorial.assemble import clean_note
 from zhuanlan.errors import ConfigError, InvalidTransition, NotFoundError, RuleError
@@ -202,7 +203,7 @@ class Columns:
     def audit(self, limit: int = 200) -> list[dict]:
         """The newest entries of the audit log (who approved, published … what, when)."""
         with self.ctx.db.read() as conn:
-            return audit_entries(conn, limit)
+            return readable(conn, audit_entries(conn, limit))
 
 
 class _Row:

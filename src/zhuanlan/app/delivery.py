@@ -44,7 +44,7 @@ def delivery_report(ctx: Context, issue_id: int) -> dict:
                                  twice: a worker died after the platform accepted),
                        "pending_rows": [{"who", "attempts", "next_attempt_at",
                                          "last_error", "progress"}]}],
-         "targets": [{"target_id", "name", "kind", "state", "progress", "attempts",
+         "targets": [{"target_id", "name", "kind", "kind_name", "state", "progress", "attempts",
                       "sent_at", "next_attempt_at", "last_error"}],
          "reminders": [{"created_at", "department", "created_by", "automatic",
                         "recipients", "sent", "failed", "pending"}]}   (催学, newest first;
@@ -70,6 +70,7 @@ def delivery_report(ctx: Context, issue_id: int) -> dict:
             for channel in {c for c, s, *_ in counts if s == DeliveryState.PENDING.value}}
         targets = [
             {"target_id": r.target_id, "name": r.target_name, "kind": r.target_kind,
+             "kind_name": CHANNEL_NAMES.get(r.target_kind, r.target_kind),
              "state": r.state, "progress": r.progress, "attempts": r.attempts,
              "sent_at": r.sent_at, "next_attempt_at": r.next_attempt_at,
              "last_error": r.last_error}

@@ -107,7 +107,7 @@ class Staff:
             store.set_grants(conn, user_id, [column_by_slug(conn, slug)["id"]
                                              for slug in columns_], replace=False)
             _audit_record(conn, by, "add_user", f"user {username}",
-                          f"{role} {','.join(columns_)}".strip(), at=now)
+                          _account_detail(role=role, columns_=columns_), at=now)
         return user_id
 
     def list_users(self) -> list[dict]:
@@ -180,10 +180,7 @@ class Staff:
             if columns_ is not None:
                 store.set_grants(conn, row["id"], [column_by_slug(conn, slug)["id"]
                                                    for slug in columns_])
-            detail = " ".join(f"{k}={v}" for k, v in
-                              {"role": role, "active": active,
-                               "columns": ",".join(columns_) if columns_ is not None else None
-                               }.items() if v is not None)
+            detail = _account_detail(role=role, active=active, columns_=columns_)
             _audit_record(conn, by, "update_user", f"user {username}", detail, at=self.clock())
 
     # -- login ---------------------------------------------------------------------
@@ -252,7 +249,7 @@ class Staff:
             user_id = store.user_id(conn, username)
             ended = end_sessions(conn, user_id, now, keep=keep)
             _audit_record(conn, by or username, "end_sessions", f"user {username}",
-                          f"{ended}", at=now)
+                          f"结束 {ended} 个会话", at=now)
         return ended
 
     def sessions(self, username: str) -> list[dict]:
@@ -325,3 +322,16 @@ def _check_role(role: str) -> None:
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise ConfigError("password", f"密码至少 {MIN_PASSWORD} 个字符")
+
+
+def _account_detail(*, role: str | None = None, active: bool | None = None,
+                    columns_: Sequence[str] | None = None) -> str:
+    """What changed on an account, as the audit log shows it."""
+    parts = []
+    if role is not None:
+        parts.append(f"角色：{ROLE_NAMES.get(role, role)}")
+    if active is not None:
+        parts.append("启用" if active else "停用")
+    if columns_ is not None:
+        parts.append(f"专栏：{'、'.join(columns_) or '无'}")
+    return "；".join(parts)

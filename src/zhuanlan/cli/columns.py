@@ -146,6 +146,6 @@ for _action in ("approve", "reject", "undo"):
 def cmd_audit(args: argparse.Namespace) -> int:
     zl = facade(args)
     for e in reversed(zl.audit(args.limit)):
-        print(f"{local(e['at'], zl.tz)}  {e['actor']:10} {e['action']:14} {e['target']}  "
-              f"{e['detail'][:60]}")
+        print(f"{local(e['at'], zl.tz)}  {e['actor_name']:10} {e['action_name']:10} "
+              f"{e['target_name']}  {e['detail_text'][:60]}")
     return 0

@@ -121,7 +121,8 @@ async def add_source(request: Request, user: StaffUser = Depends(admin_user)):
     except (ConfigError, NotFoundError, SourceError) as exc:
         return _sources_page(request, user, 400, form=form, probe=probe,
                              form_error=f"无法保存：{exc.message}")
-    return flash_redirect(request, "/admin/sources", done="已添加信息源：" + name)
+    # The form was posted to …#add; a redirect keeps that fragment unless it names its own.
+    return flash_redirect(request, "/admin/sources#top", done="已添加信息源：" + name)
 
 
 @router.post("/sources/{source_id}/enable")

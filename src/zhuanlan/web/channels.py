@@ -22,6 +22,7 @@ from zhuanlan.app.staff import StaffUser
 from zhuanlan.channels.apps import APP_KINDS
 from zhuanlan.channels.chat import KINDS
 from zhuanlan.errors import ConfigError, NotFoundError
+from zhuanlan.explain import explain
 from zhuanlan.web.auth import admin_user, csrf_protect, staff_user
 from zhuanlan.web.params import PathId
 from zhuanlan.web.render import flash_redirect, render
@@ -95,7 +96,9 @@ def test_target(request: Request, target_id: PathId,
         return flash_redirect(request, "/admin/channels", error=exc.message)
     if result.ok:
         return flash_redirect(request, "/admin/channels", done=f"“{name}”：{result.message}")
-    return flash_redirect(request, "/admin/channels", error=f"“{name}”测试失败：{result.message}")
+    # The original text is on the channel's row, folded; the flash line stays readable.
+    return flash_redirect(request, "/admin/channels",
+                          error=f"“{name}”测试失败：{explain(result.message).text}")
 
 
 @router.post("/channels/{target_id}/enable")

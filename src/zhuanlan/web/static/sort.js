@@ -1,17 +1,28 @@
 // Sortable tables: click a header to sort by that column (numbers by value, text by
-// Chinese collation); click again to reverse. Cells may carry data-v for the sort value.
+// Chinese collation); click again to reverse, a third time for the page's own order
+// (a department tree). Cells may carry data-v for the sort value. A sorted table has
+// the class "sorted", which shows each department's parents (style.css).
 (function () {
   document.querySelectorAll("table.sortable").forEach(function (table) {
     var heads = table.querySelectorAll("thead th");
+    var body = table.tBodies[0];
+    Array.prototype.forEach.call(body.rows, function (row, i) { row.dataset.i = i; });
     heads.forEach(function (th, col) {
       th.setAttribute("role", "button");
       th.tabIndex = 0;
       var sort = function () {
-        var asc = th.getAttribute("aria-sort") !== "ascending";
+        var was = th.getAttribute("aria-sort");
         heads.forEach(function (h) { h.removeAttribute("aria-sort"); });
-        th.setAttribute("aria-sort", asc ? "ascending" : "descending");
-        var body = table.tBodies[0];
         var rows = Array.prototype.slice.call(body.rows);
+        if (was === "descending") {
+          table.classList.remove("sorted");
+          rows.sort(function (a, b) { return a.dataset.i - b.dataset.i; });
+          rows.forEach(function (row) { body.appendChild(row); });
+          return;
+        }
+        var asc = was !== "ascending";
+        th.setAttribute("aria-sort", asc ? "ascending" : "descending");
+        table.classList.add("sorted");
         var key = function (row) {
           var cell = row.cells[col];
           var v = cell.getAttribute("data-v");
