@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.desk_seed import SLUG, seed_candidates
 from tests.support.clock import FakeClock
+from tests.support.desk_seed import SLUG, seed_candidates
 from zhuanlan.errors import InvalidTransition
 
 
