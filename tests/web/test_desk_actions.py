@@ -187,3 +187,10 @@ def test_the_desk_warns_about_the_next_issue(desk):
             zl.decide(c["id"], "reject")
     assert _warnings(ed.get(REVIEW).text) == []
     ed.close()
+
+
+def test_the_desk_home_lists_each_columns_warnings(desk):
+    zl, clock, web, ed = desk
+    home = ed.get("/admin").text
+    assert _warnings(home) and "将不会发出：还没有已通过的稿件" in _warnings(home)[0]
+    assert f'href="{REVIEW}#next-issue"' in home

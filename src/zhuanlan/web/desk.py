@@ -50,7 +50,8 @@ def desk_home(request: Request, user: StaffUser = Depends(staff_user)) -> HTMLRe
     zl = request.app.state.zl
     columns = zl.list_columns()
     counts = {c["slug"]: zl.candidate_counts(c["slug"]) for c in columns}
-    return render(request, "desk.html", columns=columns, counts=counts)
+    warnings = {c["slug"]: zl.desk.next_issue(c["slug"])["warnings"] for c in columns}
+    return render(request, "desk.html", columns=columns, counts=counts, warnings=warnings)
 
 
 @router.get("/c/{slug}/review", response_class=HTMLResponse)
