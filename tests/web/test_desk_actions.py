@@ -96,7 +96,12 @@ def test_bulk_move_note_and_poll_each_say_what_happened(desk):
     zl, clock, web, ed = desk
     ids = seed_candidates(zl, 5, "批")
     page = ed.get(REVIEW).text
-    _, shown = _post(ed, f"/admin/c/{SLUG}/bulk", page, action="approve", state="pending",
+    where, shown = _post(ed, f"/admin/c/{SLUG}/bulk", page, action="approve",
+                         state="pending", candidate_id=ids[:2], focus=ids[2])
+    assert "已批量通过 2 篇" in _status(shown) and where.endswith(f"#cand-{ids[2]}")
+    _, shown = _post(ed, f"/admin/c/{SLUG}/undo", shown, state="pending")
+    assert "已撤销：批量通过 2 篇" in _status(shown)
+    _, shown = _post(ed, f"/admin/c/{SLUG}/bulk", shown, action="approve", state="pending",
                      candidate_id=ids)
     assert "已批量通过 5 篇" in _status(shown)
 

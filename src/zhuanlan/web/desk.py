@@ -152,7 +152,9 @@ def decide(request: Request, slug: str, candidate_id: FormId, action: str = Form
 @router.post("/c/{slug}/bulk")
 def bulk(request: Request, slug: str, action: str = Form(...), state: str = Form("pending"),
          back: str = Form(""), candidate_id: list[int] = Form(default=[]),
+         focus: OptionalFormId = None,
          user: StaffUser = Depends(staff_user)) -> RedirectResponse:
+    """``focus`` (review.js adds it): the item to come back to."""
     _editable(request, slug, user)
     if action not in VERBS:
         action = ""
@@ -164,7 +166,8 @@ def bulk(request: Request, slug: str, action: str = Form(...), state: str = Form
     failed = [r for r in results.values() if r.startswith("错误")]
     decided = len(results) - len(failed)
     done = f"已批量{VERBS[action]} {decided} 篇" if decided else ""
-    return _back(request, slug, state, back, "；".join(failed)[:FLASH_CHARS], done)
+    return _back(request, slug, state, back, "；".join(failed)[:FLASH_CHARS], done,
+                 focus=focus)
 
 
 @router.post("/c/{slug}/candidate/{candidate_id}/edit")

@@ -104,6 +104,16 @@ def test_approve_by_keyboard_keeps_the_place_and_u_takes_it_back(desk, size):
         WebDriverWait(drv, 5).until(lambda d: "没有可撤销的操作" in _status(d))
         assert _focused(drv) == f"cand-{b}"
         screenshot(drv, f"desk-nothing-to-undo-{size}")
+
+        # A bulk action comes back at the first item it left, after the focused one.
+        ActionChains(drv).send_keys("x").perform()
+        page = drv.find_element(By.TAG_NAME, "html")
+        button = drv.find_element(By.CSS_SELECTOR, "#bulk button[value=approve]")
+        drv.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
+        button.click()
+        WebDriverWait(drv, 10).until(_gone(page))
+        WebDriverWait(drv, 10).until(lambda d: "已批量通过 1 篇" in _status(d))
+        assert _focused(drv) == f"cand-{c}" and drv.current_url.endswith(f"#cand-{c}")
     finally:
         stop_browser(drv)
 

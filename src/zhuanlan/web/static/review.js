@@ -33,6 +33,16 @@
     if (form) form.requestSubmit ? form.requestSubmit() : form.submit();
     else say("没有可撤销的操作");
   }
+  // A bulk action comes back at the first item after the focused one it leaves in place.
+  const bulk = document.getElementById("bulk");
+  if (bulk) bulk.addEventListener("submit", () => {
+    const stays = items.slice(Math.max(at, 0)).concat(items.slice(0, Math.max(at, 0)).reverse())
+      .find(li => { const c = li.querySelector("input[type=checkbox][name=candidate_id]"); return c && !c.checked; });
+    if (!stays) return;
+    const input = document.createElement("input");
+    input.type = "hidden"; input.name = "focus"; input.value = stays.dataset.id;
+    bulk.appendChild(input);
+  });
   const all = document.getElementById("select-all");
   if (all) all.addEventListener("change", () => {
     document.querySelectorAll("input[type=checkbox][name=candidate_id]").forEach(c => { c.checked = all.checked; });
