@@ -199,3 +199,15 @@ def test_the_desk_home_lists_each_columns_warnings(desk):
     home = ed.get("/admin").text
     assert _warnings(home) and "将不会发出：还没有已通过的稿件" in _warnings(home)[0]
     assert f'href="{REVIEW}#next-issue"' in home
+
+
+def test_a_decision_on_the_candidate_page_is_confirmed_there(desk):
+    zl, clock, web, ed = desk
+    (a,) = seed_candidates(zl, 1, "预览")
+    page = ed.get(f"/admin/c/{SLUG}/candidate/{a}").text
+    where, shown = _post(ed, f"/admin/c/{SLUG}/decide", page, candidate_id=a,
+                         action="reject", return_to="candidate")
+    assert where.startswith(f"/admin/c/{SLUG}/candidate/{a}?")
+    status = _status(shown)
+    assert "已退回《预览文章0》" in status and "撤销上一步" in status
+    assert "/static/review.js" in shown          # u works here too
