@@ -8,6 +8,7 @@ import logging
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from zhuanlan.app.audit_log import readable
+from zhuanlan.app.desk_steps import decision, keep_decisions, keep_note
 from zhuanlan.editorial import states
 from zhuanlan.editorial.assemble import clean_note
 from zhuanlan.errors import ConfigError, InvalidTransition, NotFoundError, RuleError
@@ -75,12 +76,19 @@ class Columns:
         with self.ctx.db.read() as conn:
             return store.column_by_slug(conn, slug)
 
-    def set_editor_note(self, slug: str, note: str, *, by: str = "editor") -> None:
-        column = self.get(slug)
+    def set_editor_note(self, slug: str, note: str, *, by: str = "editor",
+                        keep_step: bool = False) -> None:
+        """Save the 编者按 of the column's next issue (and when it was saved, for the
+        desk's warning about an old note); ``keep_step`` as in ``decide``."""
         note = clean_note(note)
+        now = self.ctx.clock()
         with self.ctx.db.write() as conn:
-            store.update_column(conn, column["id"], editor_note=note)
-            audit(conn, by, "editor_note", f"column {slug}", note, at=self.ctx.clock())
+            column = store.column_by_slug(conn, slug)
+            store.update_column(conn, column["id"], editor_note=note, editor_note_at=now)
+            audit(conn, by, "editor_note", f"column {slug}", note, at=now)
+            if keep_step:
+                keep_note(conn, column["id"], by, column["editor_note"],
+                          column["editor_note_at"], note, now)
 
     def set_schedule(self, slug: str, schedule: str, timezone_name: str | None = None,
                      *, first_run_at=None) -> None:
@@ -123,53 +131,73 @@ class Columns:
         return column_learner(_Row(self.get(slug))).ready
 
     def decide(self, candidate_id: int, action: str, *, by: str = "editor",
-               column: str | None = None) -> str:
+               column: str | None = None, keep_step: bool = False) -> str:
         """Approve, reject or undo a candidate. Returns the new state. An approval or a
         rejection also trains the column's learner, in the same transaction.
 
         ``column`` (a slug) limits the decision to that column's candidates, so that a
-        permission checked on the column covers the candidate.
+        permission checked on the column covers the candidate. ``keep_step`` keeps the
+        decision as ``by``'s last step on the column, for 撤销上一步 (``zl.desk.steps``).
 
         Raises NotFoundError, InvalidTransition (e.g. a published candidate), RuleError
         for an unknown action.
         """
-        if action not in states.ACTIONS:
-            raise RuleError(f"未知的操作 {action[:40]!r}（approve、reject、undo）")
+        _check_action(action)
         now = self.ctx.clock()
         with self.ctx.db.write() as conn:
-            row = candidate_store.for_decision(conn, candidate_id)
-            if row is None or (column is not None and row.slug != column):
-                raise NotFoundError("没有这篇候选稿件", resource=f"candidate {candidate_id}")
-            new = states.move(row.state, states.ACTIONS[action],
-                              resource=f"candidate {candidate_id}")
-            undo = new is CandidateState.PENDING
-            values = dict(state=new.value, decided_at=None if undo else now,
-                          decided_by=None if undo else by)
-            if new is not CandidateState.APPROVED:
-                values["position"] = None    # approved again later, it goes to the end
-            candidate_store.update_candidate(conn, candidate_id, **values)
-            audit(conn, by, action, f"candidate {candidate_id}", row.title, at=now)
-            if not undo and by != "auto":
-                # An undo is not unlearnt: the editor's later decisions correct the model.
-                learner = column_learner(store.column_model(conn, row.column_id))
-                learner.update(featurize(row.title, row.text, row.outlet, row.score),
-                               new is CandidateState.APPROVED)
-                store.update_column(conn, row.column_id, model=learner.to_bytes())
-        log.info("candidate decided", extra={"candidate_id": candidate_id, "state": new.value,
+            new, done, column_id = self._decide(conn, candidate_id, action, by, column, now)
+            if keep_step:
+                keep_decisions(conn, column_id, by, action, [done], now, bulk=False)
+        log.info("candidate decided", extra={"candidate_id": candidate_id, "state": new,
                                              "by": by})
-        return new.value
+        return new
 
     def decide_many(self, candidate_ids: list[int], action: str, *, by: str = "editor",
-                    column: str | None = None) -> dict[int, str]:
-        """``decide`` for several candidates; returns the new state or the error per id
-        (one refused move does not stop the others)."""
+                    column: str | None = None, keep_step: bool = False) -> dict[int, str]:
+        """``decide`` for several candidates, in one transaction; returns the new state
+        or the error per id (one refused move does not stop the others). With
+        ``keep_step`` the decisions made are one step, undone together."""
+        _check_action(action)
+        now = self.ctx.clock()
         results: dict[int, str] = {}
-        for cid in candidate_ids:
-            try:
-                results[cid] = self.decide(cid, action, by=by, column=column)
-            except (InvalidTransition, NotFoundError) as exc:
-                results[cid] = f"错误：{exc}"
+        done: list[dict] = []
+        with self.ctx.db.write() as conn:
+            column_id = None
+            for cid in dict.fromkeys(candidate_ids):
+                try:
+                    results[cid], item, column_id = self._decide(conn, cid, action, by,
+                                                                 column, now)
+                    done.append(item)
+                except (InvalidTransition, NotFoundError) as exc:
+                    results[cid] = f"错误：{exc}"
+            if keep_step and done and column_id is not None:
+                keep_decisions(conn, column_id, by, action, done, now, bulk=True)
         return results
+
+    @staticmethod
+    def _decide(conn, candidate_id: int, action: str, by: str, column: str | None,
+                now) -> tuple[str, dict, int]:
+        """One decision in the caller's transaction: (new state, the step's item, the
+        column's id)."""
+        row = candidate_store.for_decision(conn, candidate_id)
+        if row is None or (column is not None and row.slug != column):
+            raise NotFoundError("没有这篇候选稿件", resource=f"candidate {candidate_id}")
+        new = states.move(row.state, states.ACTIONS[action],
+                          resource=f"candidate {candidate_id}")
+        undo = new is CandidateState.PENDING
+        values = dict(state=new.value, decided_at=None if undo else now,
+                      decided_by=None if undo else by)
+        if new is not CandidateState.APPROVED:
+            values["position"] = None    # approved again later, it goes to the end
+        candidate_store.update_candidate(conn, candidate_id, **values)
+        audit(conn, by, action, f"candidate {candidate_id}", row.title, at=now)
+        if not undo and by != "auto":
+            # An undo is not unlearnt: the editor's later decisions correct the model.
+            learner = column_learner(store.column_model(conn, row.column_id))
+            learner.update(featurize(row.title, row.text, row.outlet, row.score),
+                           new is CandidateState.APPROVED)
+            store.update_column(conn, row.column_id, model=learner.to_bytes())
+        return new.value, decision(candidate_id, row, new.value), row.column_id
 
     # -- issues ----------------------------------------------------------------------
 
@@ -204,6 +232,11 @@ class Columns:
         """The newest entries of the audit log (who approved, published … what, when)."""
         with self.ctx.db.read() as conn:
             return readable(conn, audit_entries(conn, limit))
+
+
+def _check_action(action: str) -> None:
+    if action not in states.ACTIONS:
+        raise RuleError(f"未知的操作 {action[:40]!r}（approve、reject、undo）")
 
 
 class _Row:

@@ -12,18 +12,24 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
+from zhuanlan.app.desk_steps import DeskSteps, keep_move
 from zhuanlan.editorial.assemble import summary_of
+from zhuanlan.editorial.warnings import next_issue_warnings
 from zhuanlan.errors import InvalidTransition, NotFoundError, RuleError
 from zhuanlan.jobs.context import Context
 from zhuanlan.jobs.ingest import propose_stored
 from zhuanlan.model import CandidateState
+from zhuanlan.publish.schedule import next_run
 from zhuanlan.store import audit
 from zhuanlan.store import candidates as candidate_store
+from zhuanlan.store import desk_steps as step_store
+from zhuanlan.store import sources as source_store
 from zhuanlan.store import stories as story_store
 from zhuanlan.store.columns import column_by_slug
 from zhuanlan.store.issues import ISSUE_LIMIT, approved_in_order
@@ -100,6 +106,7 @@ class Desk:
     def __init__(self, ctx: Context) -> None:
         self.db = ctx.db
         self.clock = ctx.clock
+        self.steps = DeskSteps(ctx)     # 撤销上一步
 
     # -- the queue ------------------------------------------------------------------
 
@@ -279,6 +286,27 @@ class Desk:
             raise NotFoundError("该稿件没有归入报道", resource=f"candidate {candidate_id}")
         return row.story_id, row.article_id
 
+    # -- 立即抓取 ---------------------------------------------------------------------------
+
+    def poll_sources(self, slug: str, *, by: str = "editor") -> int:
+        """立即抓取 from the desk: make the column's enabled sources (those of its source
+        filter, or all) due now; the worker polls them on its next round. Returns how
+        many. Audited as ``poll``."""
+        def key(value) -> str:
+            return unicodedata.normalize("NFKC", str(value)).strip().casefold()
+        with self.db.write() as conn:
+            now = self.clock()
+            col = column_by_slug(conn, slug)
+            wanted = ({key(v) for v in json.loads(col["source_filter"])}
+                      if col["source_filter"] else None)
+            due = [r for r in source_store.source_rows(conn) if r["enabled"] and (
+                wanted is None or key(r["id"]) in wanted or key(r["name"]) in wanted)]
+            for r in due:
+                source_store.make_due(conn, r["id"], now)
+            audit.record(conn, by, "poll", f"column {slug}",
+                         f"立即抓取 {len(due)} 个信息源", at=now)
+        return len(due)
+
     # -- the order of the next issue ------------------------------------------------------
 
     def approved_order(self, slug: str) -> list[int]:
@@ -289,10 +317,11 @@ class Desk:
             return [r["candidate_id"] for r in approved_in_order(conn, col["id"], limit=None)]
 
     def move(self, candidate_id: int, direction: str, *, by: str = "editor",
-             column: str | None = None) -> list[int]:
+             column: str | None = None, keep_step: bool = False) -> list[int]:
         """Move an approved candidate one place ``up`` or ``down`` (or to the ``top`` /
         ``bottom``) in the next issue's order; every approved item then holds its place
-        in ``position``. Returns the new order (candidate ids). Audited as ``move``.
+        in ``position``. Returns the new order (candidate ids). Audited as ``move``;
+        ``keep_step`` keeps it as ``by``'s last step, for 撤销上一步.
 
         Raises NotFoundError, InvalidTransition when the candidate is not approved,
         RuleError for an unknown direction.
@@ -306,8 +335,9 @@ class Desk:
             if row.state != CandidateState.APPROVED.value:
                 raise InvalidTransition("只有已通过的稿件可以调整顺序",
                                         resource=f"candidate {candidate_id}")
-            order = [r["candidate_id"] for r in approved_in_order(conn, row.column_id,
-                                                                  limit=None)]
+            rows = approved_in_order(conn, row.column_id, limit=None)
+            order = [r["candidate_id"] for r in rows]
+            before = candidate_store.positions(conn, order)
             at = order.index(candidate_id)
             to = {"up": at - 1, "down": at + 1, "top": 0, "bottom": len(order) - 1}[direction]
             to = max(0, min(len(order) - 1, to))
@@ -317,22 +347,38 @@ class Desk:
             if to != at:
                 audit.record(conn, by, "move", f"candidate {candidate_id}",
                              f"第 {at + 1} 篇 → 第 {to + 1} 篇", at=self.clock())
+                if keep_step:
+                    title = next(r["title"] or r["article_title"] for r in rows
+                                 if r["candidate_id"] == candidate_id)
+                    label = f"将《{(title or '').strip()[:60]}》从第 {at + 1} 篇移到第 {to + 1} 篇"
+                    keep_move(conn, row.column_id, by, label, candidate_id, before, order,
+                              self.clock())
         return order
 
     def next_issue(self, slug: str) -> dict:
         """What the column's next issue holds if nothing changes before it goes out:
         ``next_run_at``, ``schedule``, ``timezone``, ``editor_note``, ``items`` (in
         order: ``candidate_id``, ``title`` as it will be shown, ``edited``, ``outlet``,
-        ``summary``), ``count``, and ``waiting`` (approved beyond one issue's limit)."""
+        ``summary``), ``count``, ``waiting`` (approved beyond one issue's limit) and
+        ``warnings`` (``editorial.warnings``: empty, old note, items out of the window)."""
         with self.db.read() as conn:
             col = column_by_slug(conn, slug)
             rows = approved_in_order(conn, col["id"], limit=None)
+            last_issue_at = step_store.last_issue_at(conn, col["id"])
         shown = rows[:ISSUE_LIMIT]
         items = [{"candidate_id": r["candidate_id"], "article_id": r["article_id"],
                   "title": r["title"] or r["article_title"], "edited": bool(r["title"]),
                   "summary": r["summary"] or summary_of(r["article_text"]),
                   "outlet": r["outlet"], "published_at": r["published_at"]}
                  for r in shown]
+        following = (next_run(col["schedule"], col["timezone"], col["next_run_at"])
+                     if col["next_run_at"] else None)
+        warnings = next_issue_warnings(
+            now=self.clock(), tz=col["timezone"], next_run_at=col["next_run_at"],
+            following_run_at=following, count=len(items), note=col["editor_note"],
+            note_at=col["editor_note_at"], last_issue_at=last_issue_at,
+            max_age_days=col["max_age_days"], item_dates=[i["published_at"] for i in items])
         return {"next_run_at": col["next_run_at"], "schedule": col["schedule"],
                 "timezone": col["timezone"], "editor_note": col["editor_note"],
+                "editor_note_at": col["editor_note_at"], "warnings": warnings,
                 "items": items, "count": len(items), "waiting": len(rows) - len(shown)}

@@ -34,9 +34,12 @@ def state_counts(conn: Connection, column_id: int) -> dict[str, int]:
 
 
 def for_decision(conn: Connection, candidate_id: int):
-    """The candidate's state, score, column and article text, or None."""
+    """The candidate's state (with who decided when, and its place in the next issue),
+    score, column, the editor's title and the article's title and text, or None."""
     return conn.execute(
         select(candidates.c.state, candidates.c.score, candidates.c.column_id,
+               candidates.c.decided_at, candidates.c.decided_by, candidates.c.position,
+               candidates.c.title_override,
                columns.c.slug, articles.c.title, articles.c.text,
                sources.c.name.label("outlet"))
         .join(articles, articles.c.id == candidates.c.article_id)
@@ -135,3 +138,11 @@ def set_positions(conn: Connection, order: list[int]) -> None:
         conn.execute(update(candidates).where(candidates.c.id == cid,
                                               candidates.c.position.is_distinct_from(i))
                      .values(position=i))
+
+
+def positions(conn: Connection, ids: list[int]) -> dict[int, int | None]:
+    """id → its place in the next issue's order (None: after the ordered ones)."""
+    if not ids:
+        return {}
+    return dict(conn.execute(select(candidates.c.id, candidates.c.position)
+                             .where(candidates.c.id.in_(ids))).all())

@@ -143,6 +143,7 @@ columns = Table(
     Column("name", String(200), nullable=False),
     Column("description", Text, nullable=False, default=""),
     Column("editor_note", Text, nullable=False, default=""),
+    Column("editor_note_at", UTCDateTime()),     # when the 编者按 was saved (migration 0020)
     Column("include_terms", Text, nullable=False, default=""),
     Column("exclude_terms", Text, nullable=False, default=""),
     Column("schedule", String(100), nullable=False),
@@ -184,6 +185,20 @@ candidates = Table(
     # One story is proposed once per column, whichever outlet's copy came first.
     UniqueConstraint("column_id", "story_id", name="uq_candidates_column_story"),
     Index("ix_candidates_queue", "column_id", "state"),
+)
+
+# 撤销上一步: the last step of each editor on each column, with what it changed and what
+# it was before (JSON), so any worker process can undo it.
+desk_steps = Table(
+    "desk_steps", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("column_id", Integer, ForeignKey("columns.id", ondelete="CASCADE"), nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("kind", String(20), nullable=False),      # decide, move, note
+    Column("label", Text, nullable=False),           # what happened, zh-CN (通过《…》)
+    Column("payload", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("column_id", "actor"),
 )
 
 issues = Table(

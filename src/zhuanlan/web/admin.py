@@ -144,9 +144,10 @@ def poll_source(request: Request, source_id: PathId,
                 user: StaffUser = Depends(staff_user)) -> RedirectResponse:
     # Polling now changes nothing an editor could not wait for; any staff may ask.
     zl = request.app.state.zl
-    zl.get_source(source_id)
+    source = zl.get_source(source_id)
     zl.poll_now(source_id)
-    return RedirectResponse("/admin/sources", status_code=303)
+    return flash_redirect(request, f"/admin/sources#source-{source_id}",
+                          done=f"已开始抓取「{source['name']}」：新文章将在下一轮抓取后入库")
 
 
 @router.get("/audit", response_class=HTMLResponse)

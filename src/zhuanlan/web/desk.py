@@ -1,9 +1,10 @@
 """The editor's desk: the review queue of a column (filters and sorts as GET parameters),
 the preview of one candidate, decisions singly and in bulk, the editor's title and
-summary, the order of the next issue, the editor's note, publishing, and corrections of
-a candidate's story (以此为准, 不是同一篇). Reading needs a staff login; changing needs the
-editor role on the column (or administrator) and the form's CSRF token. After a change
-the page comes back with the queue's filters kept."""
+summary, the order of the next issue, the editor's note, 立即抓取, publishing, 撤销上一步,
+and corrections of a candidate's story (以此为准, 不是同一篇). Reading needs a staff login;
+changing needs the editor role on the column (or administrator) and the form's CSRF
+token. After a change the page comes back with the queue's filters kept, at the item
+the editor was at, saying in one line what happened."""
 
 from __future__ import annotations
 
@@ -13,11 +14,12 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from zhuanlan.app.desk import SORTS, QueueQuery
+from zhuanlan.app.desk_steps import VERBS
 from zhuanlan.app.staff import StaffUser
 from zhuanlan.errors import InvalidTransition, NotFoundError, RuleError
 from zhuanlan.web.auth import csrf_protect, staff_user
 from zhuanlan.web.params import FormId, OptionalFormId, PathId
-from zhuanlan.web.render import flash, render
+from zhuanlan.web.render import FLASH_CHARS, flash, render
 
 router = APIRouter(prefix="/admin", dependencies=[Depends(csrf_protect)])
 
@@ -48,7 +50,8 @@ def desk_home(request: Request, user: StaffUser = Depends(staff_user)) -> HTMLRe
     zl = request.app.state.zl
     columns = zl.list_columns()
     counts = {c["slug"]: zl.candidate_counts(c["slug"]) for c in columns}
-    return render(request, "desk.html", columns=columns, counts=counts)
+    warnings = {c["slug"]: zl.desk.next_issue(c["slug"])["warnings"] for c in columns}
+    return render(request, "desk.html", columns=columns, counts=counts, warnings=warnings)
 
 
 @router.get("/c/{slug}/review", response_class=HTMLResponse)
@@ -71,7 +74,8 @@ def review_page(request: Request, slug: str, state: str = "pending",
                   query=query, sort=sort, sorts=SORTS, states=STATE_LABELS,
                   outlets=zl.desk.outlets(slug), back=_qs(query, state=state),
                   filter_qs=_qs(query), next_issue=zl.desk.next_issue(slug),
-                  can_move=state == "approved" and sort == "order" and not query.filtered)
+                  can_move=state == "approved" and sort == "order" and not query.filtered,
+                  undo_step=_undo_step(request, slug, user, column))
 
 
 @router.get("/c/{slug}/candidate/{candidate_id}", response_class=HTMLResponse)
@@ -92,12 +96,23 @@ def candidate_page(request: Request, slug: str, candidate_id: PathId,
     return render(request, "candidate.html", column=column, c=cand, paragraphs=paragraphs,
                   others=zl.other_outlets(cand["article_id"]), story=story,
                   can_edit=user.can_edit(column["id"]), states=STATE_LABELS,
-                  back=_qs(query, state=state), queue_qs=_qs(query, state=state))
+                  back=_qs(query, state=state), queue_qs=_qs(query, state=state),
+                  undo_step=_undo_step(request, slug, user, column))
+
+
+def _undo_step(request: Request, slug: str, user: StaffUser, column: dict) -> dict | None:
+    """The user's last step on the column, which the status line offers to undo."""
+    if not user.can_edit(column["id"]):
+        return None
+    return request.app.state.zl.desk.steps.last(slug, user.username)
 
 
 def _back(request: Request, slug: str, state: str, back: str = "", error: str = "",
-          done: str = "", candidate_id: int | None = None) -> RedirectResponse:
-    """Back to the queue (or the candidate's preview) with the queue's filters kept."""
+          done: str = "", candidate_id: int | None = None,
+          focus: int | None = None) -> RedirectResponse:
+    """Back to the queue (or the candidate's preview) with the queue's filters kept, at
+    the item ``focus`` (the page scrolls to it, and the keyboard goes on from there);
+    ``done`` / ``error`` is the one line the page then says (``render.flash``)."""
     query = _query_of(back)
     state = state if state in STATES else "pending"
     if candidate_id is not None:
@@ -105,36 +120,54 @@ def _back(request: Request, slug: str, state: str, back: str = "", error: str = 
     else:
         target = f"/admin/c/{slug}/review"
     flash(request, error=error, done=done)
-    return RedirectResponse(f"{target}?{_qs(query, state=state)}", status_code=303)
+    anchor = f"#cand-{focus}" if focus is not None and candidate_id is None else ""
+    return RedirectResponse(f"{target}?{_qs(query, state=state)}{anchor}", status_code=303)
+
+
+def _step_label(request: Request, slug: str, user: StaffUser) -> str:
+    step = request.app.state.zl.desk.steps.last(slug, user.username)
+    return step["label"] if step else ""
 
 
 @router.post("/c/{slug}/decide")
 def decide(request: Request, slug: str, candidate_id: FormId, action: str = Form(...),
            state: str = Form("pending"), back: str = Form(""), return_to: str = Form(""),
+           focus: OptionalFormId = None,
            user: StaffUser = Depends(staff_user)) -> RedirectResponse:
+    """``focus``: the item the queue comes back to (the next one after this, which
+    leaves the tab)."""
     _editable(request, slug, user)
-    error = ""
+    error = done = ""
     try:
-        request.app.state.zl.decide(candidate_id, action, by=user.username, column=slug)
+        request.app.state.zl.decide(candidate_id, action, by=user.username, column=slug,
+                                    keep_step=True)
+        done = "已" + _step_label(request, slug, user)
     except (InvalidTransition, RuleError) as exc:
-        error = str(exc)
-    return _back(request, slug, state, back, error,
-                 candidate_id=candidate_id if return_to == "candidate" else None)
+        error, focus = exc.message, candidate_id
+    return _back(request, slug, state, back, error, done,
+                 candidate_id=candidate_id if return_to == "candidate" else None,
+                 focus=focus)
 
 
 @router.post("/c/{slug}/bulk")
 def bulk(request: Request, slug: str, action: str = Form(...), state: str = Form("pending"),
          back: str = Form(""), candidate_id: list[int] = Form(default=[]),
+         focus: OptionalFormId = None,
          user: StaffUser = Depends(staff_user)) -> RedirectResponse:
+    """``focus`` (review.js adds it): the item to come back to."""
     _editable(request, slug, user)
-    if action not in ("approve", "reject", "undo"):
+    if action not in VERBS:
         action = ""
-    results = (request.app.state.zl.decide_many(candidate_id, action, by=user.username,
-                                                column=slug) if action else {})
-    failed = [r for r in results.values() if r.startswith("错误")]
     if not candidate_id:
         return _back(request, slug, state, back, "没有选中稿件")
-    return _back(request, slug, state, back, "；".join(failed))
+    results = (request.app.state.zl.decide_many(candidate_id, action, by=user.username,
+                                                column=slug, keep_step=True)
+               if action else {})
+    failed = [r for r in results.values() if r.startswith("错误")]
+    decided = len(results) - len(failed)
+    done = f"已批量{VERBS[action]} {decided} 篇" if decided else ""
+    return _back(request, slug, state, back, "；".join(failed)[:FLASH_CHARS], done,
+                 focus=focus)
 
 
 @router.post("/c/{slug}/candidate/{candidate_id}/edit")
@@ -186,14 +219,14 @@ def move(request: Request, slug: str, candidate_id: FormId,
          direction: str = Form(...), back: str = Form(""),
          user: StaffUser = Depends(staff_user)) -> RedirectResponse:
     _editable(request, slug, user)
-    error = ""
+    error = done = ""
     try:
-        request.app.state.zl.desk.move(candidate_id, direction, by=user.username, column=slug)
+        request.app.state.zl.desk.move(candidate_id, direction, by=user.username, column=slug,
+                                       keep_step=True)
+        done = "已" + _step_label(request, slug, user)
     except (InvalidTransition, RuleError) as exc:
         error = exc.message
-    response = _back(request, slug, "approved", back, error)
-    response.headers["location"] += f"#cand-{candidate_id}"
-    return response
+    return _back(request, slug, "approved", back, error, done, focus=candidate_id)
 
 
 @router.post("/c/{slug}/note")
@@ -201,8 +234,35 @@ def note(request: Request, slug: str, editor_note: str = Form(""), back: str = F
          state: str = Form("pending"),
          user: StaffUser = Depends(staff_user)) -> RedirectResponse:
     _editable(request, slug, user)
-    request.app.state.zl.set_editor_note(slug, editor_note.strip(), by=user.username)
-    return _back(request, slug, state, back)
+    request.app.state.zl.set_editor_note(slug, editor_note.strip(), by=user.username,
+                                         keep_step=True)
+    response = _back(request, slug, state, back, done="编者按已保存")
+    response.headers["location"] += "#note"
+    return response
+
+
+@router.post("/c/{slug}/undo")
+def undo_step(request: Request, slug: str, state: str = Form("pending"), back: str = Form(""),
+              user: StaffUser = Depends(staff_user)) -> RedirectResponse:
+    """撤销上一步: the user's last step on the column, undone exactly, or refused."""
+    _editable(request, slug, user)
+    try:
+        out = request.app.state.zl.desk.steps.undo(slug, user.username)
+    except InvalidTransition as exc:
+        return _back(request, slug, state, back, exc.message)
+    return _back(request, slug, state, back, done=f"已撤销：{out['label']}", focus=out["focus"])
+
+
+@router.post("/c/{slug}/poll")
+def poll(request: Request, slug: str, state: str = Form("pending"), back: str = Form(""),
+         user: StaffUser = Depends(staff_user)) -> RedirectResponse:
+    """立即抓取 from the desk: the column's sources are polled on the worker's next round."""
+    _editable(request, slug, user)
+    count = request.app.state.zl.desk.poll_sources(slug, by=user.username)
+    if not count:
+        return _back(request, slug, state, back, "本栏目没有启用的信息源，未抓取")
+    return _back(request, slug, state, back,
+                 done=f"已开始抓取 {count} 个信息源：新稿件将在下一轮抓取后出现在待审中")
 
 
 @router.post("/c/{slug}/publish")
