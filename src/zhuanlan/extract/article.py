@@ -254,11 +254,12 @@ def _generic(tree: etree._Element, html: str, url: str, title: str, params: Extr
     for trafilatura's) and the flags recording the choice."""
     candidates = best_candidates(tree, title, params)
     flags: set[str] = set()
-    wider = widen(candidates, params)
+    lines = node_lines(candidates) if candidates else []
+    wider = widen(candidates, params, len(re.sub(r"\s+", "", "".join(lines))))
     if wider is not None:
         candidates = [wider]
+        lines = node_lines(candidates)
         flags.add(BODY_WIDENED)
-    lines = node_lines(candidates) if candidates else []
     mine = _prose(lines)
     if lines and mine >= params.weak_prose:
         return lines, node_images(candidates, url), candidates, flags

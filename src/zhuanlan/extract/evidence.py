@@ -40,12 +40,11 @@ def _chars(elements: list[etree._Element]) -> int:
     return len(_SPACE.sub("", "".join(node_lines(elements))))
 
 
-def widen(elements: list[etree._Element], params: ExtractParams) -> etree._Element | None:
-    """The ancestor of ``elements`` that is the whole article, or None to keep them."""
-    if not elements or params.widen_levels <= 0:
-        return None
-    base = _chars(elements)
-    if not base:
+def widen(elements: list[etree._Element], params: ExtractParams,
+          base: int) -> etree._Element | None:
+    """The ancestor of ``elements`` (whose text has ``base`` characters) that is the
+    whole article, or None to keep them."""
+    if not elements or params.widen_levels <= 0 or not base:
         return None
     found = None
     anc = elements[0]
@@ -56,7 +55,9 @@ def widen(elements: list[etree._Element], params: ExtractParams) -> etree._Eleme
         attrs = f"{anc.get('class') or ''} {anc.get('id') or ''}"
         if _NOT_ARTICLE.search(attrs) or link_density(anc) > params.widen_max_links:
             break
-        if _chars([anc]) >= params.widen_gain * base:
+        # The raw text bounds the rendered one: most ancestors are ruled out without
+        # rendering them.
+        if text_len(anc) >= params.widen_gain * base and _chars([anc]) >= params.widen_gain * base:
             found = anc
     return found
 
