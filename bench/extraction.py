@@ -11,8 +11,8 @@ with metadata on one core.
 
 The whole-corpus figure is measured on the pages the extractor was developed on, so it
 flatters it. The honest figure is k-fold cross-validation over the human-labelled Chinese
-pages (:mod:`_crossval`): folds fixed by a seeded split stratified by corpus source; on
-each fold the tuner chooses among :func:`zhuanlan.extract.params.candidate_params` on the
+pages (:mod:`zhuanlan.extract.crossval`): folds fixed by a seeded split stratified by
+corpus source; on each fold the tuner chooses among :func:`zhuanlan.extract.params.candidate_params` on the
 other k−1 folds only, and the chosen setting is scored on the held-out fold. Also: date
 accuracy per corpus source, and the catastrophic pages (a baseline — trafilatura or
 readability-lxml — reaches body F1 ≥ 0.8 on them and we do not). Ends with one
@@ -36,8 +36,13 @@ sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(REPO / "bench"))
 
 from _corpus import corpus_dir, require  # noqa: E402
-from _crossval import catastrophic, cross_validate, date_by_source, page_f1  # noqa: E402
 from zhuanlan.errors import ZhuanlanError  # noqa: E402
+from zhuanlan.extract.crossval import (  # noqa: E402
+    catastrophic,
+    cross_validate,
+    date_by_source,
+    page_f1,
+)
 from zhuanlan.extract.evaluation import (  # noqa: E402
     CorpusPage,
     PageScore,

@@ -1,4 +1,5 @@
-"""Cross-validation of the extractor's settings, and the per-page views of the benchmark.
+"""Cross-validation of the extractor's settings, and the per-page views of the benchmark
+(``bench/extraction.py``). Pure: the caller runs the extractor and reads the corpus.
 
 Why: the extractor's rules and thresholds were chosen looking at the corpus, so its
 whole-corpus F1 is partly fitted to those pages (issue 17: a 0.046 lead there, 0.006 on
