@@ -28,6 +28,15 @@ def test_a_short_brief_under_its_headline_is_kept_and_flagged():
     assert article.published == datetime(2024, 3, 8, 9, 15, tzinfo=CHINA)
 
 
+def test_a_headline_in_a_div_counts_too():
+    html = (PAGES / "short_brief.html").read_text("utf-8").replace(
+        "<h1>市图书馆延长周末开放时间</h1>", '<div class="biaoti">市图书馆延长周末开放时间</div>')
+    article = run_task(ExtractTask(0, "https://news.example.cn/2024/0308/c1-2.html",
+                                   html.encode(), "utf-8", "Asia/Shanghai"))
+    assert isinstance(article, Article) and "short" in article.flags
+    assert article.text.startswith("市图书馆自本周六起")
+
+
 def test_the_minimum_length_is_a_setting():
     article = run("short_brief", "https://news.example.cn/2024/0308/c1-2.html", min_chars=20)
     assert isinstance(article, Article) and "short" not in article.flags

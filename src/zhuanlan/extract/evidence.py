@@ -67,6 +67,24 @@ def _own_len(el: etree._Element) -> int:
     return len(_SPACE.sub("", "".join(parts)))
 
 
+_TITLE_HOLDERS = ("div", "p", "td", "span", "strong", "b", "font", "h4", "h5", "h6")
+
+
+def _headline_holder(root: etree._Element, title: str) -> etree._Element | None:
+    """The headline's element: an ``h1``–``h3`` (as the scorer finds it), else the first
+    element whose whole text is the headline (portals write ``<div class="title">``)."""
+    head = headline_element(root, title)
+    if head is not None:
+        return head
+    want = _SPACE.sub("", title or "")
+    if len(want) < 4:
+        return None
+    for el in root.iter(*_TITLE_HOLDERS):
+        if _own_len(el) and _SPACE.sub("", el.text_content()) == want:
+            return el
+    return None
+
+
 def is_main_block(root: etree._Element, elements: list[etree._Element], title: str,
                   params: ExtractParams) -> bool:
     """Whether the body ``elements`` are clearly the page's main content: the headline
@@ -74,7 +92,7 @@ def is_main_block(root: etree._Element, elements: list[etree._Element], title: s
     region holds more text of its own outside links."""
     if not elements:
         return False
-    head = headline_element(root, title)
+    head = _headline_holder(root, title)
     if head is None:
         return False
     first = elements[0]
