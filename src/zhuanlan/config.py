@@ -100,6 +100,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("worker.batch", "int", 20, "Rows claimed at once."),
     Setting("worker.processes", "int", 0,
             "Processes that extract pages in parallel (0: one per core; 1: in the worker)."),
+    Setting("extract.min_body_chars", "int", 50,
+            "Fewest characters (spaces not counted) of an article body after cleaning; a "
+            "shorter page fails as `too_short`, unless the body is clearly the page's main "
+            "content (the headline right above it, nothing longer beside it): that one is "
+            "kept and flagged `short`."),
     Setting("sources.poll_minutes", "int", 30, "Default minutes between two polls of a source."),
     Setting("sources.max_new_per_poll", "int", 200,
             "Most new entries one poll queues, newest first; the rest wait for the next polls"

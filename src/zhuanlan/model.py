@@ -74,6 +74,7 @@ class ExtractedArticle:
     lang: str | None = None
     editor: str | None = None           # 责任编辑, kept apart from the author
     images: tuple[Image, ...] = ()
+    flags: frozenset[str] = frozenset()  # the extractor's decisions: short, body_widened …
 
 
 @dataclass(frozen=True)

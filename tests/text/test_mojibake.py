@@ -165,3 +165,40 @@ def test_corpus_damaged_is_repaired(decoder, max_lost):
         invented += sum((Counter(repaired) - Counter(text)).values()) - repaired.count("\ufffd")
     assert lost / total < max_lost
     assert invented / total < 0.002
+
+
+# The seed's damaged paragraph (docs/architecture.md, "Chinese text, done properly"):
+# 科技创(chuàng)新 lost two bytes to "?" and the rest was read out of step.
+SEED = "坚持创新驱动，推动经济社会深入发展??萍紕?chuàng)新是引领发展的第一动力。"
+
+
+def test_the_seed_paragraph_is_flagged_and_kept():
+    cleaned = clean_text(SEED)
+    assert MOJIBAKE in cleaned.flags
+    assert "萍" in cleaned.text and "chuàng" in cleaned.text   # kept: the editor sees it
+
+
+@pytest.mark.parametrize("damaged", [
+    "会议指出??萍紕要继续推进",              # "?" run glued to Han characters
+    "深入发展，创chuàng)新是第一动力",         # pinyin closed but never opened
+    "创?chuàng）新",
+    "推动？？？高质量发展",
+])
+def test_lost_bytes_written_as_question_marks_are_flagged(damaged):
+    text, found, fixed = repair_mojibake(damaged)
+    assert found and not fixed and text == damaged
+
+
+@pytest.mark.parametrize("clean", [
+    "你好？我很好",
+    "真的吗？？",
+    "这是为什么？他回答说不知道。",
+    "学习（chuàng）新，創(chuàng)新",
+    "详见 http://www.example.cn/a.php?id=3&page=2 学习材料",
+    "搜索 https://x.cn/?q=学习 即可",
+    "What?? 你说什么",
+    "问题(A)和(b)都已解决",
+])
+def test_clean_question_marks_and_pinyin_are_not_flagged(clean):
+    assert repair_mojibake(clean) == (clean, False, False)
+    assert MOJIBAKE not in clean_text(clean).flags

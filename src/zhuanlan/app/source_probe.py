@@ -166,7 +166,8 @@ def _first_article(ctx: Context, spec, entry) -> tuple[ProbeArticle | None, str]
         outcome = run_task(ExtractTask(0, result.url, result.content, result.encoding, ctx.tz,
                                        rules=rules, entry_title=entry.title,
                                        entry_published=entry.published,
-                                       content_type=result.content_type))
+                                       content_type=result.content_type,
+                                       min_chars=ctx.cfg["extract.min_body_chars"]))
         if isinstance(outcome, ExtractFailure):
             return None, (f"文章无法提取：{_EXTRACT_MESSAGES.get(outcome.reason, '提取失败')}"
                           f"（{outcome.message}）")

@@ -24,11 +24,12 @@ def run_extract(args: argparse.Namespace, cfg: Config) -> int:
                     fetcher = Fetcher.from_config(cfg)
                 result = fetcher.get(item)
                 record = extract_one(result.content, result.content_type, result.url,
-                                     cfg["timezone"])
+                                     cfg["timezone"], min_chars=cfg["extract.min_body_chars"])
             else:
                 path = Path(item)
                 url = args.url or path.resolve().as_uri()
-                record = extract_one(path.read_bytes(), None, url, cfg["timezone"])
+                record = extract_one(path.read_bytes(), None, url, cfg["timezone"],
+                                     min_chars=cfg["extract.min_body_chars"])
         except (ZhuanlanError, OSError) as exc:
             failed += 1
             record = {"input": item, "error": str(exc),

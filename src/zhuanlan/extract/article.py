@@ -5,8 +5,19 @@ The body is read, in this order, from
 1. the preset's :class:`~zhuanlan.model.ArticleRules` (CSS selectors), when given and
    matching;
 2. a built-in container of a known outlet or CMS layout (:mod:`zhuanlan.extract.selectors`);
-3. the generic path: a readability-style scorer (:mod:`zhuanlan.extract.density`), with
-   trafilatura as the fallback when the scorer finds no running text (:func:`_generic`).
+3. the generic path: a readability-style scorer (:mod:`zhuanlan.extract.density`), its
+   box widened to the whole article when the page's structure says it holds only a part,
+   and trafilatura as the fallback when the scorer finds no running text
+   (:func:`_generic`). These choices are recorded in the article's flags
+   (``body_widened``, ``body_trafilatura``) for later analysis; their thresholds are
+   :class:`~zhuanlan.extract.params.ExtractParams`, cross-validated by
+   ``bench/extraction.py``.
+
+A body shorter than the minimum (a setting, ``extract.min_body_chars``) is rejected as
+``too_short`` unless it is clearly the page's main content (the headline right above it,
+nothing longer competing: :func:`~zhuanlan.extract.evidence.is_main_block`); then it is
+kept and flagged ``short``, and the flag ``main_block`` lets the check after cleaning
+(:func:`zhuanlan.jobs.extraction.run_task`) keep it too.
 
 The metadata comes from what the page states in its ``<meta>`` tags and info line
 (:mod:`zhuanlan.extract.metadata`, :mod:`zhuanlan.extract.published`), because
@@ -27,6 +38,7 @@ from lxml import etree
 from zhuanlan.errors import ExtractError
 from zhuanlan.extract.dates import find_date, parse_date
 from zhuanlan.extract.density import best_candidates, node_images, node_lines
+from zhuanlan.extract.evidence import is_main_block, widen
 from zhuanlan.extract.metadata import (
     canonical_link,
     headline,
@@ -35,15 +47,23 @@ from zhuanlan.extract.metadata import (
     meta_tags,
     page_lines,
 )
+from zhuanlan.extract.params import DEFAULT_PARAMS, ExtractParams
 from zhuanlan.extract.published import published
 from zhuanlan.extract.selectors import BUILTIN_REMOVE, builtin_body, compile_selector, select_first
 from zhuanlan.model import ArticleRules, ExtractedArticle, Image
 
-__all__ = ["extract_article", "MIN_BODY_CHARS"]
+__all__ = ["extract_article", "MIN_BODY_CHARS", "SHORT", "MAIN_BLOCK", "BODY_WIDENED",
+           "BODY_TRAFILATURA"]
 
 # Below this many non-space characters a "body" is a teaser, a video caption or a
-# stub page: 50 is about two Chinese sentences.
+# stub page, unless the page's structure says it is the article (then flagged SHORT):
+# 50 is about two Chinese sentences. The default of the setting extract.min_body_chars.
 MIN_BODY_CHARS = 50
+
+SHORT = "short"               # kept although under the minimum: clearly the main content
+MAIN_BLOCK = "main_block"     # a short body that is clearly the page's main content
+BODY_WIDENED = "body_widened"            # the scorer's box widened to an ancestor
+BODY_TRAFILATURA = "body_trafilatura"    # trafilatura's body chosen over the scorer's
 
 _SOURCE_META = ("contentsource", "source", "og:source", "article:source")
 
@@ -124,16 +144,23 @@ def _cut_tail(lines: list[str]) -> list[str]:
     return lines
 
 
-def _trim_body(text: str, title: str) -> str:
+def _trim_body(text: str, title: str, min_chars: int = MIN_BODY_CHARS) -> str:
     """The body without the headline repeated on top, frame lines around it, and the
-    related-articles list or comment form after it."""
+    related-articles list or comment form after it. The headline stays when the rest
+    would be under ``min_chars``: in a short post (a blog brief, a notice) it is the
+    author's own first line, and without it only a fragment is left."""
     lines = [line.strip() for line in text.replace("\r", "").split("\n")]
     lines = _cut_tail([line for line in lines if line])
     squashed_title = re.sub(r"\s+", "", title)
+    kept_title = None
     while lines and (re.sub(r"\s+", "", lines[0]) == squashed_title
                      or _FRAME_LINE.match(lines[0]) or parse_date(lines[0]) is not None
                      or (len(lines[0]) <= 80 and _INFO_LINE.search(lines[0]))):
+        if kept_title is None and squashed_title and re.sub(r"\s+", "", lines[0]) == squashed_title:
+            kept_title = lines[0]
         lines.pop(0)
+    if kept_title is not None and len(re.sub(r"\s+", "", "".join(lines))) < min_chars:
+        lines.insert(0, kept_title)
     while lines and _FRAME_LINE.match(lines[-1]):
         lines.pop()
     return "\n".join(lines)
@@ -211,28 +238,35 @@ def _prose(lines: list[str]) -> float:
 
 
 # trafilatura is asked only when the scorer's body holds next to no running text (fewer
-# than _WEAK_PROSE sentences: it took a caption, a table of facts or a fragment), and its
-# body then wins if it holds more. Otherwise the scorer's box is kept even when the page
+# than params.weak_prose sentences: it took a caption, a table of facts or a fragment), and
+# its body then wins if it holds more. Otherwise the scorer's box is kept even when the page
 # holds more prose elsewhere: on the corpus that extra prose was teasers of other
 # articles (Yahoo, 360kuai, 163) or comments far more often than a part of the article
 # the scorer missed, and trafilatura kept it. Calibrated on the corpus's Chinese pages
 # (bench/extraction.py, 2026-11): letting trafilatura win whenever it held 1.5× the
 # scorer's prose cost about 0.01 body F1 on the human-labelled pages.
-_WEAK_PROSE = 3.0
 
 
-def _generic(tree: etree._Element, html: str, url: str,
-             title: str) -> tuple[list[str], tuple[Image, ...]]:
-    """The body by the scorer, or by trafilatura when the scorer found no running text."""
-    candidates = best_candidates(tree, title)
+def _generic(tree: etree._Element, html: str, url: str, title: str, params: ExtractParams
+             ) -> tuple[list[str], tuple[Image, ...], list[etree._Element], set[str]]:
+    """The body by the scorer (widened when its box is a part of the article), or by
+    trafilatura when the scorer found no running text; with the body's elements (none
+    for trafilatura's) and the flags recording the choice."""
+    candidates = best_candidates(tree, title, params)
+    flags: set[str] = set()
     lines = node_lines(candidates) if candidates else []
+    wider = widen(candidates, params, len(re.sub(r"\s+", "", "".join(lines))))
+    if wider is not None:
+        candidates = [wider]
+        lines = node_lines(candidates)
+        flags.add(BODY_WIDENED)
     mine = _prose(lines)
-    if lines and mine >= _WEAK_PROSE:
-        return lines, node_images(candidates, url)
+    if lines and mine >= params.weak_prose:
+        return lines, node_images(candidates, url), candidates, flags
     traf = [line.strip() for line in _trafilatura(html, url).split("\n") if line.strip()]
-    if not lines or (traf and _prose(traf) >= mine + _WEAK_PROSE):
-        return traf, ()
-    return lines, node_images(candidates, url)
+    if not lines or (traf and _prose(traf) >= mine + params.weak_prose):
+        return traf, (), [], {BODY_TRAFILATURA}
+    return lines, node_images(candidates, url), candidates, flags
 
 
 def _container(tree: etree._Element, url: str,
@@ -253,7 +287,9 @@ def _container(tree: etree._Element, url: str,
 
 def extract_article(html: str, url: str, *,
                     default_tz: ZoneInfo | str = "Asia/Shanghai",
-                    rules: ArticleRules | None = None) -> ExtractedArticle:
+                    rules: ArticleRules | None = None,
+                    min_chars: int = MIN_BODY_CHARS,
+                    params: ExtractParams = DEFAULT_PARAMS) -> ExtractedArticle:
     """Extract the article of one decoded HTML page fetched from ``url``.
 
     ``rules`` (a preset's CSS selectors) win over the generic extractor where they match;
@@ -263,7 +299,8 @@ def extract_article(html: str, url: str, *,
 
     - ``not_html``: the content is not an HTML page (binary, JSON, a feed, no markup);
     - ``empty``: no article body was found (or the extractor failed on the page);
-    - ``too_short``: the body has fewer than ``MIN_BODY_CHARS`` non-space characters.
+    - ``too_short``: the body has fewer than ``min_chars`` non-space characters and is not
+      clearly the page's main content (such a body is kept and flagged ``short``).
     """
     tree = _parse(html, url)
     meta = meta_tags(tree)
@@ -271,18 +308,27 @@ def extract_article(html: str, url: str, *,
 
     title = (rules and rules.title and _rule_text(tree, rules.title)) or headline(tree, meta) or ""
     container, remove = _container(tree, url, rules)
+    flags: set[str] = set()
     if container is not None:
         body_lines = node_lines([container], remove=remove)
         images = node_images([container], url, remove=remove)
+        elements = [container]
     else:
-        body_lines, images = _generic(tree, html, url, title)
-    text = _trim_body("\n".join(body_lines), title)
+        body_lines, images, elements, flags = _generic(tree, html, url, title, params)
+    text = _trim_body("\n".join(body_lines), title, min_chars)
     if not text.strip():
         raise ExtractError(url, "empty", "no article body found in the page")
     body_chars = len(re.sub(r"\s+", "", text))
-    if body_chars < MIN_BODY_CHARS:
-        raise ExtractError(url, "too_short",
-                           f"article body has {body_chars} characters, fewer than {MIN_BODY_CHARS}")
+    # Cleaning may still shorten a body near the minimum: the evidence is recorded for
+    # the check after it.
+    if body_chars < 2 * min_chars and (container is not None or is_main_block(
+            tree, elements, title, params)):
+        flags.add(MAIN_BLOCK)
+    if body_chars < min_chars:
+        if MAIN_BLOCK not in flags:
+            raise ExtractError(url, "too_short",
+                               f"article body has {body_chars} characters, fewer than {min_chars}")
+        flags.add(SHORT)
 
     date = None
     if rules is not None and rules.date:
@@ -305,4 +351,5 @@ def extract_article(html: str, url: str, *,
         lang=_lang(tree, meta, text),
         editor=labelled_value(lines, _EDITOR_LABELS),
         images=images,
+        flags=frozenset(flags),
     )

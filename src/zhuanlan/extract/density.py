@@ -21,9 +21,11 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
+from zhuanlan.extract.params import DEFAULT_PARAMS, ExtractParams
 from zhuanlan.model import Image
 
-__all__ = ["best_candidates", "node_lines", "node_images", "link_density"]
+__all__ = ["best_candidates", "node_lines", "node_images", "link_density", "headline_element",
+           "text_len"]
 
 _SKIP = {"script", "style", "noscript", "template", "head", "title", "select", "option",
          "textarea", "svg", "iframe", "form", "button", "nav", "footer", "aside", "input",
@@ -76,16 +78,16 @@ def _attrs(el: etree._Element) -> str:
     return f"{el.get('class') or ''} {el.get('id') or ''}"
 
 
-def _text_len(el: etree._Element) -> int:
+def text_len(el: etree._Element) -> int:
     return len(_SPACE.sub("", el.text_content()))
 
 
 def link_density(el: etree._Element) -> float:
     """Share of an element's text that sits inside links."""
-    total = _text_len(el)
+    total = text_len(el)
     if not total:
         return 0.0
-    linked = sum(_text_len(a) for a in el.iter("a"))
+    linked = sum(text_len(a) for a in el.iter("a"))
     return min(1.0, linked / total)
 
 
@@ -114,19 +116,7 @@ def _own_text(el: etree._Element) -> str:
     return "".join(parts)
 
 
-# A candidate near the headline (sharing an ancestor with it at most this many levels up)
-# has its score multiplied by _NEAR_HEADLINE_BOOST: pages with a long teaser or a long
-# comment in a sidebar (Yahoo, portals' "hot" boxes) otherwise lose their short article
-# to it. Tuned on the corpus's Chinese pages (bench/extraction.py, 2026-11).
-_NEAR_HEADLINE_LEVELS = 4
-_NEAR_HEADLINE_BOOST = 1.5
-# Candidates sharing their tag and class with this many others are list items; their
-# score is multiplied by _REPEATED_PENALTY (same calibration).
-_REPEATED = 3
-_REPEATED_PENALTY = 0.5
-
-
-def _headline_element(root: etree._Element, title: str) -> etree._Element | None:
+def headline_element(root: etree._Element, title: str) -> etree._Element | None:
     want = _SPACE.sub("", title or "")
     if len(want) < 4:
         return None
@@ -137,10 +127,12 @@ def _headline_element(root: etree._Element, title: str) -> etree._Element | None
     return None
 
 
-def best_candidates(root: etree._Element, title: str = "") -> list[etree._Element]:
+def best_candidates(root: etree._Element, title: str = "",
+                    params: ExtractParams = DEFAULT_PARAMS) -> list[etree._Element]:
     """The body's elements in document order (the best candidate and the siblings that
     belong with it); empty when nothing on the page looks like running text. ``title``
-    (the headline) helps choose between candidates: the body is next to it."""
+    (the headline) helps choose between candidates: the body is next to it. The
+    weights are ``params`` (:mod:`zhuanlan.extract.params`, tuned by cross-validation)."""
     scores: dict[etree._Element, float] = {}
 
     def add(el: etree._Element | None, value: float) -> None:
@@ -170,16 +162,16 @@ def best_candidates(root: etree._Element, title: str = "") -> list[etree._Elemen
     if not scores:
         return []
     near: set = set()
-    head = _headline_element(root, title)
+    head = headline_element(root, title)
     if head is not None:
-        ancestors = list(head.iterancestors())[:_NEAR_HEADLINE_LEVELS]
+        ancestors = list(head.iterancestors())[:params.near_headline_levels]
         for anc in ancestors:
             near.update(anc.iter())
 
     # Boxes whose class repeats on the page are items of a feed or list (teasers of other
     # articles, comments), not the article, which is unique on its page.
     classes = Counter((el.tag, el.get("class")) for el in scores if el.get("class"))
-    repeated = {key for key, n in classes.items() if n >= _REPEATED}
+    repeated = {key for key, n in classes.items() if n >= params.repeated}
 
     def final_score(el: etree._Element, score: float) -> float:
         attrs = _attrs(el).strip()
@@ -187,9 +179,9 @@ def best_candidates(root: etree._Element, title: str = "") -> list[etree._Elemen
             return 0.0   # a box named for what it is not (recommend, comment, sidebar …)
         value = score * (1 - link_density(el))
         if el in near and value > 0:
-            value *= _NEAR_HEADLINE_BOOST
+            value *= params.near_headline_boost
         if (el.tag, el.get("class")) in repeated and value > 0:
-            value *= _REPEATED_PENALTY
+            value *= params.repeated_penalty
         return value
 
     ranked = sorted(((final_score(el, score), el) for el, score in scores.items()),
@@ -203,7 +195,7 @@ def best_candidates(root: etree._Element, title: str = "") -> list[etree._Elemen
         return [top]
     # Siblings of the best candidate that score close to it, or plain paragraphs of
     # running text, belong to the body (articles split over several boxes).
-    threshold = max(10.0, top_score * 0.2)
+    threshold = max(10.0, top_score * params.sibling_ratio)
     chosen = []
     for sib in parent:
         if not isinstance(sib.tag, str):
@@ -232,8 +224,7 @@ def _dropped(el: etree._Element) -> bool:
     if attrs and _DROP_BOX.search(attrs):
         return True
     if tag in _BOXES:
-        text_len = _text_len(el)
-        if text_len and link_density(el) > _LINK_BOX:
+        if text_len(el) and link_density(el) > _LINK_BOX:
             return True
     return False
 

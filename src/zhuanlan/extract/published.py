@@ -11,9 +11,15 @@ In order of trust:
 5. the first short date line of the page that is not in its frame.
 
 Never a date from the footer or copyright line, nor from a related-articles list (lines
-that are list items with a title and a date), nor a date in running text (a line where the
-date is a small part of a sentence). trafilatura's own date is not used: on the corpus it
-often takes the copyright year (read as January 1st) or a related article's date.
+that are list items with a title and a date, and the lines under a 相关阅读 / 相关新闻 /
+网友评论 heading), nor a date in running text (a line where the date is a small part of a
+sentence). trafilatura's own date is not used: on the corpus it often takes the copyright
+year (read as January 1st) or a related article's date.
+
+With several candidates, the one consistent with the URL's date wins (issue 17): when the
+URL names a day (``/2024/0506/``) or a month (``?date=200503``) and the date chosen by the
+order above falls elsewhere, the first date line of the page that agrees with the URL is
+taken instead (a blog's home page, a template's "today" bar).
 """
 
 from __future__ import annotations
@@ -54,6 +60,43 @@ _LIST_ITEM = re.compile(r"^\s*[·•●○◆■□▪►>\-]|^\s*\d+[.、]")
 _URL_DATE = re.compile(
     r"(?<![\d])(?P<y>(?:19|20)\d{2})[-/_]?(?P<m>0[1-9]|1[0-2])[-/_]?(?P<d>0[1-9]|[12]\d|3[01])"
     r"(?![\d])")
+
+
+# Headings after which a page lists other articles or takes comments: the dates of the
+# lines that follow (_TAIL_SPAN of them, a list's usual length) are not the article's.
+_TAIL_HEADING = re.compile(
+    r"^[【\[]?\s*(?:相关报道|相关新闻|相关阅读|相关内容|相关链接|相关文章|相关专题|相关推荐|延伸阅读|"
+    r"推荐阅读|热点推荐|热门推荐|猜你喜欢|更多精彩|文章评论|网友评论|发表评论|我要评论|热门评论|最新评论|"
+    r"相關報道|相關新聞|相關閱讀|延伸閱讀|發表評論|網友評論)\s*[】\]]?\s*[:：]?\s*$")
+_TAIL_SPAN = 20
+_URL_MONTH = re.compile(r"(?<![\d])(?P<y>(?:19|20)\d{2})[-/_]?(?P<m>0[1-9]|1[0-2])(?![\d])")
+
+
+def _blank_tails(lines: list[str]) -> list[str]:
+    """``lines`` with those under a related-list or comment heading blanked (indices kept
+    for the headline window)."""
+    out = list(lines)
+    for i, line in enumerate(lines):
+        if len(line) <= 20 and _TAIL_HEADING.match(line):
+            for j in range(i, min(len(out), i + 1 + _TAIL_SPAN)):
+                out[j] = ""
+    return out
+
+
+def _url_day_or_month(url: str, default_tz: ZoneInfo | str) -> tuple[datetime | None,
+                                                                       tuple[int, int] | None]:
+    day = url_date(url, default_tz)
+    if day is not None:
+        return day, None
+    rest = re.sub(r"^[a-z]+://[^/]+", "", url or "", flags=re.IGNORECASE)
+    m = _URL_MONTH.search(rest)
+    return None, ((int(m.group("y")), int(m.group("m"))) if m else None)
+
+
+def _agrees(found: datetime, day: datetime | None, month: tuple[int, int] | None) -> bool:
+    if day is not None:
+        return abs((found.date() - day.date()).days) <= 1
+    return month is not None and (found.year, found.month) == month
 
 
 def _has_time(dt: datetime) -> bool:
@@ -119,6 +162,20 @@ def _first_info_date(lines: list[str], default_tz) -> datetime | None:
 def published(meta: dict[str, str], lines: list[str], url: str, title: str,
               default_tz: ZoneInfo | str) -> datetime | None:
     """The publication time of the page's article (see the module docstring)."""
+    lines = _blank_tails(lines)
+    found = _by_trust(meta, lines, url, title, default_tz)
+    day, month = _url_day_or_month(url, default_tz)
+    if found is None or (day is None and month is None) or _agrees(found, day, month):
+        return found
+    for line in lines:
+        candidate = _info_date(line, default_tz)
+        if candidate is not None and _agrees(candidate, day, month):
+            return candidate
+    return found
+
+
+def _by_trust(meta: dict[str, str], lines: list[str], url: str, title: str,
+              default_tz: ZoneInfo | str) -> datetime | None:
     from_meta = None
     for key in DATE_META:
         if key in meta:

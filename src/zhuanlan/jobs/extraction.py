@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from zhuanlan.errors import ExtractError
+from zhuanlan.extract.article import MAIN_BLOCK, MIN_BODY_CHARS, SHORT
+from zhuanlan.extract.params import DEFAULT_PARAMS, ExtractParams
 from zhuanlan.model import Article, ArticleRules
 
 
@@ -31,6 +33,8 @@ class ExtractTask:
     entry_title: str = ""
     entry_published: datetime | None = None
     content_type: str | None = None   # for charset detection when ``encoding`` is unknown
+    min_chars: int = MIN_BODY_CHARS   # the setting extract.min_body_chars
+    params: ExtractParams = DEFAULT_PARAMS
 
 
 @dataclass(frozen=True)
@@ -41,7 +45,11 @@ class ExtractFailure:
 
 
 def run_task(task: ExtractTask) -> Article | ExtractFailure:
-    """Extract and clean one page. Never raises for a bad page: a failure is a value."""
+    """Extract and clean one page. Never raises for a bad page: a failure is a value.
+
+    The minimum length applies to the cleaned body (boilerplate lines gone): under it
+    the page fails ``too_short`` unless the extractor found the body clearly the page's
+    main content, which is kept and flagged ``short``."""
     from zhuanlan.extract import extract_article
     from zhuanlan.fetch.charset import decode_body
     from zhuanlan.text.article import clean_article
@@ -51,7 +59,8 @@ def run_task(task: ExtractTask) -> Article | ExtractFailure:
     else:
         html, _ = decode_body(task.content, task.content_type)
     try:
-        extracted = extract_article(html, task.url, default_tz=task.tz, rules=task.rules)
+        extracted = extract_article(html, task.url, default_tz=task.tz, rules=task.rules,
+                                    min_chars=task.min_chars, params=task.params)
     except ExtractError as exc:
         return ExtractFailure(task.page_id, exc.reason, exc.message)
     # The list often knows what the page hides (a clean headline, a date).
@@ -59,7 +68,15 @@ def run_task(task: ExtractTask) -> Article | ExtractFailure:
         extracted = dataclasses.replace(extracted, title=task.entry_title)
     if extracted.published is None and task.entry_published is not None:
         extracted = dataclasses.replace(extracted, published=task.entry_published)
-    return clean_article(extracted)
+    article = clean_article(extracted)
+    chars = len("".join(article.text.split()))
+    if chars < task.min_chars and SHORT not in article.flags:
+        if MAIN_BLOCK not in article.flags:
+            return ExtractFailure(task.page_id, "too_short",
+                                  f"article body has {chars} characters after cleaning, "
+                                  f"fewer than {task.min_chars}")
+        article = dataclasses.replace(article, flags=article.flags | {SHORT})
+    return article
 
 
 def make_pool(processes: int) -> Executor | None:
@@ -103,13 +120,16 @@ def plausible_date(article: Article, now: datetime) -> Article:
     return dataclasses.replace(article, published=None, flags=article.flags | {flag})
 
 
-def extract_one(content: bytes, content_type: str | None, url: str, tz: str) -> dict:
+def extract_one(content: bytes, content_type: str | None, url: str, tz: str, *,
+                params: ExtractParams = DEFAULT_PARAMS,
+                min_chars: int = MIN_BODY_CHARS) -> dict:
     """Decode, extract and clean one page — the worker's own path (``run_task``) — into
     the JSON record of ``zhuanlan extract``.
 
     Raises ExtractError (a ZhuanlanError) when the page yields no article.
     """
-    article = run_task(ExtractTask(0, url, content, None, tz, content_type=content_type))
+    article = run_task(ExtractTask(0, url, content, None, tz, content_type=content_type,
+                                   min_chars=min_chars, params=params))
     if isinstance(article, ExtractFailure):
         raise ExtractError(url, article.reason, article.message)
     return {

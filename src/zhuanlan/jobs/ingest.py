@@ -198,7 +198,8 @@ def process_due_pages(ctx: Context, limit: int) -> int:
         rules = spec.article if spec and spec.article != ArticleRules() else None
         tasks.append(ExtractTask(page.id, result.url, result.content, result.encoding, ctx.tz,
                                  rules=rules, entry_title=page.entry_title,
-                                 entry_published=page.entry_published))
+                                 entry_published=page.entry_published,
+                                 min_chars=ctx.cfg["extract.min_body_chars"]))
     by_id = {p.id: p for p in claimed}
     for task, outcome in zip(tasks, run_tasks(tasks, ctx.extract_pool)):
         page = by_id[task.page_id]
@@ -348,7 +349,8 @@ def reextract(ctx: Context, *, source_id: int | None = None, batch: int = 50,
         last_id = rows[-1].id
         tasks = [ExtractTask(r.id, r.final_url or r.url, zlib.decompress(r.content_gz),
                              r.encoding, ctx.tz, entry_title=r.entry_title,
-                             entry_published=r.entry_published) for r in rows]
+                             entry_published=r.entry_published,
+                             min_chars=ctx.cfg["extract.min_body_chars"]) for r in rows]
         article_of = {r.id: r.article_id for r in rows}
         for task, outcome in zip(tasks, run_tasks(tasks, ctx.extract_pool)):
             if isinstance(outcome, ExtractFailure):

@@ -47,7 +47,8 @@ def _clean_short(value: str | None) -> tuple[str | None, frozenset[str]]:
 def clean_article(ex: ExtractedArticle) -> Article:
     """The clean :class:`Article` for an extracted one. Pure; never raises.
 
-    Title and text are cleaned with :func:`clean_text` (flags unioned); the text then
+    Title and text are cleaned with :func:`clean_text` (flags unioned with the
+    extractor's own: ``short``, ``body_widened`` …); the text then
     loses the portal's frame lines (:func:`strip_boilerplate`, flag
     ``boilerplate_removed``), and what those lines named fills what the extractor did not
     find: the editor (责任编辑), the original source (来源) and the author (作者). What
@@ -57,7 +58,7 @@ def clean_article(ex: ExtractedArticle) -> Article:
     title = clean_text(ex.title)
     text = clean_text(ex.text)
     body, meta = strip_boilerplate(text.text)
-    flags = set(title.flags | text.flags)
+    flags = set(title.flags | text.flags | ex.flags)
     if body != text.text:
         flags.add(BOILERPLATE_REMOVED)
     author, author_flags = _clean_short(ex.author or meta.get("author"))

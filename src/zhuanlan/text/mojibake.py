@@ -15,6 +15,12 @@ The kinds met on Chinese pages, and what can be done about each:
   happen to pair up is indistinguishable from text by single-character counts.
 - Bytes lost to U+FFFD, then perhaps re-encoded (``锟斤拷`` is EF BF BD EF BF BD read as
   GBK; ``烫烫烫`` filler bytes): nothing to repair; flagged only. Any U+FFFD is flagged.
+- Bytes lost to ``?`` by an encoder that had no character for them, the rest read out of
+  step: the seed's ``深入发展??萍紕?chuàng)新`` (科技创(chuàng)新 with two bytes gone; the
+  ``(`` was eaten with them). Flagged, kept as it is: a run of two or more ASCII ``?``
+  (three or more ``？``) glued to a Han character, or a toned pinyin annotation closed
+  but never opened (``?chuàng)``, ``创chuàng)``). A single ``？`` after a question
+  (你好？我很好), a proper ``（chuàng）`` and a ``?`` in a URL are not damage.
 
 A repair is tried one line (or one run of Latin-1 letters) at a time, because a page is
 often put together from a template and content stored in different charsets, and it is
@@ -141,6 +147,20 @@ _SURROGATES = re.compile("[\udc80-\udcff]")
 # Replacement characters re-encoded as UTF-8 and read as GBK (EF BF BD EF BF BD); 0xCC and
 # 0xCD filler bytes read as GBK.
 _LOST_MARKS = re.compile("(?:锟斤拷)+|(?:烫){3,}|(?:屯){3,}|\ufffd")
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_TONED_VOWELS = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
+# Question marks standing for lost bytes: ASCII runs touching a Han character, or long
+# full-width runs between two; and pinyin with a tone mark closed by a bracket that was
+# never opened, right after a Han character or a lost-byte mark.
+_LOST_QUESTION = re.compile(
+    f"(?:[{_HAN}]\\?{{2,}}|\\?{{2,}}[{_HAN}]|[{_HAN}]？{{3,}}[{_HAN}])")
+_UNOPENED_PINYIN = re.compile(
+    f"(?<=[{_HAN}?？])[a-zü]*[{_TONED_VOWELS}][a-zü{_TONED_VOWELS}]{{0,5}}[)）]")
+
+
+def _lost_marks(text: str) -> bool:
+    return bool(_LOST_MARKS.search(text) or _LOST_QUESTION.search(text)
+                or _UNOPENED_PINYIN.search(text))
 
 
 def _latin_bytes(run: str) -> bytes | None:
@@ -354,7 +374,7 @@ def repair_mojibake(text: str) -> tuple[str, bool, bool]:
         return text, False, False
     odd = set(text) - _plain()
     if not odd:
-        return text, bool(_LOST_MARKS.search(text)), False
+        return text, _lost_marks(text), False
     repaired_any = False
     lines = text.split("\n")
     short: list[int] = []
@@ -374,5 +394,5 @@ def repair_mojibake(text: str) -> tuple[str, bool, bool]:
             if fixed is not None:
                 lines[i] = fixed
     out = "\n".join(lines) if repaired_any else text
-    damaged = repaired_any or bool(_LOST_MARKS.search(out) or _SURROGATES.search(out))
+    damaged = repaired_any or _lost_marks(out) or bool(_SURROGATES.search(out))
     return out, damaged, repaired_any
