@@ -159,7 +159,9 @@ class Directory:
     def apply_import(self, data: bytes, filename: str, *, deactivate_missing: bool = False,
                      by: str = "admin", progress: Progress | None = None) -> ImportPlan:
         """Import the file in one transaction: every change or, when any row is bad,
-        none (ImportRefused with the plan and its problems). People are matched by 工号,
+        none (ImportRefused with the plan and its problems) — except a row whose 状态 is
+        an unknown word, which is left out and reported (``plan.skipped``) while the rest
+        goes on. People are matched by 工号,
         else by e-mail; a column the file lacks leaves that field as it was; people not
         in the file are deactivated only with ``deactivate_missing``."""
         parsed = parse_people(data, filename, progress=_rows_progress(progress),
@@ -187,7 +189,9 @@ class Directory:
             s = plan.summary()
             _audit(conn, by, "import_people", "people",
                    f"新增 {s['added']}，更新 {s['updated']}，停用 {s['deactivated']}，"
-                   f"未变 {s['unchanged']}（{filename}）", at=now)
+                   f"未变 {s['unchanged']}"
+                   + (f"，跳过 {s['skipped']} 行（状态无法识别）" if s["skipped"] else "")
+                   + f"（{filename}）", at=now)
         return plan
 
     @staticmethod
