@@ -32,6 +32,7 @@ from zhuanlan.web import (
     login,
     media,
     people,
+    person,
     reader,
     readers,
     search,
@@ -110,7 +111,7 @@ def create_app(zl: Zhuanlan) -> FastAPI:
         return response
 
     for module in (reader, readers, search, media, login, desk, admin, source_edit, people,
-                   stats, channels, app_login):
+                   person, stats, channels, app_login):
         app.include_router(module.router)
     app.include_router(people.public_router)
     from zhuanlan.web import api
