@@ -250,3 +250,22 @@ def test_a_deleted_preset_can_be_added_again(site):
     again = zl.sources.add_preset("xuexi-channel")
     assert [s["preset"] for s in zl.list_sources()] == ["xuexi-channel"]
     assert zl.get_source(again)["name"] == "学习强国 · 频道"
+
+
+def test_a_source_being_polled_is_not_deleted_under_the_worker(site):
+    from datetime import timedelta
+
+    from zhuanlan.store.schema import sources
+
+    zl, web, served = site
+    sid = _html_source(zl, served)
+    with zl.db.write() as conn:
+        conn.execute(sources.update().where(sources.c.id == sid).values(
+            claimed_by="worker-1", lease_until=zl.clock() + timedelta(minutes=5)))
+    admin = logged_in(web, "chief", "chief-password")
+    page = admin.get(f"/admin/sources/{sid}/delete").text
+    r = admin.post(f"/admin/sources/{sid}/delete", data={"csrf_token": csrf_of(page)})
+    assert r.status_code == 303 and r.headers["location"] == f"/admin/sources/{sid}/edit"
+    assert "正在抓取，请稍后再删除" in admin.get(r.headers["location"]).text
+    assert zl.get_source(sid)["name"] == "地方新闻"
+    assert not [e for e in zl.audit() if e["action"] == "delete_source"]

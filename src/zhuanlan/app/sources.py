@@ -211,10 +211,14 @@ class Sources:
         """Delete the source in one transaction: its fetch history, its articles in no
         published issue and its candidates waiting on the desk go; articles in a
         published issue stay. A deleted preset can be added again. Returns the counts
-        and ``name``. Raises NotFoundError."""
+        and ``name``. Raises NotFoundError, SourceError while a worker polls it."""
         now = self.ctx.clock()
         with self.ctx.db.write() as conn:
             row = store.source_row(conn, source_id)
+            if row.claimed_by and row.lease_until and row.lease_until > now:
+                # A worker is reading it now: its pages would arrive for a source gone.
+                raise SourceError("这个信息源正在抓取，请稍后再删除",
+                                  resource=f"source {source_id}")
             counts = store.delete_source(conn, source_id, now)
             audit(conn, by, "delete_source", f"source {source_id}",
                   f"删除信息源「{row.name}」<{redact_url(row.url)}>：{deletion_words(counts)}",

@@ -108,9 +108,11 @@ def _edit_request(settings: dict, form: dict[str, str]) -> tuple[dict, dict[str,
 def _reading_changed(settings: dict, form: dict[str, str]) -> bool:
     """Whether the edit changes how the list is read (then it is tried before saving)."""
     before = _form_of(settings)
-    keys = ["url", "item", "links", "date", "items", "f_title", "f_url", "f_date", "headers"] \
+    keys = ["url", "item", "links", "date", "items", "f_title", "f_url", "f_date"] \
         if settings["editable_spec"] else []
     keys += [f"p_{k}" for k in settings["params"]]
+    if settings["editable_spec"] and parse_headers(form["headers"])[0] != settings["headers"]:
+        return True
     return any(before.get(k, "").strip() != form.get(k, "").strip() for k in keys)
 
 
@@ -201,5 +203,7 @@ def delete_source(request: Request, source_id: PathId,
         done = request.app.state.zl.sources.delete(source_id, by=user.username)
     except NotFoundError:
         return flash_redirect(request, "/admin/sources", error="这个信息源已不存在")
+    except SourceError as exc:
+        return flash_redirect(request, f"/admin/sources/{source_id}/edit", error=exc.message)
     return flash_redirect(request, "/admin/sources",
                           done=f"已删除信息源“{done['name']}”：{deletion_words(done)}")
