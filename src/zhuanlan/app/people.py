@@ -9,13 +9,19 @@ is applied in one transaction or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from zhuanlan.errors import AuthError, NotFoundError, RuleError
 from zhuanlan.jobs.context import Context
 from zhuanlan.jobs.personal import PersonalLinks
 from zhuanlan.links import UNSUBSCRIBE
-from zhuanlan.people.departments import DepartmentNode, PathError, canonical, in_subtree
+from zhuanlan.people.departments import (
+    DepartmentNode,
+    PathError,
+    canonical,
+    display,
+    in_subtree,
+)
 from zhuanlan.people.export import export as _export
 from zhuanlan.people.importing import (
     CHAT_FIELDS,
@@ -26,9 +32,11 @@ from zhuanlan.people.importing import (
     plan_import,
     valid_email,
 )
+from zhuanlan.people.person_form import PersonInvalid, change_words, check_person
 from zhuanlan.store import Connection
 from zhuanlan.store import people as store
 from zhuanlan.store.audit import record as _audit
+from zhuanlan.store.study_record import person_record
 
 Progress = Callable[[str], None]
 
@@ -138,11 +146,102 @@ class Directory:
                                 subtree=subtree, active=active, search=search)
 
     def set_active(self, key: int | str, active: bool, *, by: str = "admin") -> None:
+        """启用 or 停用 one person (the state an import's 状态 column sets): a person
+        停用 is sent no more issues and keeps their history."""
         with self.db.write() as conn:
             person = store.find_person(conn, key)
             store.set_active(conn, [person["id"]], active, self.clock())
             _audit(conn, by, "activate_person" if active else "deactivate_person",
-                   f"subscriber {person['id']}", person["email"], at=self.clock())
+                   f"subscriber {person['id']}",
+                   f"{'启用' if active else '停用'}人员 {person['name']} <{person['email']}>",
+                   at=self.clock())
+
+    # -- one person on the web -----------------------------------------------------
+
+    def search(self, text: str = "", *, page: int = 1, per_page: int = 50) -> dict:
+        """One page of the people whose 姓名, e-mail, 工号 or department contains
+        ``text``: ``people``, ``total``, ``page``, ``pages``."""
+        page = max(page, 1)
+        with self.db.read() as conn:
+            rows, total = store.search_people(conn, text[:100], offset=(page - 1) * per_page,
+                                              limit=per_page)
+        return {"people": rows, "total": total, "page": page,
+                "pages": max(1, -(-total // per_page))}
+
+    def create_person(self, form: Mapping[str, str], *, by: str = "admin") -> int:
+        """Add one person from the form's fields (``person_form.FIELDS``); the department
+        must already be in the tree. Raises PersonInvalid with a message per field (an
+        e-mail or 工号 someone has, a bad e-mail, an unknown department …)."""
+        now = self.clock()
+        with self.db.write() as conn:
+            values = self._checked(conn, form, None)
+            department_id = _department_id(conn, values["department"])
+            person_id = store.insert_person(conn, **values, department_id=department_id,
+                                            active=True, created_at=now, updated_at=now)
+            _audit(conn, by, "add_person", f"subscriber {person_id}",
+                   f"添加人员 {values['name']} <{values['email']}>"
+                   + (f"，部门 {display(values['department'])}" if values["department"] else ""),
+                   at=now)
+            return person_id
+
+    def edit_person(self, person_id: int, form: Mapping[str, str], *,
+                    by: str = "admin") -> list[str]:
+        """Save one person's edited fields; returns the changes in words (also audited).
+        Raises NotFoundError, PersonInvalid."""
+        now = self.clock()
+        with self.db.write() as conn:
+            before = store.find_person(conn, person_id)
+            values = self._checked(conn, form, person_id)
+            words = change_words(before, values)
+            if not words:
+                return []
+            department_id = _department_id(conn, values["department"])
+            store.update_person(conn, person_id, **values, department_id=department_id,
+                                updated_at=now)
+            _audit(conn, by, "edit_person", f"subscriber {person_id}",
+                   f"编辑人员 {values['name']} <{values['email']}>：" + "；".join(words), at=now)
+            return words
+
+    @staticmethod
+    def _checked(conn: Connection, form: Mapping[str, str], person_id: int | None) -> dict:
+        values, errors = check_person(form, store.department_paths(conn))
+        if "email" not in errors:
+            holder = store.holder_of_email(conn, values["email"])
+            if holder is not None and holder["id"] != person_id:
+                errors["email"] = f"邮箱已属于 {holder['name'] or holder['email']}"
+        if values["employee_no"] and "employee_no" not in errors:
+            holder = store.holder_of_employee_no(conn, values["employee_no"])
+            if holder is not None and holder["id"] != person_id:
+                errors["employee_no"] = f"工号已属于 {holder['name'] or holder['email']}"
+        if errors:
+            raise PersonInvalid(errors)
+        return values
+
+    def study_record(self, person: int | str) -> dict:
+        """A person's study record per column: ``person``, and ``columns``, each with
+        ``name``, ``slug``, its ``issues`` (newest first: sent, opened and studied
+        articles with dates, reading seconds) and ``totals`` (issues received, opened,
+        studied in full, articles opened and studied, seconds)."""
+        with self.db.read() as conn:
+            p = store.find_person(conn, person)
+            rows = person_record(conn, p["id"])
+        by_column: dict[int, dict] = {}
+        for r in rows:
+            col = by_column.setdefault(r["column_id"], {
+                "name": r["column_name"], "slug": r["slug"], "issues": []})
+            col["issues"].append(r)
+        for col in by_column.values():
+            issues = col["issues"]
+            col["totals"] = {
+                "issues": len(issues), "received": sum(r["delivered"] for r in issues),
+                "opened": sum(1 for r in issues if r["opened"]),
+                "studied": sum(1 for r in issues
+                               if r["articles"] and r["studied"] >= r["articles"]),
+                "articles": sum(r["articles"] for r in issues),
+                "articles_opened": sum(r["opened"] for r in issues),
+                "articles_studied": sum(r["studied"] for r in issues),
+                "seconds": sum(r["seconds"] for r in issues)}
+        return {"person": p, "columns": sorted(by_column.values(), key=lambda c: c["name"])}
 
     # -- import and export ---------------------------------------------------------
 
@@ -159,7 +258,9 @@ class Directory:
     def apply_import(self, data: bytes, filename: str, *, deactivate_missing: bool = False,
                      by: str = "admin", progress: Progress | None = None) -> ImportPlan:
         """Import the file in one transaction: every change or, when any row is bad,
-        none (ImportRefused with the plan and its problems). People are matched by 工号,
+        none (ImportRefused with the plan and its problems) — except a row whose 状态 is
+        an unknown word, which is left out and reported (``plan.skipped``) while the rest
+        goes on. People are matched by 工号,
         else by e-mail; a column the file lacks leaves that field as it was; people not
         in the file are deactivated only with ``deactivate_missing``."""
         parsed = parse_people(data, filename, progress=_rows_progress(progress),
@@ -187,7 +288,9 @@ class Directory:
             s = plan.summary()
             _audit(conn, by, "import_people", "people",
                    f"新增 {s['added']}，更新 {s['updated']}，停用 {s['deactivated']}，"
-                   f"未变 {s['unchanged']}（{filename}）", at=now)
+                   f"未变 {s['unchanged']}"
+                   + (f"，跳过 {s['skipped']} 行（状态无法识别）" if s["skipped"] else "")
+                   + f"（{filename}）", at=now)
         return plan
 
     @staticmethod
@@ -349,6 +452,11 @@ class Directory:
         found = self.read_unsubscribe_token(token)
         self.unsubscribe(found["column"]["id"], found["person"]["id"], via=via)
         return {**found, "opted_out": True}
+
+
+def _department_id(conn: Connection, path: str | None) -> int | None:
+    row = store.department_by_path(conn, path) if path else None
+    return row["id"] if row else None
 
 
 def _path(text: str | None) -> str:

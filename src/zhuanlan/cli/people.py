@@ -119,6 +119,8 @@ def cmd_people(args: argparse.Namespace) -> int:
             return BAD_ROWS
         print(file=sys.stderr)
         _print_plan(plan, args.limit)
+        for skipped in plan.skipped:
+            print(f"跳过（未导入）：{skipped}", file=sys.stderr)
         if not plan.ok:
             _print_problems(plan)
             return BAD_ROWS

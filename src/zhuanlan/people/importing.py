@@ -41,10 +41,14 @@ REQUIRED = ("name", "email")
 CHAT_FIELDS = ("wecom_userid", "dingtalk_userid", "feishu_open_id")
 MAX_LENGTH = {"employee_no": 64, "name": 200, "email": 320, "wecom_userid": 100,
               "dingtalk_userid": 100, "feishu_open_id": 100}
-ACTIVE_WORDS = {"": True, "在职": True, "启用": True, "有效": True, "正常": True, "是": True,
-                "1": True, "true": True, "yes": True, "y": True, "active": True,
-                "停用": False, "离职": False, "无效": False, "禁用": False, "否": False,
-                "0": False, "false": False, "no": False, "n": False, "inactive": False}
+# The words the 状态 column accepts, and nothing else: a word not listed (离职, 退休, 待定 …)
+# is refused on its row with this list, not guessed (issue 15) — whether a person who has
+# left is to be 停用 or kept is the administrator's call, written in the file.
+ACTIVE_ACCEPTED: dict[bool, tuple[str, ...]] = {
+    True: ("在职", "启用", "有效", "正常", "是", "1", "true", "yes", "y", "active"),
+    False: ("停用", "无效", "禁用", "否", "0", "false", "no", "n", "inactive"),
+}
+ACTIVE_WORDS = {"": True, **{w: flag for flag, words in ACTIVE_ACCEPTED.items() for w in words}}
 ACTIVE_LABELS = {True: "在职", False: "停用"}
 LABELS = {f: zh for f, (zh, _en, _more) in COLUMNS.items()}
 
@@ -85,6 +89,7 @@ class PersonRecord:
     dingtalk_userid: str | None = None
     feishu_open_id: str | None = None
     active: bool = True
+    status: str = ""                      # the 状态 cell as the file has it
 
     def value(self, name: str):
         return getattr(self, name)
@@ -96,6 +101,17 @@ class ParsedFile:
     records: list[PersonRecord]
     problems: list[Problem]
     rows: int                             # data rows read (blank ones not counted)
+    # Rows left out but reported, the rest going on: an unknown 状态 word.
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A row not imported: why, and who it names (so an import that deactivates the
+    people missing from the file leaves that person alone)."""
+    problem: Problem
+    employee_no: str
+    email: str
 
 
 # -- checking ---------------------------------------------------------------------------
@@ -116,6 +132,7 @@ def parse_people(data: bytes, filename: str, *,
     Raises FileFormatError for a file that is no table at all."""
     problems: list[Problem] = []
     records: list[PersonRecord] = []
+    skipped: list[Skipped] = []
     rows = iter(read_table(data, filename, limits))
     header_row, header = 0, []
     for number, values in rows:
@@ -154,15 +171,21 @@ def parse_people(data: bytes, filename: str, *,
         cells = {f: read_cell(" ".join(values[i].split())) if i < len(values) else ""
                  for f, i in index.items()}
         bad += _check_row(number, cells, header, index, seen_no, seen_email)
+        unknown = "active" in index and parse_active(cells["active"]) is None
+        if unknown:
+            status = status_problem(number, header[index["active"]], cells["active"])
         if bad:
-            problems.extend(bad)
+            problems.extend([*bad, status] if unknown else bad)
+        elif unknown:
+            skipped.append(Skipped(status, cells.get("employee_no", ""),
+                                   cells.get("email", "")))
         else:
             records.append(_record(number, cells))
     if progress is not None:
         progress(count)
     if any(p.row == header_row for p in problems):
-        records = []        # without a sound header no row can be trusted
-    return ParsedFile(frozenset(index), records, problems, count)
+        records, skipped = [], []    # without a sound header no row can be trusted
+    return ParsedFile(frozenset(index), records, problems, count, skipped)
 
 
 def _check_row(number: int, cells: dict[str, str], header: list[str], index: dict[str, int],
@@ -198,10 +221,17 @@ def _check_row(number: int, cells: dict[str, str], header: list[str], index: dic
             canonical(cells["department"])
         except PathError as exc:
             out.append(Problem(number, col("department"), str(exc), cells["department"]))
-    if "active" in index and parse_active(cells["active"]) is None:
-        out.append(Problem(number, col("active"), "状态应为 在职/停用（或 1/0、active/inactive）",
-                           cells["active"]))
     return out
+
+
+def status_problem(number: int, column: str, word: str) -> Problem:
+    """An unknown word in the 状态 column, with every accepted one."""
+    return Problem(number, column, f"状态“{word}”无法识别；可用：{accepted_statuses()}", word)
+
+
+def accepted_statuses() -> str:
+    return "；".join(f"{'、'.join(words)}（{ACTIVE_LABELS[flag]}）"
+                     for flag, words in ACTIVE_ACCEPTED.items()) + "；留空为在职"
 
 
 def _record(number: int, cells: dict[str, str]) -> PersonRecord:
@@ -212,7 +242,8 @@ def _record(number: int, cells: dict[str, str]) -> PersonRecord:
         wecom_userid=cells.get("wecom_userid") or None,
         dingtalk_userid=cells.get("dingtalk_userid") or None,
         feishu_open_id=cells.get("feishu_open_id") or None,
-        active=bool(parse_active(cells.get("active", ""))) if "active" in cells else True)
+        active=bool(parse_active(cells.get("active", ""))) if "active" in cells else True,
+        status=cells.get("active", ""))
 
 
 # -- planning ---------------------------------------------------------------------------
@@ -237,6 +268,7 @@ class ImportPlan:
     missing: list[dict] = field(default_factory=list)       # missing, kept active
     new_departments: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    skipped: list[Problem] = field(default_factory=list)    # rows left out, the rest goes on
     deactivate_missing: bool = False
 
     @property
@@ -247,7 +279,7 @@ class ImportPlan:
         return {"rows": self.rows, "added": len(self.added), "updated": len(self.updated),
                 "deactivated": len(self.deactivated), "unchanged": len(self.unchanged),
                 "missing_kept": len(self.missing), "new_departments": len(self.new_departments),
-                "problems": len(self.problems)}
+                "problems": len(self.problems), "skipped": len(self.skipped)}
 
 
 # The fields an import sets when the file has their column; an empty 工号 cell never
@@ -265,6 +297,7 @@ def plan_import(parsed: ParsedFile, existing: Iterable[dict], existing_departmen
     are problems."""
     people = list(existing)
     plan = ImportPlan(parsed.columns, parsed.rows, problems=list(parsed.problems),
+                      skipped=[s.problem for s in parsed.skipped],
                       deactivate_missing=deactivate_missing)
     by_no = {p["employee_no"]: p for p in people if p.get("employee_no")}
     by_email = {p["email"].lower(): p for p in people}
@@ -339,7 +372,12 @@ def plan_import(parsed: ParsedFile, existing: Iterable[dict], existing_departmen
             plan.updated.append(Change(person["id"], rec, person, changes))
         else:
             plan.unchanged.append((person["id"], rec))
+    # A person named by a skipped row is neither changed nor taken for missing.
+    named_no = {s.employee_no for s in parsed.skipped if s.employee_no}
+    named_email = {s.email.lower() for s in parsed.skipped if s.email}
     for p in people:
+        if p.get("employee_no") in named_no or p["email"].lower() in named_email:
+            continue
         if p["id"] not in matched and p.get("active"):
             (plan.deactivated if deactivate_missing else plan.missing).append(p)
     plan.new_departments = sorted(departments - existing_departments)

@@ -288,3 +288,48 @@ def opted_out_columns(conn: Connection, person_id: int) -> list[str]:
     return list(conn.execute(
         select(columns.c.slug).join(unsubscriptions, unsubscriptions.c.column_id == columns.c.id)
         .where(unsubscriptions.c.subscriber_id == person_id)).scalars())
+
+
+# -- one person on the web ---------------------------------------------------------------
+
+def _like(text: str) -> str:
+    """A LIKE pattern that finds ``text`` anywhere, its own % and _ taken literally."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def search_people(conn: Connection, text: str, *, offset: int, limit: int
+                  ) -> tuple[list[dict], int]:
+    """People whose 姓名, e-mail, 工号 or department path contains ``text``
+    (case-insensitive), ordered like :func:`people`, one page of them, and how many in
+    all."""
+    query = _people()
+    text = text.strip()
+    if text:
+        like = _like(text)
+        query = query.where(
+            func.lower(subscribers.c.name).like(like, escape="\\")
+            | func.lower(subscribers.c.email).like(like, escape="\\")
+            | func.lower(subscribers.c.employee_no).like(like, escape="\\")
+            | func.lower(func.coalesce(departments.c.path, subscribers.c.department))
+            .like(like, escape="\\"))
+    total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    rows = conn.execute(query.order_by(subscribers.c.name, subscribers.c.employee_no,
+                                       subscribers.c.id).offset(offset).limit(limit)).mappings()
+    return [dict(r) for r in rows], total
+
+
+def holder_of_email(conn: Connection, email: str) -> dict | None:
+    row = conn.execute(_people().where(func.lower(subscribers.c.email) == email.lower())
+                       ).mappings().first()
+    return dict(row) if row else None
+
+
+def holder_of_employee_no(conn: Connection, employee_no: str) -> dict | None:
+    row = conn.execute(_people().where(subscribers.c.employee_no == employee_no)
+                       ).mappings().first()
+    return dict(row) if row else None
+
+
+def update_person(conn: Connection, person_id: int, **values: Any) -> None:
+    conn.execute(update(subscribers).where(subscribers.c.id == person_id).values(**values))

@@ -125,18 +125,24 @@ async def add_source(request: Request, user: StaffUser = Depends(admin_user)):
     return flash_redirect(request, "/admin/sources#top", done="已添加信息源：" + name)
 
 
+def _back(source_id: int, back: str) -> str:
+    # Back to the edit page when asked from there; never anywhere a form names.
+    edit = f"/admin/sources/{source_id}/edit"
+    return edit if back == edit else "/admin/sources"
+
+
 @router.post("/sources/{source_id}/enable")
-def enable_source(request: Request, source_id: PathId,
+def enable_source(request: Request, source_id: PathId, back: str = Form(""),
                   user: StaffUser = Depends(admin_user)) -> RedirectResponse:
     source = request.app.state.zl.update_source(source_id, enabled=True, by=user.username)
-    return flash_redirect(request, "/admin/sources", done="已启用：" + source["name"])
+    return flash_redirect(request, _back(source_id, back), done="已启用：" + source["name"])
 
 
 @router.post("/sources/{source_id}/disable")
-def disable_source(request: Request, source_id: PathId,
+def disable_source(request: Request, source_id: PathId, back: str = Form(""),
                    user: StaffUser = Depends(admin_user)) -> RedirectResponse:
     source = request.app.state.zl.update_source(source_id, enabled=False, by=user.username)
-    return flash_redirect(request, "/admin/sources", done="已停用：" + source["name"])
+    return flash_redirect(request, _back(source_id, back), done="已停用：" + source["name"])
 
 
 @router.post("/sources/{source_id}/poll")

@@ -32,9 +32,11 @@ from zhuanlan.web import (
     login,
     media,
     people,
+    person,
     reader,
     readers,
     search,
+    source_edit,
     stats,
 )
 from zhuanlan.web.guard import InputGuard
@@ -108,8 +110,8 @@ def create_app(zl: Zhuanlan) -> FastAPI:
         readers.apply_cookies(request, response)
         return response
 
-    for module in (reader, readers, search, media, login, desk, admin, people, stats,
-                   channels, app_login):
+    for module in (reader, readers, search, media, login, desk, admin, source_edit, people,
+                   person, stats, channels, app_login):
         app.include_router(module.router)
     app.include_router(people.public_router)
     from zhuanlan.web import api

@@ -23,7 +23,13 @@ from zhuanlan.app.staff import StaffUser
 from zhuanlan.errors import AuthError, NotFoundError, RuleError
 from zhuanlan.lifecycle import write_private
 from zhuanlan.people.departments import display
-from zhuanlan.people.importing import LABELS, FileFormatError, ImportRefused
+from zhuanlan.people.importing import (
+    ACTIVE_LABELS,
+    LABELS,
+    FileFormatError,
+    ImportRefused,
+    PersonRecord,
+)
 from zhuanlan.web.auth import admin_user, csrf_protect
 from zhuanlan.web.params import FormId
 from zhuanlan.web.render import flash_redirect, render
@@ -122,7 +128,15 @@ def _preview(request: Request, name: str, filename: str, deactivate_missing: boo
             return flash_redirect(request, "/admin/people", error=f"{filename}：{exc}")
     return render(request, "people_import.html", status, plan=plan, upload=name,
                   filename=filename, deactivate_missing=deactivate_missing, labels=LABELS,
-                  display=display, refused=refused)
+                  display=display, refused=refused, status_of=_status_of)
+
+
+def _status_of(record: PersonRecord) -> str:
+    """The 状态 cell as the file has it, and what it is taken for."""
+    label, word = ACTIVE_LABELS[record.active], record.status.strip()
+    if not word:
+        return f"（空）→ {label}"
+    return label if word == label else f"{word} → {label}"
 
 
 @router.post("/import/apply")
@@ -143,7 +157,8 @@ def apply_upload(request: Request, upload: str = Form(...), filename: str = Form
     path.unlink(missing_ok=True)
     s = plan.summary()
     return flash_redirect(request, "/admin/people", done=f"已导入 {filename}：新增 {s['added']} 人，更新 "
-                 f"{s['updated']} 人，停用 {s['deactivated']} 人，未变 {s['unchanged']} 人")
+                 f"{s['updated']} 人，停用 {s['deactivated']} 人，未变 {s['unchanged']} 人"
+                 + (f"；跳过 {s['skipped']} 行（状态无法识别，未导入）" if s["skipped"] else ""))
 
 
 @router.post("/import/cancel")
