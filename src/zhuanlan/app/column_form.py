@@ -79,13 +79,24 @@ class FieldError:
         return {"field": self.field, "message": self.message, "position": self.position}
 
 
-class Problems(RuleError):
-    """Every field at fault, each with its message; ``message`` is the first one."""
+def refused(errors: dict[str, FieldError]) -> RuleError:
+    """The RuleError of faulty fields: its message, resource (and for a rule, position)
+    are the first fault's, ``errors`` holds every field's."""
+    first = next(iter(errors.values()))
+    exc = RuleError(first.message, resource=first.field)
+    exc.errors = errors  # type: ignore[attr-defined]
+    if first.position is not None:
+        exc.position = first.position  # type: ignore[attr-defined]
+    return exc
 
-    def __init__(self, errors: dict[str, FieldError]) -> None:
-        first = next(iter(errors.values()))
-        super().__init__(first.message, resource=first.field)
-        self.errors = errors
+
+def faults_of(exc: RuleError) -> dict[str, FieldError]:
+    """The faults of each field a RuleError carries (one, for an error made elsewhere)."""
+    errors = getattr(exc, "errors", None)
+    if errors:
+        return errors
+    name = str(exc.resource or "include")
+    return {name: FieldError(name, exc.message, getattr(exc, "position", None))}
 
 
 def rule_problem(text: str, name: str) -> FieldError | None:

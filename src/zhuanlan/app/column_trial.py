@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from zhuanlan.app.column_form import ColumnFields, Problems, problems
+from zhuanlan.app.column_form import ColumnFields, problems, refused
 from zhuanlan.jobs.context import Context
 from zhuanlan.selection import Doc, evaluate, parse_rules
 from zhuanlan.store.articles import recent_for_selection
@@ -43,12 +43,13 @@ class Trial:
 def trial(ctx: Context, f: ColumnFields, *, days: int = DAYS, limit: int = MAX_ARTICLES,
           seconds: float = MAX_SECONDS, top: int = TOP) -> Trial:
     """The matches of the rules among the articles stored in the last ``days`` (one per
-    story, newest ``limit``), best ``top`` first. Raises Problems for invalid rules."""
+    story, newest ``limit``), best ``top`` first. Raises RuleError (``refused``) for
+    invalid rules."""
     errors = {k: v for k, v in problems(f).items()
               if k in ("include", "exclude", "title_terms", "sources", "max_age_days",
                        "min_length")}
     if errors:
-        raise Problems(errors)
+        raise refused(errors)
     rules = parse_rules(f.include, f.exclude, title_terms=f.title_terms, sources=f.sources,
                         max_age_days=f.max_age_days, min_length=f.min_length)
     now = ctx.clock()

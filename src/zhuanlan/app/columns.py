@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from zhuanlan.app.column_form import (
     ColumnFields,
     FieldError,
-    Problems,
     chinese_time,
     next_times,
     problems,
+    refused,
     slug_problem,
 )
 from zhuanlan.app.column_trial import Trial
@@ -61,9 +61,9 @@ class Columns:
         """Create a column, and offer it the articles stored in the last 30 days that
         its rules select (pending review), not only those fetched from now on.
 
-        Raises Problems (a RuleError naming the first field at fault, and every field's
-        fault in ``errors``; for a rule, with the position) for invalid fields, a bad
-        slug or one already taken."""
+        Raises RuleError (``column_form.refused``: naming the first field at fault, with
+        every field's fault in ``errors``; for a rule, with the position) for invalid
+        fields, a bad slug or one already taken."""
         f = ColumnFields(name=name, description=description, include=include,
                          exclude=exclude, title_terms=title_terms,
                          sources=tuple(sources_filter or ()), max_age_days=max_age_days,
@@ -75,11 +75,11 @@ class Columns:
         if (bad_slug := slug_problem(slug)) is not None:
             errors = {"slug": bad_slug, **errors}
         if errors:
-            raise Problems(errors)
+            raise refused(errors)
         now = self.ctx.clock()
         with self.ctx.db.write() as conn:
             if store.column_exists(conn, slug):
-                raise Problems({"slug": FieldError("slug", f"已有代号为 {slug} 的专栏，"
+                raise refused({"slug": FieldError("slug", f"已有代号为 {slug} 的专栏，"
                                                            "请换一个")})
             column_id = store.insert_column(
                 conn, slug=slug, editor_note=clean_note(editor_note),
@@ -99,10 +99,11 @@ class Columns:
 
     def update(self, slug: str, f: ColumnFields, *, by: str = "editor") -> list[str]:
         """Save a column's edited fields; returns the names of the fields that changed.
-        A changed schedule or time zone sets the next run anew. Raises Problems."""
+        A changed schedule or time zone sets the next run anew. Raises RuleError
+        (``column_form.refused``)."""
         errors = problems(f)
         if errors:
-            raise Problems(errors)
+            raise refused(errors)
         column = self.get(slug)
         before = ColumnFields.of_row(column)
         changed = before.differences(f)

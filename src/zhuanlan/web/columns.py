@@ -19,8 +19,8 @@ from zhuanlan.app.column_form import (
     TIMEZONES,
     ColumnFields,
     FieldError,
-    Problems,
     chinese_time,
+    faults_of,
     rule_problem,
 )
 from zhuanlan.app.staff import StaffUser
@@ -162,8 +162,8 @@ async def create_column(request: Request, user: StaffUser = Depends(admin_user))
             auto_approve=fields.auto_approve,
             auto_approve_threshold=fields.auto_approve_threshold,
             compulsory=fields.compulsory, contact=fields.contact, by=user.username)
-    except Problems as exc:
-        return _form_page(request, column=None, form=form, status=400, errors=exc.errors)
+    except RuleError as exc:
+        return _form_page(request, column=None, form=form, status=400, errors=faults_of(exc))
     pending = zl.candidate_counts(slug).get("pending", 0)
     return flash_redirect(request, "/admin/columns",
                           done=f"已新建专栏「{fields.name.strip()}」；近 30 天已收录的文章中 "
@@ -198,8 +198,8 @@ async def save_column(request: Request, slug: str, user: StaffUser = Depends(sta
     try:
         changed = await run_in_threadpool(zl.columns.update, column["slug"], fields,
                                           by=user.username)
-    except Problems as exc:
-        return _form_page(request, column=column, form=form, status=400, errors=exc.errors)
+    except RuleError as exc:
+        return _form_page(request, column=column, form=form, status=400, errors=faults_of(exc))
     return flash_redirect(request, "/admin/columns",
                           done=f"已保存专栏「{fields.name.strip()}」" if changed
                           else "没有改动")
@@ -214,8 +214,8 @@ async def _trial(request: Request, column: dict | None, form: dict, fields: Colu
         return _form_page(request, column=column, form=form, status=400, errors=errors)
     try:
         result = await run_in_threadpool(zl.columns.trial, fields)
-    except Problems as exc:
-        return _form_page(request, column=column, form=form, status=400, errors=exc.errors)
+    except RuleError as exc:
+        return _form_page(request, column=column, form=form, status=400, errors=faults_of(exc))
     return _form_page(request, column=column, form=form, trial=result)
 
 
