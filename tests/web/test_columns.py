@@ -76,7 +76,7 @@ def test_live_rule_check_gives_the_position_and_schedule_check_the_next_five_tim
     assert ed.get("/admin/columns/check/rule", params={"field": "slug"}).status_code == 422
 
 
-def _stored(zl):
+def stored_articles(zl):
     now = datetime.now(UTC)
     fresh = add_copy(zl, "新华社", now - timedelta(days=2), title="党纪学习教育在各地深入开展")
     old = add_copy(zl, "人民网", now - timedelta(days=45), title="党纪学习教育旧闻",
@@ -93,7 +93,7 @@ def _stored(zl):
 
 def test_trial_shows_what_the_unsaved_rules_select_from_the_stored_articles(site):
     zl, web = site
-    _stored(zl)
+    stored_articles(zl)
     chief = logged_in(web, "chief", "chief-password")
     r = _post(chief, "/admin/columns/new",
               {**FORM, "include": "党纪学习教育 OR 二十大", "exclude": "秋粮", "trial": "1"})
@@ -120,7 +120,7 @@ def test_trial_shows_what_the_unsaved_rules_select_from_the_stored_articles(site
 
 def test_a_new_column_is_offered_the_stored_articles_of_the_last_30_days(site):
     zl, web = site
-    fresh, old, other = _stored(zl)
+    fresh, old, other = stored_articles(zl)
     chief = logged_in(web, "chief", "chief-password")
     r = _post(chief, "/admin/columns/new",
               {**FORM, "include": "党纪学习教育", "sources": [], "compulsory": "1",
@@ -135,23 +135,6 @@ def test_a_new_column_is_offered_the_stored_articles_of_the_last_30_days(site):
     entry = zl.audit()[0]
     assert entry["action"] == "add_column" and entry["actor"] == "chief"
     assert "新建专栏「党纪学习」" in entry["detail"] and "1 篇进入待审" in entry["detail"]
-
-
-def test_cli_column_add_offers_the_stored_articles_too(make_zl, tmp_path, capsys):
-    from zhuanlan.cli import main
-
-    zl = make_zl()
-    fresh, _, _ = _stored(zl)
-    config = tmp_path / "zhuanlan.toml"
-    config.write_text(f'[database]\nurl = "{zl.cfg.database_url}"\n')
-    assert main(["--config", str(config), "column", "add", "dangji", "党纪学习",
-                 "--include", "党纪学习教育", "--compulsory", "--contact", "宣传部 张三"]) == 0
-    assert "1 篇待审" in capsys.readouterr().out
-    assert [c["article_id"] for c in zl.candidates("dangji", "pending")] == [fresh]
-    assert zl.get_column("dangji")["compulsory"]
-    assert main(["--config", str(config), "column", "add", "Bad", "坏",
-                 "--include", "学习"]) != 0
-    assert "小写英文字母" in capsys.readouterr().err
 
 
 def test_editing_a_column_saves_and_audits_the_changes(site):
