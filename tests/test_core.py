@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import FIXTURES
 from tests.support.clock import FakeClock
-from zhuanlan.errors import ConfigError, InvalidTransition, NotFoundError, RuleError, SourceError
+from zhuanlan.errors import InvalidTransition, NotFoundError, RuleError, SourceError
 from zhuanlan.store.schema import articles, deliveries, pages
 
 T0 = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)   # Monday 08:00 in Beijing
@@ -158,7 +158,7 @@ def test_invalid_column_input_is_refused_with_the_reason(zl):
         zl.add_column("bad", "坏", include="二十大", schedule="61 9 * * *")
     with pytest.raises(RuleError):
         zl.add_column("bad", "坏", include="")
-    with pytest.raises(ConfigError):
+    with pytest.raises(RuleError, match="时区"):
         zl.add_column("bad", "坏", include="二十大", timezone_name="Asia/Nowhere")
     with pytest.raises(RuleError):
         zl.add_column("带空格 slug", "坏", include="二十大")

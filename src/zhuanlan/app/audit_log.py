@@ -28,7 +28,9 @@ ACTIONS = {
     "target.enable": "启用推送渠道", "target.disable": "停用推送渠道",
     "target.test": "测试推送渠道",
     "deliveries.retry": "重试失败的推送", "issue.remind": "催学", "column.deadline": "设置学习期限",
-    "undo_step": "撤销上一步",
+    "undo_step": "撤销上一步", "poll": "立即抓取", "edit_source": "修改信息源",
+    "delete_source": "删除信息源", "edit_person": "修改人员", "edit_column": "修改专栏",
+    "archive_column": "归档专栏", "unarchive_column": "恢复专栏",
 }
 # "admin" and "editor" are also the facade's defaults, but may be real account names.
 ACTORS = {"auto": "系统（自动）", "unknown": "系统", "cli": "命令行", "system": "系统"}

@@ -8,16 +8,28 @@ import logging
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from zhuanlan.app.audit_log import readable
+from zhuanlan.app.column_form import (
+    ColumnFields,
+    FieldError,
+    chinese_time,
+    next_times,
+    problems,
+    refused,
+    slug_problem,
+)
+from zhuanlan.app.column_trial import Trial
+from zhuanlan.app.column_trial import trial as column_trial
 from zhuanlan.app.desk_steps import decision, keep_decisions, keep_note
 from zhuanlan.editorial import states
 from zhuanlan.editorial.assemble import clean_note
 from zhuanlan.errors import ConfigError, InvalidTransition, NotFoundError, RuleError
 from zhuanlan.jobs import publishing
 from zhuanlan.jobs.context import Context
+from zhuanlan.jobs.ingest import offer_recent
 from zhuanlan.jobs.selecting import column_learner, terms_of
 from zhuanlan.model import CandidateState, IssueView
 from zhuanlan.publish.schedule import next_run, validate_cron
-from zhuanlan.selection import featurize, parse_rules
+from zhuanlan.selection import featurize
 from zhuanlan.store import candidates as candidate_store
 from zhuanlan.store import columns as store
 from zhuanlan.store.audit import entries as audit_entries
@@ -25,6 +37,14 @@ from zhuanlan.store.audit import record as audit
 from zhuanlan.store.issues import issue_view
 
 log = logging.getLogger(__name__)
+
+BACKLOG_DAYS = 30
+FIELD_NAMES = {"name": "名称", "description": "简介", "include": "包含条件",
+               "exclude": "排除条件", "title_terms": "标题条件", "sources": "信息源",
+               "max_age_days": "时间范围（天）", "min_length": "最短字数",
+               "schedule": "推送时间", "timezone": "时区", "auto_approve": "自动通过",
+               "auto_approve_threshold": "自动通过门槛", "compulsory": "必学",
+               "contact": "联系人"}
 
 
 class Columns:
@@ -38,34 +58,106 @@ class Columns:
             max_age_days: int | None = None, min_length: int = 0,
             schedule: str = "0 9 * * 1", timezone_name: str | None = None,
             editor_note: str = "", description: str = "", auto_approve: bool = False,
-            auto_approve_threshold: float | None = None, by: str = "admin") -> int:
-        """Create a column. Raises RuleError naming the field (and, for an expression,
-        the position) for invalid rules or a malformed cron; ConfigError for an unknown
-        time zone."""
-        parse_rules(include, exclude, title_terms=title_terms, sources=sources_filter or (),
-                    max_age_days=max_age_days, min_length=min_length)
-        validate_cron(schedule)
-        tz = timezone_name or self.ctx.tz
-        check_tz(tz)
-        if not slug or not slug.replace("-", "").replace("_", "").isalnum() or not slug.isascii():
-            raise RuleError("专栏代号只能由英文字母、数字、- 和 _ 组成", resource=slug)
-        if auto_approve_threshold is not None and not 0 < auto_approve_threshold < 1:
-            raise RuleError("自动通过的门槛是 0 到 1 之间的概率", resource="auto_approve_threshold")
+            auto_approve_threshold: float | None = None, compulsory: bool = False,
+            contact: str = "", by: str = "admin") -> int:
+        """Create a column, and offer it the articles stored in the last 30 days that
+        its rules select (pending review), not only those fetched from now on.
+
+        Raises RuleError (``column_form.refused``: naming the first field at fault, with
+        every field's fault in ``errors``; for a rule, with the position) for invalid
+        fields, a bad slug or one already taken."""
+        f = ColumnFields(name=name, description=description, include=include,
+                         exclude=exclude, title_terms=title_terms,
+                         sources=tuple(sources_filter or ()), max_age_days=max_age_days,
+                         min_length=min_length, schedule=schedule,
+                         timezone=timezone_name or self.ctx.tz, auto_approve=auto_approve,
+                         auto_approve_threshold=auto_approve_threshold,
+                         compulsory=compulsory, contact=contact)
+        errors = problems(f)
+        if (bad_slug := slug_problem(slug)) is not None:
+            errors = {"slug": bad_slug, **errors}
+        if errors:
+            raise refused(errors)
         now = self.ctx.clock()
         with self.ctx.db.write() as conn:
             if store.column_exists(conn, slug):
-                raise RuleError("已有这个代号的专栏", resource=slug)
-            audit(conn, by, "add_column", f"column {slug}", f"{name}: {include}", at=now)
-            return store.insert_column(
-                conn, slug=slug, name=name, description=description,
-                editor_note=clean_note(editor_note),
-                include_terms=include, exclude_terms=exclude, title_terms=title_terms,
-                source_filter=json.dumps(sources_filter, ensure_ascii=False)
-                if sources_filter else None,
-                max_age_days=max_age_days, min_length=min_length, schedule=schedule,
-                timezone=tz, auto_approve=auto_approve,
-                auto_approve_threshold=auto_approve_threshold,
-                next_run_at=next_run(schedule, tz, now), created_at=now)
+                raise refused({"slug": FieldError("slug", f"已有代号为 {slug} 的专栏，"
+                                                           "请换一个")})
+            column_id = store.insert_column(
+                conn, slug=slug, editor_note=clean_note(editor_note),
+                **_values(f), next_run_at=next_run(f.schedule, f.timezone, now),
+                created_at=now)
+            offer_recent(conn, column_id, now, days=BACKLOG_DAYS)
+            offered = candidate_store.state_counts(conn, column_id).get("pending", 0)
+            audit(conn, by, "add_column", f"column {slug}",
+                  f"新建专栏「{f.name}」：包含条件 {f.include}；推送时间 {f.schedule}"
+                  f"（{f.timezone}）{'；必学' if f.compulsory else ''}；"
+                  f"近 {BACKLOG_DAYS} 天已收录的文章中 {offered} 篇进入待审", at=now)
+        log.info("column added", extra={"column": slug, "offered": offered})
+        return column_id
+
+    def fields(self, slug: str) -> ColumnFields:
+        return ColumnFields.of_row(self.get(slug))
+
+    def update(self, slug: str, f: ColumnFields, *, by: str = "editor") -> list[str]:
+        """Save a column's edited fields; returns the names of the fields that changed.
+        A changed schedule or time zone sets the next run anew. Raises RuleError
+        (``column_form.refused``)."""
+        errors = problems(f)
+        if errors:
+            raise refused(errors)
+        column = self.get(slug)
+        before = ColumnFields.of_row(column)
+        changed = before.differences(f)
+        if not changed:
+            return []
+        values = _values(f)
+        if {"schedule", "timezone"} & set(changed) and column["archived_at"] is None:
+            values["next_run_at"] = next_run(f.schedule, f.timezone, self.ctx.clock())
+        with self.ctx.db.write() as conn:
+            store.update_column(conn, column["id"], **values)
+            audit(conn, by, "edit_column", f"column {slug}",
+                  f"修改专栏「{f.name}」：" + "；".join(
+                      f"{FIELD_NAMES.get(k, k)} {_shown(getattr(before, k))} → "
+                      f"{_shown(getattr(f, k))}" for k in changed), at=self.ctx.clock())
+        return changed
+
+    def archive(self, slug: str, *, by: str = "admin") -> None:
+        """归档: the column no longer runs (no scheduled issue, so no new deliveries or
+        automatic reminders), is offered no new articles and is no longer listed to
+        readers as active; its issues, statistics and readers' links stay. Idempotent."""
+        column = self.get(slug)
+        if column["archived_at"] is not None:
+            return
+        now = self.ctx.clock()
+        with self.ctx.db.write() as conn:
+            store.update_column(conn, column["id"], archived_at=now, archived_by=by,
+                                next_run_at=None)
+            audit(conn, by, "archive_column", f"column {slug}",
+                  f"归档专栏「{column['name']}」：停止定时发布和推送，往期、统计和读者链接保留",
+                  at=now)
+
+    def unarchive(self, slug: str, *, by: str = "admin") -> None:
+        """恢复: the column runs again from its schedule's next time."""
+        column = self.get(slug)
+        if column["archived_at"] is None:
+            return
+        now = self.ctx.clock()
+        when = next_run(column["schedule"], column["timezone"], now)
+        with self.ctx.db.write() as conn:
+            store.update_column(conn, column["id"], archived_at=None, archived_by=None,
+                                next_run_at=when)
+            audit(conn, by, "unarchive_column", f"column {slug}",
+                  f"恢复专栏「{column['name']}」：下次推送 "
+                  f"{chinese_time(when.astimezone(ZoneInfo(column['timezone'])))}", at=now)
+
+    def trial(self, f: ColumnFields) -> Trial:
+        """试跑 (``app.column_trial``): what the rules would select, before saving."""
+        return column_trial(self.ctx, f)
+
+    def next_times(self, schedule: str, timezone_name: str, count: int = 5) -> list:
+        """The next run times of a schedule in its zone. Raises RuleError."""
+        return next_times(schedule, timezone_name, self.ctx.clock(), count)
 
     def all(self) -> list[dict]:
         with self.ctx.db.read() as conn:
@@ -251,3 +343,28 @@ def check_tz(name: str) -> None:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError("timezone", f"未知的时区 {name!r}") from None
+
+
+def _values(f: ColumnFields) -> dict:
+    """The store's columns for the form's fields."""
+    return dict(name=f.name.strip(), description=f.description,
+                include_terms=f.include, exclude_terms=f.exclude, title_terms=f.title_terms,
+                source_filter=json.dumps(list(f.sources), ensure_ascii=False)
+                if f.sources else None,
+                max_age_days=f.max_age_days, min_length=f.min_length,
+                schedule=validate_cron(f.schedule), timezone=f.timezone,
+                auto_approve=f.auto_approve or f.auto_approve_threshold is not None,
+                auto_approve_threshold=f.auto_approve_threshold,
+                compulsory=f.compulsory, contact=f.contact.strip())
+
+
+def _shown(value) -> str:
+    if value is True:
+        return "是"
+    if value is False:
+        return "否"
+    if value is None or value == "" or value == ():
+        return "（空）"
+    if isinstance(value, tuple):
+        return "、".join(str(v) for v in value)
+    return str(value)[:200]

@@ -36,6 +36,7 @@ from zhuanlan.people.person_form import PersonInvalid, change_words, check_perso
 from zhuanlan.store import Connection
 from zhuanlan.store import people as store
 from zhuanlan.store.audit import record as _audit
+from zhuanlan.store.staff import editors_of
 from zhuanlan.store.study_record import person_record
 
 Progress = Callable[[str], None]
@@ -444,12 +445,17 @@ class Directory:
             col = store.column_of(conn, payload["c"])
             person = store.find_person(conn, payload["s"])
             opted = store.opted_out(conn, col["id"], person["id"])
-        return {"person": person, "column": col, "opted_out": opted}
+            contact = (col["contact"] or "、".join(editors_of(conn, col["id"]))
+                       if col["compulsory"] else "")
+        return {"person": person, "column": col, "opted_out": opted,
+                "compulsory": bool(col["compulsory"]), "contact": contact}
 
     def unsubscribe_by_token(self, token: str, *, via: str = "link") -> dict:
         """Record the opt-out a signed token asks for (idempotent); returns what
-        ``read_unsubscribe_token`` does."""
+        ``read_unsubscribe_token`` does. A 必学 column's token records nothing."""
         found = self.read_unsubscribe_token(token)
+        if found["compulsory"]:     # 必学: nobody opts out; the page says whom to ask
+            return found
         self.unsubscribe(found["column"]["id"], found["person"]["id"], via=via)
         return {**found, "opted_out": True}
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from zhuanlan.app.columns import FIELD_NAMES
 from zhuanlan.cli.base import COMMANDS, Handler, command, facade, local
 from zhuanlan.errors import ZhuanlanError
 
@@ -34,6 +35,28 @@ def add_parser(sub) -> None:
     a.add_argument("--description", default="")
     a.add_argument("--auto-approve", action="store_true",
                    help="approve every matching article without review")
+    a.add_argument("--compulsory", action="store_true",
+                   help="必学: readers may not unsubscribe (no unsubscribe link)")
+    a.add_argument("--contact", default="",
+                   help="whom readers of a 必学 column ask, e.g. '宣传部 张三 电话 1234'")
+    a = ss.add_parser("edit", help="change a column's fields (only those given)")
+    a.add_argument("slug")
+    a.add_argument("--name")
+    a.add_argument("--description")
+    a.add_argument("--include")
+    a.add_argument("--exclude")
+    a.add_argument("--title-terms")
+    a.add_argument("--schedule")
+    a.add_argument("--timezone")
+    a.add_argument("--auto-approve-threshold", type=float)
+    a.add_argument("--compulsory", action=argparse.BooleanOptionalAction,
+                   help="必学 (--no-compulsory: readers may unsubscribe again)")
+    a.add_argument("--contact")
+    a = ss.add_parser("archive", help="归档: stop the column's schedule and deliveries; "
+                      "its issues and statistics stay")
+    a.add_argument("slug")
+    a = ss.add_parser("unarchive", help="恢复 an archived column")
+    a.add_argument("slug")
     ss.add_parser("list", help="list columns")
     a = ss.add_parser("note", help="set the editor's note for the next issue")
     a.add_argument("slug")
@@ -82,12 +105,33 @@ def cmd_column(args: argparse.Namespace) -> int:
                       schedule=args.schedule, timezone_name=args.timezone,
                       editor_note=args.note, description=args.description,
                       auto_approve=args.auto_approve or args.auto_approve_threshold is not None,
-                      auto_approve_threshold=args.auto_approve_threshold)
-        print(f"专栏已创建：{args.name}（{args.slug}）")
+                      auto_approve_threshold=args.auto_approve_threshold,
+                      compulsory=args.compulsory, contact=args.contact, by="cli")
+        pending = zl.candidate_counts(args.slug).get("pending", 0)
+        print(f"专栏已创建：{args.name}（{args.slug}）；近 30 天已收录的文章中 {pending} 篇待审")
+    elif args.action == "edit":
+        given = {k: v for k, v in (
+            ("name", args.name), ("description", args.description), ("include", args.include),
+            ("exclude", args.exclude), ("title_terms", args.title_terms),
+            ("schedule", args.schedule), ("timezone", args.timezone),
+            ("auto_approve_threshold", args.auto_approve_threshold),
+            ("compulsory", args.compulsory), ("contact", args.contact)) if v is not None}
+        changed = zl.columns.update(args.slug, zl.columns.fields(args.slug).changed(**given),
+                                    by="cli")
+        print("已修改：" + "、".join(FIELD_NAMES.get(k, k) for k in changed) if changed
+              else "没有改动")
+    elif args.action == "archive":
+        zl.columns.archive(args.slug, by="cli")
+        print(f"专栏 {args.slug} 已归档：不再定时发布和推送；往期和统计保留")
+    elif args.action == "unarchive":
+        zl.columns.unarchive(args.slug, by="cli")
+        print(f"专栏 {args.slug} 已恢复")
     elif args.action == "list":
         for c in zl.list_columns():
             print(f"{c['slug']:20} {c['name']}  已出 {c['issue_count']} 期  "
-                  f"待审 {c['pending_count']}  计划 {c['schedule']} {c['timezone']}")
+                  f"待审 {c['pending_count']}  计划 {c['schedule']} {c['timezone']}"
+                  f"{'  必学' if c['compulsory'] else ''}"
+                  f"{'  已归档' if c['archived_at'] else ''}")
     elif args.action == "note":
         zl.set_editor_note(args.slug, args.text, by="cli")
         print("编者按已保存")

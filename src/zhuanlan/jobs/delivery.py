@@ -54,6 +54,7 @@ from zhuanlan.errors import DeliveryError, StorageError, ZhuanlanError
 from zhuanlan.jobs.context import Context
 from zhuanlan.jobs.outbox import EMAIL, RUN_SECONDS, reminder_view
 from zhuanlan.store import DatabaseError, outbox
+from zhuanlan.store.columns import compulsory
 from zhuanlan.store.issues import issue_view
 
 log = logging.getLogger(__name__)
@@ -165,6 +166,9 @@ def _claim(ctx: Context, batch: int, lease: float, mails: dict[tuple[int, int], 
 def _issue_mail(ctx: Context, conn, issue_id: int, hooks: dict,
                 reminder_id: int = 0) -> IssueMail:
     view = issue_view(conn, issue_id, ctx.cfg.base_url)
+    if hooks["unsubscribe_url"] is not None and compulsory(conn, view.column_slug):
+        # 必学: readers may not opt out, so no footer link and no List-Unsubscribe.
+        hooks = {**hooks, "unsubscribe_url": None}
     if reminder_id:
         view = reminder_view(view)
     article_ids = None

@@ -322,15 +322,41 @@ def _offer(conn: Connection, article_id: int, title: str, text: str, published,
             approved = learner.ready and learner.predict(
                 featurize(title, text, outlet, result.score)
             ) >= col.auto_approve_threshold
-        rows.append({
-            "column_id": col.id, "article_id": article_id,
-            "state": (CandidateState.APPROVED if approved else CandidateState.PENDING).value,
-            "story_id": story_id,
-            "score": result.score, "terms": json.dumps(list(result.terms), ensure_ascii=False),
-            "reason": result.reason, "created_at": now,
-            "decided_at": now if approved else None,
-            "decided_by": "auto" if approved else None,
-        })
+        rows.append(_candidate(col.id, article_id, story_id, result, now, approved))
+    return candidate_store.insert_candidates(conn, rows)
+
+
+def _candidate(column_id: int, article_id: int, story_id: int | None, result, now,
+               approved: bool) -> dict:
+    return {
+        "column_id": column_id, "article_id": article_id,
+        "state": (CandidateState.APPROVED if approved else CandidateState.PENDING).value,
+        "story_id": story_id,
+        "score": result.score, "terms": json.dumps(list(result.terms), ensure_ascii=False),
+        "reason": result.reason, "created_at": now,
+        "decided_at": now if approved else None,
+        "decided_by": "auto" if approved else None,
+    }
+
+
+def offer_recent(conn: Connection, column_id: int, now, *, days: int = 30,
+                 limit: int = 5000) -> int:
+    """Offer the articles stored in the last ``days`` (newest ``limit``, one per story)
+    to one column, as candidates waiting for review — also on a column that approves
+    automatically: a new column's backlog is the editor's to choose from. Returns how
+    many were offered."""
+    cols = candidate_store.columns_to_offer(conn, [column_id])
+    rules = column_rules(cols[0]) if cols else None
+    if rules is None:
+        return 0
+    stats = stats_for(conn, [t.form for t in rules.terms()])
+    rows = []
+    for a in article_store.recent_for_selection(conn, now - timedelta(days=days), limit):
+        doc = Doc(a.title, a.text, source_id=a.source_id, source_name=a.outlet,
+                  published=a.published_at, now=now)
+        result = evaluate(rules, doc, stats)
+        if result.matched:
+            rows.append(_candidate(column_id, a.id, a.story_id, result, now, False))
     return candidate_store.insert_candidates(conn, rows)
 
 

@@ -6,7 +6,7 @@ from sqlalchemy import Connection, or_, select, update
 
 from zhuanlan.errors import NotFoundError
 from zhuanlan.store.db import inserted_id
-from zhuanlan.store.schema import articles, sources
+from zhuanlan.store.schema import articles, sources, stories
 
 
 def article_with_outlet(conn: Connection, article_id: int) -> dict:
@@ -60,3 +60,21 @@ def for_offer(conn: Connection, article_id: int):
 def title_and_text(conn: Connection, article_id: int):
     return conn.execute(select(articles.c.title, articles.c.text)
                         .where(articles.c.id == article_id)).first()
+
+
+def recent_for_selection(conn: Connection, since, limit: int) -> list:
+    """The stored articles created since ``since``, newest first, at most ``limit``: one
+    per story (its representative) and those in no story, each with its ``outlet`` —
+    what a column made now would have been offered."""
+    query = (select(articles.c.id, articles.c.title, articles.c.text, articles.c.url,
+                    articles.c.published_at, articles.c.source_id, articles.c.story_id,
+                    articles.c.created_at,
+                    sources.c.name.label("outlet"), articles.c.source_name)
+             .outerjoin(sources, sources.c.id == articles.c.source_id)
+             .outerjoin(stories, stories.c.id == articles.c.story_id)
+             .where(articles.c.created_at >= since,
+                    or_(articles.c.story_id.is_(None), stories.c.representative_id.is_(None),
+                        stories.c.representative_id == articles.c.id))
+             .order_by(articles.c.created_at.desc(), articles.c.id.desc())
+             .limit(limit))
+    return list(conn.execute(query).all())

@@ -53,8 +53,9 @@ def update_candidate(conn: Connection, candidate_id: int, **values) -> None:
 
 
 def columns_to_offer(conn: Connection, column_ids: list[int] | None = None) -> list:
-    """The columns (all, or these) a new article is checked against."""
-    query = select(columns)
+    """The columns (all, or these) a new article is checked against: archived columns
+    are offered nothing."""
+    query = select(columns).where(columns.c.archived_at.is_(None))
     if column_ids is not None:
         query = query.where(columns.c.id.in_(column_ids))
     return list(conn.execute(query).all())

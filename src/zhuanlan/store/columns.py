@@ -32,6 +32,12 @@ def column_exists(conn: Connection, slug: str) -> bool:
     return conn.execute(select(columns.c.id).where(columns.c.slug == slug)).first() is not None
 
 
+def compulsory(conn: Connection, slug: str) -> bool:
+    """Whether the column is 必学 (its readers may not opt out)."""
+    return bool(conn.execute(select(columns.c.compulsory)
+                             .where(columns.c.slug == slug)).scalar())
+
+
 def insert_column(conn: Connection, **values) -> int:
     return inserted_id(conn.execute(columns.insert().values(**values)))
 

@@ -48,7 +48,7 @@ ISSUE_LIMIT = 30
 def claim_due_columns(conn: Connection, *, now: datetime, worker: str,
                       lease_seconds: float, limit: int = 50) -> list:
     """Claim the columns whose ``next_run_at`` has come."""
-    return claim(conn, columns, columns.c.next_run_at <= now,
+    return claim(conn, columns, (columns.c.next_run_at <= now) & columns.c.archived_at.is_(None),
                  order_by=[columns.c.next_run_at, columns.c.id], limit=limit,
                  worker=worker, lease_seconds=lease_seconds, now=now)
 

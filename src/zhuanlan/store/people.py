@@ -182,8 +182,10 @@ def apply_updates(conn: Connection, changes: list[dict], fields: list[str], *,
 # -- subscriptions -----------------------------------------------------------------------
 
 def column_of(conn: Connection, column: str | int) -> dict:
-    """id, slug, name of the column named by slug or id. Raises NotFoundError."""
-    query = select(columns.c.id, columns.c.slug, columns.c.name)
+    """id, slug, name, compulsory (必学), contact of the column named by slug or id.
+    Raises NotFoundError."""
+    query = select(columns.c.id, columns.c.slug, columns.c.name, columns.c.compulsory,
+                   columns.c.contact)
     query = query.where(columns.c.id == column if isinstance(column, int)
                         else columns.c.slug == column)
     row = conn.execute(query).mappings().first()

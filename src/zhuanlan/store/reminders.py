@@ -80,11 +80,12 @@ def history(conn: Connection, issue_id: int, limit: int = 10) -> list[Row]:
 def due_automatic(conn: Connection, now: datetime) -> list[Row]:
     """Issues of columns with a study deadline and an automatic reminder whose reminder
     time has come (``remind_hours`` before the deadline) and not yet passed the deadline,
-    that had no automatic reminder yet."""
+    that had no automatic reminder yet; none for an archived column."""
     rows = conn.execute(
         select(issues.c.id, issues.c.published_at, columns.c.study_days, columns.c.remind_hours)
         .join(columns, columns.c.id == issues.c.column_id)
         .where(columns.c.study_days.is_not(None), columns.c.remind_hours.is_not(None),
+               columns.c.archived_at.is_(None),
                issues.c.published_at > now - timedelta(days=366),
                ~select(reminders.c.id).where(reminders.c.issue_id == issues.c.id,
                                              reminders.c.automatic.is_(True)).exists()))

@@ -160,6 +160,11 @@ columns = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("study_days", Integer),     # study deadline: days after publishing; null: none
     Column("remind_hours", Integer),   # 催学 automatically this many hours before it; null: off
+    Column("archived_at", UTCDateTime()),    # 归档: no longer runs nor listed; null: active
+    Column("archived_by", String(100)),
+    # 必学: readers may not opt out; no unsubscribe link, the contact is whom to ask.
+    Column("compulsory", Boolean, nullable=False, default=False, server_default=false()),
+    Column("contact", Text, nullable=False, default="", server_default=""),
 )
 
 candidates = Table(

@@ -206,6 +206,16 @@ def granted_slugs(conn: Connection) -> dict[int, list[str]]:
     return out
 
 
+def editors_of(conn: Connection, column_id: int) -> list[str]:
+    """The names (display name, else user name) of the active editors of a column."""
+    rows = conn.execute(
+        select(users.c.display_name, users.c.username)
+        .join(column_grants, column_grants.c.user_id == users.c.id)
+        .where(column_grants.c.column_id == column_id, users.c.active.is_(True),
+               users.c.role == "editor").order_by(users.c.username)).all()
+    return [r.display_name or r.username for r in rows]
+
+
 def granted_ids(conn: Connection, user_id_: int) -> frozenset[int]:
     return frozenset(conn.execute(select(column_grants.c.column_id)
                                   .where(column_grants.c.user_id == user_id_)).scalars())

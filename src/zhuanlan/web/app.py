@@ -28,6 +28,7 @@ from zhuanlan.web import (
     app_login,
     auth,
     channels,
+    columns,
     desk,
     login,
     media,
@@ -110,8 +111,8 @@ def create_app(zl: Zhuanlan) -> FastAPI:
         readers.apply_cookies(request, response)
         return response
 
-    for module in (reader, readers, search, media, login, desk, admin, source_edit, people,
-                   person, stats, channels, app_login):
+    for module in (reader, readers, search, media, login, desk, columns, admin, source_edit,
+                   people, person, stats, channels, app_login):
         app.include_router(module.router)
     app.include_router(people.public_router)
     from zhuanlan.web import api

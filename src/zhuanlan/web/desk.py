@@ -48,7 +48,7 @@ def _qs(query: QueueQuery, **extra: str) -> str:
 @router.get("", response_class=HTMLResponse)
 def desk_home(request: Request, user: StaffUser = Depends(staff_user)) -> HTMLResponse:
     zl = request.app.state.zl
-    columns = zl.list_columns()
+    columns = [c for c in zl.list_columns() if c["archived_at"] is None]
     counts = {c["slug"]: zl.candidate_counts(c["slug"]) for c in columns}
     warnings = {c["slug"]: zl.desk.next_issue(c["slug"])["warnings"] for c in columns}
     return render(request, "desk.html", columns=columns, counts=counts, warnings=warnings)

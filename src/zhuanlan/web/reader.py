@@ -25,7 +25,8 @@ def _zl(request: Request):
 def home(request: Request) -> HTMLResponse:
     zl = _zl(request)
     staff = session_user(request) is not None
-    return render(request, "home.html", columns=zl.list_columns(),
+    return render(request, "home.html",
+                  columns=[c for c in zl.list_columns() if c["archived_at"] is None],
                   sources=zl.list_sources() if staff else [], status=source_status)
 
 
