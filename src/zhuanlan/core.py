@@ -71,6 +71,7 @@ class Zhuanlan:
         self.publish_now, self.issues_of = self.columns.publish_now, self.columns.issues
         self.issue_view, self.issue_id = self.columns.issue_view, self.columns.issue_id
         self.audit = self.columns.audit
+        self.publish_plan = self.columns.publish_plan
         self.add_subscriber, self.subscribe = self.people.add_subscriber, self.people.subscribe
         self.subscriber_active = self.people.subscriber_active
         self.list_subscribers = self.people.list_subscribers

@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl, urlencode
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from zhuanlan.app.channels import KIND_NAMES
 from zhuanlan.app.desk import SORTS, QueueQuery
 from zhuanlan.app.staff import StaffUser
 from zhuanlan.errors import InvalidTransition, NotFoundError, RuleError
@@ -205,11 +206,40 @@ def note(request: Request, slug: str, editor_note: str = Form(""), back: str = F
     return _back(request, slug, state, back)
 
 
-@router.post("/c/{slug}/publish")
-def publish(request: Request, slug: str,
-            user: StaffUser = Depends(staff_user)) -> RedirectResponse:
-    _editable(request, slug, user)
+def _plan_key(plan: dict) -> str:
+    """The counts the editor confirmed, carried by the form: when they changed meanwhile
+    (another approval, an import of people), the confirmation is shown again."""
+    people = ",".join(f"{p['channel']}{p['app_id'] or ''}:{p['count']}" for p in plan["people"])
+    targets = ",".join(str(t["id"]) for t in plan["targets"])
+    return f"{plan['articles']}|{people}|{targets}|{int(bool(plan['editor_note']))}"
+
+
+def _confirm_page(request: Request, slug: str, column: dict, *, changed: bool = False,
+                  status_code: int = 200) -> HTMLResponse:
+    plan = request.app.state.zl.publish_plan(slug)
+    return render(request, "publish_confirm.html", status_code=status_code, column=column,
+                  plan=plan, key=_plan_key(plan), kind_names=KIND_NAMES, changed=changed,
+                  people_total=sum(p["count"] for p in plan["people"]))
+
+
+@router.get("/c/{slug}/publish", response_class=HTMLResponse)
+def publish_confirm(request: Request, slug: str,
+                    user: StaffUser = Depends(staff_user)) -> HTMLResponse:
+    """发布确认: what the publish will queue — articles, people by channel, groups, the
+    编者按 — counted by the statements the publish then runs."""
+    column = _editable(request, slug, user)
+    return _confirm_page(request, slug, column)
+
+
+@router.post("/c/{slug}/publish", response_model=None)
+def publish(request: Request, slug: str, confirmed: str = Form(""),
+            user: StaffUser = Depends(staff_user)) -> RedirectResponse | HTMLResponse:
+    column = _editable(request, slug, user)
     zl = request.app.state.zl
+    if not confirmed:
+        return RedirectResponse(f"/admin/c/{slug}/publish", status_code=303)
+    if confirmed != _plan_key(zl.publish_plan(slug)):
+        return _confirm_page(request, slug, column, changed=True, status_code=409)
     if zl.publish_now(slug, by=user.username) is None:
         return _back(request, slug, "pending", "", "没有已通过的稿件，未发布")
     return RedirectResponse(f"/c/{slug}/{zl.issues_of(slug)[0]['number']}", status_code=303)
