@@ -82,7 +82,7 @@ def approved_in_order(conn: Connection, column_id: int, *,
                candidates.c.decided_at, candidates.c.position,
                candidates.c.title_override, candidates.c.summary_override,
                articles.c.published_at, articles.c.title, articles.c.text,
-               articles.c.source_name, sources.c.name.label("outlet"))
+               articles.c.url, articles.c.source_name, sources.c.name.label("outlet"))
         .outerjoin(stories, stories.c.id == candidates.c.story_id)
         .join(articles, articles.c.id == shown)
         .outerjoin(sources, sources.c.id == articles.c.source_id)
@@ -99,7 +99,8 @@ def approved_in_order(conn: Connection, column_id: int, *,
     return [{"candidate_id": r.id, "article_id": r.article_id, "title": r.title_override,
              "summary": r.summary_override, "article_title": r.title,
              "article_text": r.text, "outlet": r.outlet or r.source_name or "",
-             "published_at": r.published_at, "position": r.position, "score": r.score}
+             "published_at": r.published_at, "position": r.position, "score": r.score,
+             "url": r.url}
             for r in ordered]
 
 
@@ -319,3 +320,23 @@ def issue_view(conn: Connection, issue_id: int, base_url: str) -> IssueView:
         column_name=row.column_name, column_slug=row.slug, number=row.number, title=row.title,
         editor_note=row.editor_note, web_url=f"{base_url}/c/{row.slug}/{row.number}",
         published_at=row.published_at, items=tuple(items))
+
+
+def draft_view(conn: Connection, column_id: int, base_url: str, now: datetime) -> IssueView:
+    """The column's next issue as the renderers would see it if it were published now
+    (the approved items in their order, the current 编者按, the next number): what the
+    preview draws every channel from. Its web links are those the issue will have."""
+    col = column_row(conn, column_id)
+    number = (conn.execute(select(func.max(issues.c.number))
+                           .where(issues.c.column_id == column_id)).scalar() or 0) + 1
+    items = tuple(
+        IssueItemView(title=a["title"] or a["article_title"],
+                      web_url=f"{base_url}/a/{a['article_id']}", original_url=a["url"],
+                      source_name=a["outlet"], published=a["published_at"],
+                      summary=a["summary"] or summary_of(a["article_text"] or ""),
+                      original_title=a["article_title"])
+        for a in approved_in_order(conn, column_id))
+    return IssueView(column_name=col.name, column_slug=col.slug, number=number,
+                     title=issue_title(col.name, number), editor_note=col.editor_note or "",
+                     web_url=f"{base_url}/c/{col.slug}/{number}", published_at=now,
+                     items=items)

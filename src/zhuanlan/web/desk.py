@@ -17,8 +17,9 @@ from zhuanlan.app.desk import SORTS, QueueQuery
 from zhuanlan.app.staff import StaffUser
 from zhuanlan.errors import InvalidTransition, NotFoundError, RuleError
 from zhuanlan.web.auth import csrf_protect, staff_user
+from zhuanlan.web.cards import draw
 from zhuanlan.web.params import FormId, OptionalFormId, PathId
-from zhuanlan.web.render import flash, render
+from zhuanlan.web.render import flash, flash_redirect, render
 
 router = APIRouter(prefix="/admin", dependencies=[Depends(csrf_protect)])
 
@@ -220,6 +221,38 @@ def _confirm_page(request: Request, slug: str, column: dict, *, changed: bool = 
     return render(request, "publish_confirm.html", status_code=status_code, column=column,
                   plan=plan, key=_plan_key(plan), kind_names=KIND_NAMES, changed=changed,
                   people_total=sum(p["count"] for p in plan["people"]))
+
+
+@router.get("/c/{slug}/preview", response_class=HTMLResponse)
+def preview_page(request: Request, slug: str,
+                 user: StaffUser = Depends(staff_user)) -> HTMLResponse:
+    """预览: the next issue as each channel the column uses would send it now."""
+    zl = request.app.state.zl
+    column = zl.get_column(slug)
+    preview = zl.previews.next_issue(slug)
+    cards = {t.id: [draw(p) for p in t.payloads] for t in preview.targets}
+    return render(request, "preview.html", column=column, preview=preview, cards=cards,
+                  kind_names=KIND_NAMES, can_edit=user.can_edit(column["id"]),
+                  tests=zl.previews.tests.recent(slug),
+                  addresses=zl.staff.test_addresses(user.username))
+
+
+@router.post("/c/{slug}/preview/test")
+def send_test(request: Request, slug: str,
+              user: StaffUser = Depends(staff_user)) -> RedirectResponse:
+    """发送测试给我: the next issue, as it will go, to this user's own accounts."""
+    _editable(request, slug, user)
+    zl = request.app.state.zl
+    target = f"/admin/c/{slug}/preview"
+    try:
+        results = zl.previews.tests.send(slug, user.username,
+                                         zl.staff.test_addresses(user.username))
+    except RuleError as exc:
+        return flash_redirect(request, target, error=exc.message)
+    failed = [r for r in results if not r.ok]
+    if failed:
+        return flash_redirect(request, target, error=f"测试发送有 {len(failed)} 项失败，见下方记录")
+    return flash_redirect(request, target, done=f"已发送测试（{len(results)} 项），见下方记录")
 
 
 @router.get("/c/{slug}/publish", response_class=HTMLResponse)

@@ -66,3 +66,71 @@ def test_an_administrator_removes_a_department_through_the_confirmation(site):
         assert [p["name"] for p in zl.people.recipients(SLUG)] == ["丙"]
     finally:
         stop_browser(drv)
+
+
+@pytest.mark.parametrize("size", ["phone", "desktop"])
+def test_an_editor_previews_every_channel(site, size):
+    zl, web = site
+    zl.set_editor_note(SLUG, "认真学习本期文章。")
+    zl.targets.add("党办群", "wecom", {"url": "http://127.0.0.1:9/cgi-bin/webhook/send?key=k"},
+                   columns_=[SLUG])
+    zl.targets.add("飞书群", "feishu", {"url": "http://127.0.0.1:9/open-apis/bot/v2/hook/x"},
+                   columns_=[SLUG])
+    seed_articles(zl, 3, "本期")
+    drv = start_browser(PHONE, mobile=True) if size == "phone" else start_browser(DESKTOP)
+    try:
+        login(drv, web.url("/login"), "ed", "editor-password")
+        drv.get(web.url(f"/admin/c/{SLUG}/review?state=approved"))
+        submit(drv, drv.find_element(By.LINK_TEXT, "预览各渠道"))
+        panels = {p.get_attribute("id"): p for p in
+                  drv.find_elements(By.CSS_SELECTOR, "[data-panel]")}
+        assert [k for k, p in panels.items() if p.is_displayed()] == ["ch-email"]
+        frame = drv.find_element(By.ID, "email-frame")
+        assert frame.size["width"] == 375
+        drv.switch_to.frame(frame)
+        assert "认真学习本期文章" in drv.find_element(By.TAG_NAME, "body").text
+        drv.switch_to.default_content()
+        screenshot(drv, f"{size}-preview-email")
+        if size == "desktop":
+            drv.find_element(By.CSS_SELECTOR, "[data-width='720']").click()
+            assert drv.find_element(By.ID, "email-frame").size["width"] == 720
+        # Switch to the 飞书 group: its card, not the e-mail.
+        drv.find_element(By.LINK_TEXT, "飞书群").click()
+        shown = [p for p in drv.find_elements(By.CSS_SELECTOR, "[data-panel]") if p.is_displayed()]
+        assert len(shown) == 1 and shown[0].get_attribute("data-kind") == "feishu"
+        card = shown[0].find_element(By.CSS_SELECTOR, ".chat-card")
+        assert "学习二十大 · 第1期" in card.find_element(By.CSS_SELECTOR, ".card-title").text
+        assert "本期 学习文章 0" in card.text
+        assert "上限 20000 字节" in shown[0].text
+        assert drv.execute_script(
+            "return document.documentElement.scrollWidth <= window.innerWidth + 1")
+        screenshot(drv, f"{size}-preview-feishu")
+        drv.find_element(By.LINK_TEXT, "网页").click()
+        assert drv.find_element(By.ID, "ch-web").is_displayed()
+    finally:
+        stop_browser(drv)
+
+
+@pytest.mark.parametrize("size", ["phone", "desktop"])
+def test_an_editor_sends_the_test_to_herself(make_zl, size):
+    from tests.web.test_test_send import _site
+
+    with _site(make_zl) as (zl, web, servers, sink):
+        zl.staff.set_test_addresses("ed", email="ed@example.com", wecom_userid="lisi")
+        drv = start_browser(PHONE, mobile=True) if size == "phone" else start_browser(DESKTOP)
+        try:
+            login(drv, web.url("/login"), "ed", "editor-password")
+            drv.get(web.url(f"/admin/c/{SLUG}/preview"))
+            assert drv.find_element(By.ID, "email-frame").size["width"] == 375
+            submit(drv, drv.find_element(By.XPATH, "//button[text()='发送测试给我']"))
+            assert "已发送测试（2 项）" in drv.find_element(By.CSS_SELECTOR, ".done").text
+            lines = drv.find_element(By.ID, "test-sends").text
+            assert "发送测试到 ed@example.com" in lines and "结果：成功" in lines
+            assert "发送测试到 lisi" in lines
+            [mail] = sink.wait_for(1)
+            assert mail.rcpt_tos == ["ed@example.com"]
+            assert str(mail.message["Subject"]) == "学习二十大 · 第1期"
+            assert [m["touser"] for m in servers.sent("wecom")] == ["lisi"]
+            screenshot(drv, f"{size}-preview-test-sent")
+        finally:
+            stop_browser(drv)
