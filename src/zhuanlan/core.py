@@ -19,6 +19,7 @@ from zhuanlan.app.columns import Columns
 from zhuanlan.app.delivery import Deliveries
 from zhuanlan.app.desk import Desk
 from zhuanlan.app.people import Directory
+from zhuanlan.app.preview import Previews
 from zhuanlan.app.reading import Reading
 from zhuanlan.app.reminders import Reminders
 from zhuanlan.app.sources import Sources
@@ -55,6 +56,7 @@ class Zhuanlan:
         self.reading = Reading(ctx)
         self.app_login = AppLogin(ctx)
         self.reminders = Reminders(ctx)
+        self.previews = Previews(ctx)
         self.statistics = Statistics(ctx)
         self.work = Work(ctx, self.personal, self.reminders)
 
@@ -71,6 +73,7 @@ class Zhuanlan:
         self.publish_now, self.issues_of = self.columns.publish_now, self.columns.issues
         self.issue_view, self.issue_id = self.columns.issue_view, self.columns.issue_id
         self.audit = self.columns.audit
+        self.publish_plan = self.columns.publish_plan
         self.add_subscriber, self.subscribe = self.people.add_subscriber, self.people.subscribe
         self.subscriber_active = self.people.subscriber_active
         self.list_subscribers = self.people.list_subscribers

@@ -169,7 +169,7 @@ def test_column_subscriptions_page_admin_only_and_csrf(site):
     admin.post("/admin/people/columns/xuexi/people/remove",
                data={"person_id": str(li), "csrf_token": token})
     admin.post("/admin/people/columns/xuexi/departments/remove",
-               data={"path": "集团/甲公司", "csrf_token": token})
+               data={"path": "集团/甲公司", "csrf_token": token, "confirmed": "1"})
     assert zl.people.column_subscriptions("xuexi")["recipients"] == 0
 
 

@@ -34,7 +34,7 @@ from zhuanlan.store import candidates as candidate_store
 from zhuanlan.store import columns as store
 from zhuanlan.store.audit import entries as audit_entries
 from zhuanlan.store.audit import record as audit
-from zhuanlan.store.issues import issue_view
+from zhuanlan.store.issues import issue_view, publish_plan
 
 log = logging.getLogger(__name__)
 
@@ -302,6 +302,13 @@ class Columns:
                 audit(conn, by, "publish", f"column {slug}", f"issue {issue_id}",
                       at=self.ctx.clock())
         return issue_id
+
+    def publish_plan(self, slug: str) -> dict:
+        """What publishing the column now would queue (``store.issues.publish_plan``,
+        counted by the statements the publish runs), for the confirmation before it."""
+        column = self.get(slug)
+        with self.ctx.db.read() as conn:
+            return publish_plan(conn, column["id"], self.ctx.clock())
 
     def issues(self, slug: str) -> list[dict]:
         column = self.get(slug)

@@ -361,14 +361,35 @@ class Directory:
             _audit(conn, by, "remove_subscription", f"column {col['slug']}",
                    f"{p['name']} <{p['email']}>", at=self.clock())
 
-    def remove_department(self, column: str | int, path: str, *, by: str = "admin") -> None:
+    def department_removal(self, column: str | int, path: str) -> dict:
+        """What removing the column's subscription of a department would do, for the
+        confirmation before it: ``path``, ``head_count`` (active people in its subtree),
+        ``affected`` (who would stop receiving the column: ``count`` and ``examples``).
+        Raises NotFoundError when the column does not subscribe that department."""
+        path = _path(path)
+        with self.db.read() as conn:
+            col = store.column_of(conn, column)
+            department = store.department_by_path(conn, path)
+            subscribed = {d["id"] for d in store.subscribed_departments(conn, col["id"])}
+            if department is None or department["id"] not in subscribed:
+                raise NotFoundError("这个部门没有订阅本专栏", resource=path or "department")
+            totals = {n.path: n.total for root in store.tree(conn) for n in root.walk()}
+            return {"column": col, "path": path, "head_count": totals.get(path, 0),
+                    "affected": store.losing_department(conn, col["id"], department["id"])}
+
+    def remove_department(self, column: str | int, path: str, *, by: str = "admin") -> int:
+        """Remove the column's subscription of a department; returns how many people it
+        stopped reaching (written into the audit log with it)."""
         path = _path(path)
         with self.db.write() as conn:
             col = store.column_of(conn, column)
             department = store.department_by_path(conn, path)
+            lost = (store.losing_department(conn, col["id"], department["id"])["count"]
+                    if department else 0)
             store.remove_department(conn, col["id"], department["id"] if department else None)
-            _audit(conn, by, "remove_subscription", f"column {col['slug']}", f"部门 {path}",
-                   at=self.clock())
+            _audit(conn, by, "remove_subscription", f"column {col['slug']}",
+                   f"部门 {path}（{lost} 人不再收到）", at=self.clock())
+            return lost
 
     def unsubscribe(self, column: str | int, person: int | str, *, via: str = "admin",
                     by: str | None = None) -> bool:

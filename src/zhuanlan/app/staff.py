@@ -22,6 +22,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from zhuanlan.errors import AuthError, ConfigError, NotFoundError, PermissionDenied
 from zhuanlan.jobs.context import Context
+from zhuanlan.people.importing import valid_email
 from zhuanlan.store import staff as store
 from zhuanlan.store.audit import record as _audit_record
 from zhuanlan.store.columns import column_by_slug
@@ -182,6 +183,37 @@ class Staff:
                                                    for slug in columns_])
             detail = _account_detail(role=role, active=active, columns_=columns_)
             _audit_record(conn, by, "update_user", f"user {username}", detail, at=self.clock())
+
+    # -- the user's own addresses for test sends (发送测试给我) ----------------------------
+
+    TEST_FIELDS = ("email", "wecom_userid", "dingtalk_userid", "feishu_open_id")
+
+    def test_addresses(self, username: str) -> dict[str, str]:
+        """Where the user's test sends go: ``email`` and the app ids ("" when unset)."""
+        with self.db.read() as conn:
+            row = store.user_by_name(conn, username)
+        if row is None:
+            raise NotFoundError("没有这个用户", resource=f"user {username}")
+        return {k: row.get(k) or "" for k in self.TEST_FIELDS}
+
+    def set_test_addresses(self, username: str, *, by: str | None = None,
+                           **given: str) -> None:
+        """Set the user's test addresses (an empty value clears one). Raises ConfigError
+        for a malformed e-mail address or an id too long."""
+        values: dict[str, Any] = {}
+        for key in self.TEST_FIELDS:
+            value = " ".join(str(given.get(key) or "").split())
+            if key == "email" and value and not valid_email(value):
+                raise ConfigError("email", "不是有效的邮箱地址")
+            if key != "email" and len(value) > 100:
+                raise ConfigError(key, "账号 ID 最长 100 个字符")
+            values[key] = value or None
+        with self.db.write() as conn:
+            user_id_ = store.user_id(conn, username)
+            store.update_user(conn, user_id_, **values)
+            detail = " ".join(f"{k}={v}" for k, v in values.items() if v)
+            _audit_record(conn, by or username, "set_test_addresses", f"user {username}",
+                          detail or "（已清空）", at=self.clock())
 
     # -- login ---------------------------------------------------------------------
 

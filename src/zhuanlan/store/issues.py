@@ -82,7 +82,7 @@ def approved_in_order(conn: Connection, column_id: int, *,
                candidates.c.decided_at, candidates.c.position,
                candidates.c.title_override, candidates.c.summary_override,
                articles.c.published_at, articles.c.title, articles.c.text,
-               articles.c.source_name, sources.c.name.label("outlet"))
+               articles.c.url, articles.c.source_name, sources.c.name.label("outlet"))
         .outerjoin(stories, stories.c.id == candidates.c.story_id)
         .join(articles, articles.c.id == shown)
         .outerjoin(sources, sources.c.id == articles.c.source_id)
@@ -99,16 +99,18 @@ def approved_in_order(conn: Connection, column_id: int, *,
     return [{"candidate_id": r.id, "article_id": r.article_id, "title": r.title_override,
              "summary": r.summary_override, "article_title": r.title,
              "article_text": r.text, "outlet": r.outlet or r.source_name or "",
-             "published_at": r.published_at, "position": r.position, "score": r.score}
+             "published_at": r.published_at, "position": r.position, "score": r.score,
+             "url": r.url}
             for r in ordered]
 
 
-def recipient_conditions(column_id: int) -> list:
+def recipient_conditions(column_id: int, *, without_department: int | None = None) -> list:
     """The WHERE clauses, over ``subscribers``, that pick the people a column's issue goes
     to, for one set-based statement: active people subscribed directly or through a
     department (its whole subtree: its path and every path under "{path}/", people added
     later included), minus those who opted out of the column. Each person once, however
-    many subscriptions cover them."""
+    many subscriptions cover them. ``without_department``: as if the column's
+    subscription of that department were gone (what removing it would change)."""
     direct = subscriptions.alias("direct")
     by_department = subscriptions.alias("by_department")
     covering = departments.alias("covering")
@@ -125,7 +127,9 @@ def recipient_conditions(column_id: int) -> list:
                      .join(covering, covering.c.id == by_department.c.department_id)
                      .join(home, in_subtree))
         .where(by_department.c.column_id == column_id,
-               home.c.id == subscribers.c.department_id)
+               home.c.id == subscribers.c.department_id,
+               *([by_department.c.department_id != without_department]
+                 if without_department is not None else []))
         .exists())
     opted_out = (select(unsubscriptions.c.id)
                  .where(unsubscriptions.c.column_id == column_id,
@@ -150,28 +154,38 @@ def column_apps(conn: Connection, column_id: int) -> list[tuple[int, str]]:
         .order_by(channel_targets.c.id))]
 
 
-def queue_people(conn: Connection, issue_id: int, column_id: int,
-                 apps: list[tuple[int, str]], now: datetime, *, reminder_id: int = 0,
-                 only: list | None = None) -> int:
-    """The outbox rows of the people an issue (or a reminder of it) goes to, made by the
-    database in a few set-based statements: through the first of the column's ``apps``
-    (target id, kind) for which the person has an id in the directory, else by e-mail —
-    then with a note saying why, for the delivery report. ``only`` adds conditions over
-    ``subscribers`` (a reminder: those who have not confirmed). Returns how many rows."""
+PERSON_COLUMNS = ["issue_id", "subscriber_id", "channel", "app_id", "note", "state",
+                  "attempts", "next_attempt_at", "created_at", "reminder_id"]
+
+
+def _has(kind: str):
+    id_column = subscribers.c[APP_ID_FIELDS[kind]]
+    return (id_column.is_not(None)) & (id_column != "")
+
+
+def people_rows(issue_id: int, column_id: int, apps: list[tuple[int, str]], now: datetime,
+                *, reminder_id: int = 0,
+                only: list | None = None) -> list[tuple[str, int | None, Select]]:
+    """The outbox rows of the people an issue (or a reminder of it) goes to, as one
+    SELECT per channel — (channel, app id or None, select of ``PERSON_COLUMNS``): through
+    the first of the column's ``apps`` (target id, kind) for which the person has an id
+    in the directory, else by e-mail, then with a note saying why. ``queue_people``
+    inserts them and ``publish_plan`` counts them, so that the confirmation before a
+    publish says exactly what the publish queues."""
     conditions = [*recipient_conditions(column_id), *(only or [])]
     already = (select(deliveries.c.id)
                .where(deliveries.c.issue_id == issue_id,
                       deliveries.c.subscriber_id == subscribers.c.id,
                       deliveries.c.reminder_id == reminder_id).exists())
-    columns_ = ["issue_id", "subscriber_id", "channel", "app_id", "note", "state", "attempts",
-                "next_attempt_at", "created_at", "reminder_id"]
+    out: list[tuple[str, int | None, Select]] = []
+    earlier: list = []
     for app_id, kind in apps:
-        id_column = subscribers.c[APP_ID_FIELDS[kind]]
         rows = (select(literal(issue_id), subscribers.c.id, literal(kind), literal(app_id),
                        literal(None), literal(DeliveryState.PENDING.value), literal(0),
                        literal(now), literal(now), literal(reminder_id))
-                .where(*conditions, id_column.is_not(None), id_column != "", ~already))
-        conn.execute(deliveries.insert().from_select(columns_, rows))
+                .where(*conditions, _has(kind), *[~c for c in earlier], ~already))
+        out.append((kind, app_id, rows))
+        earlier.append(_has(kind))
     note = None
     if apps:
         labels = "、".join(dict.fromkeys(APP_ID_LABELS[kind] for _id, kind in apps))
@@ -179,12 +193,73 @@ def queue_people(conn: Connection, issue_id: int, column_id: int,
     rows = (select(literal(issue_id), subscribers.c.id, literal(CHANNEL_EMAIL), literal(None),
                    literal(note), literal(DeliveryState.PENDING.value), literal(0),
                    literal(now), literal(now), literal(reminder_id))
-            .where(*conditions, ~already))
-    conn.execute(deliveries.insert().from_select(columns_, rows))
+            .where(*conditions, *[~c for c in earlier], ~already))
+    out.append((CHANNEL_EMAIL, None, rows))
+    return out
+
+
+def queue_people(conn: Connection, issue_id: int, column_id: int,
+                 apps: list[tuple[int, str]], now: datetime, *, reminder_id: int = 0,
+                 only: list | None = None) -> int:
+    """The outbox rows of the people an issue (or a reminder of it) goes to, made by the
+    database in a few set-based statements (``people_rows``). ``only`` adds conditions
+    over ``subscribers`` (a reminder: those who have not confirmed). Returns how many
+    rows."""
+    for _channel, _app, rows in people_rows(issue_id, column_id, apps, now,
+                                            reminder_id=reminder_id, only=only):
+        conn.execute(deliveries.insert().from_select(PERSON_COLUMNS, rows))
     # Counted afterwards: psycopg gives no rowcount for INSERT … SELECT.
     return int(conn.execute(select(func.count()).select_from(deliveries).where(
         deliveries.c.issue_id == issue_id, deliveries.c.reminder_id == reminder_id,
         deliveries.c.subscriber_id.is_not(None))).scalar_one())
+
+
+def target_rows(issue_id: int, column_id: int, now: datetime) -> Select:
+    """The outbox rows of the column's enabled chat targets (a group robot or a
+    webhook), its channel the target's kind: a group gets the issue once, whoever is in
+    it. Columns: ``TARGET_COLUMNS``."""
+    return (select(literal(issue_id), channel_targets.c.id, channel_targets.c.kind,
+                   literal(DeliveryState.PENDING.value), literal(0), literal(0),
+                   literal(now), literal(now))
+            .select_from(column_targets.join(
+                channel_targets, channel_targets.c.id == column_targets.c.target_id))
+            .where(column_targets.c.column_id == column_id,
+                   channel_targets.c.enabled.is_(True),
+                   channel_targets.c.kind.not_in(APP_ID_FIELDS)))
+
+
+TARGET_COLUMNS = ["issue_id", "target_id", "channel", "state", "attempts", "progress",
+                  "next_attempt_at", "created_at"]
+
+
+def publish_plan(conn: Connection, column_id: int, now: datetime) -> dict:
+    """What publishing the column now would queue, counted by the very statements the
+    publish runs: ``items`` (articles), ``people`` [{channel, app_id, name, count}] in
+    the order they are tried, ``unreachable`` (people left with an empty e-mail address
+    and no app id), ``targets`` [{id, name, kind}] and ``editor_note``."""
+    items = approved_in_order(conn, column_id)
+    apps = column_apps(conn, column_id)
+    names = dict(conn.execute(select(channel_targets.c.id, channel_targets.c.name)
+                              .where(channel_targets.c.id.in_([a for a, _k in apps]))).all())
+    people = []
+    unreachable = 0
+    for channel, app_id, rows in people_rows(0, column_id, apps, now):
+        sub = rows.add_columns(subscribers.c.email.label("address")).subquery()
+        count = int(conn.execute(select(func.count()).select_from(sub)).scalar_one())
+        if channel == CHANNEL_EMAIL:
+            unreachable = int(conn.execute(select(func.count()).select_from(sub)
+                                           .where(sub.c.address == "")).scalar_one())
+        people.append({"channel": channel, "app_id": app_id,
+                       "name": names.get(app_id, "") if app_id else "", "count": count})
+    sub = target_rows(0, column_id, now).subquery()
+    targets = [{"id": r.id, "name": r.name, "kind": r.kind} for r in conn.execute(
+        select(channel_targets.c.id, channel_targets.c.name, channel_targets.c.kind)
+        .where(channel_targets.c.id.in_(select(sub.c.id)))
+        .order_by(channel_targets.c.id))]
+    note = conn.execute(select(columns.c.editor_note)
+                        .where(columns.c.id == column_id)).scalar_one()
+    return {"articles": len(items), "people": people, "unreachable": unreachable,
+            "targets": targets, "editor_note": note or ""}
 
 
 def publish(conn: Connection, col, now: datetime) -> int | None:
@@ -210,19 +285,9 @@ def publish(conn: Connection, col, now: datetime) -> int | None:
     # week's articles must not go out again with next week's).
     conn.execute(update(columns).where(columns.c.id == col.id).values(editor_note=""))
     queue_people(conn, issue_id, col.id, column_apps(conn, col.id), now)
-    # And one per enabled chat target of the column (a group robot or a webhook), its
-    # channel the target's kind: a group gets the issue once, whoever is in it.
-    targets = (select(literal(issue_id), channel_targets.c.id, channel_targets.c.kind,
-                      literal(DeliveryState.PENDING.value), literal(0), literal(0),
-                      literal(now), literal(now))
-               .select_from(column_targets.join(
-                   channel_targets, channel_targets.c.id == column_targets.c.target_id))
-               .where(column_targets.c.column_id == col.id,
-                      channel_targets.c.enabled.is_(True),
-                      channel_targets.c.kind.not_in(APP_ID_FIELDS)))
-    conn.execute(deliveries.insert().from_select(
-        ["issue_id", "target_id", "channel", "state", "attempts", "progress",
-         "next_attempt_at", "created_at"], targets))
+    # And one per enabled chat target of the column (a group robot or a webhook).
+    conn.execute(deliveries.insert().from_select(TARGET_COLUMNS,
+                                                 target_rows(issue_id, col.id, now)))
     log.info("issue published", extra={"column_id": col.id, "issue_id": issue_id,
                                        "number": number, "items": len(items)})
     return issue_id
@@ -255,3 +320,23 @@ def issue_view(conn: Connection, issue_id: int, base_url: str) -> IssueView:
         column_name=row.column_name, column_slug=row.slug, number=row.number, title=row.title,
         editor_note=row.editor_note, web_url=f"{base_url}/c/{row.slug}/{row.number}",
         published_at=row.published_at, items=tuple(items))
+
+
+def draft_view(conn: Connection, column_id: int, base_url: str, now: datetime) -> IssueView:
+    """The column's next issue as the renderers would see it if it were published now
+    (the approved items in their order, the current 编者按, the next number): what the
+    preview draws every channel from. Its web links are those the issue will have."""
+    col = column_row(conn, column_id)
+    number = (conn.execute(select(func.max(issues.c.number))
+                           .where(issues.c.column_id == column_id)).scalar() or 0) + 1
+    items = tuple(
+        IssueItemView(title=a["title"] or a["article_title"],
+                      web_url=f"{base_url}/a/{a['article_id']}", original_url=a["url"],
+                      source_name=a["outlet"], published=a["published_at"],
+                      summary=a["summary"] or summary_of(a["article_text"] or ""),
+                      original_title=a["article_title"])
+        for a in approved_in_order(conn, column_id))
+    return IssueView(column_name=col.name, column_slug=col.slug, number=number,
+                     title=issue_title(col.name, number), editor_note=col.editor_note or "",
+                     web_url=f"{base_url}/c/{col.slug}/{number}", published_at=now,
+                     items=items)

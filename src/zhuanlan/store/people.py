@@ -219,6 +219,24 @@ def remove_department(conn: Connection, column_id: int, department_id: int | Non
                                              subscriptions.c.department_id == department_id))
 
 
+def losing_department(conn: Connection, column_id: int, department_id: int, *,
+                      examples: int = 10) -> dict:
+    """Who would no longer receive the column's issues if its subscription of the
+    department went: today's recipients (``recipient_conditions``, the publish's own
+    query) minus those still covered — directly, or by another subscribed department.
+    ``count`` and the first ``examples`` names."""
+    now = select(subscribers.c.id).where(*recipient_conditions(column_id))
+    after = select(subscribers.c.id).where(
+        *recipient_conditions(column_id, without_department=department_id))
+    lost = [subscribers.c.id.in_(now), subscribers.c.id.not_in(after)]
+    count = conn.execute(select(func.count()).select_from(subscribers)
+                         .where(*lost)).scalar_one()
+    names = list(conn.execute(select(subscribers.c.name).where(*lost)
+                              .order_by(subscribers.c.name, subscribers.c.id)
+                              .limit(examples)).scalars())
+    return {"count": int(count), "examples": names}
+
+
 def opted_out(conn: Connection, column_id: int, person_id: int) -> bool:
     return conn.execute(select(unsubscriptions.c.id).where(
         unsubscriptions.c.column_id == column_id,

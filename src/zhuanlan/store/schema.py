@@ -406,6 +406,28 @@ users = Table(
     Column("session_epoch", Integer, nullable=False, default=0),
     Column("last_login_at", UTCDateTime()),
     Column("created_at", UTCDateTime(), nullable=False),
+    # Where the user's own test of an issue (发送测试给我) goes: e-mail and app ids.
+    Column("email", String(320)),
+    Column("wecom_userid", String(100)),
+    Column("dingtalk_userid", String(100)),
+    Column("feishu_open_id", String(100)),
+)
+
+# 发送测试给我: each test message of a column's next issue, kept apart from the outbox so
+# that a test is never counted in a delivery report or the statistics.
+test_sends = Table(
+    "test_sends", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("column_id", Integer, ForeignKey("columns.id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("issue_number", Integer, nullable=False),    # the number the issue would get
+    Column("created_by", String(100), nullable=False),
+    Column("channel", String(20), nullable=False),      # email, or the app's kind
+    Column("target_id", Integer, ForeignKey("channel_targets.id", ondelete="SET NULL")),
+    Column("recipient", String(320), nullable=False),   # the address or the app's user id
+    Column("ok", Boolean, nullable=False),
+    Column("error", Text),
+    Column("created_at", UTCDateTime(), nullable=False),
 )
 
 column_grants = Table(

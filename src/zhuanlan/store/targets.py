@@ -80,3 +80,13 @@ def unassign(conn: Connection, target_id: int, column_id: int) -> bool:
     return bool(conn.execute(delete(column_targets).where(
         column_targets.c.column_id == column_id,
         column_targets.c.target_id == target_id)).rowcount)
+
+
+def column_target_rows(conn: Connection, column_id: int) -> list[Row]:
+    """The enabled targets (group robots, webhooks and apps) a column's issue goes to,
+    the first added first — the order the publish queues them in."""
+    return list(conn.execute(
+        select(channel_targets)
+        .join(column_targets, column_targets.c.target_id == channel_targets.c.id)
+        .where(column_targets.c.column_id == column_id, channel_targets.c.enabled.is_(True))
+        .order_by(channel_targets.c.id)))

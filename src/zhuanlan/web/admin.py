@@ -207,7 +207,22 @@ def update_user(request: Request, username: str, role: str = Form(...),
 def _me(request: Request, user: StaffUser, status_code: int = 200, **ctx) -> HTMLResponse:
     zl = request.app.state.zl
     return render(request, "me.html", status_code, tokens=zl.staff.list_tokens(user.username),
-                  sessions=zl.staff.sessions(user.username), **ctx)
+                  sessions=zl.staff.sessions(user.username),
+                  test_addresses=zl.staff.test_addresses(user.username), **ctx)
+
+
+@router.post("/me/test-addresses", response_class=HTMLResponse)
+def set_test_addresses(request: Request, email: str = Form(""), wecom_userid: str = Form(""),
+                       dingtalk_userid: str = Form(""), feishu_open_id: str = Form(""),
+                       user: StaffUser = Depends(staff_user)):
+    """Where 发送测试给我 sends this user's test of an issue."""
+    try:
+        request.app.state.zl.staff.set_test_addresses(
+            user.username, email=email[:320], wecom_userid=wecom_userid[:200],
+            dingtalk_userid=dingtalk_userid[:200], feishu_open_id=feishu_open_id[:200])
+    except ConfigError as exc:
+        return _me(request, user, 400, error=exc.message)
+    return flash_redirect(request, "/admin/me", done="已保存测试收件地址")
 
 
 @router.get("/me", response_class=HTMLResponse)

@@ -13,13 +13,15 @@ from urllib.parse import parse_qsl, urlencode
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from zhuanlan.app.channels import KIND_NAMES
 from zhuanlan.app.desk import SORTS, QueueQuery
 from zhuanlan.app.desk_steps import VERBS
 from zhuanlan.app.staff import StaffUser
 from zhuanlan.errors import InvalidTransition, NotFoundError, RuleError
 from zhuanlan.web.auth import csrf_protect, staff_user
+from zhuanlan.web.cards import draw
 from zhuanlan.web.params import FormId, OptionalFormId, PathId
-from zhuanlan.web.render import FLASH_CHARS, flash, render
+from zhuanlan.web.render import FLASH_CHARS, flash, flash_redirect, render
 
 router = APIRouter(prefix="/admin", dependencies=[Depends(csrf_protect)])
 
@@ -265,11 +267,72 @@ def poll(request: Request, slug: str, state: str = Form("pending"), back: str = 
                  done=f"已开始抓取 {count} 个信息源：新稿件将在下一轮抓取后出现在待审中")
 
 
-@router.post("/c/{slug}/publish")
-def publish(request: Request, slug: str,
-            user: StaffUser = Depends(staff_user)) -> RedirectResponse:
+def _plan_key(plan: dict) -> str:
+    """The counts the editor confirmed, carried by the form: when they changed meanwhile
+    (another approval, an import of people), the confirmation is shown again."""
+    people = ",".join(f"{p['channel']}{p['app_id'] or ''}:{p['count']}" for p in plan["people"])
+    targets = ",".join(str(t["id"]) for t in plan["targets"])
+    return f"{plan['articles']}|{people}|{targets}|{int(bool(plan['editor_note']))}"
+
+
+def _confirm_page(request: Request, slug: str, column: dict, *, changed: bool = False,
+                  status_code: int = 200) -> HTMLResponse:
+    plan = request.app.state.zl.publish_plan(slug)
+    return render(request, "publish_confirm.html", status_code=status_code, column=column,
+                  plan=plan, key=_plan_key(plan), kind_names=KIND_NAMES, changed=changed,
+                  people_total=sum(p["count"] for p in plan["people"]))
+
+
+@router.get("/c/{slug}/preview", response_class=HTMLResponse)
+def preview_page(request: Request, slug: str,
+                 user: StaffUser = Depends(staff_user)) -> HTMLResponse:
+    """预览: the next issue as each channel the column uses would send it now."""
+    zl = request.app.state.zl
+    column = zl.get_column(slug)
+    preview = zl.previews.next_issue(slug)
+    cards = {t.id: [draw(p) for p in t.payloads] for t in preview.targets}
+    return render(request, "preview.html", column=column, preview=preview, cards=cards,
+                  kind_names=KIND_NAMES, can_edit=user.can_edit(column["id"]),
+                  tests=zl.previews.tests.recent(slug),
+                  addresses=zl.staff.test_addresses(user.username))
+
+
+@router.post("/c/{slug}/preview/test")
+def send_test(request: Request, slug: str,
+              user: StaffUser = Depends(staff_user)) -> RedirectResponse:
+    """发送测试给我: the next issue, as it will go, to this user's own accounts."""
     _editable(request, slug, user)
     zl = request.app.state.zl
+    target = f"/admin/c/{slug}/preview"
+    try:
+        results = zl.previews.tests.send(slug, user.username,
+                                         zl.staff.test_addresses(user.username))
+    except RuleError as exc:
+        return flash_redirect(request, target, error=exc.message)
+    failed = [r for r in results if not r.ok]
+    if failed:
+        return flash_redirect(request, target, error=f"测试发送有 {len(failed)} 项失败，见下方记录")
+    return flash_redirect(request, target, done=f"已发送测试（{len(results)} 项），见下方记录")
+
+
+@router.get("/c/{slug}/publish", response_class=HTMLResponse)
+def publish_confirm(request: Request, slug: str,
+                    user: StaffUser = Depends(staff_user)) -> HTMLResponse:
+    """发布确认: what the publish will queue — articles, people by channel, groups, the
+    编者按 — counted by the statements the publish then runs."""
+    column = _editable(request, slug, user)
+    return _confirm_page(request, slug, column)
+
+
+@router.post("/c/{slug}/publish", response_model=None)
+def publish(request: Request, slug: str, confirmed: str = Form(""),
+            user: StaffUser = Depends(staff_user)) -> RedirectResponse | HTMLResponse:
+    column = _editable(request, slug, user)
+    zl = request.app.state.zl
+    if not confirmed:
+        return RedirectResponse(f"/admin/c/{slug}/publish", status_code=303)
+    if confirmed != _plan_key(zl.publish_plan(slug)):
+        return _confirm_page(request, slug, column, changed=True, status_code=409)
     if zl.publish_now(slug, by=user.username) is None:
         return _back(request, slug, "pending", "", "没有已通过的稿件，未发布")
     return RedirectResponse(f"/c/{slug}/{zl.issues_of(slug)[0]['number']}", status_code=303)

@@ -200,12 +200,25 @@ def add_department(request: Request, slug: str, path: str = Form(""),
     return _column_action(request, slug, act)
 
 
-@router.post("/columns/{slug}/departments/remove")
+@router.post("/columns/{slug}/departments/remove", response_model=None)
 def remove_department(request: Request, slug: str, path: str = Form(""),
-                      user: StaffUser = Depends(admin_user)) -> RedirectResponse:
+                      confirmed: str = Form(""),
+                      user: StaffUser = Depends(admin_user)) -> RedirectResponse | HTMLResponse:
+    """Without ``confirmed``: the confirmation, saying how many people would stop
+    receiving the column; only the confirmed POST removes."""
+    if not confirmed:
+        try:
+            removal = _people(request).department_removal(slug, path)
+        except NotFoundError as exc:
+            request.app.state.zl.get_column(slug)
+            return flash_redirect(request, f"/admin/people/columns/{quote(slug)}",
+                                  error=exc.message)
+        return render(request, "people_remove_department.html", removal=removal,
+                      display=display)
+
     def act() -> str:
-        _people(request).remove_department(slug, path, by=user.username)
-        return f"已取消部门 {display(path)} 的订阅"
+        lost = _people(request).remove_department(slug, path, by=user.username)
+        return f"已取消部门 {display(path)} 的订阅，{lost} 人不再收到本专栏"
     return _column_action(request, slug, act)
 
 

@@ -199,6 +199,8 @@ def test_editor_filters_previews_edits_orders_and_publishes(desk_site):
 
         # Publish: the issue shows the edited title, in the chosen order.
         _submit(drv, drv.find_element(By.XPATH, "//form[contains(@action,'/publish')]/button"))
+        assert "文章 2 篇" in drv.find_element(By.ID, "publish-plan").text
+        _submit(drv, drv.find_element(By.CSS_SELECTOR, "#publish-confirm button"))
         assert drv.current_url.endswith(f"/c/{SLUG}/1")
         titles = [h.text for h in drv.find_elements(By.CSS_SELECTOR, "ol.items li h3")]
         assert titles == expected[::-1]

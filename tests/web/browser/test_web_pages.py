@@ -120,6 +120,7 @@ def test_editor_approves_writes_note_and_publishes(make_zl, site_zl):
         submit(drv, note.find_element(By.XPATH, "following-sibling::button"))
         screenshot(drv, "desktop-review")
         submit(drv, drv.find_element(By.XPATH, "//form[contains(@action,'/publish')]/button"))
+        submit(drv, drv.find_element(By.CSS_SELECTOR, "#publish-confirm button"))
         assert drv.current_url.endswith(f"/c/{slug}/1")
         body = drv.find_element(By.TAG_NAME, "main").text
         # Typed with its label, shown with the page's own label once.
