@@ -2,7 +2,10 @@
 
 Roles: ``admin`` (everything: sources, users, the audit log, every column), ``editor``
 (the desk of the columns granted to them) and ``viewer`` (reads the desk, changes
-nothing). Passwords are argon2id; API tokens are random and only their SHA-256 is kept.
+nothing). A viewer or editor may be limited to department subtrees (``departments``):
+the statistics, their exports, the API and 催学 then cover those units only
+(``study.scope``); an administrator always sees everything. Passwords are argon2id; API
+tokens are random and only their SHA-256 is kept.
 Login attempts are limited and sessions kept in the store (``zhuanlan.store.staff``), so
 both hold across every web process.
 """
@@ -22,9 +25,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from zhuanlan.errors import AuthError, ConfigError, NotFoundError, PermissionDenied
 from zhuanlan.jobs.context import Context
+from zhuanlan.people.departments import canonical
 from zhuanlan.store import staff as store
 from zhuanlan.store.audit import record as _audit_record
 from zhuanlan.store.columns import column_by_slug
+from zhuanlan.store.people import department_by_path
 from zhuanlan.store.staff import (
     SESSION_TOUCH,
     end_session,
@@ -37,6 +42,7 @@ from zhuanlan.store.staff import (
     succeeded,
     touch_session,
 )
+from zhuanlan.study.scope import Scope
 
 ROLES = ("admin", "editor", "viewer")
 ROLE_NAMES = {"admin": "管理员", "editor": "编辑", "viewer": "只读"}
@@ -58,6 +64,12 @@ class StaffUser:
     role: str
     column_ids: frozenset[int] = field(default_factory=frozenset)
     epoch: int = 0
+    departments: tuple[str, ...] = ()      # the subtrees a viewer or editor is limited to
+
+    @property
+    def scope(self) -> Scope:
+        """What the user may see of the organisation in the statistics."""
+        return Scope() if self.is_admin else Scope.of(self.departments)
 
     @property
     def is_admin(self) -> bool:
@@ -93,7 +105,8 @@ class Staff:
     # -- users ---------------------------------------------------------------------
 
     def add_user(self, username: str, password: str, *, role: str = "editor",
-                 display_name: str = "", columns_: Sequence[str] = (), by: str = "admin") -> int:
+                 display_name: str = "", columns_: Sequence[str] = (),
+                 departments: Sequence[str] = (), by: str = "admin") -> int:
         _check_username(username)
         _check_role(role)
         _check_password(password)
@@ -106,16 +119,21 @@ class Staff:
                 password_hash=_hasher.hash(password), session_epoch=0, created_at=now)
             store.set_grants(conn, user_id, [column_by_slug(conn, slug)["id"]
                                              for slug in columns_], replace=False)
+            scope = _scope(conn, departments)
+            store.set_scope(conn, user_id, scope.departments)
             _audit_record(conn, by, "add_user", f"user {username}",
-                          f"{role} {','.join(columns_)}".strip(), at=now)
+                          f"{role} {','.join(columns_)}".strip()
+                          + (f" 管辖单位：{scope.label}" if scope.limited else ""), at=now)
         return user_id
 
     def list_users(self) -> list[dict]:
         with self.db.read() as conn:
             rows = store.user_rows(conn)
             by_user = store.granted_slugs(conn)
+            scopes = store.scopes_by_user(conn)
         for row in rows:
             row["columns"] = sorted(by_user.get(row["id"], []))
+            row["departments"] = scopes.get(row["id"], [])
         return rows
 
     def count_users(self) -> int:
@@ -156,7 +174,10 @@ class Staff:
 
     def update_user(self, username: str, *, role: str | None = None,
                     active: bool | None = None, columns_: list[str] | None = None,
-                    display_name: str | None = None, by: str = "admin") -> None:
+                    display_name: str | None = None, departments: Sequence[str] | None = None,
+                    by: str = "admin") -> None:
+        """Change what is given; ``departments`` replaces the user's department scope (empty:
+        the whole organisation)."""
         values: dict = {}
         if role is not None:
             _check_role(role)
@@ -180,10 +201,17 @@ class Staff:
             if columns_ is not None:
                 store.set_grants(conn, row["id"], [column_by_slug(conn, slug)["id"]
                                                    for slug in columns_])
+            scope_note = None
+            if departments is not None:
+                scope = _scope(conn, departments)
+                before = Scope(store.scope_paths(conn, row["id"]))
+                if scope != before:
+                    store.set_scope(conn, row["id"], scope.departments)
+                    scope_note = f"{before.label} → {scope.label}"
             detail = " ".join(f"{k}={v}" for k, v in
                               {"role": role, "active": active,
-                               "columns": ",".join(columns_) if columns_ is not None else None
-                               }.items() if v is not None)
+                               "columns": ",".join(columns_) if columns_ is not None else None,
+                               "管辖单位": scope_note}.items() if v is not None)
             _audit_record(conn, by, "update_user", f"user {username}", detail, at=self.clock())
 
     # -- login ---------------------------------------------------------------------
@@ -309,7 +337,24 @@ def _user(conn, row) -> StaffUser:
     return StaffUser(id=row["id"], username=row["username"],
                      display_name=row["display_name"], role=row["role"],
                      column_ids=store.granted_ids(conn, row["id"]),
-                     epoch=row["session_epoch"])
+                     epoch=row["session_epoch"],
+                     departments=store.scope_paths(conn, row["id"]))
+
+
+def _scope(conn, departments: Sequence[str]) -> Scope:
+    """The scope of these department paths (written with / › or >), each one known."""
+    paths = []
+    for text in departments:
+        if not text.strip():
+            continue
+        try:
+            path = canonical(text)
+        except ValueError as exc:
+            raise ConfigError("departments", str(exc)) from exc
+        if department_by_path(conn, path) is None:
+            raise ConfigError("departments", f"没有这个部门：{path[:100]}")
+        paths.append(path)
+    return Scope.of(paths)
 
 
 def _check_username(username: str) -> None:

@@ -396,6 +396,17 @@ column_grants = Table(
     UniqueConstraint("user_id", "column_id"),
 )
 
+# The department subtrees a viewer or editor is limited to in the statistics (migration
+# 0024); none: the whole organisation. A path, not a key: a deleted department leaves a
+# scope that matches nobody rather than one that widens to everything.
+user_departments = Table(
+    "user_departments", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("path", String(300), nullable=False),
+    UniqueConstraint("user_id", "path"),
+)
+
 # Personal API tokens: only a SHA-256 of the token is kept; the token is shown once.
 api_tokens = Table(
     "api_tokens", metadata,
