@@ -58,3 +58,17 @@ def test_a_viewer_limited_to_departments(tmp_path, capsys, make_zl):
     assert zl.audit(1)[0]["detail"] == "管辖单位=集团/一公司 → 集团/二公司"
     assert run(["user", "set", "branch", "--all-departments"], config) == 0
     assert not zl.staff.by_name("branch").scope.limited
+
+
+def test_a_column_minimum_reading_time_from_the_command_line(tmp_path, capsys, make_zl):
+    zl = make_zl()
+    zl.add_column("xuexi", "学习", include="学习", schedule="0 9 * * 1")
+    config = tmp_path / "zhuanlan.toml"
+    config.write_text(f'[database]\nurl = "{zl.cfg.database_url}"\n')
+    assert run(["column", "min-read", "xuexi", "45"], config) == 0
+    assert "45 秒" in capsys.readouterr().out
+    assert zl.get_column("xuexi")["min_read_seconds"] == 45
+    assert zl.audit(1)[0]["action"] == "column.min_read"
+    assert run(["column", "min-read", "xuexi", "99999"], config) == 2
+    assert run(["column", "min-read", "xuexi", "0"], config) == 0
+    assert zl.get_column("xuexi")["min_read_seconds"] is None

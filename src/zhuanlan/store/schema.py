@@ -159,6 +159,8 @@ columns = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("study_days", Integer),     # study deadline: days after publishing; null: none
     Column("remind_hours", Integer),   # 催学 automatically this many hours before it; null: off
+    # A 我已学习 with less reading time than this does not count as studied (migration 0024).
+    Column("min_read_seconds", Integer),
 )
 
 candidates = Table(
@@ -501,6 +503,8 @@ readings = Table(
     Column("last_seen_at", UTCDateTime(), nullable=False),
     Column("active_seconds", Integer, nullable=False, default=0),
     Column("studied_at", UTCDateTime()),
+    # 我已学习 came with no reading time at all (no heartbeat; migration 0024).
+    Column("quick", Boolean, nullable=False, default=False, server_default=false()),
     UniqueConstraint("reader", "article_id"),
     Index("ix_readings_issue_subscriber", "issue_id", "subscriber_id"),
     # The statistics join an issue's articles to the readings (migration 0013).

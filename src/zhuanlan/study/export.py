@@ -13,12 +13,12 @@ from zhuanlan.study.figures import PersonRow
 from zhuanlan.study.rollup import Figures
 
 DEPARTMENT_HEADERS = ["部门", "层级", "应学人数", "已送达", "已打开", "已学习", "完成率",
-                      "打开率", "人均阅读分钟"]
+                      "打开率", "人均阅读分钟", "过快确认"]
 PEOPLE_HEADERS = ["工号", "姓名", "部门", "邮箱", "已送达", "打开篇数", "学习篇数", "本期篇数",
-                  "已完成", "阅读分钟"]
+                  "已完成", "阅读分钟", "过快确认"]
 
 TREND_HEADERS = ["期", "标题", "发布日期", "应学人数", "已送达", "已打开", "已学习", "打开率",
-                 "完成率", "人均阅读分钟"]
+                 "完成率", "人均阅读分钟", "过快确认"]
 
 
 def trend_rows(trend: list[dict], tz: tzinfo) -> list[list]:
@@ -26,19 +26,21 @@ def trend_rows(trend: list[dict], tz: tzinfo) -> list[list]:
     return [[t["number"], t["title"],
              t["published_at"].astimezone(tz).date() if t["published_at"] else None,
              t["recipients"], t["delivered"], t["opened"], t["studied"],
-             Percent(t["open_rate"]), Percent(t["completion"]), round(t["avg_minutes"], 1)]
+             Percent(t["open_rate"]), Percent(t["completion"]), round(t["avg_minutes"], 1),
+             t["too_quick"]]
             for t in reversed(trend)]
 
 
 def department_rows(tree: list[Figures]) -> list[list]:
     return [[f.path or f.name, f.depth, f.recipients, f.delivered, f.opened, f.studied,
-             Percent(f.completion), Percent(f.open_rate), round(f.avg_minutes, 1)]
+             Percent(f.completion), Percent(f.open_rate), round(f.avg_minutes, 1), f.too_quick]
             for f in tree]
 
 
 def people_rows(people: list[PersonRow]) -> list[list]:
     return [[p.employee_no, p.name, p.department, p.email, "是" if p.delivered else "否",
-             p.opened, p.studied, p.items, "是" if p.done else "否", round(p.seconds / 60, 1)]
+             p.opened, p.studied, p.items, "是" if p.done else "否", round(p.seconds / 60, 1),
+             p.too_quick]
             for p in people]
 
 

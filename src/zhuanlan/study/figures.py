@@ -21,6 +21,7 @@ class PersonRow:
     studied: int           # articles confirmed
     seconds: int
     items: int             # articles in the issue
+    too_quick: int = 0     # confirmations with too little reading time
 
     @property
     def done(self) -> bool:
@@ -47,6 +48,7 @@ class IssueStats:
         return self.nodes[""]
 
     anonymous: int = 0     # anonymous browsers that opened an article of the issue
+    min_seconds: int = 0   # the column's minimum reading time per article (0: none)
     scope: Scope = Scope()  # the units these figures cover
 
     def not_studied(self, department: str = "") -> list[PersonRow]:

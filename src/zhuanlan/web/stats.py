@@ -41,7 +41,21 @@ def column_stats(request: Request, slug: str, last: int = 12,
                         "完成率": [t["completion"] * 100 for t in trend]},
                        title=f"{column['name']}：各期打开率与完成率", max_value=100)
     return render(request, "stats_column.html", column=column, trend=trend, scope=user.scope,
+                  can_edit=user.can_edit(column["id"]),
                   chart=Markup(chart), last=last)
+
+
+@router.post("/c/{slug}/min-read", dependencies=[Depends(csrf_protect)])
+def set_min_read(request: Request, slug: str, seconds: int = Form(0, ge=0, le=3600),
+                 user: StaffUser = Depends(staff_user)) -> RedirectResponse:
+    """每篇最短阅读时间 (editors of the column and administrators)."""
+    zl = request.app.state.zl
+    if not user.can_edit(zl.get_column(slug)["id"]):
+        raise PermissionDenied("只有本专栏的编辑和管理员可以设置最短阅读时间",
+                               resource=f"column {slug}")
+    zl.reading.set_min_read(slug, seconds, by=user.username)
+    return flash_redirect(request, f"/admin/stats/c/{quote(slug)}#min-read",
+                          done=f"每篇最短阅读时间：{f'{seconds} 秒' if seconds else '不限'}")
 
 
 @router.get("/c/{slug}/export.{fmt}")
