@@ -151,3 +151,27 @@ def test_an_unknown_department_is_refused_and_admins_are_never_limited(site):
         admin.close()
     zl.staff.update_user("chief", departments=["集团/二公司"], by="test")
     assert not zl.staff.by_name("chief").scope.limited
+
+
+def test_the_delivery_report_covering_everyone_is_refused_to_a_limited_viewer(site):
+    zl, web = site
+    _organisation(zl)
+    zl.staff.update_user("look", departments=["集团/二公司"], by="test")
+    _, token = zl.staff.create_token("look", "脚本")
+    viewer = logged_in(web, "look", "viewer-password")
+    try:
+        assert "推送报告" not in viewer.get(ISSUE).text
+        r = viewer.get(f"/admin/c/{SLUG}/1/deliveries")
+        assert r.status_code == 403 and "推送报告涵盖全部单位" in r.text
+    finally:
+        viewer.close()
+    with httpx.Client(base_url=web.url("/api/v1"), timeout=10) as api:
+        r = api.get(f"/issues/{zl.issue_id(SLUG, 1)}/deliveries",
+                    headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 403
+    zl.staff.update_user("look", departments=[], by="test")
+    viewer = logged_in(web, "look", "viewer-password")
+    try:
+        assert viewer.get(f"/admin/c/{SLUG}/1/deliveries").status_code == 200
+    finally:
+        viewer.close()

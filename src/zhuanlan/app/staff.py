@@ -86,6 +86,13 @@ class StaffUser:
         if not self.can_edit(column_id):
             raise PermissionDenied("没有编辑此专栏的权限", resource=f"column {slug or column_id}")
 
+    def require_whole_organisation(self, what: str) -> None:
+        """For what covers every department at once (the delivery report): refused to a
+        user limited to some."""
+        if self.scope.limited:
+            raise PermissionDenied(f"{what}涵盖全部单位，您只能查看本人管辖单位的统计",
+                                   resource=self.username)
+
     def require_admin(self) -> None:
         if not self.is_admin:
             raise PermissionDenied("需要管理员权限", resource=self.username)

@@ -334,6 +334,7 @@ def create_api(zl) -> FastAPI:
 
     @api.get("/issues/{issue_id}/deliveries", summary="一期的推送情况")
     def deliveries(issue_id: PathId, u: StaffUser = Depends(user)) -> dict:
+        u.require_whole_organisation("推送情况")
         return {"issue_id": issue_id, "counts": zl.delivery_counts(issue_id)}
 
     @api.get("/audit", summary="操作记录（管理员）")
