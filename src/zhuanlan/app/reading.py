@@ -1,24 +1,63 @@
-"""What readers read and search, and the per-person links of a push."""
+"""What readers read and search, and the per-person links of a push.
+
+A column may ask for a minimum reading time per article: a 我已学习 with less is kept
+(and counts once later reading brings the time up) but is not studied yet, and the
+article page says so. The minimum is looked up once per article and issue and kept for
+``MIN_CACHE_SECONDS``, so the reader's pages do not ask the database for it each time."""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import date
 
-from zhuanlan.errors import NotFoundError
+from zhuanlan.errors import ConfigError, NotFoundError
 from zhuanlan.jobs.context import Context
 from zhuanlan.jobs.images import StoredImage, stored_image
 from zhuanlan.publish.article_html import Figure
-from zhuanlan.store import images, readings, visibility
+from zhuanlan.store import audit, images, readings, visibility
 from zhuanlan.store import search as fts
 from zhuanlan.store.articles import article_for_page, article_with_outlet
 from zhuanlan.store.columns import column_by_slug
 from zhuanlan.store.stories import other_outlets
 from zhuanlan.study.records import Reader, confirm_studied
 
+MIN_CACHE_SECONDS = 60.0
+MAX_MIN_READ = 3600
+
 
 class Reading:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+        self._minimums: dict[tuple[int, int | None], tuple[int, float]] = {}
+        self._minimums_lock = threading.Lock()
+
+    def min_seconds(self, conn, article_id: int, issue_id: int | None) -> int:
+        """The reading time a 我已学习 of the article needs (0: any), cached."""
+        key, now = (article_id, issue_id), time.monotonic()
+        with self._minimums_lock:
+            hit = self._minimums.get(key)
+        if hit is not None and hit[1] > now:
+            return hit[0]
+        value = readings.min_read_seconds(conn, article_id, issue_id)
+        with self._minimums_lock:
+            if len(self._minimums) > 10_000:
+                self._minimums.clear()
+            self._minimums[key] = (value, now + MIN_CACHE_SECONDS)
+        return value
+
+    def set_min_read(self, slug: str, seconds: int | None, *, by: str) -> None:
+        """The column's minimum reading time per article (None or 0: none)."""
+        if seconds is not None and not 0 <= seconds <= MAX_MIN_READ:
+            raise ConfigError("min_read_seconds", f"最短阅读时间应为 0 到 {MAX_MIN_READ} 秒")
+        with self.ctx.db.write() as conn:
+            column = column_by_slug(conn, slug)
+            readings.set_min_read_seconds(conn, column["id"], seconds or None)
+            audit.record(conn, by, "column.min_read", f"column {slug}",
+                         f"每篇最短阅读时间：{f'{seconds} 秒' if seconds else '不限'}"
+                         f"（原为 {column['min_read_seconds'] or '不限'}）", at=self.ctx.clock())
+        with self._minimums_lock:
+            self._minimums.clear()
 
     def search(self, query: str, *, column: str | int | None = None, outlet: str | None = None,
                since: date | None = None, until: date | None = None, limit: int = 20,
@@ -69,10 +108,15 @@ class Reading:
             article = article_for_page(conn, article_id)
             figures = [Figure(id=r.id, caption=r.caption or "", width=r.width, height=r.height)
                        for r in images.shown(conn, article_id)]
+            minimum = self.min_seconds(conn, article_id, issue_id) if published else 0
+            reading = readings.reading_in(conn, reader.key, article_id)
             return {"article": article, "figures": figures,
                     "others": other_outlets(conn, article_id),
-                    "reading": readings.reading_in(conn, reader.key, article_id),
-                    "issue": readings.issue_context(conn, issue_id, article_id, reader.key)
+                    "reading": reading, "min_seconds": minimum,
+                    "too_quick": bool(reading and reading["studied_at"]
+                                      and reading["active_seconds"] < minimum),
+                    "issue": readings.issue_context(conn, issue_id, article_id, reader.key,
+                                                    minimum)
                     if issue_id is not None else None,
                     "published": published}
 
@@ -85,12 +129,17 @@ class Reading:
 
     def confirm(self, reader: Reader, article_id: int, *, issue_id: int | None,
                 staff: bool) -> None:
-        """我已学习, after the same checks as the page. Raises NotFoundError."""
+        """我已学习, after the same checks as the page. Always kept; marked ``quick`` when
+        no reading time came before it. Raises NotFoundError."""
         with self.ctx.db.read() as conn:
             if not visibility.article_visible(conn, article_id, staff=staff):
                 raise NotFoundError("没有这篇文章", resource=f"article {article_id}")
             if issue_id is not None and not visibility.issue_carries(conn, issue_id, article_id):
                 raise NotFoundError("这一期没有这篇文章", resource=f"issue {issue_id}")
+        if self.ctx.records.pending(reader, article_id):
+            # Its reading time is still in the buffer: write it first, so the confirmation
+            # is judged on it (rare: one flush per confirmation at most).
+            self.ctx.records.flush()
         confirm_studied(self.ctx.db, reader, article_id, self.ctx.clock(), issue_id)
 
     def picture(self, image_id: int, *, staff: bool) -> tuple[StoredImage | None, bool]:

@@ -18,6 +18,7 @@ from zhuanlan.store import reminders as store
 from zhuanlan.store.columns import column_by_slug
 from zhuanlan.store.deliveries import issue_header
 from zhuanlan.store.issues import column_apps, queue_people
+from zhuanlan.study.scope import Scope
 
 MAX_STUDY_DAYS = 365
 
@@ -55,6 +56,18 @@ class Reminders:
                          f"提醒未学人员{where}：{n} 人" + ("（自动）" if automatic else ""),
                          at=now)
         return Reminded(reminder_id if n else None, n)
+
+    def remind_within(self, issue_id: int, scope: Scope, *, department: str = "",
+                      by: str) -> Reminded:
+        """``remind`` by a staff user: ``department`` must lie in their scope, and "" (all)
+        means each of their units for a limited user."""
+        department = department.strip("/")
+        scope.require(department)
+        if department or not scope.limited:
+            return self.remind(issue_id, department=department or None, by=by)
+        done = [self.remind(issue_id, department=d, by=by) for d in scope.departments]
+        last = next((d.reminder_id for d in reversed(done) if d.reminder_id), None)
+        return Reminded(last, sum(d.count for d in done))
 
     def history(self, issue_id: int) -> list[dict]:
         """The issue's reminders, newest first: when, by whom, where, to how many, and how

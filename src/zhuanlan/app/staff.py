@@ -2,7 +2,10 @@
 
 Roles: ``admin`` (everything: sources, users, the audit log, every column), ``editor``
 (the desk of the columns granted to them) and ``viewer`` (reads the desk, changes
-nothing). Passwords are argon2id; API tokens are random and only their SHA-256 is kept.
+nothing). A viewer or editor may be limited to department subtrees (``departments``):
+the statistics, their exports, the API and 催学 then cover those units only
+(``study.scope``); an administrator always sees everything. Passwords are argon2id; API
+tokens are random and only their SHA-256 is kept.
 Login attempts are limited and sessions kept in the store (``zhuanlan.store.staff``), so
 both hold across every web process.
 """
@@ -22,10 +25,12 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from zhuanlan.errors import AuthError, ConfigError, NotFoundError, PermissionDenied
 from zhuanlan.jobs.context import Context
+from zhuanlan.people.departments import canonical
 from zhuanlan.people.importing import valid_email
 from zhuanlan.store import staff as store
 from zhuanlan.store.audit import record as _audit_record
 from zhuanlan.store.columns import column_by_slug
+from zhuanlan.store.people import department_by_path
 from zhuanlan.store.staff import (
     SESSION_TOUCH,
     end_session,
@@ -38,6 +43,7 @@ from zhuanlan.store.staff import (
     succeeded,
     touch_session,
 )
+from zhuanlan.study.scope import Scope
 
 ROLES = ("admin", "editor", "viewer")
 ROLE_NAMES = {"admin": "管理员", "editor": "编辑", "viewer": "只读"}
@@ -59,6 +65,12 @@ class StaffUser:
     role: str
     column_ids: frozenset[int] = field(default_factory=frozenset)
     epoch: int = 0
+    departments: tuple[str, ...] = ()      # the subtrees a viewer or editor is limited to
+
+    @property
+    def scope(self) -> Scope:
+        """What the user may see of the organisation in the statistics."""
+        return Scope() if self.is_admin else Scope.of(self.departments)
 
     @property
     def is_admin(self) -> bool:
@@ -74,6 +86,13 @@ class StaffUser:
     def require_edit(self, column_id: int, slug: str = "") -> None:
         if not self.can_edit(column_id):
             raise PermissionDenied("没有编辑此专栏的权限", resource=f"column {slug or column_id}")
+
+    def require_whole_organisation(self, what: str) -> None:
+        """For what covers every department at once (the delivery report): refused to a
+        user limited to some."""
+        if self.scope.limited:
+            raise PermissionDenied(f"{what}涵盖全部单位，您只能查看本人管辖单位的统计",
+                                   resource=self.username)
 
     def require_admin(self) -> None:
         if not self.is_admin:
@@ -94,7 +113,8 @@ class Staff:
     # -- users ---------------------------------------------------------------------
 
     def add_user(self, username: str, password: str, *, role: str = "editor",
-                 display_name: str = "", columns_: Sequence[str] = (), by: str = "admin") -> int:
+                 display_name: str = "", columns_: Sequence[str] = (),
+                 departments: Sequence[str] = (), by: str = "admin") -> int:
         _check_username(username)
         _check_role(role)
         _check_password(password)
@@ -107,16 +127,22 @@ class Staff:
                 password_hash=_hasher.hash(password), session_epoch=0, created_at=now)
             store.set_grants(conn, user_id, [column_by_slug(conn, slug)["id"]
                                              for slug in columns_], replace=False)
+            scope = _scope(conn, departments)
+            store.set_scope(conn, user_id, scope.departments)
             _audit_record(conn, by, "add_user", f"user {username}",
-                          _account_detail(role=role, columns_=columns_), at=now)
+                          _account_detail(role=role, columns_=columns_,
+                                          scope=scope.label if scope.limited else None),
+                          at=now)
         return user_id
 
     def list_users(self) -> list[dict]:
         with self.db.read() as conn:
             rows = store.user_rows(conn)
             by_user = store.granted_slugs(conn)
+            scopes = store.scopes_by_user(conn)
         for row in rows:
             row["columns"] = sorted(by_user.get(row["id"], []))
+            row["departments"] = scopes.get(row["id"], [])
         return rows
 
     def count_users(self) -> int:
@@ -157,7 +183,10 @@ class Staff:
 
     def update_user(self, username: str, *, role: str | None = None,
                     active: bool | None = None, columns_: list[str] | None = None,
-                    display_name: str | None = None, by: str = "admin") -> None:
+                    display_name: str | None = None, departments: Sequence[str] | None = None,
+                    by: str = "admin") -> None:
+        """Change what is given; ``departments`` replaces the user's department scope (empty:
+        the whole organisation)."""
         values: dict = {}
         if role is not None:
             _check_role(role)
@@ -181,7 +210,15 @@ class Staff:
             if columns_ is not None:
                 store.set_grants(conn, row["id"], [column_by_slug(conn, slug)["id"]
                                                    for slug in columns_])
-            detail = _account_detail(role=role, active=active, columns_=columns_)
+            scope_note = None
+            if departments is not None:
+                scope = _scope(conn, departments)
+                before = Scope(store.scope_paths(conn, row["id"]))
+                if scope != before:
+                    store.set_scope(conn, row["id"], scope.departments)
+                    scope_note = f"{before.label} → {scope.label}"
+            detail = _account_detail(role=role, active=active, columns_=columns_,
+                                     scope=scope_note)
             _audit_record(conn, by, "update_user", f"user {username}", detail, at=self.clock())
 
     # -- the user's own addresses for test sends (发送测试给我) ----------------------------
@@ -338,7 +375,24 @@ def _user(conn, row) -> StaffUser:
     return StaffUser(id=row["id"], username=row["username"],
                      display_name=row["display_name"], role=row["role"],
                      column_ids=store.granted_ids(conn, row["id"]),
-                     epoch=row["session_epoch"])
+                     epoch=row["session_epoch"],
+                     departments=store.scope_paths(conn, row["id"]))
+
+
+def _scope(conn, departments: Sequence[str]) -> Scope:
+    """The scope of these department paths (written with / › or >), each one known."""
+    paths = []
+    for text in departments:
+        if not text.strip():
+            continue
+        try:
+            path = canonical(text)
+        except ValueError as exc:
+            raise ConfigError("departments", str(exc)) from exc
+        if department_by_path(conn, path) is None:
+            raise ConfigError("departments", f"没有这个部门：{path[:100]}")
+        paths.append(path)
+    return Scope.of(paths)
 
 
 def _check_username(username: str) -> None:
@@ -357,7 +411,7 @@ def _check_password(password: str) -> None:
 
 
 def _account_detail(*, role: str | None = None, active: bool | None = None,
-                    columns_: Sequence[str] | None = None) -> str:
+                    columns_: Sequence[str] | None = None, scope: str | None = None) -> str:
     """What changed on an account, as the audit log shows it."""
     parts = []
     if role is not None:
@@ -366,4 +420,6 @@ def _account_detail(*, role: str | None = None, active: bool | None = None,
         parts.append("启用" if active else "停用")
     if columns_ is not None:
         parts.append(f"专栏：{'、'.join(columns_) or '无'}")
+    if scope is not None:
+        parts.append(f"管辖单位：{scope}")
     return "；".join(parts)

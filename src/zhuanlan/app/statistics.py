@@ -1,5 +1,9 @@
 """Statistics for managers: each column's trend over its issues, and an issue's figures
-per department and person (``store.stats``, rolled up in ``study.rollup``)."""
+per department and person (``store.stats``, rolled up in ``study.rollup``).
+
+Every call takes the caller's ``Scope`` (``StaffUser.scope``): a viewer or editor limited
+to some department subtrees gets figures over those units only, and a department outside
+them is refused here, for the pages, the exports and the API alike."""
 
 from __future__ import annotations
 
@@ -7,36 +11,41 @@ from zhuanlan.jobs.context import Context
 from zhuanlan.store import stats as store
 from zhuanlan.store.columns import column_by_slug, column_rows, issue_id_by_number
 from zhuanlan.study.figures import IssueStats
+from zhuanlan.study.scope import Scope
 
 
 class Statistics:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
 
-    def overview(self) -> list[tuple[dict, dict | None]]:
+    def overview(self, *, scope: Scope = Scope()) -> list[tuple[dict, dict | None]]:
         """(column, its newest issue's figures or None) for every column."""
         with self.ctx.db.read() as conn:
             out = []
             for column in column_rows(conn):
-                trend = store.column_trend(conn, column["id"], last=1)
+                trend = store.column_trend(conn, column["id"], last=1, scope=scope)
                 out.append((column, trend[-1] if trend else None))
             return out
 
-    def column_trend(self, slug: str, *, last: int = 12) -> tuple[dict, list[dict]]:
+    def column_trend(self, slug: str, *, last: int = 12,
+                     scope: Scope = Scope()) -> tuple[dict, list[dict]]:
         """(column, per issue oldest first over the ``last`` newest: recipients, opened,
         studied and the rates). Raises NotFoundError."""
         with self.ctx.db.read() as conn:
             column = column_by_slug(conn, slug)
-            return column, store.column_trend(conn, column["id"], last=last)
+            return column, store.column_trend(conn, column["id"], last=last, scope=scope)
 
-    def issue(self, slug: str, number: int) -> IssueStats:
+    def issue(self, slug: str, number: int, *, scope: Scope = Scope(),
+              department: str = "") -> IssueStats:
         """The issue's figures per department (the tree rolled up) and per person.
-        Raises NotFoundError."""
+        ``department`` is the one the caller asks about: PermissionDenied when it lies
+        outside the scope. Raises NotFoundError."""
+        scope.require(department)
         with self.ctx.db.read() as conn:
             column = column_by_slug(conn, slug)
             return store.issue_stats(conn, issue_id_by_number(conn, column["id"], number,
-                                                              slug=slug))
+                                                              slug=slug), scope)
 
-    def issue_by_id(self, issue_id: int) -> IssueStats:
+    def issue_by_id(self, issue_id: int, *, scope: Scope = Scope()) -> IssueStats:
         with self.ctx.db.read() as conn:
-            return store.issue_stats(conn, issue_id)
+            return store.issue_stats(conn, issue_id, scope)

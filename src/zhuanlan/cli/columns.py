@@ -74,6 +74,10 @@ def add_parser(sub) -> None:
     a.add_argument("--remind-hours", type=int,
                    help="remind who has not studied this many hours before the deadline "
                    "(omit: no automatic reminder)")
+    a = ss.add_parser("min-read", help="the minimum reading time per article below which "
+                      "a 我已学习 does not count as studied (0: none)")
+    a.add_argument("slug")
+    a.add_argument("seconds", type=int)
     a = ss.add_parser("remind", help="remind the people who have not studied an issue yet "
                       "(through their app, else e-mail; once a day at most per person)")
     a.add_argument("slug")
@@ -142,6 +146,9 @@ def cmd_column(args: argparse.Namespace) -> int:
         zl.reminders.set_deadline(args.slug, args.days, args.remind_hours, by="cli")
         print(f"学习期限：{f'发布后 {args.days} 天' if args.days else '无'}；自动提醒："
               f"{f'截止前 {args.remind_hours} 小时' if args.remind_hours else '关闭'}")
+    elif args.action == "min-read":
+        zl.reading.set_min_read(args.slug, args.seconds, by="cli")
+        print(f"每篇最短阅读时间：{f'{args.seconds} 秒' if args.seconds else '不限'}")
     elif args.action == "remind":
         done = zl.reminders.remind(zl.issue_id(args.slug, args.number),
                                    department=args.department, by="cli")

@@ -20,6 +20,8 @@ def add_parser(sub) -> None:
     a.add_argument("--name", default="", help="display name")
     a.add_argument("--column", action="append", default=[],
                    help="column slug the editor may edit (repeatable)")
+    a.add_argument("--department", action="append", default=[],
+                   help="limit the statistics to this department's subtree (repeatable)")
     a.add_argument("--password-stdin", action="store_true",
                    help="read the password from the first line of stdin (for scripts)")
     ss.add_parser("list", help="list staff users, their roles and columns")
@@ -27,6 +29,11 @@ def add_parser(sub) -> None:
     a.add_argument("username")
     a.add_argument("--role", choices=ROLES)
     a.add_argument("--column", action="append", help="replace the columns (repeatable)")
+    d = a.add_mutually_exclusive_group()
+    d.add_argument("--department", action="append",
+                   help="replace the departments the statistics are limited to (repeatable)")
+    d.add_argument("--all-departments", action="store_true",
+                   help="lift the department limit: the whole organisation")
     g = a.add_mutually_exclusive_group()
     g.add_argument("--disable", action="store_true")
     g.add_argument("--enable", action="store_true")
@@ -57,17 +64,19 @@ def cmd_user(args: argparse.Namespace) -> int:
     staff = zl.staff
     if args.action == "add":
         staff.add_user(args.username, _password(args), role=args.role, display_name=args.name,
-                       columns_=args.column, by="cli")
+                       columns_=args.column, departments=args.department, by="cli")
         print(f"已添加用户 {args.username}（{ROLE_NAMES[args.role]}）")
     elif args.action == "list":
         for u in staff.list_users():
             state = "" if u["active"] else "（已停用）"
             cols = ",".join(u["columns"]) or "-"
-            print(f"{u['username']:<20} {ROLE_NAMES[u['role']]:<4} 专栏：{cols}{state}")
+            scope = f" 管辖单位：{'，'.join(u['departments'])}" if u["departments"] else ""
+            print(f"{u['username']:<20} {ROLE_NAMES[u['role']]:<4} 专栏：{cols}{scope}{state}")
     elif args.action == "set":
         active = True if args.enable else (False if args.disable else None)
+        departments = [] if args.all_departments else args.department
         staff.update_user(args.username, role=args.role, active=active, columns_=args.column,
-                          by="cli")
+                          departments=departments, by="cli")
         print(f"已更新用户 {args.username}")
     elif args.action == "passwd":
         staff.set_password(args.username, _password(args), by="cli")

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 from zhuanlan.cells import safe_cell
 from zhuanlan.people.importing import ACTIVE_LABELS, FIELDS, LABELS
+from zhuanlan.sheets import write_xlsx
 
 HEADERS = [LABELS[f] for f in FIELDS]     # 工号 姓名 部门 邮箱 企业微信 钉钉 飞书 状态
 
@@ -35,28 +36,11 @@ def to_csv(people: Iterable[dict]) -> bytes:
 
 
 def to_xlsx(people: Iterable[dict]) -> bytes:
-    """One sheet 人员; every cell text (a 工号 like 00123 keeps its zeros) and neutralised
-    like the CSV (WPS and LibreOffice may still evaluate a text cell on edit)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("人员")
-
-    def row(values: list[str]) -> list:
-        cells = []
-        for v in values:
-            cell = WriteOnlyCell(ws, value=v)
-            cell.data_type = "s"
-            cells.append(cell)
-        return cells
-
-    ws.append(row(HEADERS))
-    for p in people:
-        ws.append(row(_values(p)))
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    """One sheet 人员, formatted (``sheets``); every cell text (a 工号 like 00123 keeps its
+    zeros) and neutralised like the CSV (WPS and LibreOffice may still evaluate a text
+    cell on edit)."""
+    return write_xlsx(HEADERS, [_values(p) for p in people], title="人员",
+                      text_columns=range(len(HEADERS)))
 
 
 def export(people: Iterable[dict], kind: str) -> bytes:

@@ -63,8 +63,9 @@ def _chunks(items: list, size: int):
 
 def confirm_studied(conn, reader_key: str, subscriber_id: int | None, article_id: int,
                     at: datetime, issue_id: int | None = None) -> datetime:
-    """Record 我已学习 (not buffered). Returns when it was first confirmed: confirming
-    again keeps the first time."""
+    """Record 我已学习 (not buffered), marked ``quick`` when no reading time was recorded
+    before it. Returns when it was first confirmed: confirming again keeps the first time
+    (and its mark)."""
     insert_ignore(conn, readings, [{
         "reader": reader_key, "article_id": article_id, "subscriber_id": subscriber_id,
         "issue_id": issue_id, "opened_at": at, "last_seen_at": at, "active_seconds": 0,
@@ -72,9 +73,40 @@ def confirm_studied(conn, reader_key: str, subscriber_id: int | None, article_id
     conn.execute(update(readings).where(readings.c.reader == reader_key,
                                         readings.c.article_id == article_id,
                                         readings.c.studied_at.is_(None))
-                 .values(studied_at=at))
+                 .values(studied_at=at, quick=readings.c.active_seconds <= 0))
     return conn.execute(select(readings.c.studied_at).where(
         readings.c.reader == reader_key, readings.c.article_id == article_id)).scalar_one()
+
+
+def min_read_seconds(conn, article_id: int, issue_id: int | None) -> int:
+    """The reading time a 我已学习 of the article needs to count: the minimum of the
+    issue's column, or without an issue the largest of the columns that published it."""
+    query = (select(func.max(columns.c.min_read_seconds))
+             .join(issues, issues.c.column_id == columns.c.id)
+             .join(issue_items, issue_items.c.issue_id == issues.c.id)
+             .where(issue_items.c.article_id == article_id))
+    if issue_id is not None:
+        query = query.where(issues.c.id == issue_id)
+    return int(conn.execute(query).scalar() or 0)
+
+
+def set_min_read_seconds(conn, column_id: int, seconds: int | None) -> None:
+    conn.execute(update(columns).where(columns.c.id == column_id)
+                 .values(min_read_seconds=seconds))
+
+
+def counts_as_studied(min_seconds: int):
+    """The condition on ``readings`` under which a confirmation counts as studied:
+    confirmed, with at least ``min_seconds`` of reading time. Reading time that comes
+    after the confirmation counts too: the record is kept, and once the time reaches the
+    minimum the confirmation counts."""
+    return readings.c.studied_at.is_not(None) & (readings.c.active_seconds >= min_seconds)
+
+
+def too_quick(min_seconds: int):
+    """Confirmed with less reading time than needed — below the column's minimum, or with
+    none at all where the column sets no minimum (still studied then, but told apart)."""
+    return readings.c.studied_at.is_not(None) & (readings.c.active_seconds < max(1, min_seconds))
 
 
 def reading_in(conn, reader_key: str, article_id: int) -> dict | None:
@@ -84,7 +116,8 @@ def reading_in(conn, reader_key: str, article_id: int) -> dict | None:
     return dict(row) if row else None
 
 
-def issue_context(conn, issue_id: int, article_id: int, reader_key: str) -> dict | None:
+def issue_context(conn, issue_id: int, article_id: int, reader_key: str,
+                  min_seconds: int = 0) -> dict | None:
     """Where an article stands in the issue it was opened from: the issue (column slug and
     name, number), its items in order (article id, the editor's title), this item's
     position, the next item, and how many of them the reader has confirmed."""
@@ -103,7 +136,7 @@ def issue_context(conn, issue_id: int, article_id: int, reader_key: str) -> dict
     studied = set(conn.execute(
         select(readings.c.article_id).where(
             readings.c.reader == reader_key, readings.c.article_id.in_(ids),
-            readings.c.studied_at.is_not(None))).scalars())
+            counts_as_studied(min_seconds))).scalars())
     at = ids.index(article_id)
     nxt = items[at + 1] if at + 1 < len(items) else None
     return {"slug": head.slug, "column_name": head.name, "number": head.number,

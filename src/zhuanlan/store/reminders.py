@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Row, func, or_, select, update
+from sqlalchemy import Connection, Row, case, func, or_, select, update
 
 from zhuanlan.store.db import inserted_id
+from zhuanlan.store.readings import counts_as_studied
 from zhuanlan.store.schema import (
     columns,
     deliveries,
@@ -37,7 +38,11 @@ def unstudied_conditions(conn: Connection, issue_id: int, *, department: str | N
     received = (select(deliveries.c.id).where(
         deliveries.c.issue_id == issue_id, deliveries.c.subscriber_id == subscribers.c.id,
         deliveries.c.reminder_id == 0).exists())
-    studied = (select(func.count(readings.c.studied_at))
+    # A confirmation with less than the column's minimum reading time is not studied.
+    min_seconds = int(conn.execute(
+        select(columns.c.min_read_seconds).join(issues, issues.c.column_id == columns.c.id)
+        .where(issues.c.id == issue_id)).scalar() or 0)
+    studied = (select(func.count(case((counts_as_studied(min_seconds), 1))))
                .join(issue_items, issue_items.c.article_id == readings.c.article_id)
                .where(issue_items.c.issue_id == issue_id,
                       readings.c.subscriber_id == subscribers.c.id)

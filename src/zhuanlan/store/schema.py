@@ -165,6 +165,8 @@ columns = Table(
     # 必学: readers may not opt out; no unsubscribe link, the contact is whom to ask.
     Column("compulsory", Boolean, nullable=False, default=False, server_default=false()),
     Column("contact", Text, nullable=False, default="", server_default=""),
+    # A 我已学习 with less reading time than this does not count as studied (migration 0023).
+    Column("min_read_seconds", Integer),
 )
 
 candidates = Table(
@@ -438,6 +440,17 @@ column_grants = Table(
     UniqueConstraint("user_id", "column_id"),
 )
 
+# The department subtrees a viewer or editor is limited to in the statistics (migration
+# 0023); none: the whole organisation. A path, not a key: a deleted department leaves a
+# scope that matches nobody rather than one that widens to everything.
+user_departments = Table(
+    "user_departments", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("path", String(300), nullable=False),
+    UniqueConstraint("user_id", "path"),
+)
+
 # Personal API tokens: only a SHA-256 of the token is kept; the token is shown once.
 api_tokens = Table(
     "api_tokens", metadata,
@@ -532,6 +545,8 @@ readings = Table(
     Column("last_seen_at", UTCDateTime(), nullable=False),
     Column("active_seconds", Integer, nullable=False, default=0),
     Column("studied_at", UTCDateTime()),
+    # 我已学习 came with no reading time at all (no heartbeat; migration 0023).
+    Column("quick", Boolean, nullable=False, default=False, server_default=false()),
     UniqueConstraint("reader", "article_id"),
     Index("ix_readings_issue_subscriber", "issue_id", "subscriber_id"),
     # The statistics join an issue's articles to the readings (migration 0013).

@@ -35,6 +35,7 @@ from zhuanlan.store.schema import (
     login_addresses,
     login_failures,
     staff_sessions,
+    user_departments,
     users,
 )
 
@@ -227,6 +228,26 @@ def set_grants(conn: Connection, user_id_: int, column_ids: list[int], *,
         conn.execute(delete(column_grants).where(column_grants.c.user_id == user_id_))
     for cid in column_ids:
         conn.execute(column_grants.insert().values(user_id=user_id_, column_id=cid))
+
+
+def scope_paths(conn: Connection, user_id_: int) -> tuple[str, ...]:
+    """The department subtrees the user is limited to; () for the whole organisation."""
+    return tuple(sorted(conn.execute(select(user_departments.c.path)
+                                     .where(user_departments.c.user_id == user_id_)).scalars()))
+
+
+def scopes_by_user(conn: Connection) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    for uid, path in conn.execute(select(user_departments.c.user_id, user_departments.c.path)
+                                  .order_by(user_departments.c.path)):
+        out.setdefault(uid, []).append(path)
+    return out
+
+
+def set_scope(conn: Connection, user_id_: int, paths: tuple[str, ...]) -> None:
+    conn.execute(delete(user_departments).where(user_departments.c.user_id == user_id_))
+    for path in paths:
+        conn.execute(user_departments.insert().values(user_id=user_id_, path=path))
 
 
 # -- API tokens ----------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from zhuanlan.study.rollup import Figures, tree_order
+from zhuanlan.study.scope import Scope
 
 
 @dataclass
@@ -20,6 +21,7 @@ class PersonRow:
     studied: int           # articles confirmed
     seconds: int
     items: int             # articles in the issue
+    too_quick: int = 0     # confirmations with too little reading time
 
     @property
     def done(self) -> bool:
@@ -36,13 +38,18 @@ class IssueStats:
 
     @property
     def tree(self) -> list[Figures]:
-        return tree_order(self.nodes)
+        """Depth first; for a limited scope the total and the units inside it only (the
+        ancestors above it would count the same people again under another name)."""
+        return [f for f in tree_order(self.nodes)
+                if not f.path or self.scope.contains(f.path)]
 
     @property
     def total(self) -> Figures:
         return self.nodes[""]
 
     anonymous: int = 0     # anonymous browsers that opened an article of the issue
+    min_seconds: int = 0   # the column's minimum reading time per article (0: none)
+    scope: Scope = Scope()  # the units these figures cover
 
     def not_studied(self, department: str = "") -> list[PersonRow]:
         """Recipients who have not confirmed every article, in the department's subtree."""

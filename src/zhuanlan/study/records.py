@@ -87,6 +87,12 @@ class RecordBuffer:
         if full:
             self.flush()
 
+    def pending(self, reader: Reader, article_id: int) -> bool:
+        """Whether something of this reader and article waits to be written (a heartbeat
+        puts its reading in the opens too)."""
+        with self._lock:
+            return (reader.key, article_id) in self._opens
+
     # -- writing ---------------------------------------------------------------------
 
     def flush(self) -> int:

@@ -17,6 +17,7 @@ class Figures:
     opened: int = 0             # … who opened at least one article
     studied: int = 0            # … who confirmed every article (我已学习)
     seconds: int = 0            # active reading time, summed over the people
+    too_quick: int = 0          # 我已学习 with too little reading time (see store.readings)
     children: list[str] = field(default_factory=list)
 
     @property
@@ -43,6 +44,7 @@ class Person:
     opened: bool
     studied: bool
     seconds: int
+    too_quick: int = 0
 
 
 def roll_up(people: list[Person], *, root_name: str = "全部") -> dict[str, Figures]:
@@ -69,6 +71,7 @@ def roll_up(people: list[Person], *, root_name: str = "全部") -> dict[str, Fig
             f.opened += p.opened
             f.studied += p.studied
             f.seconds += p.seconds
+            f.too_quick += p.too_quick
     return nodes
 
 

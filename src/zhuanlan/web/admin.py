@@ -3,6 +3,8 @@ each user's own API tokens."""
 
 from __future__ import annotations
 
+import re
+
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
@@ -168,19 +170,29 @@ def users_page(request: Request,
                user: StaffUser = Depends(admin_user)) -> HTMLResponse:
     zl = request.app.state.zl
     return render(request, "users.html", users=zl.staff.list_users(), roles=ROLES,
-                  columns=zl.list_columns())
+                  columns=zl.list_columns(),
+                  departments=[d["path"] for d in zl.people.departments()])
+
+
+def _department_list(text: str) -> list[str]:
+    """管辖单位 as typed: paths separated by commas, 、, semicolons or new lines."""
+    if len(text) > 3000:
+        raise ConfigError("departments", "管辖单位太长")
+    return [p.strip() for p in re.split(r"[,，、;；\n]", text) if p.strip()]
 
 
 
 @router.post("/users")
 def add_user(request: Request, username: str = Form(""), password: str = Form(""),
              role: str = Form("editor"), display_name: str = Form(""),
-             column: list[str] = Form(default=[]),
+             column: list[str] = Form(default=[]), departments: str = Form(""),
              user: StaffUser = Depends(admin_user)) -> RedirectResponse:
     try:
         request.app.state.zl.staff.add_user(username.strip(), password, role=role,
                                             display_name=display_name.strip(),
-                                            columns_=column, by=user.username)
+                                            columns_=column,
+                                            departments=_department_list(departments),
+                                            by=user.username)
     except (ConfigError, NotFoundError) as exc:
         return flash_redirect(request, "/admin/users", error=exc.message)
     return flash_redirect(request, "/admin/users", done=f"已添加用户 {username.strip()}")
@@ -189,12 +201,12 @@ def add_user(request: Request, username: str = Form(""), password: str = Form(""
 @router.post("/users/{username}")
 def update_user(request: Request, username: str, role: str = Form(...),
                 active: str = Form("0"), column: list[str] = Form(default=[]),
-                password: str = Form(""),
+                password: str = Form(""), departments: str = Form(""),
                 user: StaffUser = Depends(admin_user)) -> RedirectResponse:
     staff = request.app.state.zl.staff
     try:
         staff.update_user(username, role=role, active=active == "1", columns_=column,
-                          by=user.username)
+                          departments=_department_list(departments), by=user.username)
         if password:
             staff.set_password(username, password, by=user.username)
     except (ConfigError, NotFoundError, PermissionDenied) as exc:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -183,7 +183,8 @@ def create_api(zl) -> FastAPI:
     def me(u: StaffUser = Depends(user)) -> dict:
         return {"username": u.username, "display_name": u.display_name, "role": u.role,
                 "columns": sorted(c["slug"] for c in zl.list_columns()
-                                  if u.can_edit(c["id"]))}
+                                  if u.can_edit(c["id"])),
+                "departments": list(u.scope.departments)}
 
     # -- sources -------------------------------------------------------------------
 
@@ -310,8 +311,30 @@ def create_api(zl) -> FastAPI:
     def get_issue(slug: str, number: PathId, u: StaffUser = Depends(user)) -> JSONResponse:
         return ok(_issue(zl.issue_view(slug, number)))
 
+    @api.get("/columns/{slug}/stats", summary="专栏各期的学习统计（限于本人管辖单位）")
+    def column_stats(slug: str, last: int = 12, u: StaffUser = Depends(user)) -> JSONResponse:
+        _, trend = zl.statistics.column_trend(slug, last=max(1, min(last, 100)), scope=u.scope)
+        return ok({"departments": list(u.scope.departments), "issues": trend})
+
+    @api.get("/columns/{slug}/issues/{number}/stats",
+             summary="一期的学习统计：各单位与未学人员（限于本人管辖单位）")
+    def issue_stats(slug: str, number: PathId,
+                    dept: str = Query("", max_length=300, description="部门路径；空为全部"),
+                    u: StaffUser = Depends(user)) -> JSONResponse:
+        dept = dept.strip("/")
+        stats = zl.statistics.issue(slug, number, scope=u.scope, department=dept)
+        if dept and dept not in stats.nodes:
+            raise NotFoundError("这一期没有这个部门的人员", resource="department")
+        return ok({"departments": list(u.scope.departments), "items": stats.items,
+                   "units": [_figures(f) for f in stats.tree
+                             if not dept or f.path == dept or f.path.startswith(dept + "/")],
+                   "not_studied": [{"employee_no": p.employee_no, "name": p.name,
+                                    "department": p.department, "studied": p.studied,
+                                    "items": p.items} for p in stats.not_studied(dept)]})
+
     @api.get("/issues/{issue_id}/deliveries", summary="一期的推送情况")
     def deliveries(issue_id: PathId, u: StaffUser = Depends(user)) -> dict:
+        u.require_whole_organisation("推送情况")
         return {"issue_id": issue_id, "counts": zl.delivery_counts(issue_id)}
 
     @api.get("/audit", summary="操作记录（管理员）")
@@ -319,6 +342,13 @@ def create_api(zl) -> FastAPI:
         return ok(zl.audit(max(1, min(limit, 1000))))
 
     return api
+
+
+def _figures(f) -> dict:
+    return {"department": f.path, "name": f.name, "recipients": f.recipients,
+            "delivered": f.delivered, "opened": f.opened, "studied": f.studied,
+            "completion": round(f.completion, 4), "open_rate": round(f.open_rate, 4),
+            "avg_minutes": round(f.avg_minutes, 2)}
 
 
 def _issue(view) -> dict:

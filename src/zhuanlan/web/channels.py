@@ -152,6 +152,7 @@ def unassign_target(request: Request, target_id: PathId, column: str = Form(""),
 @router.get("/c/{slug}/{number}/deliveries", response_class=HTMLResponse)
 def report_page(request: Request, slug: str, number: PathId,
                 user: StaffUser = Depends(staff_user)) -> HTMLResponse:
+    user.require_whole_organisation("推送报告")
     zl = _zl(request)
     report = zl.delivery_report(zl.issue_id(slug, number))
     return render(request, "deliveries.html", report=report, slug=slug, number=number)

@@ -79,4 +79,5 @@ def article_page(request: Request, article_id: PathId,
         zl.records.opened(reader, article_id, i)
     return render(request, "article.html", article=article, paragraphs=paragraphs,
                   body_html=body_html, others=page["others"], reader=reader,
-                  issue_id=i, reading=page["reading"], issue=page["issue"])
+                  issue_id=i, reading=page["reading"], issue=page["issue"],
+                  too_quick=page["too_quick"], min_seconds=page["min_seconds"])

@@ -160,10 +160,18 @@ async def heartbeat(request: Request) -> Response:
 
 @router.post("/read/studied")
 def studied(request: Request, article_id: FormId, issue_id: OptionalFormId = None,
-            back: str = Form("")) -> RedirectResponse:
+            back: str = Form(""), view: str = Form("", max_length=40),
+            seconds: int = Form(-1, le=10**7)) -> RedirectResponse:
+    """我已学习. reading.js adds the page view's reading time so far (``view``,
+    ``seconds``): the last heartbeat then never arrives after the confirmation."""
     _same_origin(request)
-    request.app.state.zl.reading.confirm(current_reader(request), article_id,
-                                         issue_id=issue_id,
-                                         staff=session_user(request) is not None)
-    return RedirectResponse(safe_next(back or f"/a/{article_id}", "/") + "#studied",
+    reader = current_reader(request)
+    zl = request.app.state.zl
+    if len(view) >= 8 and seconds >= 0 and (article_id in request.app.state.readable_articles
+                                            or _readable(request, article_id)):
+        zl.records.beat(reader, article_id, view, seconds)
+    zl.reading.confirm(reader, article_id, issue_id=issue_id,
+                       staff=session_user(request) is not None)
+    page = f"/a/{article_id}" + (f"?i={issue_id}" if issue_id is not None else "")
+    return RedirectResponse(safe_next(back or page, "/") + "#studied",
                             status_code=303)

@@ -1,9 +1,12 @@
 """Statistics pages for managers (any staff login): per column, issue and department,
-charts as server-drawn SVG, sortable tables, exports to XLSX and CSV."""
+charts as server-drawn SVG, sortable tables, exports to XLSX and CSV. Every figure is
+asked of the facade with the user's scope (``StaffUser.scope``), which limits a viewer
+or editor to their departments."""
 
 from __future__ import annotations
 
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -23,31 +26,72 @@ router = APIRouter(prefix="/admin/stats")
 
 @router.get("", response_class=HTMLResponse)
 def overview(request: Request, user: StaffUser = Depends(staff_user)) -> HTMLResponse:
-    return render(request, "stats.html", rows=request.app.state.zl.statistics.overview())
+    return render(request, "stats.html", scope=user.scope,
+                  rows=request.app.state.zl.statistics.overview(scope=user.scope))
 
 
 @router.get("/c/{slug}", response_class=HTMLResponse)
 def column_stats(request: Request, slug: str, last: int = 12,
                  user: StaffUser = Depends(staff_user)) -> HTMLResponse:
-    column, trend = request.app.state.zl.statistics.column_trend(slug,
-                                                                 last=max(2, min(last, 100)))
+    last = max(2, min(last, 100))
+    column, trend = request.app.state.zl.statistics.column_trend(slug, last=last,
+                                                                 scope=user.scope)
     chart = line_chart([f"第{t['number']}期" for t in trend],
                        {"打开率": [t["open_rate"] * 100 for t in trend],
                         "完成率": [t["completion"] * 100 for t in trend]},
                        title=f"{column['name']}：各期打开率与完成率", max_value=100)
-    return render(request, "stats_column.html", column=column, trend=trend,
+    return render(request, "stats_column.html", column=column, trend=trend, scope=user.scope,
+                  can_edit=user.can_edit(column["id"]),
                   chart=Markup(chart), last=last)
 
 
-def _stats(request: Request, slug: str, number: int) -> IssueStats:
-    return request.app.state.zl.statistics.issue(slug, number)
+@router.post("/c/{slug}/min-read", dependencies=[Depends(csrf_protect)])
+def set_min_read(request: Request, slug: str, seconds: int = Form(0, ge=0, le=3600),
+                 user: StaffUser = Depends(staff_user)) -> RedirectResponse:
+    """每篇最短阅读时间 (editors of the column and administrators)."""
+    zl = request.app.state.zl
+    if not user.can_edit(zl.get_column(slug)["id"]):
+        raise PermissionDenied("只有本专栏的编辑和管理员可以设置最短阅读时间",
+                               resource=f"column {slug}")
+    zl.reading.set_min_read(slug, seconds, by=user.username)
+    return flash_redirect(request, f"/admin/stats/c/{quote(slug)}#min-read",
+                          done=f"每篇最短阅读时间：{f'{seconds} 秒' if seconds else '不限'}")
+
+
+@router.get("/c/{slug}/export.{fmt}")
+def export_trend(request: Request, slug: str, fmt: str, last: int = 50,
+                 user: StaffUser = Depends(staff_user)) -> Response:
+    """The column's issues (the newest ``last``) as a table: one row per issue."""
+    if fmt not in ("csv", "xlsx"):
+        raise NotFoundError("不支持的导出格式", resource=f"export.{fmt}")
+    column, trend = request.app.state.zl.statistics.column_trend(
+        slug, last=max(2, min(last, 100)), scope=user.scope)
+    rows = export.trend_rows(trend, ZoneInfo(column["timezone"]))
+    return _download(f"{slug}-各期.{fmt}", fmt, export.TREND_HEADERS, rows, "各期")
+
+
+def _download(name: str, fmt: str, headers: list[str], rows: list[list],
+              title: str) -> Response:
+    if fmt == "csv":
+        body, media = export.to_csv(headers, rows), "text/csv; charset=utf-8"
+    else:
+        body = export.to_xlsx(headers, rows, title=title)
+        media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(body, media_type=media, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
+
+
+def _stats(request: Request, slug: str, number: int, user: StaffUser,
+           dept: str = "") -> IssueStats:
+    return request.app.state.zl.statistics.issue(slug, number, scope=user.scope,
+                                                 department=dept[:300])
 
 
 @router.get("/c/{slug}/{number}", response_class=HTMLResponse)
 def issue_page(request: Request, slug: str, number: PathId, dept: str = "",
                user: StaffUser = Depends(staff_user)) -> HTMLResponse:
-    stats = _stats(request, slug, number)
     dept = dept.strip("/")
+    stats = _stats(request, slug, number, user, dept)
     if dept not in stats.nodes:
         dept = ""
     node = stats.nodes[dept]
@@ -69,8 +113,9 @@ def issue_page(request: Request, slug: str, number: PathId, dept: str = "",
     return render(request, "stats_issue.html", stats=stats, node=node, dept=dept,
                   children=children, chart=Markup(chart), crumbs=crumbs,
                   pending=stats.not_studied(dept), slug=slug, number=number,
-                  reminders=zl.reminders.history(stats.issue["id"]),
-                  can_remind=user.can_edit(stats.column["id"]))
+                  reminders=[r for r in zl.reminders.history(stats.issue["id"])
+                             if user.scope.contains(r["department"] or "")],
+                  can_remind=user.can_edit(stats.column["id"]), scope=user.scope)
 
 
 @router.post("/c/{slug}/{number}/remind", dependencies=[Depends(csrf_protect)])
@@ -84,8 +129,8 @@ def remind(request: Request, slug: str, number: PathId, dept: str = Form(""),
     # Back to the button, where the confirmation is shown, not to the top of the page.
     page = f"/admin/stats/c/{quote(slug)}/{number}"
     try:
-        done = zl.reminders.remind(zl.issue_id(slug, number), department=dept or None,
-                                   by=user.username)
+        done = zl.reminders.remind_within(zl.issue_id(slug, number), user.scope,
+                                          department=dept[:300], by=user.username)
     except NotFoundError as exc:        # an unknown department is not echoed back
         return flash_redirect(request, f"{page}#remind", error=f"未发送：{exc.message}")
     back = page + (f"?dept={quote(dept)}" if dept else "") + "#remind"
@@ -99,7 +144,7 @@ def export_issue(request: Request, slug: str, number: PathId, fmt: str, what: st
                  dept: str = "", user: StaffUser = Depends(staff_user)) -> Response:
     if fmt not in ("csv", "xlsx") or what not in ("departments", "people", "pending"):
         raise NotFoundError("不支持的导出格式", resource=f"export.{fmt}")
-    stats = _stats(request, slug, number)
+    stats = _stats(request, slug, number, user, dept.strip("/"))
     if what == "departments":
         headers, rows, title = export.DEPARTMENT_HEADERS, export.department_rows(stats.tree), "部门"
     elif what == "people":
@@ -108,11 +153,4 @@ def export_issue(request: Request, slug: str, number: PathId, fmt: str, what: st
     else:
         headers, rows, title = (export.PEOPLE_HEADERS,
                                 export.people_rows(stats.not_studied(dept)), "未学习")
-    name = f"{slug}-第{number}期-{title}.{fmt}"
-    if fmt == "csv":
-        body, media = export.to_csv(headers, rows), "text/csv; charset=utf-8"
-    else:
-        body = export.to_xlsx(headers, rows, title=title)
-        media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(body, media_type=media, headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
+    return _download(f"{slug}-第{number}期-{title}.{fmt}", fmt, headers, rows, title)

@@ -32,5 +32,18 @@
     if (document.visibilityState === "hidden") send();
   });
   window.addEventListener("pagehide", send);
+  // 我已学习 carries this view's time so far, so the server judges the confirmation on
+  // it (a heartbeat sent now could arrive after the confirmation).
+  var confirm = box.querySelector("form[action='/read/studied']");
+  if (confirm) {
+    confirm.addEventListener("submit", function () {
+      [["view", view], ["seconds", String(seconds)]].forEach(function (pair) {
+        var input = document.createElement("input");
+        input.type = "hidden"; input.name = pair[0]; input.value = pair[1];
+        confirm.appendChild(input);
+      });
+      sent = seconds;
+    });
+  }
   window.zhuanlanReading = {seconds: function () { return seconds; }, send: send};
 })();
