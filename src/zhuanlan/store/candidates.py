@@ -17,7 +17,7 @@ def queue(conn: Connection, column_id: int, state: str | None) -> list[dict]:
                     candidates.c.position, candidates.c.story_id,
                     articles.c.id.label("article_id"), articles.c.title, articles.c.url,
                     articles.c.published_at, articles.c.source_name, articles.c.text,
-                    sources.c.name.label("outlet"))
+                    articles.c.flags, sources.c.name.label("outlet"))
              .join(articles, articles.c.id == candidates.c.article_id)
              .outerjoin(sources, sources.c.id == articles.c.source_id)
              .where(candidates.c.column_id == column_id)

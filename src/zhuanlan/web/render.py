@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 
 from zhuanlan.app.staff import ROLE_NAMES
 from zhuanlan.editorial.assemble import summary_of
+from zhuanlan.editorial.flags import flag_notes
 from zhuanlan.explain import explain
 from zhuanlan.publish.schedule import describe
 from zhuanlan.web.auth import csrf_token, session_user
@@ -38,6 +39,7 @@ def make_templates(tz_name: str) -> Jinja2Templates:
     templates.env.globals["describe_schedule"] = describe
     templates.env.globals["role_names"] = ROLE_NAMES
     templates.env.globals["explain"] = explain
+    templates.env.globals["flag_notes"] = flag_notes
     return templates
 
 
