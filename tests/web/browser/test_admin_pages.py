@@ -106,3 +106,33 @@ def test_testing_a_source_lands_on_its_result(published, size):
         screenshot(drv, f"{'phone' if size == PHONE else 'desktop'}-source-probe")
     finally:
         stop_browser(drv)
+
+
+def test_errors_and_the_audit_log_read_in_chinese(published):
+    zl, web = published
+    from datetime import UTC, datetime
+
+    from sqlalchemy import update
+
+    from zhuanlan.store.schema import sources
+    source_id = zl.list_sources()[0]["id"]
+    english = "robots.txt unreachable (connect: [Errno -2] Name or service not known)"
+    with zl.db.write() as conn:
+        conn.execute(update(sources).where(sources.c.id == source_id).values(
+            last_error=english, last_error_kind="connect", last_error_at=datetime.now(UTC),
+            consecutive_failures=2))
+    drv = start_browser(PHONE, mobile=True)
+    try:
+        login(drv, web.url("/login"), "chief", "chief-password")
+        drv.get(web.url("/admin/sources"))
+        row = drv.find_element(By.ID, f"source-{source_id}")
+        assert "域名无法解析" in row.text and "Name or service" not in row.text
+        row.find_element(By.CSS_SELECTOR, "details.technical summary").click()
+        assert "Name or service not known" in row.text       # unfolded on demand
+        drv.get(web.url("/admin/audit"))
+        text = drv.find_element(By.TAG_NAME, "main").text
+        assert "发布" in text and "第1期" in text and "登录" in text
+        assert "publish" not in text and "login" not in text and "issue " not in text
+        screenshot(drv, "phone-audit")
+    finally:
+        stop_browser(drv)
