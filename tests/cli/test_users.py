@@ -55,7 +55,7 @@ def test_a_viewer_limited_to_departments(tmp_path, capsys, make_zl):
     assert run(["user", "set", "branch", "--department", "集团/二公司"], config) == 0
     assert run(["user", "list"], config) == 0
     assert "管辖单位：集团/二公司" in capsys.readouterr().out
-    assert zl.audit(1)[0]["detail"] == "管辖单位=集团/一公司 → 集团/二公司"
+    assert zl.audit(1)[0]["detail"] == "管辖单位：集团/一公司 → 集团/二公司"
     assert run(["user", "set", "branch", "--all-departments"], config) == 0
     assert not zl.staff.by_name("branch").scope.limited
 

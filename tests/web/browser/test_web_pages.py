@@ -130,7 +130,7 @@ def test_editor_approves_writes_note_and_publishes(make_zl, site_zl):
         screenshot(drv, "desktop-issue")
         drv.get(web.url("/admin/audit"))
         log = drv.find_element(By.TAG_NAME, "tbody").text
-        assert "publish" in log and "editor_note" in log and log.count("approve") >= 2
+        assert "发布" in log and "保存编者按" in log and log.count("通过") >= 2
         # The log names who did it: the logged-in user, not "web".
         assert "chief" in log and "web" not in log.split()
     finally:
