@@ -347,8 +347,9 @@ async def _open_step(gen: Gen, pool: Pool, rate: float, seconds: float, spec: di
 
 
 async def run_open(spec: dict, cpu_s) -> dict:
-    """Step the rate up until p99 misses the goal; then try once between the last rate
-    that held and the first that did not."""
+    """Step the rate up until p99 misses the goal (when the first rate misses, halve it
+    down to ``floor``); then try once between the last rate that held and the first
+    that did not."""
     gen = Gen(spec)
     gen.measuring = True
     pool = Pool(spec["port"], spec["max_conns"])
@@ -367,6 +368,15 @@ async def run_open(spec: dict, cpu_s) -> dict:
             break
         best = rate
         await asyncio.sleep(spec["pause"])
+    while not best and failed is not None and failed / 2 >= spec["floor"]:
+        # the first rate already missed: halve it until one holds
+        await asyncio.sleep(spec["pause"] * 2)
+        r = await _open_step(gen, pool, failed / 2, spec["seconds"], spec)
+        steps.append(r)
+        if r["pass"]:
+            best = failed / 2
+        else:
+            failed /= 2
     if failed is not None and best and failed - best > 100:
         await asyncio.sleep(spec["pause"] * 2)     # the failed step's queue drains
         mid = round((best + failed) / 2 / 50) * 50

@@ -359,7 +359,7 @@ def run(args, info: dict, server: subprocess.Popen, port: int, tmp: Path) -> boo
           f"time, {step:g} s a rate, up to 1,000 connections):")
     r = phase("study", len(PHASES) + 1, open=True, rates=rates, seconds=step,
               pool=args.clients, max_conns=1000, drain=max(5.0, step), pause=1.0,
-              goal_ms=GOAL_P99_MS)
+              goal_ms=GOAL_P99_MS, floor=min(25.0, rates[0]))
     for s in r["steps"]:
         errs = f", errors {s['errors']}" if s["errors"] else ""
         lost = f", {s['lost']:,} unanswered" if s["lost"] else ""
