@@ -116,6 +116,7 @@ class Gen:
         self.views: dict[str, int] = {}                # view id → highest seconds answered
         self.studied: set[tuple[int, int]] = set()     # (employee, article) confirmed
         self.n_views = 0
+        self.idle: list[dict] = []     # open loop: views waiting for their next request
         self.answered = 0                              # warm-up included
 
     def cookie(self, sid: int) -> str:
@@ -289,9 +290,13 @@ class Pool:
 
 async def _open_step(gen: Gen, pool: Pool, rate: float, seconds: float, spec: dict) -> dict:
     lat: list[float] = []
+    by_kind: dict[str, list[float]] = {}
     lags: list[float] = []
-    idle: list[dict] = []
+    idle = gen.idle
     rnd = gen.rnd
+    # A new view as often as the mix has opens (1 in beats + 2), so that the mix's
+    # proportions hold from the first second of a step on, at any rate.
+    p_open = 1 / (spec["beats"] + 2)
 
     async def one(v: dict, meta: tuple, data: bytes, t_sched: float) -> None:
         conn = await pool.get()
@@ -305,6 +310,7 @@ async def _open_step(gen: Gen, pool: Pool, rate: float, seconds: float, spec: di
             pool.put(conn, ok)       # cancelled: closed, its answer is never read
         answered = gen.record(meta, status, time.perf_counter() - t_sched, anon)
         lat.append(time.perf_counter() - t_sched if answered else math.inf)
+        by_kind.setdefault(meta[0], []).append(lat[-1])
         if answered and not gen.done(v):
             idle.append(v)
 
@@ -318,7 +324,7 @@ async def _open_step(gen: Gen, pool: Pool, rate: float, seconds: float, spec: di
         delay = t - time.perf_counter()
         await asyncio.sleep(max(0.0, delay))
         lags.append(max(0.0, -delay))
-        if len(idle) < spec["pool"]:
+        if not idle or rnd.random() < p_open:
             v = gen.new_view()
         else:
             i = rnd.randrange(len(idle))
@@ -341,6 +347,8 @@ async def _open_step(gen: Gen, pool: Pool, rate: float, seconds: float, spec: di
            "connections": pool.opened,
            "gen_lag_p99_ms": lags[int(len(lags) * 0.99)] * 1000 if lags else 0.0,
            **figures(every or [math.inf], seconds)}
+    out["kinds"] = {k: (len(v), figures(sorted(v), seconds)["p99_ms"])
+                    for k, v in by_kind.items()}
     out["pass"] = bool(every) and out["p99_ms"] < spec["goal_ms"] and not gen.errors
     gen.errors.clear()
     return out
