@@ -28,8 +28,8 @@ def _number(s: str) -> int:
 def test_reader_benchmark_runs_at_a_tiny_size(tmp_path, backend):
     cmd = [sys.executable, str(ROOT / "bench" / "reader.py"), "--employees", "300",
            "--issues", "3", "--seconds", "1", "--clients", "20", "--rates", "30,60"]
-    if backend == "pg":
-        cmd.append("--pg")
+    # two server processes where `zhuanlan serve` has --workers, else one (it says so)
+    cmd += ["--pg"] if backend == "pg" else ["--workers", "2"]
     # no corpus beside the repository needed: the texts are synthesized
     env = dict(os.environ, ZHUANLAN_CORPUS=str(tmp_path / "no-corpus"))
     run = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
@@ -39,6 +39,9 @@ def test_reader_benchmark_runs_at_a_tiny_size(tmp_path, backend):
     assert m, lines[-1]
     rps, _, p99, _, stats_ms, ratio = (float(x) for x in m.groups())
     assert rps > 0 and p99 > 0 and stats_ms > 0 and ratio > 0
+    if backend == "sqlite":
+        assert ("server --workers 2" in lines[0]
+                or "zhuanlan serve has no --workers: one server process" in run.stdout)
     for phase in ("static", "article", "beat", "mix", "study"):
         assert any(line.startswith(f"{phase} ") for line in lines), phase
     assert any(re.match(r"\s+30/s offered", line) for line in lines), run.stdout
