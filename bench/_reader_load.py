@@ -2,9 +2,11 @@
 
 A raw asyncio HTTP/1.1 keep-alive client (far cheaper than httpx). Every request belongs
 to a *view* of an article by a random employee (signed ``zhuanlan_reader`` cookie, signed
-as the app does): the article page, then heartbeats of that view (15 s, 30 s, …), then,
-in the ``study`` kind, 我已学习 with the view's reading time. A view's next request goes
-out only after the answer to the previous one, as reading.js does it.
+as the app does), in the order a phone sends them: the article page; ``/read/state``
+(the reader's own part of the page, where the server has it: ``spec["state"]``);
+heartbeats of that view (15 s, 30 s, …); in the ``study`` kind 我已学习 with the view's
+reading time, and the page its redirect leads back to. A view's next request goes out
+only after the answer to the previous one, as reading.js does it.
 
 - closed loop (``run_closed``): ``clients`` connections, each sends its next request
   when the previous one is answered. Latency is per request.
@@ -30,9 +32,10 @@ from pathlib import Path
 
 VIEW_PREFIX = "zlbench"
 STATIC_REQUEST = b"GET /static/style.css HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: zl-bench\r\n\r\n"
-OK = {"static": 200, "article": 200, "beat": 204, "studied": 303}
+OK = {"static": 200, "article": 200, "state": 200, "beat": 204, "studied": 303, "back": 200}
 IDLE_S = 4.0        # uvicorn closes a keep-alive connection idle for 5 s
 _LENGTH = re.compile(rb"\r\ncontent-length:\s*(\d+)")
+_LOCATION = re.compile(rb"\r\nlocation:\s*([^\r]+)")
 
 
 class Http(asyncio.Protocol):
@@ -82,9 +85,12 @@ class Http(asyncio.Protocol):
             return
         self.used = time.perf_counter()
         status = int(self.buf[9:12])
-        anon = b"zhuanlan_anon=" in self.buf[:self.header_end]
+        head = bytes(self.buf[:self.header_end])
+        anon = b"zhuanlan_anon=" in head
+        m = _LOCATION.search(head.lower()) if 300 <= status < 400 else None
+        location = head[m.start(1):m.end(1)].decode() if m else ""
         if self.waiter is not None and not self.waiter.done():
-            self.waiter.set_result((status, anon))
+            self.waiter.set_result((status, anon, location))
 
     def connection_lost(self, exc) -> None:
         self.alive = False
@@ -132,11 +138,13 @@ class Gen:
         return {"sid": self.rnd.randint(1, self.spec["employees"]), "aid": aid, "iid": iid,
                 "view": f"{VIEW_PREFIX}{self.spec['seed']:03d}{self.n_views:010d}",
                 "seconds": 0, "open": self.kind != "beat", "beats": beats,
-                "studied": self.kind == "study"}
+                "state": self.kind in ("mix", "study") and self.spec.get("state", False),
+                "studied": self.kind == "study", "back": ""}
 
     @staticmethod
     def done(v: dict | None) -> bool:
-        return v is None or not (v["open"] or v["beats"] or v["studied"])
+        return v is None or not (v["open"] or v["state"] or v["beats"] or v["studied"]
+                                 or v["back"])
 
     def step(self, v: dict | None) -> tuple[tuple, bytes]:
         """The next request of the view (the static file when there is none)."""
@@ -144,10 +152,20 @@ class Gen:
             return ("static",), STATIC_REQUEST
         sid, aid = v["sid"], v["aid"]
         cookie = f"Cookie: zhuanlan_reader={self.cookie(sid)}\r\n"
-        if v["open"]:
-            v["open"] = False
-            return ("article", sid, aid), (
-                f"GET /a/{aid}?i={v['iid']} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        if v["open"] or v["state"] or v["back"]:
+            if v["open"]:
+                v["open"] = False
+                kind, url = "article", f"/a/{aid}?i={v['iid']}"
+            elif v["state"]:
+                # the reader's own part of a page every reader gets (where the server
+                # has /read/state, reading.js asks it at once)
+                v["state"] = False
+                kind, url = "state", f"/read/state?a={aid}&i={v['iid']}"
+            else:
+                # the browser follows 我已学习's redirect back to the page
+                kind, url, v["back"] = "back", v["back"].split("#")[0], ""
+            return (kind, sid, aid), (
+                f"GET {url} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                 f"User-Agent: zl-bench\r\nAccept: text/html\r\n{cookie}\r\n").encode()
         if v["beats"]:
             v["beats"] -= 1
@@ -168,7 +186,8 @@ class Gen:
             f"Content-Type: {ctype}\r\nContent-Length: {len(body)}\r\n{cookie}\r\n"
         ).encode() + body
 
-    def record(self, meta: tuple, status: int, latency: float, anon: bool) -> bool:
+    def record(self, meta: tuple, status: int, latency: float, anon: bool,
+               v: dict | None = None, location: str = "") -> bool:
         kind = meta[0]
         self.answered += 1
         if status != OK[kind]:
@@ -178,7 +197,9 @@ class Gen:
         if self.measuring:
             self.lat[kind].append(latency)
         self.anonymous += anon
-        if kind == "static":
+        if kind == "studied" and v is not None and location.startswith("/"):
+            v["back"] = location
+        if kind in ("static", "state"):
             return True
         self.pairs.add((meta[1], meta[2]))
         if kind in ("beat", "studied") and self.views.get(meta[3], 0) < meta[4]:
@@ -222,13 +243,13 @@ async def run_closed(spec: dict, cpu_s) -> dict:
             meta, data = gen.step(v)
             t = time.perf_counter()
             try:
-                status, anon = await conn.request(data)
+                status, anon, location = await conn.request(data)
             except ConnectionError:
                 gen.record(meta, 0, 0.0, False)
                 conn = await _connect(spec["port"])
                 v = None
                 continue
-            gen.record(meta, status, time.perf_counter() - t, anon)
+            gen.record(meta, status, time.perf_counter() - t, anon, v, location)
         conn.close()
 
     conns = [await _connect(spec["port"]) for _ in range(spec["clients"])]
@@ -294,21 +315,21 @@ async def _open_step(gen: Gen, pool: Pool, rate: float, seconds: float, spec: di
     lags: list[float] = []
     idle = gen.idle
     rnd = gen.rnd
-    # A new view as often as the mix has opens (1 in beats + 2), so that the mix's
-    # proportions hold from the first second of a step on, at any rate.
-    p_open = 1 / (spec["beats"] + 2)
+    # A new view as often as the mix has opens (1 in the requests of a view), so that
+    # the mix's proportions hold from the first second of a step on, at any rate.
+    p_open = 1 / (spec["beats"] + 3 + bool(spec.get("state")))
 
     async def one(v: dict, meta: tuple, data: bytes, t_sched: float) -> None:
         conn = await pool.get()
         ok = False
         try:
-            status, anon = await conn.request(data)
+            status, anon, location = await conn.request(data)
             ok = True
         except ConnectionError:
-            status, anon = 0, False
+            status, anon, location = 0, False, ""
         finally:
             pool.put(conn, ok)       # cancelled: closed, its answer is never read
-        answered = gen.record(meta, status, time.perf_counter() - t_sched, anon)
+        answered = gen.record(meta, status, time.perf_counter() - t_sched, anon, v, location)
         lat.append(time.perf_counter() - t_sched if answered else math.inf)
         by_kind.setdefault(meta[0], []).append(lat[-1])
         if answered and not gen.done(v):

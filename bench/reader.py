@@ -153,6 +153,19 @@ def tree_hwm_mb(pid: int) -> float:
     return total
 
 
+def has_state(port: int, recent: tuple[int, int]) -> bool:
+    """Whether the server answers ``/read/state`` (the reader's own part of a page kept
+    for every reader): then a phone asks it after each article page."""
+    import httpx
+
+    from zhuanlan.links import LinkSigner
+    cookie = LinkSigner(SECRET).sign("reader-cookie", 1)
+    r = httpx.get(f"http://127.0.0.1:{port}/read/state?a={recent[0]}&i={recent[1]}",
+                  cookies={"zhuanlan_reader": cookie}, timeout=30)
+    return r.status_code == 200 and r.headers.get("content-type", "").startswith(
+        "application/json")
+
+
 def load_phase(spec: dict) -> dict:
     """Run the load generator in its own process and return its figures."""
     out = subprocess.run([sys.executable, __file__, "--child-load", json.dumps(spec)],
@@ -322,7 +335,9 @@ def run(args, info: dict, server: subprocess.Popen, port: int, tmp: Path) -> boo
             "recent": info["recent"], "beats": args.beats, "secret": SECRET}
     t_run = datetime.now(UTC) - timedelta(seconds=1)
     outs: list[str] = []
-    print(f"server processes: {len(tree(server.pid))}")
+    base["state"] = has_state(port, info["recent"][-1])
+    print(f"server processes: {len(tree(server.pid))}; the page asks /read/state: "
+          f"{'yes' if base['state'] else 'no (the server has no such route)'}")
 
     def phase(kind: str, seed: int, **spec) -> dict:
         out = str(tmp / f"load-{kind}-{seed}.json")
@@ -342,7 +357,7 @@ def run(args, info: dict, server: subprocess.Popen, port: int, tmp: Path) -> boo
         r = results[kind] = phase(kind, i + 1, warmup=warm, seconds=args.seconds)
         print(_phase_line(kind, r))
         if kind in ("mix", "study"):
-            for sub in ("article", "beat", "studied"):
+            for sub in ("article", "state", "beat", "studied", "back"):
                 if sub in r["kinds"]:
                     s = r["kinds"][sub]
                     print(f"  {kind}/{sub:7} {s['rps']:6.0f} req/s  p50 {s['p50_ms']:7.1f} ms"
