@@ -1,52 +1,53 @@
-"""Reader benchmark: the article page and the reading heartbeat under 200 concurrent
-phones, and the statistics pages, over a store the size of a large company.
+"""Reader benchmark: the article page and the reading records under 200 concurrent
+phones, an open-loop burst, and the statistics pages, over a store the size of a large
+company.
 
     .venv/bin/python bench/reader.py                   # 50,000 employees, 200 issues
     .venv/bin/python bench/reader.py --employees 5000 --issues 20 --seconds 5
+    .venv/bin/python bench/reader.py --pg --workers 2  # PostgreSQL, two server processes
 
-The store (SQLite, the embedded default, in a temporary directory): a department tree
+The store (bench/_reader_store.py; SQLite in a temporary directory, or with ``--pg`` a
+fresh PostgreSQL database on 127.0.0.1:5432, dropped afterwards): a department tree
 集团 › ~10 公司 › ~10 部门 each, the employees, one column with ``--issues`` issues of
-5 articles (Chinese texts of 2–4k characters made from the paragraphs of the Chinese
-pages of the extraction corpus (bench/_corpus.py), synthesized when it is missing), the outbox of
-every issue × employee (state sent; 10M rows at full size) and the reading records of
-the 12 newest issues (60 % of the recipients opened, 40 % studied every article, one
-page view each). The schema comes from the migrations; the bulk rows are written with
-sqlite3 directly (executemany, journal off, one transaction per table).
+5 articles (Chinese texts of 2–4k characters), the outbox of every issue × employee
+(10M rows at full size) and the reading records of the 12 newest issues (60 % of the
+recipients opened, 40 % studied every article).
 
-The server is a real subprocess, ``python -m zhuanlan -c zhuanlan.toml serve`` (one
-process, uvicorn as the CLI runs it). The load generator is another process: a raw
-asyncio HTTP/1.1 keep-alive client (one connection per client, a request only after the
-previous answer), so it costs far less CPU than httpx. Phases, after a warm-up:
+The server is a real subprocess, ``python -m zhuanlan -c zhuanlan.toml serve`` (with
+``--workers N`` when asked and the server has that option). The load generator
+(bench/_reader_load.py) is another process. Closed-loop phases, ``--clients`` keep-alive
+connections each sending its next request when the previous one is answered, after a
+warm-up:
 
 - static:   GET /static/style.css (the baseline: the same server, no app code)
-- article:  GET /a/{id}?i={issue} as a known reader (the signed ``zhuanlan_reader``
-            cookie of a random employee, signed as the app does), an article of the 12
-            newest issues
+- article:  GET /a/{id}?i={issue} as a known reader, an article of the 12 newest issues
 - beat:     POST /read/beat {"v", "a", "s"} as a known reader
-- mix:      each client opens an article, then sends ``--beats`` heartbeats of that
-            view (15 s, 30 s, …), then the next article, another employee
+- mix:      open an article, then ``--beats`` heartbeats of that view (15 s, 30 s, …)
+- study:    the reading as the issue counts it: open, heartbeats, then 我已学习
+            (POST /read/studied with the view's reading time)
 
-Then the statistics pages for the whole tree (the newest issue, the column's trend),
-logged in as a staff user; the records the run made are counted in the store; the
-server's peak RSS is read from /proc/<pid>/status (VmHWM).
+Then the open loop: the study mix's requests arrive as a Poisson process at a rate that
+steps up (``--rates``), each timed from its scheduled send time, until p99 reaches
+100 ms. Then the statistics pages for the whole tree (the newest issue, the column's
+trend) and the not-yet-studied export of the newest issue (XLSX and CSV), logged in as a
+staff user. Every open, heartbeat and confirmation the generator got its answer for is
+then looked up in the store (the run fails when one is missing).
 
-The last line is ``RESULT rps=… p50_ms=… p99_ms=… stats_ms=…``: the mix's requests per
-second and latency under ``--clients`` clients, and the median time of the whole-tree
-statistics page of the newest issue.
+The last line is ``RESULT rps=… p50_ms=… p99_ms=… open_loop_rps_at_p99_100=… stats_ms=…
+static_ratio=…`` then more figures: the study mix's requests per second and latency under
+``--clients`` clients, the open loop's highest rate that kept p99 < 100 ms, the median
+time of the whole-tree statistics page of the newest issue, and the article page's rate
+over the static file's.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import hashlib
 import json
 import os
-import random
 import re
 import signal
 import socket
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -59,429 +60,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from _corpus import corpus_dir  # noqa: E402
 from _proc import cpu_s  # noqa: E402
+from _reader_load import VIEW_PREFIX  # noqa: E402
+from _reader_store import ITEMS, SECRET, SLUG, STAFF, drop, query, setup, store_mb  # noqa: E402
 
-CORPUS = corpus_dir() / "index.jsonl"      # paragraphs are synthesized when it is missing
-SLUG = "xuexi"
-ITEMS = 5
-READ_ISSUES = 12            # the newest issues that have reading records
-OPEN_RATE = 0.6
-STUDY_RATE = 0.4
-SECRET = "reader-bench-secret-key-0123456789abcdef"
-STAFF = ("bench", "bench-password-2026")
-VIEW_PREFIX = "zlbench"
-
-COMPANIES = ["北京分公司", "上海分公司", "广州分公司", "深圳分公司", "成都分公司", "武汉分公司",
-             "西安分公司", "南京分公司", "杭州分公司", "沈阳分公司", "重庆分公司", "天津分公司"]
-DEPARTMENTS = ["办公室", "党群工作部", "人力资源部", "财务部", "市场营销部", "技术研发部",
-               "生产运营部", "安全环保部", "审计部", "法律事务部", "采购部", "信息中心"]
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡"
-GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国志红文斌海燕鹏宇浩"
+PHASES = ("static", "article", "beat", "mix", "study")
+GOAL_P99_MS = 100
+GOALS_MS = {"issue": 200, "trend": 300, "export": 2000}
+RATES = "200,400,800,1200,1500,2000,2500,3000"
 
 
-def _ts(dt: datetime) -> str:
-    """How SQLAlchemy's DateTime stores a (naive UTC) datetime in SQLite."""
-    return dt.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-
-
-# ---------------------------------------------------------------- texts
-
-def _paragraphs() -> list[str]:
-    paras: list[str] = []
-    if CORPUS.exists():
-        for line in CORPUS.read_text(encoding="utf-8").splitlines():
-            page = json.loads(line)
-            if page.get("lang") != "zh" or not page.get("body"):
-                continue
-            for p in page["body"].split("\n"):
-                p = p.strip()
-                if 40 <= len(p) <= 600 and sum("\u4e00" <= c <= "\u9fff" for c in p) > len(p) / 2:
-                    paras.append(p)
-    if len(paras) < 50:      # no corpus: synthesize
-        words = ["深入学习贯彻党的二十大精神", "推动高质量发展", "坚持以人民为中心",
-                 "全面从严治党", "加强基层党组织建设", "弘扬伟大建党精神", "落实主体责任",
-                 "提升治理能力", "守正创新", "踔厉奋发", "勇毅前行", "真抓实干"]
-        rnd = random.Random(7)
-        paras = ["，".join(rnd.choice(words) for _ in range(rnd.randint(8, 30))) + "。"
-                 for _ in range(400)]
-    return paras
-
-
-def _texts(n: int, rnd: random.Random) -> list[str]:
-    paras = _paragraphs()
-    out = []
-    for _ in range(n):
-        target = rnd.randint(2000, 4000)
-        parts, size = [], 0
-        while size < target:
-            p = rnd.choice(paras)
-            parts.append(p)
-            size += len(p) + 1
-        out.append("\n".join(parts)[:target].rstrip())
-    return out
-
-
-# ---------------------------------------------------------------- the store
-
-def setup(tmp: Path, employees: int, n_issues: int, port: int) -> dict:
-    """The config file, the schema (migrations), the staff user, then the bulk rows."""
-    from zhuanlan.config import load_config
-    from zhuanlan.core import Zhuanlan
-
-    db_path = tmp / "zhuanlan.db"
-    toml = tmp / "zhuanlan.toml"
-    toml.write_text(f"""data_dir = "{tmp / 'data'}"
-
-[database]
-url = "sqlite:///{db_path}"
-
-[web]
-host = "127.0.0.1"
-port = {port}
-secret_key = "{SECRET}"
-
-[worker]
-enabled = false
-
-[sample]
-enabled = false
-
-[presets]
-enabled = false
-
-[log]
-level = "warning"
-""", encoding="utf-8")
-    cfg = load_config(toml, environ={})
-    zl = Zhuanlan(cfg)
-    zl.migrate()
-    zl.add_column(SLUG, "学习二十大", include="二十大 OR 学习", schedule="0 9 * * 1",
-                  editor_note="编者按：请各单位认真组织学习。")
-    zl.staff.add_user(STAFF[0], STAFF[1], role="viewer", display_name="统计查看")
-    column_id = zl.get_column(SLUG)["id"]
-    zl.close()
-
-    rnd = random.Random(2026)
-    now = datetime.now(UTC)
-    con = sqlite3.connect(db_path, isolation_level=None)
-    con.execute("PRAGMA journal_mode=OFF")
-    con.execute("PRAGMA synchronous=OFF")
-    con.execute("PRAGMA cache_size=-1000000")
-    con.execute("PRAGMA temp_store=MEMORY")
-    created = _ts(now - timedelta(days=7 * n_issues + 30))
-
-    # departments: 集团 › companies › departments
-    con.execute("BEGIN")
-    con.execute("INSERT INTO departments (id, name, parent_id, path, created_at) "
-                "VALUES (1, '集团', NULL, '集团', ?)", (created,))
-    leaves: list[tuple[int, str]] = []
-    next_id = 2
-    for company in rnd.sample(COMPANIES, rnd.randint(9, 11)):
-        cid = next_id
-        next_id += 1
-        con.execute("INSERT INTO departments (id, name, parent_id, path, created_at) "
-                    "VALUES (?, ?, 1, ?, ?)", (cid, company, f"集团/{company}", created))
-        for dept in rnd.sample(DEPARTMENTS, rnd.randint(9, 11)):
-            path = f"集团/{company}/{dept}"
-            con.execute("INSERT INTO departments (id, name, parent_id, path, created_at) "
-                        "VALUES (?, ?, ?, ?, ?)", (next_id, dept, cid, path, created))
-            leaves.append((next_id, path))
-            next_id += 1
-    n_departments = next_id - 1
-
-    # employees
-    def people():
-        for i in range(1, employees + 1):
-            dept_id, path = leaves[rnd.randrange(len(leaves))]
-            name = rnd.choice(SURNAMES) + "".join(rnd.choice(GIVEN)
-                                                  for _ in range(rnd.randint(1, 2)))
-            yield (i, f"e{i:06d}@corp.example.com", name, f"E{i:06d}", path, 1, created,
-                   dept_id, created)
-    con.executemany("INSERT INTO subscribers (id, email, name, employee_no, department, active, "
-                    "created_at, department_id, updated_at) VALUES (?,?,?,?,?,?,?,?,?)", people())
-
-    # articles, issues, items
-    texts = _texts(n_issues * ITEMS, rnd)
-    titles = ["深入学习贯彻党的二十大精神", "以高质量党建引领高质量发展", "坚定不移推进全面从严治党",
-              "奋力谱写中国式现代化新篇章", "牢记嘱托 砥砺前行", "把学习成果转化为工作实效"]
-    article_rows, issue_rows, item_rows = [], [], []
-    issue_time = {}
-    for n in range(1, n_issues + 1):
-        published = now - timedelta(days=7 * (n_issues - n), hours=26)
-        issue_time[n] = published
-        issue_rows.append((n, column_id, n, f"学习二十大 第{n}期", "编者按：请认真学习。",
-                           _ts(published)))
-        for k in range(ITEMS):
-            aid = (n - 1) * ITEMS + k + 1
-            text = texts[aid - 1]
-            url = f"https://www.news.cn/politics/2026/{aid:06d}.htm"
-            article_rows.append((aid, url, url, hashlib.sha256(f"{aid}{text}".encode()).hexdigest(),
-                                 f"{rnd.choice(titles)}（{n}-{k + 1}）", text, "", text,
-                                 _ts(published - timedelta(days=1)), "新华社", "zh", "",
-                                 _ts(published - timedelta(days=1))))
-            item_rows.append((n, aid, k))
-    con.executemany("INSERT INTO articles (id, url, canonical_url, content_hash, title, text, "
-                    "title_orig, text_orig, published_at, source_name, lang, flags, created_at) "
-                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", article_rows)
-    con.executemany("INSERT INTO issues (id, column_id, number, title, editor_note, published_at) "
-                    "VALUES (?,?,?,?,?,?)", issue_rows)
-    con.executemany("INSERT INTO issue_items (issue_id, article_id, position) VALUES (?,?,?)",
-                    item_rows)
-    con.execute("COMMIT")
-
-    # the outbox: every issue × employee, sent
-    con.execute("BEGIN")
-    sql = ("INSERT INTO deliveries (issue_id, subscriber_id, channel, state, attempts, "
-           "next_attempt_at, sent_at, created_at) VALUES (?,?,'email','sent',1,?,?,?)")
-    for n in range(1, n_issues + 1):
-        at = _ts(issue_time[n])
-        sent = _ts(issue_time[n] + timedelta(minutes=3))
-        con.executemany(sql, ((n, s, at, sent, at) for s in range(1, employees + 1)))
-    con.execute("COMMIT")
-
-    # reading records of the newest issues
-    con.execute("BEGIN")
-    reading_rows, view_rows = [], []
-    rid = 0
-    for n in range(max(1, n_issues - READ_ISSUES + 1), n_issues + 1):
-        base = issue_time[n]
-        # reads spread over 3 days after the push, never later than a minute ago
-        span = max(2, min(3 * 24 * 60, int((now - base).total_seconds() // 60) - 15))
-        first = (n - 1) * ITEMS + 1
-        for s in range(1, employees + 1):
-            r = rnd.random()
-            if r >= OPEN_RATE:
-                continue
-            studied = r < STUDY_RATE
-            arts = range(first, first + ITEMS) if studied else \
-                rnd.sample(range(first, first + ITEMS), rnd.randint(1, ITEMS))
-            for aid in arts:
-                rid += 1
-                opened = base + timedelta(minutes=rnd.randint(1, span))
-                secs = rnd.randint(60, 600) if studied else rnd.randint(5, 300)
-                seen = opened + timedelta(seconds=secs)
-                reading_rows.append((rid, f"s:{s}", s, aid, n, _ts(opened), _ts(seen), secs,
-                                     _ts(seen) if studied else None))
-                view_rows.append((f"seed{rid:012d}", rid, secs, _ts(opened)))
-        con.executemany("INSERT INTO readings (id, reader, subscriber_id, article_id, issue_id, "
-                        "opened_at, last_seen_at, active_seconds, studied_at) "
-                        "VALUES (?,?,?,?,?,?,?,?,?)", reading_rows)
-        con.executemany("INSERT INTO reading_views (view_id, reading_id, seconds, started_at) "
-                        "VALUES (?,?,?,?)", view_rows)
-        reading_rows.clear()
-        view_rows.clear()
-    con.execute("COMMIT")
-    con.execute("PRAGMA journal_mode=WAL")
-    counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-              for t in ("departments", "subscribers", "articles", "issues", "deliveries",
-                        "readings", "reading_views")}
-    con.close()
-    recent = [(aid, n) for n in range(max(1, n_issues - READ_ISSUES + 1), n_issues + 1)
-              for aid in range((n - 1) * ITEMS + 1, n * ITEMS + 1)]
-    return {"toml": str(toml), "db": str(db_path), "counts": counts, "recent": recent,
-            "latest": n_issues, "departments": n_departments,
-            "text_chars": statistics.mean(len(t) for t in texts)}
-
-
-def store_mb(db: str) -> float:
-    return sum(Path(db + s).stat().st_size for s in ("", "-wal", "-shm")
-               if Path(db + s).exists()) / 1e6
-
-
-# ---------------------------------------------------------------- the load generator
-
-class _Conn(asyncio.Protocol):
-    """One phone on one keep-alive HTTP/1.1 connection: send a request, wait for the whole
-    answer, send the next. In the mix: open an article, send ``beats`` heartbeats of that
-    view (15 s, 30 s, …), then another article as another employee."""
-
-    def __init__(self, gen: _Load) -> None:
-        self.gen = gen
-        self.buf = bytearray()
-        self.transport = None
-        self.meta: tuple = ()
-        self.view: dict | None = None
-        self.started = 0.0
-        self.need = -1
-        self.header_end = -1
-        self.done = asyncio.get_running_loop().create_future()
-
-    def connection_made(self, transport) -> None:
-        self.transport = transport
-        self.next()
-
-    def next(self) -> None:
-        gen = self.gen
-        if time.perf_counter() >= gen.deadline:
-            self.transport.close()
-            return
-        v = self.view
-        if gen.kind == "static":
-            self.meta = ("static",)
-            data = STATIC_REQUEST
-        elif v is not None and v["left"] > 0:
-            v["left"] -= 1
-            v["seconds"] += 15
-            self.meta = ("beat", v["sid"], v["aid"], v["view"], v["seconds"])
-            data = gen.beat(*self.meta[1:])
-        else:
-            sid = gen.rnd.randint(1, gen.spec["employees"])
-            aid, iid = gen.rnd.choice(gen.spec["recent"])
-            v = self.view = {"sid": sid, "aid": aid, "view": gen.new_view(), "seconds": 0,
-                             "left": gen.spec["beats"] if gen.kind == "mix" else 0}
-            if gen.kind == "beat":
-                v["seconds"] = 15
-                self.meta = ("beat", sid, aid, v["view"], 15)
-                data = gen.beat(*self.meta[1:])
-            else:
-                self.meta = ("article", sid, aid)
-                data = gen.get_article(sid, aid, iid)
-        self.buf.clear()
-        self.need = -1
-        self.header_end = -1
-        self.started = time.perf_counter()
-        self.transport.write(data)
-
-    def data_received(self, data: bytes) -> None:
-        self.buf += data
-        if self.header_end < 0:
-            end = self.buf.find(b"\r\n\r\n")
-            if end < 0:
-                return
-            self.header_end = end + 4
-            head = bytes(self.buf[:end]).lower()
-            m = re.search(rb"\r\ncontent-length:\s*(\d+)", head)
-            if m:
-                self.need = self.header_end + int(m.group(1))
-            elif b"transfer-encoding: chunked" in head:
-                self.need = -2
-            else:
-                self.need = self.header_end
-        if self.need == -2:
-            if not self.buf.endswith(b"0\r\n\r\n"):
-                return
-        elif len(self.buf) < self.need:
-            return
-        latency = time.perf_counter() - self.started
-        status = int(self.buf[9:12])
-        anon = b"zhuanlan_anon=" in self.buf[:self.header_end]
-        self.gen.record(self.meta, status, latency, anon)
-        self.next()
-
-    def connection_lost(self, exc) -> None:
-        if not self.done.done():
-            self.done.set_result(exc)
-
-
-STATIC_REQUEST = b"GET /static/style.css HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: zl-bench\r\n\r\n"
-
-
-class _Load:
-    def __init__(self, spec: dict) -> None:
-        from zhuanlan.links import LinkSigner
-
-        self.spec = spec
-        self.kind = spec["kind"]
-        self.rnd = random.Random(spec["seed"])
-        self.signer = LinkSigner(SECRET)      # the app's signer, the app's key
-        self.cookies: dict[int, str] = {}
-        self.deadline = 0.0
-        self.measuring = False
-        self.lat: dict[str, list[float]] = {"static": [], "article": [], "beat": []}
-        self.errors: dict[str, int] = {}
-        self.anonymous = 0
-        self.pairs: set[tuple[int, int]] = set()       # (employee, article) answered
-        self.views: dict[str, int] = {}                # view id → highest seconds answered
-        self.n_views = 0
-        self.answered = 0                              # warm-up included
-
-    def cookie(self, sid: int) -> str:
-        c = self.cookies.get(sid)
-        if c is None:
-            c = self.cookies[sid] = self.signer.sign("reader-cookie", sid)
-        return c
-
-    def get_article(self, sid: int, aid: int, iid: int) -> bytes:
-        return (f"GET /a/{aid}?i={iid} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                f"User-Agent: zl-bench\r\nAccept: text/html\r\n"
-                f"Cookie: zhuanlan_reader={self.cookie(sid)}\r\n\r\n").encode()
-
-    def beat(self, sid: int, aid: int, view: str, seconds: int) -> bytes:
-        body = json.dumps({"v": view, "a": aid, "s": seconds}, separators=(",", ":")).encode()
-        return (f"POST /read/beat HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: zl-bench\r\n"
-                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
-                f"Cookie: zhuanlan_reader={self.cookie(sid)}\r\n\r\n").encode() + body
-
-    def new_view(self) -> str:
-        self.n_views += 1
-        return f"{VIEW_PREFIX}{self.spec['seed']:03d}{self.n_views:010d}"
-
-    def record(self, meta: tuple, status: int, latency: float, anon: bool) -> None:
-        kind = meta[0]
-        self.answered += 1
-        ok = status == (204 if kind == "beat" else 200)
-        if not ok:
-            key = f"{kind} {status}"
-            self.errors[key] = self.errors.get(key, 0) + 1
-            return
-        if self.measuring:
-            self.lat[kind].append(latency)
-        self.anonymous += anon
-        if kind != "static":
-            self.pairs.add((meta[1], meta[2]))
-        if kind == "beat" and self.views.get(meta[3], 0) < meta[4]:
-            self.views[meta[3]] = meta[4]
-
-
-async def _run_load(spec: dict) -> dict:
-    gen = _Load(spec)
-    loop = asyncio.get_running_loop()
-    warm, seconds = spec["warmup"], spec["seconds"]
-    gen.deadline = time.perf_counter() + warm + seconds
-    conns = []
-    for _ in range(spec["clients"]):
-        _, proto = await loop.create_connection(lambda: _Conn(gen), "127.0.0.1", spec["port"])
-        conns.append(proto)
-    if warm:
-        await asyncio.sleep(warm)
-    gen.measuring = True
-    cpu0 = cpu_s()
-    t_start = time.perf_counter()
-    await asyncio.gather(*(c.done for c in conns))
-    elapsed = time.perf_counter() - t_start
-    cpu = cpu_s() - cpu0
-    out = {"elapsed": elapsed, "errors": gen.errors, "anonymous": gen.anonymous,
-           "answered": gen.answered,
-           "gen_cpu": cpu / elapsed, "kinds": {}}
-    for kind, lat in gen.lat.items():
-        if lat:
-            lat.sort()
-            out["kinds"][kind] = _figures(lat, elapsed)
-    every = sorted(x for lat in gen.lat.values() for x in lat)
-    if every:
-        out["all"] = _figures(every, elapsed)
-    Path(spec["out"]).write_text(json.dumps({"pairs": sorted(gen.pairs), "views": gen.views}))
-    return out
-
-
-def _figures(lat: list[float], elapsed: float) -> dict:
-    return {"n": len(lat), "rps": len(lat) / elapsed,
-            "p50_ms": lat[len(lat) // 2] * 1000,
-            "p99_ms": lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000,
-            "max_ms": lat[-1] * 1000}
-
-
-
-
-def load_phase(spec: dict) -> dict:
-    """Run the load generator in its own process and return its figures."""
-    out = subprocess.run([sys.executable, __file__, "--child-load", json.dumps(spec)],
-                         check=True, capture_output=True, text=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-# ---------------------------------------------------------------- the server
+# ---------------------------------------------------------------- processes
 
 def _loadavg() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
@@ -493,12 +82,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(toml: str, port: int, tmp: Path) -> subprocess.Popen:
+def _server_env() -> dict:
+    return dict(os.environ, PYTHONPATH=os.environ.get("ZL_BENCH_SERVER_SRC", str(ROOT / "src")))
+
+
+def serve_has_workers() -> bool:
+    out = subprocess.run([sys.executable, "-m", "zhuanlan", "serve", "--help"],
+                         capture_output=True, text=True, env=_server_env())
+    return "--workers" in out.stdout
+
+
+def start_server(toml: str, port: int, tmp: Path, workers: int | None) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "zhuanlan", "-c", toml, "serve"]
+    if workers:
+        cmd += ["--workers", str(workers)]
     log = open(tmp / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "zhuanlan", "-c", toml, "serve"],
-                            cwd=tmp, stdout=log, stderr=subprocess.STDOUT,
-                            env=dict(os.environ, PYTHONPATH=os.environ.get(
-                                "ZL_BENCH_SERVER_SRC", str(ROOT / "src"))))
+    proc = subprocess.Popen(cmd, cwd=tmp, stdout=log, stderr=subprocess.STDOUT,
+                            env=_server_env())
     import httpx
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -513,11 +113,79 @@ def start_server(toml: str, port: int, tmp: Path) -> subprocess.Popen:
     raise SystemExit("server did not start")
 
 
-def vm_hwm_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+def tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (the server's worker processes)."""
+    children: dict[int, list[int]] = {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                ppid = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(d.name))
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo += children.get(p, [])
+    return out
+
+
+def tree_cpu_s(pid: int) -> float:
+    total = 0.0
+    for p in tree(pid):
+        try:
+            total += cpu_s(p)
+        except OSError:
+            pass
+    return total
+
+
+def tree_hwm_mb(pid: int) -> float:
+    total = 0.0
+    for p in tree(pid):
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    total += int(line.split()[1]) / 1024
+        except OSError:
+            pass
+    return total
+
+
+def has_state(port: int, recent: tuple[int, int]) -> bool:
+    """Whether the server answers ``/read/state`` (the reader's own part of a page kept
+    for every reader): then a phone asks it after each article page."""
+    import httpx
+
+    from zhuanlan.links import LinkSigner
+    cookie = LinkSigner(SECRET).sign("reader-cookie", 1)
+    r = httpx.get(f"http://127.0.0.1:{port}/read/state?a={recent[0]}&i={recent[1]}",
+                  cookies={"zhuanlan_reader": cookie}, timeout=30)
+    return r.status_code == 200 and r.headers.get("content-type", "").startswith(
+        "application/json")
+
+
+def load_phase(spec: dict) -> dict:
+    """Run the load generator in its own process and return its figures."""
+    out = subprocess.run([sys.executable, __file__, "--child-load", json.dumps(spec)],
+                         capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(f"load generator failed: {out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# ---------------------------------------------------------------- statistics
+
+def _timed(client, url: str, repeat: int) -> tuple[dict, object]:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        r = client.get(url)
+        times.append((time.perf_counter() - t) * 1000)
+        assert r.status_code == 200, (url, r.status_code, r.text[:300])
+    return {"median_ms": statistics.median(times), "min_ms": min(times),
+            "first_ms": times[0], "bytes": len(r.content)}, r
 
 
 def stats_timings(port: int, latest: int, repeat: int = 5) -> dict:
@@ -530,18 +198,50 @@ def stats_timings(port: int, latest: int, repeat: int = 5) -> dict:
                                     "csrf_token": csrf, "next": "/admin"})
     assert r.status_code == 303, (r.status_code, r.text[:500])
     out = {}
-    for name, url in (("issue", f"/admin/stats/c/{SLUG}/{latest}"),
-                      ("trend", f"/admin/stats/c/{SLUG}")):
-        times = []
-        for _ in range(repeat):
-            t = time.perf_counter()
-            r = client.get(url)
-            times.append((time.perf_counter() - t) * 1000)
-            assert r.status_code == 200, (url, r.status_code, r.text[:300])
-        out[name] = {"median_ms": statistics.median(times), "min_ms": min(times),
-                     "first_ms": times[0], "bytes": len(r.content), "html": r.text}
+    out["issue"], r = _timed(client, f"/admin/stats/c/{SLUG}/{latest}", repeat)
+    out["issue"]["html"] = r.text
+    out["trend"], _ = _timed(client, f"/admin/stats/c/{SLUG}", repeat)
+    export = f"/admin/stats/c/{SLUG}/{latest}/export"
+    out["export"], _ = _timed(client, f"{export}.xlsx?what=pending", 3)
+    out["csv"], r = _timed(client, f"{export}.csv?what=pending", 3)
+    out["csv"]["rows"] = max(0, len(r.text.strip().splitlines()) - 1)
     client.close()
     return out
+
+
+# ---------------------------------------------------------------- the records
+
+def check_records(info: dict, outs: list[str], t_run: datetime) -> tuple[bool, str]:
+    """Every open, heartbeat and confirmation answered with a 2xx (303 for 我已学习) is
+    in the store: the reading (touched since the run began), the view with at least the
+    seconds answered, the confirmation."""
+    pairs, views, studied = set(), {}, set()
+    for out in outs:
+        data = json.loads(Path(out).read_text())
+        pairs.update(map(tuple, data["pairs"]))
+        studied.update(map(tuple, data["studied"]))
+        for v, s in data["views"].items():
+            views[v] = max(views.get(v, 0), s)
+    rows = query(info, "SELECT reader, article_id, studied_at FROM readings "
+                       "WHERE last_seen_at >= ? AND reader LIKE ?", (t_run, "s:%"))
+    touched = {(int(r[2:]), a) for r, a, _ in rows}
+    confirmed = {(int(r[2:]), a) for r, a, at in rows if at is not None}
+    stored_views = dict(query(info, "SELECT view_id, seconds FROM reading_views "
+                                    "WHERE view_id LIKE ?", (VIEW_PREFIX + "%",)))
+    anon = query(info, "SELECT count(*) FROM readings WHERE reader LIKE ?", ("a:%",))[0][0]
+    new = query(info, "SELECT count(*) FROM readings")[0][0] - info["counts"]["readings"]
+    opens_in = len(pairs & touched)
+    views_in = sum(stored_views.get(v, -1) >= s for v, s in views.items())
+    studied_in = len(studied & confirmed)
+    secs = sum(stored_views.get(v, 0) for v in views)
+    ok = (opens_in == len(pairs) and views_in == len(views) and studied_in == len(studied)
+          and anon == 0)
+    line = (f"records sent → stored: opens {len(pairs):,} → {opens_in:,} ({new:,} new "
+            f"readings); views {len(views):,} → {views_in:,} (seconds {secs:,} of "
+            f"{sum(views.values()):,}); 我已学习 {len(studied):,} → {studied_in:,}; "
+            f"anonymous readings {anon} — "
+            f"{'OK, nothing lost' if ok else 'MISSING RECORDS'}")
+    return ok, line
 
 
 # ---------------------------------------------------------------- driver
@@ -553,126 +253,185 @@ def main() -> None:
     p.add_argument("--seconds", type=float, default=20.0, help="measured seconds per phase")
     p.add_argument("--clients", type=int, default=200)
     p.add_argument("--beats", type=int, default=2,
-                   help="heartbeats per article view in the mix (default 2)")
-    p.add_argument("--keep", action="store_true", help="keep the temporary directory")
+                   help="heartbeats per article view in the mixes (default 2)")
+    p.add_argument("--pg", action="store_true",
+                   help="PostgreSQL on 127.0.0.1:5432 (a fresh database, dropped after)")
+    p.add_argument("--workers", type=int,
+                   help="server processes (zhuanlan serve --workers N, when it has it)")
+    p.add_argument("--rates", default=RATES,
+                   help=f"open-loop rates in requests/s, stepped up (default {RATES})")
+    p.add_argument("--step-seconds", type=float,
+                   help="seconds per open-loop rate (default: half of --seconds, at most 10)")
+    p.add_argument("--keep", action="store_true",
+                   help="keep the temporary directory (and the PostgreSQL database)")
     p.add_argument("--child-load", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.child_load:
-        print(json.dumps(asyncio.run(_run_load(json.loads(args.child_load)))))
+        from _reader_load import run as run_load
+        print(json.dumps(run_load(json.loads(args.child_load), cpu_s)))
         return
 
+    workers = args.workers
+    if workers and not serve_has_workers():
+        print(f"zhuanlan serve has no --workers: one server process (asked {workers})")
+        workers = None
     cpus = os.cpu_count()
     print(f"reader benchmark: {args.employees:,} employees, {args.issues} issues × {ITEMS} "
-          f"articles, {args.clients} clients, {args.seconds:g} s per phase, {cpus} CPUs — "
-          f"the load generator (its own process) and the server share them")
+          f"articles, {'PostgreSQL' if args.pg else 'SQLite'}, server "
+          f"{f'--workers {workers}' if workers else 'as started by default'}, "
+          f"{args.clients} clients, {args.seconds:g} s per phase, {cpus} CPUs — the load "
+          f"generator (its own process) and the server share them")
     print(f"load average before: {_loadavg()} (other work on the machine shows here)")
     tmp = Path(tempfile.mkdtemp(prefix="zl-reader-bench-"))
     port = free_port()
     t0 = time.perf_counter()
-    info = setup(tmp, args.employees, args.issues, port)
-    setup_s = time.perf_counter() - t0
-    c = info["counts"]
-    print(f"setup {setup_s:.1f} s: {c['departments']} departments, {c['subscribers']:,} "
-          f"employees, {c['articles']:,} articles (mean {info['text_chars']:.0f} chars), "
-          f"{c['issues']} issues, {c['deliveries']:,} deliveries, {c['readings']:,} readings, "
-          f"{c['reading_views']:,} reading views; store {store_mb(info['db']):,.0f} MB")
-
-    server = start_server(info["toml"], port, tmp)
+    info: dict = {}
+    server = None
     try:
-        run(args, info, server, port, tmp)
+        info = setup(tmp, args.employees, args.issues, port, pg=args.pg)
+        c = info["counts"]
+        if info["pg_db"]:
+            print(f"PostgreSQL database {info['pg_db']} (dropped after the run)")
+        print(f"setup {time.perf_counter() - t0:.1f} s: {c['departments']} departments, "
+              f"{c['subscribers']:,} employees, {c['articles']:,} articles (mean "
+              f"{info['text_chars']:.0f} chars), {c['issues']} issues, {c['deliveries']:,} "
+              f"deliveries, {c['readings']:,} readings, {c['reading_views']:,} reading "
+              f"views; store {store_mb(info):,.0f} MB")
+        server = start_server(info["toml"], port, tmp, workers)
+        ok = run(args, info, server, port, tmp)
     finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        if server is not None:
+            server.send_signal(signal.SIGINT)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
         if args.keep:
-            print(f"kept {tmp}")
+            print(f"kept {tmp}" + (f" and database {info.get('pg_db')}" if args.pg else ""))
         else:
             import shutil
+            if info:
+                drop(info)
+            elif args.pg:
+                drop({"pg_db": f"zl_reader_bench_{os.getpid()}"})
             shutil.rmtree(tmp, ignore_errors=True)
+    if not ok:
+        raise SystemExit("reader benchmark FAILED: records answered by the server are "
+                         "missing from the store")
 
 
-def run(args, info: dict, server: subprocess.Popen, port: int, tmp: Path) -> None:
+def _phase_line(kind: str, r: dict) -> str:
+    k = r["all"]
+    errs = f", errors {r['errors']}" if r["errors"] else ""
+    anon = f", ANONYMOUS answers {r['anonymous']}" if r["anonymous"] else ""
+    return (f"{kind:8} {k['rps']:8.0f} req/s  p50 {k['p50_ms']:7.1f} ms  p99 "
+            f"{k['p99_ms']:7.1f} ms  (n={k['n']:,}; CPU: server {r['server_cpu']:.0%} of a "
+            f"core, {r['cpu_ms']:.2f} ms a request; generator {r['gen_cpu']:.0%})"
+            f"{errs}{anon}")
+
+
+def run(args, info: dict, server: subprocess.Popen, port: int, tmp: Path) -> bool:
     base = {"port": port, "clients": args.clients, "employees": args.employees,
-            "recent": info["recent"], "beats": args.beats}
+            "recent": info["recent"], "beats": args.beats, "secret": SECRET}
     t_run = datetime.now(UTC) - timedelta(seconds=1)
-    outs = []
+    outs: list[str] = []
+    base["state"] = has_state(port, info["recent"][-1])
+    print(f"server processes: {len(tree(server.pid))}; the page asks /read/state: "
+          f"{'yes' if base['state'] else 'no (the server has no such route)'}")
 
-    def phase(kind: str, seed: int, warm: float) -> dict:
+    def phase(kind: str, seed: int, **spec) -> dict:
         out = str(tmp / f"load-{kind}-{seed}.json")
         outs.append(out)
-        cpu0 = cpu_s(server.pid)
-        r = load_phase({**base, "kind": kind, "seed": seed, "warmup": warm,
-                        "seconds": args.seconds, "out": out})
-        cpu = cpu_s(server.pid) - cpu0
-        r["server_cpu"] = cpu / (r["elapsed"] + warm)
-        r["cpu_ms"] = cpu * 1000 / max(1, r["answered"])
+        cpu0, t = tree_cpu_s(server.pid), time.perf_counter()
+        r = load_phase({**base, "kind": kind, "seed": seed, "out": out, **spec})
+        cpu = tree_cpu_s(server.pid) - cpu0
+        r["server_cpu"] = cpu / (time.perf_counter() - t)
+        r["cpu_ms"] = cpu * 1000 / max(1, r.get("answered", 1))
         return r
 
-    warm = min(5.0, max(1.0, args.seconds / 4))
-    print(f"each phase: {warm:g} s warm-up (same load, not counted), then {args.seconds:g} s "
-          f"measured")
+    warm = min(5.0, args.seconds / 4)
+    print(f"closed loop, each phase: {warm:g} s warm-up (same load, not counted), then "
+          f"{args.seconds:g} s measured")
     results = {}
-    for i, kind in enumerate(("static", "article", "beat", "mix")):
-        r = results[kind] = phase(kind, i + 1, warm)
-        k = r["all"]
-        errs = f", errors {r['errors']}" if r["errors"] else ""
-        anon = f", ANONYMOUS answers {r['anonymous']}" if r["anonymous"] else ""
-        print(f"{kind:8} {k['rps']:8.0f} req/s  p50 {k['p50_ms']:7.1f} ms  p99 "
-              f"{k['p99_ms']:7.1f} ms  (n={k['n']:,}; CPU: server {r['server_cpu']:.0%} of a "
-              f"core, {r['cpu_ms']:.2f} ms a request; generator {r['gen_cpu']:.0%})"
-              f"{errs}{anon}")
-        if kind == "mix":
-            for sub in ("article", "beat"):
-                s = r["kinds"][sub]
-                print(f"  mix/{sub:7} {s['rps']:6.0f} req/s  p50 {s['p50_ms']:7.1f} ms  p99 "
-                      f"{s['p99_ms']:7.1f} ms")
+    for i, kind in enumerate(PHASES):
+        r = results[kind] = phase(kind, i + 1, warmup=warm, seconds=args.seconds)
+        print(_phase_line(kind, r))
+        if kind in ("mix", "study"):
+            for sub in ("article", "state", "beat", "studied", "back"):
+                if sub in r["kinds"]:
+                    s = r["kinds"][sub]
+                    print(f"  {kind}/{sub:7} {s['rps']:6.0f} req/s  p50 {s['p50_ms']:7.1f} ms"
+                          f"  p99 {s['p99_ms']:7.1f} ms")
     static, article = results["static"]["all"], results["article"]["all"]
-    print(f"article page vs static file: {article['rps'] / static['rps']:.2f}× the static "
-          f"rps ({article['rps']:.0f} / {static['rps']:.0f})")
+    static_ratio = article["rps"] / static["rps"]
+    print(f"article page vs static file: {static_ratio:.2f}× the static rps "
+          f"({article['rps']:.0f} / {static['rps']:.0f}; goal ≥ 0.8×)")
 
-    # (b) statistics
+    # the open loop
+    rates = [float(x) for x in args.rates.split(",") if x.strip()]
+    step = args.step_seconds or max(1.0, min(10.0, args.seconds / 2))
+    print(f"open loop (Poisson arrivals of the study mix, latency from the scheduled send "
+          f"time, {step:g} s a rate, up to 1,000 connections):")
+    r = phase("study", len(PHASES) + 1, open=True, rates=rates, seconds=step,
+              max_conns=1000, drain=max(5.0, step), pause=1.0,
+              goal_ms=GOAL_P99_MS, floor=min(25.0, rates[0]))
+    for s in r["steps"]:
+        errs = f", errors {s['errors']}" if s["errors"] else ""
+        lost = f", {s['lost']:,} unanswered" if s["lost"] else ""
+        print(f"  {s['rate']:6.0f}/s offered → {s['rps']:6.0f}/s answered  p50 "
+              f"{s['p50_ms']:8.1f} ms  p99 {s['p99_ms']:8.1f} ms  "
+              f"{'ok' if s['pass'] else 'MISSED'} (n={s['n']:,}; {s['connections']} "
+              f"connections so far; generator late p99 {s['gen_lag_p99_ms']:.1f} ms)"
+              f"{errs}{lost}")
+        print("         p99 by request: " + ", ".join(
+            f"{k} {p99:,.0f} ms (n={n:,})" for k, (n, p99) in sorted(s["kinds"].items())))
+    best = r["best"]
+    print(f"open loop: highest rate with p99 < {GOAL_P99_MS} ms: {best:.0f} requests/s "
+          f"(goal ≥ 1,500)")
+
+    # statistics
     st = stats_timings(port, info["latest"])
-    issue, trend = st["issue"], st["trend"]
+    issue, trend, xlsx, csv = st["issue"], st["trend"], st["export"], st["csv"]
     m = re.search(r"应学 (\d+) 人 · 已送达 (\d+) · 已打开 (\d+)\s*· 已学习 <strong[^>]*>(\d+)",
                   issue["html"])
     shown = (f" (page says 应学 {m.group(1)}, 已打开 {m.group(3)}, 已学习 {m.group(4)})"
              if m else "")
+
+    def verdict(ms: float, goal: int) -> str:
+        return f"{'ok' if ms < goal else 'MISSED'} < {goal} ms"
     print(f"stats, whole tree, issue {info['latest']}: median {issue['median_ms']:.0f} ms of 5 "
           f"(first {issue['first_ms']:.0f}, min {issue['min_ms']:.0f}; "
-          f"{issue['bytes'] / 1e3:.0f} kB){shown}")
-    print(f"stats, column trend (12 issues): median {trend['median_ms']:.0f} ms of 5 "
-          f"(first {trend['first_ms']:.0f}, min {trend['min_ms']:.0f})")
+          f"{issue['bytes'] / 1e3:.0f} kB; {verdict(issue['median_ms'], GOALS_MS['issue'])})"
+          f"{shown}")
+    print(f"stats, column trend: median {trend['median_ms']:.0f} ms of 5 (first "
+          f"{trend['first_ms']:.0f}, min {trend['min_ms']:.0f}; "
+          f"{verdict(trend['median_ms'], GOALS_MS['trend'])})")
+    print(f"not-yet-studied export, issue {info['latest']}: XLSX median "
+          f"{xlsx['median_ms']:.0f} ms of 3 ({xlsx['bytes'] / 1e3:.0f} kB; "
+          f"{verdict(xlsx['median_ms'], GOALS_MS['export'])}), CSV {csv['median_ms']:.0f} ms "
+          f"({csv['rows']:,} people)")
 
-    # (d) the records reached the store
+    # the records reached the store
     time.sleep(1.5)            # > the 0.5 s flush interval
-    pairs, views = set(), {}
-    for out in outs:
-        data = json.loads(Path(out).read_text())
-        pairs.update(map(tuple, data["pairs"]))
-        for v, s in data["views"].items():
-            views[v] = max(views.get(v, 0), s)
-    con = sqlite3.connect(f"file:{info['db']}?mode=ro", uri=True)
-    touched = con.execute("SELECT count(*) FROM readings WHERE last_seen_at >= ? "
-                          "AND reader LIKE 's:%'", (_ts(t_run),)).fetchone()[0]
-    anon = con.execute("SELECT count(*) FROM readings WHERE reader LIKE 'a:%'").fetchone()[0]
-    n_views, secs = con.execute("SELECT count(*), coalesce(sum(seconds), 0) FROM reading_views "
-                                "WHERE view_id LIKE ?", (VIEW_PREFIX + "%",)).fetchone()
-    new_readings = con.execute("SELECT count(*) FROM readings").fetchone()[0] - \
-        info["counts"]["readings"]
-    con.close()
-    ok = touched == len(pairs) and n_views == len(views) and secs == sum(views.values())
-    print(f"records: {len(pairs):,} (employee, article) pairs answered → {touched:,} readings "
-          f"touched ({new_readings:,} new); {len(views):,} views beaten → {n_views:,} "
-          f"reading_views rows, seconds {secs:,} of {sum(views.values()):,}; anonymous "
-          f"readings {anon} — {'OK, nothing dropped' if ok else 'MISMATCH'}")
-    rss = vm_hwm_mb(server.pid)
-    print(f"server peak RSS (VmHWM) {rss:.0f} MB; store now {store_mb(info['db']):,.0f} MB")
+    ok, line = check_records(info, outs, t_run)
+    print(line)
+    print(f"server peak RSS (VmHWM, all processes) {tree_hwm_mb(server.pid):.0f} MB; store "
+          f"now {store_mb(info):,.0f} MB")
     print(f"load average after: {_loadavg()}")
-    mix = results["mix"]["all"]
-    print(f"RESULT rps={mix['rps']:.0f} p50_ms={mix['p50_ms']:.1f} p99_ms={mix['p99_ms']:.1f} "
-          f"stats_ms={issue['median_ms']:.0f}")
+    if not ok:
+        print("FAILED: records answered by the server are missing from the store",
+              file=sys.stderr)
+        return False
+    study = results["study"]["all"]
+    mix, art = results["mix"]["all"], results["article"]["all"]
+    print(f"RESULT rps={study['rps']:.0f} p50_ms={study['p50_ms']:.1f} "
+          f"p99_ms={study['p99_ms']:.1f} open_loop_rps_at_p99_100={best:.0f} "
+          f"stats_ms={issue['median_ms']:.0f} static_ratio={static_ratio:.2f} "
+          f"trend_ms={trend['median_ms']:.0f} export_ms={xlsx['median_ms']:.0f} "
+          f"csv_ms={csv['median_ms']:.0f} article_rps={art['rps']:.0f} "
+          f"article_p99_ms={art['p99_ms']:.1f} mix_rps={mix['rps']:.0f} "
+          f"mix_p99_ms={mix['p99_ms']:.1f} static_rps={static['rps']:.0f}")
+    return True
 
 
 if __name__ == "__main__":
