@@ -167,6 +167,9 @@ columns = Table(
     Column("contact", Text, nullable=False, default="", server_default=""),
     # A 我已学习 with less reading time than this does not count as studied (migration 0023).
     Column("min_read_seconds", Integer),
+    # 学习心得选登 show the author's name and department without asking each author first
+    # (the column's rules say so; migration 0024). False: the author is asked.
+    Column("reflection_names", Boolean, nullable=False, default=False, server_default=false()),
 )
 
 candidates = Table(
@@ -562,6 +565,73 @@ reading_views = Table(
            index=True),
     Column("seconds", Integer, nullable=False, default=0),
     Column("started_at", UTCDateTime(), nullable=False),
+)
+
+
+# 答题 (migration 0024). Questions are proposed from an issue's articles (or the next
+# issue's approved candidates: ``issue_id`` null until it is published) and reach readers
+# only once an editor kept them (``state`` "kept"). ``sentence`` is the sentence of the
+# article the question was made from, shown to the reader after answering.
+quiz_questions = Table(
+    "quiz_questions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("column_id", Integer, ForeignKey("columns.id", ondelete="CASCADE"), nullable=False),
+    Column("issue_id", Integer, ForeignKey("issues.id", ondelete="CASCADE"), index=True),
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="SET NULL")),
+    Column("kind", String(20), nullable=False),        # blank, choice, judge
+    Column("prompt", Text, nullable=False),
+    Column("choices", Text, nullable=False, default="[]"),   # JSON list (choice)
+    Column("answer", Text, nullable=False),
+    Column("sentence", Text, nullable=False, default=""),
+    Column("state", String(20), nullable=False, default="proposed"),  # proposed, kept, dropped
+    Column("origin", String(20), nullable=False, default="auto"),     # auto, editor
+    Column("position", Integer, nullable=False, default=0),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime()),
+    Column("updated_by", String(100)),
+    Index("ix_quiz_questions_column_state", "column_id", "state"),
+)
+
+# A person's answer to a question for the record: the first attempt only (one row per
+# question and person); later attempts are practice and only counted in ``attempts``.
+quiz_answers = Table(
+    "quiz_answers", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("question_id", Integer, ForeignKey("quiz_questions.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("issue_id", Integer, ForeignKey("issues.id", ondelete="CASCADE"), nullable=False),
+    Column("subscriber_id", Integer, ForeignKey("subscribers.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("answer", Text, nullable=False),
+    Column("correct", Boolean, nullable=False),
+    Column("attempts", Integer, nullable=False, default=1),
+    Column("answered_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("question_id", "subscriber_id"),
+    Index("ix_quiz_answers_issue_subscriber", "issue_id", "subscriber_id"),
+)
+
+# 学习心得: one reflection per person and issue (editable until the editor marked or
+# featured it). ``feature_column_id``: selected for the next issue of that column (学习心得
+# 选登); ``featured_issue_id`` once that issue is published. ``consent``: null (not asked),
+# "asked", "granted", "refused" — names are shown only when granted or the column's
+# ``reflection_names`` says so.
+reflections = Table(
+    "reflections", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("issue_id", Integer, ForeignKey("issues.id", ondelete="CASCADE"), nullable=False),
+    Column("subscriber_id", Integer, ForeignKey("subscribers.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("body", Text, nullable=False),
+    Column("submitted_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime()),
+    Column("excellent", Boolean, nullable=False, default=False, server_default=false()),
+    Column("hidden", Boolean, nullable=False, default=False, server_default=false()),
+    Column("consent", String(20)),
+    Column("feature_column_id", Integer, ForeignKey("columns.id", ondelete="SET NULL")),
+    Column("featured_issue_id", Integer, ForeignKey("issues.id", ondelete="SET NULL")),
+    Column("marked_by", String(100)),
+    UniqueConstraint("issue_id", "subscriber_id"),
+    Index("ix_reflections_subscriber", "subscriber_id"),
 )
 
 
