@@ -92,3 +92,17 @@ def test_the_tuners_candidates_include_the_defaults_once():
     candidates = candidate_params()
     assert candidates[0] == DEFAULT_PARAMS
     assert len(candidates) == len(set(candidates)) <= 40
+
+
+def test_when_trafilatura_was_asked_and_lost_the_decision_is_logged_too():
+    # A schedule in short lines: next to no prose, so trafilatura is asked; it finds the
+    # same lines, no better case, and the scorer's body stays — flagged for analysis.
+    from zhuanlan.extract.article import BODY_KEPT, extract_article
+    rows = "".join(f"<p>第{i}场 2024年3月{i}日 市民文化中心 展演 免费入场 领票地点 一楼服务台</p>"
+                   for i in range(1, 9))
+    html = (f'<html><head><title>春季文化活动安排</title></head><body><div class="content">'
+            f'<h1>春季文化活动安排</h1><p>2024-03-01 09:00 来源：市文化馆</p>{rows}'
+            f'</div></body></html>')
+    article = extract_article(html, "https://news.example.cn/2024/0301/c1-9.html")
+    assert BODY_KEPT in article.flags and "body_trafilatura" not in article.flags
+    assert article.text.startswith("第1场 2024年3月1日")
