@@ -36,7 +36,6 @@ ACTIONS = {
     "reflection.excellent": "评为优秀心得", "reflection.unexcellent": "取消优秀心得",
     "reflection.hide": "隐藏学习心得", "reflection.unhide": "恢复学习心得",
     "reflection.feature": "选登学习心得", "reflection.unfeature": "取消选登学习心得",
-    "column.reflection_names": "设置心得选登署名",
 }
 # "admin" and "editor" are also the facade's defaults, but may be real account names.
 ACTORS = {"auto": "系统（自动）", "unknown": "系统", "cli": "命令行", "system": "系统"}
