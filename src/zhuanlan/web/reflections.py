@@ -59,10 +59,12 @@ def consent(request: Request, reflection_id: PathId, agree: str = Form(""),
 @admin_router.get("/c/{slug}/{number}/reflections", response_class=HTMLResponse)
 def reflections_page(request: Request, slug: str, number: PathId,
                      user: StaffUser = Depends(staff_user)) -> HTMLResponse:
+    """The issue's reflections; a user limited to some departments sees theirs only."""
     found = request.app.state.zl.reflections.of_issue(slug, number)
     column = found["column"]
+    shown = [r for r in found["reflections"] if user.scope.contains(r["department"] or "")]
     return render(request, "reflections.html", column=column, number=number,
-                  reflections=found["reflections"], can_edit=user.can_edit(column["id"]),
+                  reflections=shown, can_edit=user.can_edit(column["id"]),
                   consent_names=CONSENT_NAMES, department=department_label)
 
 
