@@ -135,10 +135,17 @@ def test_editor_rights_hide_reason_and_column_rule(site):
     chief = logged_in(web, "chief", "chief-password")
     audit = chief.get("/admin/audit").text
     assert "隐藏学习心得" in audit and "与学习无关" in audit
-    # The column form's rule.
-    form = ed.get(f"/admin/c/{SLUG}/edit")
-    assert 'name="reflection_names"' in form.text
-    assert not zl.get_column(SLUG)["reflection_names"]
+    # The column form's rule, saved by the column's editor and audited.
+    form = ed.get(f"/admin/c/{SLUG}/edit").text
+    assert 'name="reflection_names"' in form
+    fields = zl.columns.fields(SLUG)
+    r = ed.post(f"/admin/c/{SLUG}/edit", data={
+        "csrf_token": csrf_of(form), "name": fields.name, "include": fields.include,
+        "schedule": fields.schedule, "timezone": fields.timezone, "reflection_names": "1"})
+    assert r.status_code == 303, r.text
+    assert zl.get_column(SLUG)["reflection_names"]
+    assert "心得选登直接署名 否 → 是" in zl.audit()[0]["detail"]
+    assert "选登时直接显示作者姓名和部门" in ed.get(f"/admin/c/{SLUG}/edit").text
 
 
 def test_person_page_and_issue_statistics_count_reflections(site):

@@ -19,8 +19,8 @@ from zhuanlan.model import (
     IssueItemView,
     IssueView,
 )
-from zhuanlan.store.claims import claim, release_values
 from zhuanlan.store import reflections
+from zhuanlan.store.claims import claim, release_values
 from zhuanlan.store.db import inserted_id
 from zhuanlan.store.schema import (
     articles,
