@@ -63,12 +63,19 @@ def _rid(zl, issue_id, sid) -> int:
     return zl.reflections.mine(Reader.person(sid), issue_id)["id"]
 
 
+def _written(zl, issue_id, people, *names) -> list[tuple[Reader, int]]:
+    """Each named person's reflection on the issue: (the reader, its id)."""
+    out = []
+    for name in names:
+        reader = Reader.person(people[name])
+        zl.reflections.submit(reader, issue_id, f"{TEXT}（{name}）")
+        out.append((reader, _rid(zl, issue_id, people[name])))
+    return out
+
+
 def test_editor_marks_hides_with_a_reason_and_the_author_can_no_longer_change_it(org):
     zl, people, issue_id = org
-    me, other = Reader.person(people["甲"]), Reader.person(people["乙"])
-    zl.reflections.submit(me, issue_id, TEXT)
-    zl.reflections.submit(other, issue_id, TEXT + "（乙）")
-    mine, theirs = _rid(zl, issue_id, people["甲"]), _rid(zl, issue_id, people["乙"])
+    (me, mine), (_, theirs) = _written(zl, issue_id, people, "甲", "乙")
     listed = zl.reflections.of_issue(SLUG, 1)["reflections"]
     assert [(r["name"], r["department"]) for r in listed] == [
         ("甲", "集团/一公司/办公室"), ("乙", "集团/一公司/办公室")]
@@ -96,10 +103,7 @@ def test_editor_marks_hides_with_a_reason_and_the_author_can_no_longer_change_it
 
 def test_consent_asked_granted_published_with_name_refused_not(org):
     zl, people, issue_id = org
-    a, b = Reader.person(people["甲"]), Reader.person(people["丙"])
-    zl.reflections.submit(a, issue_id, TEXT)
-    zl.reflections.submit(b, issue_id, TEXT + "（丙）")
-    ra, rb = _rid(zl, issue_id, people["甲"]), _rid(zl, issue_id, people["丙"])
+    (a, ra), (b, rb) = _written(zl, issue_id, people, "甲", "丙")
     assert "征求作者同意" in zl.reflections.act(SLUG, 1, ra, "feature", by="ed")
     zl.reflections.act(SLUG, 1, rb, "feature", by="ed")
     assert [r["id"] for r in zl.reflections.asked(a)] == [ra]
@@ -124,7 +128,7 @@ def test_consent_asked_granted_published_with_name_refused_not(org):
     second = zl.publish_now(SLUG)
     view = zl.issue_view(SLUG, 2)
     assert [(r.name, r.department, r.body) for r in view.reflections] == [
-        ("甲", "一公司 办公室", TEXT)]
+        ("甲", "一公司 办公室", TEXT + "（甲）")]
     with zl.db.read() as conn:
         bound = dict(conn.execute(select(reflections.c.id, reflections.c.featured_issue_id)).all())
     assert bound == {ra: second, rb: None}

@@ -13,6 +13,7 @@ import httpx
 from tests.support.study_seed import publish, seed_articles
 from tests.web.conftest import SLUG, csrf_of, logged_in
 from zhuanlan.links import READER
+from zhuanlan.study.records import Reader
 
 TEXT = "学习了本期文章，深受启发。我们要把学习成果转化为推动工作的实际行动。"
 
@@ -77,8 +78,9 @@ def test_a_reader_sees_only_their_own_until_it_is_published(site):
     assert "甲的心得" not in two.get(f"/c/{SLUG}/1").text
     assert "甲的心得" not in _client(web).get(f"/c/{SLUG}/1").text
     # The editor selects 乙's; 乙 is asked on the issue page and agrees.
-    rid = zl.reflections.mine(zl_reader(two_id), zl.issue_id(SLUG, 1))["id"]
+    rid = zl.reflections.mine(Reader.person(two_id), zl.issue_id(SLUG, 1))["id"]
     ed = logged_in(web, "ed", "editor-password")
+    assert f'href="/admin/c/{SLUG}/1/reflections"' in ed.get(f"/c/{SLUG}/1").text
     listing = ed.get(f"/admin/c/{SLUG}/1/reflections")
     assert listing.status_code == 200 and "甲的心得" in listing.text and "乙的心得" in listing.text
     r = ed.post(f"/admin/c/{SLUG}/1/reflections", data={
@@ -104,17 +106,12 @@ def test_a_reader_sees_only_their_own_until_it_is_published(site):
     assert "甲的心得" not in page
 
 
-def zl_reader(sid: int):
-    from zhuanlan.study.records import Reader
-    return Reader.person(sid)
-
-
 def test_editor_rights_hide_reason_and_column_rule(site):
     zl, web = site
     publish(zl, 1, "w1")
     sid, me = _reader(zl, web, "a@example.com", "甲")
     _submit(me, TEXT)
-    rid = zl.reflections.mine(zl_reader(sid), zl.issue_id(SLUG, 1))["id"]
+    rid = zl.reflections.mine(Reader.person(sid), zl.issue_id(SLUG, 1))["id"]
     anon = _client(web)
     assert anon.get(f"/admin/c/{SLUG}/1/reflections").status_code == 303      # to the login
     viewer = logged_in(web, "look", "viewer-password")
