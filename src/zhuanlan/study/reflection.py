@@ -1,5 +1,5 @@
-"""学习心得 as plain text: what a reader typed, made safe and checked, and the rules of who
-may still change it and whose name a 选登 shows. Pure: no store, no web.
+"""学习心得 as plain text: what a reader typed, made safe and checked, and who may still
+change it. Pure: no store, no web.
 
 A reflection is plain text. Any markup is dropped (the contents of ``<script>`` and
 ``<style>`` with it), control characters go, line breaks stay; the pages escape it
@@ -58,12 +58,6 @@ def editable(row: dict) -> bool:
     选登): what the editor judged must stay what they judged."""
     return not (row["excellent"] or row["hidden"] or row["feature_column_id"]
                 or row["featured_issue_id"])
-
-
-def publishable(row: dict, names_rule: bool) -> bool:
-    """Whether a selected reflection goes into the next issue with the author's name and
-    department: the column's rule says names are shown, or the author agreed."""
-    return not row["hidden"] and (names_rule or row["consent"] == "granted")
 
 
 def department_label(path: str) -> str:
