@@ -4,7 +4,7 @@ concern of the users and receives the ``Context`` (settings, store, clock, the s
 services), never the facade; the jobs the worker runs (``zhuanlan.jobs``) likewise.
 
 The parts are attributes (``zl.sources``, ``zl.columns``, ``zl.desk``, ``zl.people``,
-``zl.staff``, ``zl.targets``, ``zl.reading``, ``zl.app_login``, ``zl.statistics``,
+``zl.staff``, ``zl.targets``, ``zl.reading``, ``zl.reflections``, ``zl.app_login``, ``zl.statistics``,
 ``zl.work``); the operations used most are also methods of the facade itself
 (``zl.add_source``, ``zl.decide``, ``zl.run_once`` …).
 """
@@ -21,6 +21,7 @@ from zhuanlan.app.desk import Desk
 from zhuanlan.app.people import Directory
 from zhuanlan.app.preview import Previews
 from zhuanlan.app.reading import Reading
+from zhuanlan.app.reflections import Reflections
 from zhuanlan.app.reminders import Reminders
 from zhuanlan.app.sources import Sources
 from zhuanlan.app.staff import Staff
@@ -54,6 +55,7 @@ class Zhuanlan:
         self.targets = ChannelTargets(ctx)
         self.deliveries = Deliveries(ctx)
         self.reading = Reading(ctx)
+        self.reflections = Reflections(ctx)
         self.app_login = AppLogin(ctx)
         self.reminders = Reminders(ctx)
         self.previews = Previews(ctx)

@@ -140,8 +140,18 @@ class IssueItemView:
 
 
 @dataclass(frozen=True)
+class FeaturedReflection:
+    """A 学习心得 shown in an issue's "学习心得选登": the author's name and department
+    (they agreed, or the column's rule shows names) and the plain text."""
+
+    name: str
+    department: str
+    body: str
+
+
+@dataclass(frozen=True)
 class IssueView:
-    """An issue (期) as the renderers see it."""
+    """An issue (期) as the renderers see it. ``reflections``: its 学习心得选登."""
 
     column_name: str
     column_slug: str
@@ -151,6 +161,7 @@ class IssueView:
     web_url: str
     published_at: datetime
     items: tuple[IssueItemView, ...] = field(default_factory=tuple)
+    reflections: tuple[FeaturedReflection, ...] = field(default_factory=tuple)
 
 
 class CandidateState(str, enum.Enum):

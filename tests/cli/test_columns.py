@@ -41,3 +41,24 @@ def test_column_add_edit_archive_from_the_command_line(make_zl, tmp_path, capsys
     actions = [e["action"] for e in zl.audit() if e["target"] == "column dangji"]
     assert actions == ["unarchive_column", "archive_column", "edit_column", "add_column"]
     assert all(e["actor"] == "cli" for e in zl.audit() if e["target"] == "column dangji")
+
+
+def test_the_reflection_naming_rule_from_the_command_line(make_zl, tmp_path, capsys):
+    """``--reflection-names``: 学习心得选登 show names without asking (audited)."""
+    zl = make_zl()
+    config = tmp_path / "zhuanlan.toml"
+    config.write_text(f'[database]\nurl = "{zl.cfg.database_url}"\n')
+
+    def run(*args: str) -> int:
+        return main(["--config", str(config), "column", *args])
+
+    assert run("add", "xinde", "心得专栏", "--include", "学习", "--reflection-names") == 0
+    assert zl.get_column("xinde")["reflection_names"]
+    capsys.readouterr()
+    assert run("edit", "xinde", "--no-reflection-names") == 0
+    assert "已修改：心得选登直接署名" in capsys.readouterr().out
+    assert not zl.get_column("xinde")["reflection_names"]
+    assert run("edit", "xinde", "--include", "学习 OR 党建") == 0
+    assert not zl.get_column("xinde")["reflection_names"]      # not given: unchanged
+    details = [e["detail"] for e in zl.audit() if e["action"] == "edit_column"]
+    assert any("心得选登直接署名 是 → 否" in d for d in details)

@@ -33,6 +33,9 @@ ACTIONS = {
     "set_test_addresses": "设置测试收件地址",
     "delete_source": "删除信息源", "edit_person": "修改人员", "edit_column": "修改专栏",
     "archive_column": "归档专栏", "unarchive_column": "恢复专栏",
+    "reflection.excellent": "评为优秀心得", "reflection.unexcellent": "取消优秀心得",
+    "reflection.hide": "隐藏学习心得", "reflection.unhide": "恢复学习心得",
+    "reflection.feature": "选登学习心得", "reflection.unfeature": "取消选登学习心得",
 }
 # "admin" and "editor" are also the facade's defaults, but may be real account names.
 ACTORS = {"auto": "系统（自动）", "unknown": "系统", "cli": "命令行", "system": "系统"}

@@ -46,6 +46,7 @@ class ColumnFields:
     auto_approve_threshold: float | None = None
     compulsory: bool = False
     contact: str = ""
+    reflection_names: bool = False      # 学习心得选登 name their authors without asking
 
     @classmethod
     def of_row(cls, row: dict) -> ColumnFields:
@@ -59,7 +60,8 @@ class ColumnFields:
                    schedule=row["schedule"], timezone=row["timezone"],
                    auto_approve=bool(row["auto_approve"]),
                    auto_approve_threshold=row["auto_approve_threshold"],
-                   compulsory=bool(row.get("compulsory")), contact=row.get("contact") or "")
+                   compulsory=bool(row.get("compulsory")), contact=row.get("contact") or "",
+                   reflection_names=bool(row.get("reflection_names")))
 
     def changed(self, **values) -> ColumnFields:
         return replace(self, **values)

@@ -44,7 +44,7 @@ FIELD_NAMES = {"name": "名称", "description": "简介", "include": "包含条�
                "max_age_days": "时间范围（天）", "min_length": "最短字数",
                "schedule": "推送时间", "timezone": "时区", "auto_approve": "自动通过",
                "auto_approve_threshold": "自动通过门槛", "compulsory": "必学",
-               "contact": "联系人"}
+               "contact": "联系人", "reflection_names": "心得选登直接署名"}
 
 
 class Columns:
@@ -59,7 +59,7 @@ class Columns:
             schedule: str = "0 9 * * 1", timezone_name: str | None = None,
             editor_note: str = "", description: str = "", auto_approve: bool = False,
             auto_approve_threshold: float | None = None, compulsory: bool = False,
-            contact: str = "", by: str = "admin") -> int:
+            contact: str = "", reflection_names: bool = False, by: str = "admin") -> int:
         """Create a column, and offer it the articles stored in the last 30 days that
         its rules select (pending review), not only those fetched from now on.
 
@@ -72,7 +72,8 @@ class Columns:
                          min_length=min_length, schedule=schedule,
                          timezone=timezone_name or self.ctx.tz, auto_approve=auto_approve,
                          auto_approve_threshold=auto_approve_threshold,
-                         compulsory=compulsory, contact=contact)
+                         compulsory=compulsory, contact=contact,
+                         reflection_names=reflection_names)
         errors = problems(f)
         if (bad_slug := slug_problem(slug)) is not None:
             errors = {"slug": bad_slug, **errors}
@@ -362,7 +363,8 @@ def _values(f: ColumnFields) -> dict:
                 schedule=validate_cron(f.schedule), timezone=f.timezone,
                 auto_approve=f.auto_approve or f.auto_approve_threshold is not None,
                 auto_approve_threshold=f.auto_approve_threshold,
-                compulsory=f.compulsory, contact=f.contact.strip())
+                compulsory=f.compulsory, contact=f.contact.strip(),
+                reflection_names=f.reflection_names)
 
 
 def _shown(value) -> str:

@@ -29,6 +29,7 @@ from zhuanlan.publish.schedule import next_run
 from zhuanlan.store import audit
 from zhuanlan.store import candidates as candidate_store
 from zhuanlan.store import desk_steps as step_store
+from zhuanlan.store import reflections as reflection_store
 from zhuanlan.store import sources as source_store
 from zhuanlan.store import stories as story_store
 from zhuanlan.store.columns import column_by_slug
@@ -359,12 +360,14 @@ class Desk:
         """What the column's next issue holds if nothing changes before it goes out:
         ``next_run_at``, ``schedule``, ``timezone``, ``editor_note``, ``items`` (in
         order: ``candidate_id``, ``title`` as it will be shown, ``edited``, ``outlet``,
-        ``summary``), ``count``, ``waiting`` (approved beyond one issue's limit) and
+        ``summary``), ``count``, ``waiting`` (approved beyond one issue's limit),
+        ``reflections`` (its 学习心得选登) and
         ``warnings`` (``editorial.warnings``: empty, old note, items out of the window)."""
         with self.db.read() as conn:
             col = column_by_slug(conn, slug)
             rows = approved_in_order(conn, col["id"], limit=None)
             last_issue_at = step_store.last_issue_at(conn, col["id"])
+            featured = reflection_store.waiting(conn, col["id"])
         shown = rows[:ISSUE_LIMIT]
         items = [{"candidate_id": r["candidate_id"], "article_id": r["article_id"],
                   "title": r["title"] or r["article_title"], "edited": bool(r["title"]),
@@ -381,4 +384,5 @@ class Desk:
         return {"next_run_at": col["next_run_at"], "schedule": col["schedule"],
                 "timezone": col["timezone"], "editor_note": col["editor_note"],
                 "editor_note_at": col["editor_note_at"], "warnings": warnings,
-                "items": items, "count": len(items), "waiting": len(rows) - len(shown)}
+                "items": items, "count": len(items), "waiting": len(rows) - len(shown),
+                "reflections": featured}

@@ -39,6 +39,8 @@ def add_parser(sub) -> None:
                    help="必学: readers may not unsubscribe (no unsubscribe link)")
     a.add_argument("--contact", default="",
                    help="whom readers of a 必学 column ask, e.g. '宣传部 张三 电话 1234'")
+    a.add_argument("--reflection-names", action="store_true",
+                   help="学习心得选登 show the author's name and department without asking")
     a = ss.add_parser("edit", help="change a column's fields (only those given)")
     a.add_argument("slug")
     a.add_argument("--name")
@@ -52,6 +54,9 @@ def add_parser(sub) -> None:
     a.add_argument("--compulsory", action=argparse.BooleanOptionalAction,
                    help="必学 (--no-compulsory: readers may unsubscribe again)")
     a.add_argument("--contact")
+    a.add_argument("--reflection-names", action=argparse.BooleanOptionalAction,
+                   help="学习心得选登 show names without asking (--no-reflection-names: "
+                   "ask each author first)")
     a = ss.add_parser("archive", help="归档: stop the column's schedule and deliveries; "
                       "its issues and statistics stay")
     a.add_argument("slug")
@@ -110,7 +115,8 @@ def cmd_column(args: argparse.Namespace) -> int:
                       editor_note=args.note, description=args.description,
                       auto_approve=args.auto_approve or args.auto_approve_threshold is not None,
                       auto_approve_threshold=args.auto_approve_threshold,
-                      compulsory=args.compulsory, contact=args.contact, by="cli")
+                      compulsory=args.compulsory, contact=args.contact,
+                      reflection_names=args.reflection_names, by="cli")
         pending = zl.candidate_counts(args.slug).get("pending", 0)
         print(f"专栏已创建：{args.name}（{args.slug}）；近 30 天已收录的文章中 {pending} 篇待审")
     elif args.action == "edit":
@@ -119,7 +125,8 @@ def cmd_column(args: argparse.Namespace) -> int:
             ("exclude", args.exclude), ("title_terms", args.title_terms),
             ("schedule", args.schedule), ("timezone", args.timezone),
             ("auto_approve_threshold", args.auto_approve_threshold),
-            ("compulsory", args.compulsory), ("contact", args.contact)) if v is not None}
+            ("compulsory", args.compulsory), ("contact", args.contact),
+            ("reflection_names", args.reflection_names)) if v is not None}
         changed = zl.columns.update(args.slug, zl.columns.fields(args.slug).changed(**given),
                                     by="cli")
         print("已修改：" + "、".join(FIELD_NAMES.get(k, k) for k in changed) if changed

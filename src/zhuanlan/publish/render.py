@@ -149,6 +149,9 @@ def _context(issue: IssueView, tz: str) -> dict[str, Any]:
         "issue_date": _date(issue.published_at, zone),
         "note_paragraphs": note,
         "items": items,
+        # 学习心得选登: the author's line and the text's paragraphs.
+        "reflections": [{"by": r.name + (f"（{r.department}）" if r.department else ""),
+                         "paragraphs": _paragraphs(r.body)} for r in issue.reflections],
         "web_url": http_url(issue.web_url),
         "preheader": first[:80],
     }

@@ -19,6 +19,7 @@ from zhuanlan.model import (
     IssueItemView,
     IssueView,
 )
+from zhuanlan.store import reflections
 from zhuanlan.store.claims import claim, release_values
 from zhuanlan.store.db import inserted_id
 from zhuanlan.store.schema import (
@@ -284,6 +285,7 @@ def publish(conn: Connection, col, now: datetime) -> int | None:
     # A 编者按 belongs to one issue: the next one starts without it (a note about this
     # week's articles must not go out again with next week's).
     conn.execute(update(columns).where(columns.c.id == col.id).values(editor_note=""))
+    reflections.bind(conn, col.id, issue_id)        # its 学习心得选登
     queue_people(conn, issue_id, col.id, column_apps(conn, col.id), now)
     # And one per enabled chat target of the column (a group robot or a webhook).
     conn.execute(deliveries.insert().from_select(TARGET_COLUMNS,
@@ -319,7 +321,8 @@ def issue_view(conn: Connection, issue_id: int, base_url: str) -> IssueView:
     return IssueView(
         column_name=row.column_name, column_slug=row.slug, number=row.number, title=row.title,
         editor_note=row.editor_note, web_url=f"{base_url}/c/{row.slug}/{row.number}",
-        published_at=row.published_at, items=tuple(items))
+        published_at=row.published_at, items=tuple(items),
+        reflections=tuple(reflections.featured(conn, issue_id)))
 
 
 def draft_view(conn: Connection, column_id: int, base_url: str, now: datetime) -> IssueView:
@@ -339,4 +342,4 @@ def draft_view(conn: Connection, column_id: int, base_url: str, now: datetime) -
     return IssueView(column_name=col.name, column_slug=col.slug, number=number,
                      title=issue_title(col.name, number), editor_note=col.editor_note or "",
                      web_url=f"{base_url}/c/{col.slug}/{number}", published_at=now,
-                     items=items)
+                     items=items, reflections=tuple(reflections.waiting(conn, column_id)))

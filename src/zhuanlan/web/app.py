@@ -36,6 +36,7 @@ from zhuanlan.web import (
     person,
     reader,
     readers,
+    reflections,
     search,
     source_edit,
     stats,
@@ -115,6 +116,8 @@ def create_app(zl: Zhuanlan) -> FastAPI:
                    people, person, stats, channels, app_login):
         app.include_router(module.router)
     app.include_router(people.public_router)
+    app.include_router(reflections.router)
+    app.include_router(reflections.admin_router)
     from zhuanlan.web import api
     app.mount("/api/v1", api.create_api(zl))
     return app

@@ -33,7 +33,7 @@ router = APIRouter(prefix="/admin", dependencies=[Depends(csrf_protect)])
 _TEXT_FIELDS = ("slug", "name", "description", "include", "exclude", "title_terms",
                 "schedule", "timezone", "max_age_days", "min_length",
                 "auto_approve_threshold", "contact")
-_FLAGS = ("auto_approve", "compulsory")
+_FLAGS = ("auto_approve", "compulsory", "reflection_names")
 # Beyond what any field needs; the checks then say what is wrong with it.
 MAX_FIELD = 100_000
 MAX_RULE_QUERY = 20_000
@@ -63,6 +63,7 @@ def _form_of(fields: ColumnFields, slug: str = "") -> dict:
             else str(fields.auto_approve_threshold),
             "contact": fields.contact, "auto_approve": "1" if fields.auto_approve else "",
             "compulsory": "1" if fields.compulsory else "",
+            "reflection_names": "1" if fields.reflection_names else "",
             "sources": [str(s) for s in fields.sources]}
 
 
@@ -112,7 +113,8 @@ def _fields(form: dict, before: ColumnFields | None, user: StaffUser,
         max_age_days=max_age, min_length=min_length or 0,
         schedule=form["schedule"].strip(), timezone=form["timezone"] or DEFAULT_TZ,
         auto_approve=form["auto_approve"] == "1", auto_approve_threshold=threshold,
-        compulsory=compulsory, contact=contact)
+        compulsory=compulsory, contact=contact,
+        reflection_names=form["reflection_names"] == "1")
     return fields, errors
 
 
@@ -161,7 +163,8 @@ async def create_column(request: Request, user: StaffUser = Depends(admin_user))
             timezone_name=fields.timezone, description=fields.description,
             auto_approve=fields.auto_approve,
             auto_approve_threshold=fields.auto_approve_threshold,
-            compulsory=fields.compulsory, contact=fields.contact, by=user.username)
+            compulsory=fields.compulsory, contact=fields.contact,
+            reflection_names=fields.reflection_names, by=user.username)
     except RuleError as exc:
         return _form_page(request, column=None, form=form, status=400, errors=faults_of(exc))
     pending = zl.candidate_counts(slug).get("pending", 0)

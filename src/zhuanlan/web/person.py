@@ -80,7 +80,8 @@ def person_page(request: Request, person_id: PathId,
                         "opted_out": opted_out,
                         "receives": (direct or bool(via)) and not opted_out})
     return render(request, "person.html", person=record["person"], record=record["columns"],
-                  columns=columns, display=display, manage=user.is_admin, labels=LABELS)
+                  columns=columns, display=display, manage=user.is_admin, labels=LABELS,
+                  reflections=zl.reflections.of_person(person_id))
 
 
 @router.get("/person/{person_id}/edit", response_class=HTMLResponse)

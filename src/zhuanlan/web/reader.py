@@ -9,12 +9,14 @@ from fastapi.responses import HTMLResponse, Response
 from zhuanlan.publish.article_html import article_html
 from zhuanlan.publish.render import render_atom
 from zhuanlan.sources.health import source_status
+from zhuanlan.study.reflection import MAX_CHARS, MIN_CHARS, QUESTION
 from zhuanlan.web.auth import session_user
 from zhuanlan.web.params import OptionalQueryId, PathId
 from zhuanlan.web.readers import current_reader, remember_readable
 from zhuanlan.web.render import render
 
 router = APIRouter()
+REFLECTION_LIMITS = (MIN_CHARS, MAX_CHARS)
 
 
 def _zl(request: Request):
@@ -58,9 +60,21 @@ def column_feed(request: Request, slug: str) -> Response:
 
 @router.get("/c/{slug}/{number}", response_class=HTMLResponse)
 def issue_page(request: Request, slug: str, number: PathId) -> HTMLResponse:
+    return issue_response(request, slug, number)
+
+
+def issue_response(request: Request, slug: str, number: int, status_code: int = 200,
+                   **extra) -> HTMLResponse:
+    """The issue page; ``extra``: what a refused form shows again (the 学习心得 typed)."""
     zl = _zl(request)
     column = zl.get_column(slug)
-    return render(request, "issue.html", column=column, issue=zl.issue_view(slug, number))
+    issue_id = zl.issue_id(slug, number)
+    reader = current_reader(request)
+    return render(request, "issue.html", status_code, column=column,
+                  issue=zl.issue_view(slug, number), issue_id=issue_id, reader=reader,
+                  reflection=zl.reflections.mine(reader, issue_id),
+                  asked=zl.reflections.asked(reader), limits=REFLECTION_LIMITS,
+                  question=QUESTION, **extra)
 
 
 @router.get("/a/{article_id}", response_class=HTMLResponse)

@@ -115,7 +115,8 @@ def issue_page(request: Request, slug: str, number: PathId, dept: str = "",
                   pending=stats.not_studied(dept), slug=slug, number=number,
                   reminders=[r for r in zl.reminders.history(stats.issue["id"])
                              if user.scope.contains(r["department"] or "")],
-                  can_remind=user.can_edit(stats.column["id"]), scope=user.scope)
+                  can_remind=user.can_edit(stats.column["id"]), scope=user.scope,
+                  reflection_count=zl.reflections.count_of_issue(stats.issue["id"]))
 
 
 @router.post("/c/{slug}/{number}/remind", dependencies=[Depends(csrf_protect)])
