@@ -33,6 +33,9 @@ ACTIONS = {
     "set_test_addresses": "设置测试收件地址",
     "delete_source": "删除信息源", "edit_person": "修改人员", "edit_column": "修改专栏",
     "archive_column": "归档专栏", "unarchive_column": "恢复专栏",
+    "quiz.propose": "生成题目", "quiz.add": "添加题目", "quiz.edit": "修改题目",
+    "quiz.keep": "保留题目", "quiz.drop": "删除题目", "quiz.restore": "恢复题目",
+    "quiz.move": "调整题目顺序",
 }
 # "admin" and "editor" are also the facade's defaults, but may be real account names.
 ACTORS = {"auto": "系统（自动）", "unknown": "系统", "cli": "命令行", "system": "系统"}

@@ -58,9 +58,19 @@ def column_feed(request: Request, slug: str) -> Response:
 
 @router.get("/c/{slug}/{number}", response_class=HTMLResponse)
 def issue_page(request: Request, slug: str, number: PathId) -> HTMLResponse:
+    return render_issue(request, slug, number)
+
+
+def render_issue(request: Request, slug: str, number: int, status: int = 200,
+                 **extra) -> HTMLResponse:
+    """The issue page; ``extra`` carries the answer just given (web/quiz.py)."""
     zl = _zl(request)
     column = zl.get_column(slug)
-    return render(request, "issue.html", column=column, issue=zl.issue_view(slug, number))
+    reader = current_reader(request)
+    return render(request, "issue.html", status, column=column,
+                  issue=zl.issue_view(slug, number), number=number, reader=reader,
+                  questions=zl.quiz.for_reader(zl.issue_id(slug, number), reader),
+                  **extra)
 
 
 @router.get("/a/{article_id}", response_class=HTMLResponse)
