@@ -37,11 +37,12 @@ JUDGE_CHOICES = (JUDGE_TRUE, JUDGE_FALSE)
 
 # Sentence lengths (characters) a reader answers on a phone: shorter ones rarely carry a
 # fact, longer ones are paragraphs without a full stop. Chosen on the sample articles.
-MIN_SENTENCE, MAX_SENTENCE = 14, 110
+MIN_SENTENCE, MAX_SENTENCE = 14, 100
 PER_ARTICLE = 2
 PER_ISSUE = 8
 
-_END = re.compile(r"(?<=[。！？；!?;])[”’」』）)]*|\n+")
+_STOPS = ("。", "！", "？", "；", "!", "?", ";", "”", "’", "」", "』", "）", ")")
+_SENTENCE = re.compile(r"[^。！？；!?;\n]+(?:[。！？；!?;]+[”’」』）)]*)?")
 # A figure: digits (with a decimal or thousands separator) followed by what it counts.
 # The blank is the digits only ("170多个" → "___多个"), so the unit still tells the kind.
 _FIGURE = re.compile(r"(?<![\d.A-Za-z])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?=[多余万亿%％个家项名人次条座所位倍件台套公千百元吨米平])")
@@ -83,8 +84,9 @@ class Proposal:
 class _Target:
     text: str
     start: int
-    kind: str        # figure, place, term
+    kind: str        # figure, numeral, place, term
     weight: float
+    unit: str = ""   # a figure's unit (多, 个, %, 公 …): distractors share it
 
 
 @dataclass
@@ -99,12 +101,7 @@ class _Candidate:
 def sentences(text: str) -> list[str]:
     """The sentences of ``text`` in order: cut after 。！？； (and a closing quote that
     follows) and at line breaks; stripped, empty ones dropped."""
-    out = []
-    for part in _END.split(text or ""):
-        part = part.strip()
-        if part:
-            out.append(part)
-    return out
+    return [m.group().strip() for m in _SENTENCE.finditer(text or "") if m.group().strip()]
 
 
 def vocabulary(*rule_texts: str) -> tuple[str, ...]:
@@ -137,7 +134,7 @@ def _targets(sentence: str, title: str, vocab: Sequence[str], idf: Mapping[str, 
             continue
         if sentence.count(digits) > 1:
             continue
-        found.append(_Target(digits, m.start(), kind, 3.0))
+        found.append(_Target(digits, m.start(), kind, 3.0, sentence[m.end():m.end() + 1]))
         taken.append((m.start(), m.end()))
     for term in vocab:
         at = sentence.find(term)
@@ -168,15 +165,18 @@ def _candidates(src: QuizSource, vocab: Sequence[str], idf: Mapping[str, float]
     for i, sentence in enumerate(sentences(src.text)):
         if not MIN_SENTENCE <= len(sentence) <= MAX_SENTENCE or _SKIP_LINE.search(sentence):
             continue
-        if sentence.endswith(("：", ":", "，")) or (
+        # A line without a full stop is a heading or a caption, not a statement.
+        if not sentence.endswith(_STOPS) or (
                 sentence.count("“") != sentence.count("”")
                 or sentence.count("「") != sentence.count("」")):
             continue
         targets = _targets(sentence, src.title, vocab, idf)
         if not targets:
             continue
-        # Facts first, and earlier sentences (the lead says what matters) slightly before.
-        score = sum(t.weight for t in targets[:2]) - 0.02 * i
+        # Facts first, and earlier sentences (the lead says what matters) slightly before;
+        # a list of figures (distances, prices) is data, not a point to remember.
+        figures = sum(t.kind in ("figure", "numeral") for t in targets)
+        score = sum(t.weight for t in targets[:2]) - 0.02 * i - 2.0 * max(0, figures - 2)
         out.append(_Candidate(src, sentence, i, targets, score))
     return sorted(out, key=lambda c: (-c.score, c.index))
 
@@ -186,17 +186,22 @@ def _pool(candidates: Sequence[_Candidate]) -> dict[tuple[int, str], list[str]]:
     pool: dict[tuple[int, str], list[str]] = {}
     for c in candidates:
         for t in c.targets:
-            words = pool.setdefault((c.source.article_id, t.kind), [])
+            key = f"{t.kind}:{t.unit}" if t.unit else t.kind
+            words = pool.setdefault((c.source.article_id, key), [])
             if t.text not in words:
                 words.append(t.text)
     return pool
 
 
 def _figure_twins(value: str) -> list[str]:
-    """Plausible wrong figures for ``value``, for when no other article has any."""
-    if "," in value or "." in value:
-        return []
-    n = int(value)
+    """Plausible wrong figures for ``value`` (same number of decimals), for when the
+    other articles have too few of the same unit."""
+    plain = value.replace(",", "")
+    if "." in plain:
+        places = len(plain.split(".")[1])
+        x = float(plain)
+        return [f"{v:.{places}f}" for v in (x * 2, x * 1.5, x / 2, x * 3) if v > 0]
+    n = int(plain)
     return [str(v) for v in (n * 2, n + max(1, n // 2), max(1, n // 2), n + 10, n * 3)
             if v != n and v > 0]
 
@@ -204,9 +209,10 @@ def _figure_twins(value: str) -> list[str]:
 def _distractors(target: _Target, article_id: int, sentence: str,
                  pool: Mapping[tuple[int, str], list[str]], vocab: Sequence[str],
                  want: int) -> list[str]:
+    key = f"{target.kind}:{target.unit}" if target.unit else target.kind
     others = [w for (aid, kind), words in sorted(pool.items())
-              if kind == target.kind and aid != article_id for w in words]
-    same = pool.get((article_id, target.kind), [])
+              if kind == key and aid != article_id for w in words]
+    same = pool.get((article_id, key), [])
     fallback: list[str] = []
     if target.kind == "figure":
         fallback = _figure_twins(target.text)
@@ -214,6 +220,8 @@ def _distractors(target: _Target, article_id: int, sentence: str,
         fallback = [w for w in vocab if 2 <= len(w) <= 8]
     out: list[str] = []
     for w in (*others, *same, *fallback):
+        if target.kind == "figure" and ("." in w) != ("." in target.text):
+            continue
         if (w != target.text and w not in out and w not in sentence
                 and target.text not in w and w not in target.text):
             out.append(w)
