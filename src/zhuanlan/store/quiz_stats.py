@@ -19,7 +19,7 @@ def issue_quiz(conn, issue_id: int, scope: Scope = Scope()) -> QuizStats:
         select(func.count()).select_from(quiz_questions)
         .where(quiz_questions.c.issue_id == issue_id, quiz_questions.c.state == "kept")
     ).scalar_one()
-    recipients_q = (select(deliveries.c.subscriber_id.distinct())
+    recipients_q = (select(deliveries.c.subscriber_id).distinct()
                     .where(deliveries.c.issue_id == issue_id,
                            deliveries.c.subscriber_id.is_not(None),
                            deliveries.c.reminder_id == 0))
