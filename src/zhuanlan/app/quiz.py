@@ -9,9 +9,6 @@ business; every change takes ``by`` for the audit log."""
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import asdict
-
-from sqlalchemy import select
 
 from zhuanlan.errors import InvalidTransition, NotFoundError, RuleError
 from zhuanlan.jobs.context import Context
@@ -23,12 +20,10 @@ from zhuanlan.quiz.propose import (
     propose,
     vocabulary,
 )
-from zhuanlan.store import audit
+from zhuanlan.store import audit, quiz_stats
 from zhuanlan.store import quiz as store
-from zhuanlan.store import quiz_stats
 from zhuanlan.store.columns import column_by_slug, issue_id_by_number
 from zhuanlan.store.issues import approved_in_order
-from zhuanlan.store.schema import articles, corpus_totals, issue_items, issues, word_df
 from zhuanlan.study.records import Reader
 from zhuanlan.study.scope import Scope
 from zhuanlan.text.tokenize import tokenize
@@ -85,22 +80,13 @@ class Quiz:
         if issue_id is None:
             return [QuizSource(a["article_id"], a["article_title"] or "", a["article_text"] or "")
                     for a in approved_in_order(conn, column_id)]
-        return [QuizSource(r.id, r.title or "", r.text or "") for r in conn.execute(
-            select(articles.c.id, articles.c.title, articles.c.text)
-            .join(issue_items, issue_items.c.article_id == articles.c.id)
-            .where(issue_items.c.issue_id == issue_id).order_by(issue_items.c.position))]
+        return [QuizSource(*row) for row in store.issue_articles(conn, issue_id)]
 
     @staticmethod
     def _corpus(conn, sources: list[QuizSource]) -> tuple[dict[str, int], int]:
         """Document frequencies of the articles' words and the corpus size."""
-        words = sorted({w.lower() for s in sources for w in tokenize(s.text) if len(w) >= 2})
-        df: dict[str, int] = {}
-        for i in range(0, len(words), 500):
-            df.update(conn.execute(select(word_df.c.word, word_df.c.df)
-                                   .where(word_df.c.word.in_(words[i:i + 500]))).all())
-        n_docs = conn.execute(select(corpus_totals.c.n_docs)
-                              .where(corpus_totals.c.id == 1)).scalar() or 0
-        return df, int(n_docs)
+        return store.corpus_df(conn, {w.lower() for s in sources for w in tokenize(s.text)
+                                      if len(w) >= 2})
 
     def _target(self, conn, slug: str, number: int | None) -> tuple[dict, int | None]:
         column = column_by_slug(conn, slug)
@@ -153,8 +139,7 @@ class Quiz:
         may cite. Raises NotFoundError."""
         with self.ctx.db.read() as conn:
             column, issue_id = self._target(conn, slug, number)
-            issue = (dict(conn.execute(select(issues).where(issues.c.id == issue_id))
-                          .mappings().one()) if issue_id else None)
+            issue = store.issue_row(conn, issue_id) if issue_id else None
             sources = self._sources(conn, column["id"], issue_id)
             return {"column": column, "issue": issue,
                     "questions": store.questions(conn, column["id"], issue_id),
@@ -195,7 +180,7 @@ class Quiz:
             now = self.ctx.clock()
             _column, q = self._own(conn, slug, question_id)
             prompt, choices, answer = _clean_question(q["kind"], prompt, choices, answer)
-            if q["issue_id"] is not None and answer != q["answer"] and _answered(conn, q):
+            if q["issue_id"] is not None and answer != q["answer"] and store.answered(conn, q["id"]):
                 raise InvalidTransition("已有读者作答，不能再修改答案")
             store.update_question(conn, question_id, now, by, prompt=prompt, choices=choices,
                                   answer=answer, state="kept")
@@ -274,15 +259,6 @@ class Quiz:
             return quiz_stats.issue_quiz(conn, issue_id, scope)
 
 
-def _answered(conn, q: dict) -> bool:
-    from zhuanlan.store.schema import quiz_answers
-    return conn.execute(select(quiz_answers.c.id)
-                        .where(quiz_answers.c.question_id == q["id"]).limit(1)).first() is not None
-
-
 def _where(number: int | None) -> str:
     return "下一期" if number is None else f"第{number}期"
 
-
-def proposal_dict(p: Proposal) -> dict:
-    return asdict(p)

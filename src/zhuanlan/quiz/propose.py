@@ -45,10 +45,14 @@ _STOPS = ("。", "！", "？", "；", "!", "?", ";", "”", "’", "」", "』",
 _SENTENCE = re.compile(r"[^。！？；!?;\n]+(?:[。！？；!?;]+[”’」』）)]*)?")
 # A figure: digits (with a decimal or thousands separator) followed by what it counts.
 # The blank is the digits only ("170多个" → "___多个"), so the unit still tells the kind.
-_FIGURE = re.compile(r"(?<![\d.A-Za-z])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?=[多余万亿%％个家项名人次条座所位倍件台套公千百元吨米平])")
+_UNITS = "多余万亿%％个家项名人次条座所位倍件台套公千百元吨米平"
+_FIGURE = re.compile(r"(?<![\d.A-Za-z])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"
+                     f"(?=[{_UNITS}])")
 # The same in Chinese numerals ("四十余名", "二十余次"); one numeral alone (三个, 一起) is
 # too common a word to ask about.
-_CN_FIGURE = re.compile(r"(?<![零〇一二两三四五六七八九十百千万亿])([零〇一二两三四五六七八九十百千万亿]{2,})(?=[多余个家项名人次条座所位倍件台套分])")
+_NUMERALS = "零〇一二两三四五六七八九十百千万亿"
+_CN_FIGURE = re.compile(f"(?<![{_NUMERALS}])([{_NUMERALS}]{{2,}})"
+                        "(?=[多余个家项名人次条座所位倍件台套分])")
 # A place worth asking about names its level (省, 市 …); rjieba tags many other words ns.
 _PLACE = re.compile(r"[\u4e00-\u9fff]{1,8}(?:省|市|县|区|州|镇|乡|村|自治区)")
 _CJK_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")

@@ -12,7 +12,15 @@ from sqlalchemy import Connection, and_, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from zhuanlan.store.db import inserted_id
-from zhuanlan.store.schema import articles, quiz_answers, quiz_questions
+from zhuanlan.store.schema import (
+    articles,
+    corpus_totals,
+    issue_items,
+    issues,
+    quiz_answers,
+    quiz_questions,
+    word_df,
+)
 
 STATES = ("proposed", "kept", "dropped")
 
@@ -133,3 +141,33 @@ def answers_of(conn: Connection, issue_id: int, subscriber_id: int) -> dict[int,
     return {r["question_id"]: dict(r) for r in conn.execute(
         select(quiz_answers).where(a.issue_id == issue_id, a.subscriber_id == subscriber_id)
     ).mappings()}
+
+
+def issue_articles(conn: Connection, issue_id: int) -> list[tuple[int, str, str]]:
+    """(id, title, text) of the issue's articles in its order."""
+    return [(r.id, r.title or "", r.text or "") for r in conn.execute(
+        select(articles.c.id, articles.c.title, articles.c.text)
+        .join(issue_items, issue_items.c.article_id == articles.c.id)
+        .where(issue_items.c.issue_id == issue_id).order_by(issue_items.c.position))]
+
+
+def issue_row(conn: Connection, issue_id: int) -> dict:
+    return dict(conn.execute(select(issues).where(issues.c.id == issue_id)).mappings().one())
+
+
+def corpus_df(conn: Connection, words: Iterable[str]) -> tuple[dict[str, int], int]:
+    """Document frequencies of ``words`` (``word_df``) and the number of documents."""
+    listed = sorted(set(words))
+    df: dict[str, int] = {}
+    for i in range(0, len(listed), 500):
+        df.update(conn.execute(select(word_df.c.word, word_df.c.df)
+                               .where(word_df.c.word.in_(listed[i:i + 500]))).all())
+    n_docs = conn.execute(select(corpus_totals.c.n_docs)
+                          .where(corpus_totals.c.id == 1)).scalar()
+    return df, int(n_docs or 0)
+
+
+def answered(conn: Connection, question_id: int) -> bool:
+    """Whether anyone's answer to the question is on record."""
+    return conn.execute(select(quiz_answers.c.id).where(quiz_answers.c.question_id == question_id)
+                        .limit(1)).first() is not None

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 from zhuanlan.study.rollup import tree_order
 from zhuanlan.study.scope import Scope
@@ -52,8 +53,9 @@ class QuizStats:
     @property
     def tree(self) -> list[QuizFigures]:
         """Depth first; for a limited scope the total and the units inside it only."""
-        return [f for f in tree_order(self.nodes)  # type: ignore[arg-type]
-                if not f.path or self.scope.contains(f.path)]
+        # tree_order only walks ``path`` and ``children``, which these figures share.
+        ordered = cast(list[QuizFigures], tree_order(cast(dict, self.nodes)))
+        return [f for f in ordered if not f.path or self.scope.contains(f.path)]
 
 
 def roll_up_quiz(people: list[QuizPerson], *, root_name: str = "全部") -> dict[str, QuizFigures]:

@@ -117,7 +117,8 @@ def set_state(request: Request, slug: str, question_id: PathId, number: Optional
         request.app.state.zl.quiz.set_state(slug, question_id, state, by=user.username)
     except RuleError as exc:
         return flash_redirect(request, back, error=exc.message)
-    return flash_redirect(request, back, done=f"已{ {'kept': '保留', 'dropped': '删除', 'proposed': '恢复'}[state]}该题")
+    verb = {"kept": "保留", "dropped": "删除", "proposed": "恢复"}[state]
+    return flash_redirect(request, back, done=f"已{verb}该题")
 
 
 @router.post("/admin/c/{slug}/quiz/{question_id}/move", dependencies=[Depends(csrf_protect)])
