@@ -48,6 +48,8 @@ def test_proposals_are_reviewed_before_readers_see_them(zl):
     own = zl.quiz.add(SLUG, None, kind="judge", prompt="本期文章出自集团各单位。",
                       choices=[], answer="正确", by="ed")
     zl.quiz.move(SLUG, own, "up", by="ed")
+    order = [q["id"] for q in zl.quiz.review(SLUG)["questions"]]
+    assert order.index(own) == len(order) - 2          # one place up from the end
     with pytest.raises(RuleError):
         zl.quiz.add(SLUG, None, kind="choice", prompt="？", choices=["甲", "乙"], answer="丙")
     # Generating again keeps what the editor reviewed and their own question.
@@ -56,25 +58,27 @@ def test_proposals_are_reviewed_before_readers_see_them(zl):
     assert states[kept["id"]] == "kept" and states[dropped["id"]] == "dropped"
     assert states[edited["id"]] == "kept" and states[own] == "kept"
 
-    # Publishing binds the kept questions whose article is in the issue; the editor's own
-    # question (no article) and the unreviewed ones stay for later.
+    # Publishing binds the kept questions whose article is in the issue and the editor's
+    # own question (citing no article); the unreviewed ones stay behind.
     issue_id = zl.publish_now(SLUG)
     reader = Reader.person(people["甲"])
     shown = zl.quiz.for_reader(issue_id, reader)
-    assert {q["id"] for q in shown} == {kept["id"], edited["id"]}
+    assert {q["id"] for q in shown} == {kept["id"], edited["id"], own}
     assert shown[[q["id"] for q in shown].index(edited["id"])]["prompt"].startswith("（编辑改写）")
     with zl.db.read() as conn:
         waiting = dict(conn.execute(select(quiz_questions.c.id, quiz_questions.c.state)
                                     .where(quiz_questions.c.issue_id.is_(None))).all())
         actions = set(conn.execute(select(audit_log.c.action)).scalars())
-    assert own in waiting and "proposed" in waiting.values()
+    assert set(waiting.values()) == {"proposed", "dropped"}
     assert {"quiz.propose", "quiz.keep", "quiz.drop", "quiz.edit", "quiz.add",
             "quiz.move"} <= actions
     # Nobody answers a question that was not kept, nor one of another issue.
     with pytest.raises(NotFoundError):
         zl.quiz.answer(issue_id, dropped["id"], reader, dropped["answer"])
+    other = zl.quiz.add(SLUG, None, kind="judge", prompt="下一期的题。", choices=[],
+                        answer="正确", by="ed")
     with pytest.raises(NotFoundError):
-        zl.quiz.answer(issue_id, own, reader, "正确")
+        zl.quiz.answer(issue_id, other, reader, "正确")
 
 
 def test_drafts_of_articles_left_out_of_the_issue_wait(zl):

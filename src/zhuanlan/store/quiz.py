@@ -94,13 +94,13 @@ def reorder(conn: Connection, ids: list[int]) -> None:
 def bind_to_issue(conn: Connection, column_id: int, issue_id: int,
                   article_ids: Iterable[int]) -> int:
     """Publishing: the column's kept questions still waiting (``issue_id`` NULL) whose
-    article is in the issue go with it; drafts about other articles stay for later.
-    Returns how many."""
+    article is in the issue go with it, and so do the editor's own questions that cite no
+    article; questions about other articles stay for later. Returns how many."""
     q = quiz_questions.c
     ids = list(conn.execute(
         update(quiz_questions)
         .where(q.column_id == column_id, q.issue_id.is_(None), q.state == "kept",
-               q.article_id.in_(list(article_ids)))
+               q.article_id.in_(list(article_ids)) | q.article_id.is_(None))
         .values(issue_id=issue_id).returning(q.id)).scalars())
     return len(ids)
 
