@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.support.browser import PHONE, login, screenshot, start_browser, stop_browser
 from tests.support.quiz_sources import sample_issue
 from tests.support.smtp import free_port
 from tests.support.study_seed import SLUG, organisation, seed_articles
 from tests.support.web import WebServer
-from tests.web.browser.test_web_pages import submit
 from zhuanlan.links import READER
 
 pytestmark = pytest.mark.slow
@@ -43,6 +43,12 @@ def _no_horizontal_scroll(drv) -> None:
         "return document.documentElement.scrollWidth <= window.innerWidth")
 
 
+def _result(drv, question_id: int):
+    """The result block of the question, once the answer came back."""
+    return WebDriverWait(drv, 10).until(lambda d: d.find_element(
+        By.ID, f"q{question_id}").find_elements(By.CSS_SELECTOR, ".quiz-result"))[0]
+
+
 def test_answer_on_a_phone(quiz_site):
     zl, web, people = quiz_site
     phone = start_browser(PHONE, mobile=True)
@@ -58,9 +64,12 @@ def test_answer_on_a_phone(quiz_site):
         option = next(label for label in item.find_elements(By.CSS_SELECTOR, "label.quiz-choice")
                       if label.text.strip() == choice["answer"])
         option.click()
-        submit(phone, item.find_element(By.TAG_NAME, "button"))
+        page = phone.find_element(By.TAG_NAME, "html")
+        item.find_element(By.TAG_NAME, "button").click()
+        result = _result(phone, choice["id"])
+        # quiz.js answered in place: the same page, the question replaced.
+        assert page.is_displayed() and phone.current_url.endswith(f"/c/{SLUG}/1")
         item = phone.find_element(By.ID, f"q{choice['id']}")
-        result = item.find_element(By.CSS_SELECTOR, ".quiz-result")
         assert "回答正确" in result.text
         assert item.find_element(By.CSS_SELECTOR, ".quiz-answer").text == choice["answer"]
         assert item.find_element(By.CSS_SELECTOR, ".quiz-sentence").text == choice["sentence"]
@@ -72,7 +81,8 @@ def test_answer_on_a_phone(quiz_site):
         blank = next(q for q in zl.quiz.review(SLUG, 1)["questions"] if q["kind"] == "blank")
         item = phone.find_element(By.ID, f"q{blank['id']}")
         item.find_element(By.NAME, "answer").send_keys("不知道")
-        submit(phone, item.find_element(By.TAG_NAME, "button"))
+        item.find_element(By.TAG_NAME, "button").click()
+        _result(phone, blank["id"])
         item = phone.find_element(By.ID, f"q{blank['id']}")
         assert "回答错误" in item.text and blank["answer"] in item.text
         assert blank["sentence"] in item.text
