@@ -45,6 +45,7 @@ _STOPS = ("。", "！", "？", "；", "!", "?", ";", "”", "’", "」", "』",
 _SENTENCE = re.compile(r"[^。！？；!?;\n]+(?:[。！？；!?;]+[”’」』）)]*)?")
 # A figure: digits (with a decimal or thousands separator) followed by what it counts.
 # The blank is the digits only ("170多个" → "___多个"), so the unit still tells the kind.
+# 年, 月, 日 are not units here: a date is rarely the point a sentence makes.
 _UNITS = "多余万亿%％个家项名人次条座所位倍件台套公千百元吨米平"
 _FIGURE = re.compile(r"(?<![\d.A-Za-z])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"
                      f"(?=[{_UNITS}])")
@@ -133,10 +134,8 @@ def _targets(sentence: str, title: str, vocab: Sequence[str], idf: Mapping[str, 
     figures += [(m, "numeral") for m in _CN_FIGURE.finditer(sentence)]
     for m, kind in figures:
         digits = m.group(1)
-        # A lone digit is a guess anyone gets; a year is a date, not the point made.
-        if len(digits.replace(",", "").replace(".", "")) < 2:
-            continue
-        if sentence.count(digits) > 1:
+        # A lone digit is a guess anyone gets; a figure written twice gives itself away.
+        if len(digits.replace(",", "").replace(".", "")) < 2 or sentence.count(digits) > 1:
             continue
         found.append(_Target(digits, m.start(), kind, 3.0, sentence[m.end():m.end() + 1]))
         taken.append((m.start(), m.end()))
@@ -149,11 +148,10 @@ def _targets(sentence: str, title: str, vocab: Sequence[str], idf: Mapping[str, 
     pos = 0
     for word, tag in rjieba.tag(sentence):
         start, pos = pos, pos + len(word)
-        if (len(word) < 2 or word in _STOP or word in title or not free(start, pos)
+        if (sentence[start:pos] != word or len(word) < 2 or word in _STOP or word in title or not free(start, pos)
                 or not _CJK_WORD.fullmatch(word) or sentence.count(word) > 1):
             continue
-        if tag == "ns" and _PLACE.fullmatch(word) and len(word) >= 3 \
-                and word not in ("山区", "地区", "社区", "园区", "城区", "景区"):
+        if tag == "ns" and _PLACE.fullmatch(word) and len(word) >= 3:
             found.append(_Target(word, start, "place", 2.0))
             taken.append((start, pos))
         elif tag in ("n", "nz", "nt", "vn", "l", "i") and idf.get(word, 0.0) >= 2.5 \
