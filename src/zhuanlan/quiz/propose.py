@@ -148,7 +148,8 @@ def _targets(sentence: str, title: str, vocab: Sequence[str], idf: Mapping[str, 
     pos = 0
     for word, tag in rjieba.tag(sentence):
         start, pos = pos, pos + len(word)
-        if (sentence[start:pos] != word or len(word) < 2 or word in _STOP or word in title or not free(start, pos)
+        if (sentence[start:pos] != word or len(word) < 2 or word in _STOP or word in title
+                or not free(start, pos)
                 or not _CJK_WORD.fullmatch(word) or sentence.count(word) > 1):
             continue
         if tag == "ns" and _PLACE.fullmatch(word) and len(word) >= 3:

@@ -6,6 +6,7 @@ width too. Screenshots land in test-artifacts/."""
 from __future__ import annotations
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -44,8 +45,10 @@ def _no_horizontal_scroll(drv) -> None:
 
 
 def _result(drv, question_id: int):
-    """The result block of the question, once the answer came back."""
-    return WebDriverWait(drv, 10).until(lambda d: d.find_element(
+    """The result block of the question, once the answer came back (the question's block
+    is replaced meanwhile: a reference to the old one goes stale)."""
+    wait = WebDriverWait(drv, 10, ignored_exceptions=(StaleElementReferenceException,))
+    return wait.until(lambda d: d.find_element(
         By.ID, f"q{question_id}").find_elements(By.CSS_SELECTOR, ".quiz-result"))[0]
 
 
