@@ -4,8 +4,8 @@ concern of the users and receives the ``Context`` (settings, store, clock, the s
 services), never the facade; the jobs the worker runs (``zhuanlan.jobs``) likewise.
 
 The parts are attributes (``zl.sources``, ``zl.columns``, ``zl.desk``, ``zl.people``,
-``zl.staff``, ``zl.targets``, ``zl.reading``, ``zl.reflections``, ``zl.app_login``, ``zl.statistics``,
-``zl.work``); the operations used most are also methods of the facade itself
+``zl.staff``, ``zl.targets``, ``zl.reading``, ``zl.quiz``, ``zl.reflections``, ``zl.app_login``,
+``zl.statistics``, ``zl.work``); the operations used most are also methods of the facade itself
 (``zl.add_source``, ``zl.decide``, ``zl.run_once`` …).
 """
 
@@ -20,6 +20,7 @@ from zhuanlan.app.delivery import Deliveries
 from zhuanlan.app.desk import Desk
 from zhuanlan.app.people import Directory
 from zhuanlan.app.preview import Previews
+from zhuanlan.app.quiz import Quiz
 from zhuanlan.app.reading import Reading
 from zhuanlan.app.reflections import Reflections
 from zhuanlan.app.reminders import Reminders
@@ -60,6 +61,7 @@ class Zhuanlan:
         self.reminders = Reminders(ctx)
         self.previews = Previews(ctx)
         self.statistics = Statistics(ctx)
+        self.quiz = Quiz(ctx)
         self.work = Work(ctx, self.personal, self.reminders)
 
         # The operations used most, on the facade itself.

@@ -15,8 +15,10 @@ PEOPLE = [  # (email, name, 工号, department)
 ]
 
 
-def seed_articles(zl, n: int, tag: str) -> list[int]:
-    """n approved candidates of the column, each its own article and story."""
+def seed_articles(zl, n: int, tag: str,
+                  texts: list[tuple[str, str]] | None = None) -> list[int]:
+    """n approved candidates of the column, each its own article and story; ``texts``
+    gives their (title, text), else a filler text."""
     now = zl.clock()
     ids = []
     with zl.db.write() as conn:
@@ -26,7 +28,9 @@ def seed_articles(zl, n: int, tag: str) -> list[int]:
                 size=1, created_at=now, updated_at=now)).inserted_primary_key[0]
             aid = conn.execute(articles.insert().values(
                 url=f"http://www.news.cn/{tag}{i}.htm", canonical_url=f"http://www.news.cn/{tag}{i}.htm",
-                content_hash=f"{tag}-{i}", title=f"{tag} 学习文章 {i}", text="学习 二十大 精神。" * 20,
+                content_hash=f"{tag}-{i}",
+                title=texts[i][0] if texts else f"{tag} 学习文章 {i}",
+                text=texts[i][1] if texts else "学习 二十大 精神。" * 20,
                 title_orig="t", text_orig="t", published_at=now, story_id=story,
                 created_at=now)).inserted_primary_key[0]
             conn.execute(stories.update().where(stories.c.id == story).values(representative_id=aid))

@@ -36,6 +36,9 @@ ACTIONS = {
     "reflection.excellent": "评为优秀心得", "reflection.unexcellent": "取消优秀心得",
     "reflection.hide": "隐藏学习心得", "reflection.unhide": "恢复学习心得",
     "reflection.feature": "选登学习心得", "reflection.unfeature": "取消选登学习心得",
+    "quiz.propose": "生成题目", "quiz.add": "添加题目", "quiz.edit": "修改题目",
+    "quiz.keep": "保留题目", "quiz.drop": "删除题目", "quiz.restore": "恢复题目",
+    "quiz.move": "调整题目顺序",
 }
 # "admin" and "editor" are also the facade's defaults, but may be real account names.
 ACTORS = {"auto": "系统（自动）", "unknown": "系统", "cli": "命令行", "system": "系统"}

@@ -19,7 +19,7 @@ from zhuanlan.model import (
     IssueItemView,
     IssueView,
 )
-from zhuanlan.store import reflections
+from zhuanlan.store import quiz, reflections
 from zhuanlan.store.claims import claim, release_values
 from zhuanlan.store.db import inserted_id
 from zhuanlan.store.schema import (
@@ -282,6 +282,8 @@ def publish(conn: Connection, col, now: datetime) -> int | None:
         for i, a in enumerate(items)])
     conn.execute(update(candidates).where(candidates.c.id.in_([a["candidate_id"] for a in items]))
                  .values(state=CandidateState.PUBLISHED.value, issue_id=issue_id))
+    # The kept 答题 questions about these articles go out with the issue.
+    quiz.bind_to_issue(conn, col.id, issue_id, [a["article_id"] for a in items])
     # A 编者按 belongs to one issue: the next one starts without it (a note about this
     # week's articles must not go out again with next week's).
     conn.execute(update(columns).where(columns.c.id == col.id).values(editor_note=""))

@@ -10,6 +10,7 @@ from datetime import tzinfo
 from zhuanlan.cells import safe_cell
 from zhuanlan.sheets import Percent, write_xlsx
 from zhuanlan.study.figures import PersonRow
+from zhuanlan.study.quiz_figures import QuizFigures
 from zhuanlan.study.rollup import Figures
 
 DEPARTMENT_HEADERS = ["部门", "层级", "应学人数", "已送达", "已打开", "已学习", "完成率",
@@ -34,6 +35,17 @@ def trend_rows(trend: list[dict], tz: tzinfo) -> list[list]:
 def department_rows(tree: list[Figures]) -> list[list]:
     return [[f.path or f.name, f.depth, f.recipients, f.delivered, f.opened, f.studied,
              Percent(f.completion), Percent(f.open_rate), round(f.avg_minutes, 1), f.too_quick]
+            for f in tree]
+
+
+QUIZ_HEADERS = ["部门", "层级", "应学人数", "参与答题人数", "参与率", "计分答题数", "答对数",
+                "平均得分"]
+
+
+def quiz_rows(tree: list[QuizFigures]) -> list[list]:
+    """答题 per department: participation and average score (share of right answers)."""
+    return [[f.path or f.name, f.depth, f.recipients, f.participants, Percent(f.participation),
+             f.answers, f.correct, Percent(f.score)]
             for f in tree]
 
 

@@ -34,6 +34,7 @@ from zhuanlan.web import (
     media,
     people,
     person,
+    quiz,
     reader,
     readers,
     reflections,
@@ -113,7 +114,7 @@ def create_app(zl: Zhuanlan) -> FastAPI:
         return response
 
     for module in (reader, readers, search, media, login, desk, columns, admin, source_edit,
-                   people, person, stats, channels, app_login):
+                   people, person, stats, channels, app_login, quiz):
         app.include_router(module.router)
     app.include_router(people.public_router)
     app.include_router(reflections.router)

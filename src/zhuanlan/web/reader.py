@@ -60,18 +60,20 @@ def column_feed(request: Request, slug: str) -> Response:
 
 @router.get("/c/{slug}/{number}", response_class=HTMLResponse)
 def issue_page(request: Request, slug: str, number: PathId) -> HTMLResponse:
-    return issue_response(request, slug, number)
+    return render_issue(request, slug, number)
 
 
-def issue_response(request: Request, slug: str, number: int, status_code: int = 200,
-                   **extra) -> HTMLResponse:
-    """The issue page; ``extra``: what a refused form shows again (the 学习心得 typed)."""
+def render_issue(request: Request, slug: str, number: int, status: int = 200,
+                 **extra) -> HTMLResponse:
+    """The issue page; ``extra``: what a form shows again — the answer just given
+    (web/quiz.py), the 学习心得 typed and refused (web/reflections.py)."""
     zl = _zl(request)
     column = zl.get_column(slug)
     issue_id = zl.issue_id(slug, number)
     reader = current_reader(request)
-    return render(request, "issue.html", status_code, column=column,
-                  issue=zl.issue_view(slug, number), issue_id=issue_id, reader=reader,
+    return render(request, "issue.html", status, column=column,
+                  issue=zl.issue_view(slug, number), issue_id=issue_id, number=number,
+                  reader=reader, questions=zl.quiz.for_reader(issue_id, reader),
                   reflection=zl.reflections.mine(reader, issue_id),
                   asked=zl.reflections.asked(reader), limits=REFLECTION_LIMITS,
                   question=QUESTION, **extra)

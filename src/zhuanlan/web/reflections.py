@@ -16,7 +16,7 @@ from zhuanlan.errors import InvalidTransition, NotFoundError, PermissionDenied, 
 from zhuanlan.study.reflection import CONSENT_NAMES, MAX_INPUT, department_label
 from zhuanlan.web.auth import csrf_protect, safe_next, staff_user
 from zhuanlan.web.params import FormId, PathId
-from zhuanlan.web.reader import issue_response
+from zhuanlan.web.reader import render_issue
 from zhuanlan.web.readers import _same_origin, current_reader
 from zhuanlan.web.render import flash_redirect, render
 
@@ -35,8 +35,8 @@ def submit(request: Request, slug: str, number: PathId,
     try:
         new = zl.reflections.submit(current_reader(request), issue_id, body)
     except (RuleError, PermissionDenied, InvalidTransition) as exc:
-        return issue_response(request, slug, number, status_code=422,
-                              reflection_draft=body, reflection_error=exc.message)
+        return render_issue(request, slug, number, 422,
+                            reflection_draft=body, reflection_error=exc.message)
     done = "已提交您的学习心得，谢谢！" if new else "已保存您修改的学习心得"
     return flash_redirect(request, f"/c/{slug}/{number}#reflection", done=done)
 

@@ -116,7 +116,8 @@ def issue_page(request: Request, slug: str, number: PathId, dept: str = "",
                   reminders=[r for r in zl.reminders.history(stats.issue["id"])
                              if user.scope.contains(r["department"] or "")],
                   can_remind=user.can_edit(stats.column["id"]), scope=user.scope,
-                  reflection_count=zl.reflections.count_of_issue(stats.issue["id"]))
+                  reflection_count=zl.reflections.count_of_issue(stats.issue["id"]),
+                  quiz=zl.quiz.stats(stats.issue["id"], scope=user.scope))
 
 
 @router.post("/c/{slug}/{number}/remind", dependencies=[Depends(csrf_protect)])
@@ -143,11 +144,14 @@ def remind(request: Request, slug: str, number: PathId, dept: str = Form(""),
 @router.get("/c/{slug}/{number}/export.{fmt}")
 def export_issue(request: Request, slug: str, number: PathId, fmt: str, what: str = "departments",
                  dept: str = "", user: StaffUser = Depends(staff_user)) -> Response:
-    if fmt not in ("csv", "xlsx") or what not in ("departments", "people", "pending"):
+    if fmt not in ("csv", "xlsx") or what not in ("departments", "people", "pending", "quiz"):
         raise NotFoundError("不支持的导出格式", resource=f"export.{fmt}")
     stats = _stats(request, slug, number, user, dept.strip("/"))
     if what == "departments":
         headers, rows, title = export.DEPARTMENT_HEADERS, export.department_rows(stats.tree), "部门"
+    elif what == "quiz":
+        quiz = request.app.state.zl.quiz.stats(stats.issue["id"], scope=user.scope)
+        headers, rows, title = export.QUIZ_HEADERS, export.quiz_rows(quiz.tree), "答题"
     elif what == "people":
         headers, rows, title = (export.PEOPLE_HEADERS, export.people_rows(stats.people),
                                 "人员")

@@ -1,0 +1,83 @@
+"""答题 figures per department, rolled up the tree like the reading figures
+(``study.rollup``): a company's figures include every department under it. Pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import cast
+
+from zhuanlan.study.rollup import tree_order
+from zhuanlan.study.scope import Scope
+
+
+@dataclass
+class QuizFigures:
+    path: str                   # "集团/公司/部门"; "" is the whole organisation
+    name: str
+    depth: int
+    recipients: int = 0         # people the issue was pushed to
+    participants: int = 0       # … who answered at least one question for the record
+    answers: int = 0            # answers on record (the first attempt of each person)
+    correct: int = 0            # … of which right
+    children: list[str] = field(default_factory=list)
+
+    @property
+    def participation(self) -> float:
+        """Participants as a share of the recipients (0–1)."""
+        return self.participants / self.recipients if self.recipients else 0.0
+
+    @property
+    def score(self) -> float:
+        """Average score: the share of answers on record that are right (0–1)."""
+        return self.correct / self.answers if self.answers else 0.0
+
+
+@dataclass(frozen=True)
+class QuizPerson:
+    department: str             # path; "" when the person has none
+    recipient: bool
+    answers: int
+    correct: int
+
+
+@dataclass
+class QuizStats:
+    questions: int
+    nodes: dict[str, QuizFigures]
+    scope: Scope = Scope()
+
+    @property
+    def total(self) -> QuizFigures:
+        return self.nodes[""]
+
+    @property
+    def tree(self) -> list[QuizFigures]:
+        """Depth first; for a limited scope the total and the units inside it only."""
+        # tree_order only walks ``path`` and ``children``, which these figures share.
+        ordered = cast(list[QuizFigures], tree_order(cast(dict, self.nodes)))
+        return [f for f in ordered if not f.path or self.scope.contains(f.path)]
+
+
+def roll_up_quiz(people: list[QuizPerson], *, root_name: str = "全部") -> dict[str, QuizFigures]:
+    """Figures per department path, each including its whole subtree, plus "" for all.
+    A person who answered without being a recipient (a forwarded link) adds answers but
+    is no participant: participation is a share of the recipients."""
+    nodes: dict[str, QuizFigures] = {"": QuizFigures("", root_name, 0)}
+
+    def node(path: str) -> QuizFigures:
+        if path not in nodes:
+            parent = path.rsplit("/", 1)[0] if "/" in path else ""
+            parent_node = node(parent)
+            nodes[path] = QuizFigures(path, path.rsplit("/", 1)[-1], parent_node.depth + 1)
+            parent_node.children.append(path)
+        return nodes[path]
+
+    for p in people:
+        f: QuizFigures | None = node(p.department.strip("/") or "（未分部门）")
+        while f is not None:
+            f.recipients += p.recipient
+            f.participants += p.recipient and p.answers > 0
+            f.answers += p.answers
+            f.correct += p.correct
+            f = None if not f.path else nodes[f.path.rsplit("/", 1)[0] if "/" in f.path else ""]
+    return nodes
