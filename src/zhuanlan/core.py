@@ -4,7 +4,7 @@ concern of the users and receives the ``Context`` (settings, store, clock, the s
 services), never the facade; the jobs the worker runs (``zhuanlan.jobs``) likewise.
 
 The parts are attributes (``zl.sources``, ``zl.columns``, ``zl.desk``, ``zl.people``,
-``zl.staff``, ``zl.targets``, ``zl.reading``, ``zl.app_login``, ``zl.statistics``,
+``zl.staff``, ``zl.targets``, ``zl.reading``, ``zl.app_login``, ``zl.statistics``, ``zl.ledger``,
 ``zl.work``); the operations used most are also methods of the facade itself
 (``zl.add_source``, ``zl.decide``, ``zl.run_once`` …).
 """
@@ -25,6 +25,7 @@ from zhuanlan.app.reminders import Reminders
 from zhuanlan.app.sources import Sources
 from zhuanlan.app.staff import Staff
 from zhuanlan.app.statistics import Statistics
+from zhuanlan.app.ledger import StudyLedger
 from zhuanlan.app.work import Work, WorkDone
 from zhuanlan.config import Config
 from zhuanlan.jobs.context import Clock, Context, utcnow
@@ -58,6 +59,7 @@ class Zhuanlan:
         self.reminders = Reminders(ctx)
         self.previews = Previews(ctx)
         self.statistics = Statistics(ctx)
+        self.ledger = StudyLedger(ctx)
         self.work = Work(ctx, self.personal, self.reminders)
 
         # The operations used most, on the facade itself.

@@ -73,18 +73,7 @@ def write_xlsx(headers: Sequence[str], rows: Sequence[Sequence], *, title: str,
     ws.append(header_cells)
     texts = set(text_columns)
     for row in rows:
-        cells = []
-        for i, v in enumerate(row):
-            cell = WriteOnlyCell(ws, value=_value(v))
-            if isinstance(v, Percent):
-                cell.number_format = PERCENT_FORMAT
-            elif isinstance(v, datetime | date):
-                cell.number_format = DATE_FORMAT
-            elif i in texts:
-                cell.value = safe_cell("" if v is None else str(v))
-                cell.data_type = "s"
-            cells.append(cell)
-        ws.append(cells)
+        ws.append([_cell(ws, v, i in texts) for i, v in enumerate(row)])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -97,3 +86,67 @@ def _value(v: object) -> object:
         # Excel has no time zones: the caller gives local times; an aware one is shown as is.
         return v.replace(tzinfo=None)
     return safe_cell(v)
+
+
+def write_grouped_xlsx(fixed: Sequence[str], groups: Sequence[tuple[str, Sequence[str]]],
+                       rows: Sequence[Sequence], *, title: str,
+                       text_columns: Sequence[int] = ()) -> bytes:
+    """One sheet with two header rows, the layout of a ledger: the ``fixed`` columns
+    (工号, 姓名, 部门) merged over both rows, then each group's label merged over its own
+    sub-headers (打开 / 学习 / …). Frozen below the headers and right of the fixed
+    columns; printed with the headers on every page."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title=title[:31] or "Sheet1")
+    top: list = list(fixed)
+    sub: list = [None] * len(fixed)
+    for label, heads in groups:
+        top += [label] + [None] * (len(heads) - 1)
+        sub += list(heads)
+    widths = [max(text_width(a), text_width(b)) for a, b in zip(top, sub, strict=True)]
+    for row in rows:
+        for i, v in enumerate(row[:len(widths)]):
+            widths[i] = max(widths[i], text_width(v))
+    for i, w in enumerate(widths, start=1):
+        ws.column_dimensions[column_letter(i)].width = min(MAX_WIDTH, w + 2)
+    ws.freeze_panes = f"{column_letter(len(fixed) + 1)}3"
+    ws.print_title_rows = "1:2"
+    for i in range(1, len(fixed) + 1):
+        ws.merged_cells.add(f"{column_letter(i)}1:{column_letter(i)}2")
+    at = len(fixed) + 1
+    for _, heads in groups:
+        if len(heads) > 1:
+            ws.merged_cells.add(f"{column_letter(at)}1:{column_letter(at + len(heads) - 1)}1")
+        at += len(heads)
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor=HEADER_FILL)
+    centre = Alignment(horizontal="center", vertical="center")
+    for line in (top, sub):
+        cells = []
+        for h in line:
+            cell = WriteOnlyCell(ws, value=h)
+            cell.font, cell.fill, cell.alignment = bold, fill, centre
+            cells.append(cell)
+        ws.append(cells)
+    texts = set(text_columns)
+    for row in rows:
+        ws.append([_cell(ws, v, i in texts) for i, v in enumerate(row)])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _cell(ws, v: object, text: bool):
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(ws, value=_value(v))
+    if isinstance(v, Percent):
+        cell.number_format = PERCENT_FORMAT
+    elif isinstance(v, datetime | date):
+        cell.number_format = DATE_FORMAT
+    elif text:
+        cell.value = safe_cell("" if v is None else str(v))
+        cell.data_type = "s"
+    return cell

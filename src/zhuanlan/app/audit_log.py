@@ -33,6 +33,7 @@ ACTIONS = {
     "set_test_addresses": "设置测试收件地址",
     "delete_source": "删除信息源", "edit_person": "修改人员", "edit_column": "修改专栏",
     "archive_column": "归档专栏", "unarchive_column": "恢复专栏",
+    "ledger.export": "导出学习台账", "ledger.summary_export": "导出学习汇总",
 }
 # "admin" and "editor" are also the facade's defaults, but may be real account names.
 ACTORS = {"auto": "系统（自动）", "unknown": "系统", "cli": "命令行", "system": "系统"}

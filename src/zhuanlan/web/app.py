@@ -30,6 +30,7 @@ from zhuanlan.web import (
     channels,
     columns,
     desk,
+    ledger,
     login,
     media,
     people,
@@ -112,7 +113,7 @@ def create_app(zl: Zhuanlan) -> FastAPI:
         return response
 
     for module in (reader, readers, search, media, login, desk, columns, admin, source_edit,
-                   people, person, stats, channels, app_login):
+                   people, person, ledger, stats, channels, app_login):
         app.include_router(module.router)
     app.include_router(people.public_router)
     from zhuanlan.web import api

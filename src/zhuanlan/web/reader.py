@@ -60,7 +60,8 @@ def column_feed(request: Request, slug: str) -> Response:
 def issue_page(request: Request, slug: str, number: PathId) -> HTMLResponse:
     zl = _zl(request)
     column = zl.get_column(slug)
-    return render(request, "issue.html", column=column, issue=zl.issue_view(slug, number))
+    return render(request, "issue.html", column=column, issue=zl.issue_view(slug, number),
+                  reader=current_reader(request))
 
 
 @router.get("/a/{article_id}", response_class=HTMLResponse)
