@@ -18,6 +18,7 @@ from zhuanlan.app.channels import ChannelTargets
 from zhuanlan.app.columns import Columns
 from zhuanlan.app.delivery import Deliveries
 from zhuanlan.app.desk import Desk
+from zhuanlan.app.ledger import StudyLedger
 from zhuanlan.app.people import Directory
 from zhuanlan.app.preview import Previews
 from zhuanlan.app.reading import Reading
@@ -25,7 +26,6 @@ from zhuanlan.app.reminders import Reminders
 from zhuanlan.app.sources import Sources
 from zhuanlan.app.staff import Staff
 from zhuanlan.app.statistics import Statistics
-from zhuanlan.app.ledger import StudyLedger
 from zhuanlan.app.work import Work, WorkDone
 from zhuanlan.config import Config
 from zhuanlan.jobs.context import Clock, Context, utcnow

@@ -5,81 +5,20 @@ score, 学习心得 — the summary per department ranked by completion, and the
 from __future__ import annotations
 
 import io
-from openpyxl import load_workbook
-from sqlalchemy import update
 
-from tests.support.clock import FakeClock
-from tests.support.study_seed import SLUG, mark_sent, organisation, publish
+from openpyxl import load_workbook
+
+from tests.support.ledger_seed import two_issues
+from tests.support.study_seed import SLUG
 from zhuanlan.sheets import Percent, write_grouped_xlsx
-from zhuanlan.store.schema import columns, quiz_answers, quiz_questions, reflections
 from zhuanlan.study import ledger as figures
 from zhuanlan.study.ledger import Cell, Unit, rank
 from zhuanlan.study.periods import Period
-from zhuanlan.study.records import Reader, confirm_studied
 from zhuanlan.study.scope import Scope
 
 
-def _answer(zl, issue_id: int, subscriber_id: int, results: list[bool]) -> None:
-    now = zl.clock()
-    with zl.db.write() as conn:
-        column_id = conn.execute(columns.select().where(columns.c.slug == SLUG)).first().id
-        for i, correct in enumerate(results):
-            qid = conn.execute(quiz_questions.insert().values(
-                column_id=column_id, issue_id=issue_id, kind="judge", prompt=f"问题{i}",
-                answer="对", state="kept", created_at=now)).inserted_primary_key[0]
-            conn.execute(quiz_answers.insert().values(
-                question_id=qid, issue_id=issue_id, subscriber_id=subscriber_id,
-                answer="对" if correct else "错", correct=correct, answered_at=now))
-
-
-def _reflect(zl, issue_id: int, subscriber_id: int, *, excellent=False, hidden=False) -> None:
-    with zl.db.write() as conn:
-        conn.execute(reflections.insert().values(
-            issue_id=issue_id, subscriber_id=subscriber_id, body="体会", excellent=excellent,
-            hidden=hidden, submitted_at=zl.clock()))
-
-
-def _study(zl, who: int, arts: list[int], seconds: int, issue_id: int) -> None:
-    reader = Reader.person(who)
-    for a in arts:
-        zl.records.opened(reader, a, issue_id)
-        if seconds:
-            zl.records.beat(reader, a, f"v-{who}-{a}-{issue_id}-x", seconds)
-    zl.records.flush()
-    for a in arts:
-        confirm_studied(zl.db, reader, a, zl.clock(), issue_id)
-
-
-def _two_issues(make_zl):
-    """Issue 1 in March (甲 studies it all, 乙 half, 丙 opens), issue 2 in April (甲 only
-    confirms without reading time under a 30-second minimum, 乙 studies); 丁's pushes
-    are never sent."""
-    clock = FakeClock()
-    zl = make_zl(clock=clock)
-    p = organisation(zl)
-    one, arts1 = publish(zl, 2, "一")
-    mark_sent(zl, one, [p["甲"], p["乙"], p["丙"]])
-    _study(zl, p["甲"], arts1, 90, one)
-    _study(zl, p["乙"], arts1[:1], 60, one)
-    zl.records.opened(Reader.person(p["丙"]), arts1[0], one)
-    zl.records.flush()
-    _answer(zl, one, p["甲"], [True, True, False, True])
-    _answer(zl, one, p["乙"], [False, True])
-    _reflect(zl, one, p["甲"], excellent=True)
-    _reflect(zl, one, p["乙"], hidden=True)
-    clock.advance(days=35)
-    with zl.db.write() as conn:
-        conn.execute(update(columns).values(min_read_seconds=30))
-    two, arts2 = publish(zl, 1, "二")
-    mark_sent(zl, two, [p["甲"], p["乙"], p["丙"]])
-    _study(zl, p["甲"], arts2, 0, two)
-    _study(zl, p["乙"], arts2, 45, two)
-    _reflect(zl, two, p["乙"])
-    return zl, p, one, two
-
-
 def test_the_ledger_counts_per_person_and_issue(make_zl):
-    zl, p, one, two = _two_issues(make_zl)
+    zl, p, one, two = two_issues(make_zl)
     book = zl.ledger.table(scope=Scope(), slug=SLUG, period=Period(2026), by="issue")
     assert [g.label for g in book.groups] == ["第1期", "第2期"]
     assert book.issues == 2
@@ -101,7 +40,7 @@ def test_the_ledger_counts_per_person_and_issue(make_zl):
 
 
 def test_months_quarters_and_the_scope(make_zl):
-    zl, p, one, two = _two_issues(make_zl)
+    zl, p, one, two = two_issues(make_zl)
     book = zl.ledger.table(scope=Scope(), slug=SLUG, period=Period(2026), by="month")
     assert [(g.key, g.label) for g in book.groups] == [("2026-03", "3月"), ("2026-04", "4月")]
     march = zl.ledger.table(scope=Scope(), slug="", period=Period(2026, month=3))
@@ -116,7 +55,7 @@ def test_months_quarters_and_the_scope(make_zl):
 
 
 def test_a_person_sees_their_own_year(make_zl):
-    zl, p, one, two = _two_issues(make_zl)
+    zl, p, one, two = two_issues(make_zl)
     mine = zl.ledger.personal(p["乙"], 2026)
     (column,) = mine["columns"]
     assert [i["number"] for i in column["issues"]] == [2, 1]       # newest first
@@ -126,7 +65,7 @@ def test_a_person_sees_their_own_year(make_zl):
 
 
 def test_the_summary_ranks_departments_by_completion(make_zl):
-    zl, p, one, two = _two_issues(make_zl)
+    zl, p, one, two = two_issues(make_zl)
     summary = zl.ledger.summary(scope=Scope(), period=Period(2026))
     assert summary.issues == 2
     total = summary.tree[0]
@@ -158,7 +97,7 @@ def test_ranking_is_by_completion_not_time_and_ties_share_a_rank():
 
 
 def test_the_xlsx_has_a_merged_group_per_issue_and_one_row_per_person(make_zl):
-    zl, p, one, two = _two_issues(make_zl)
+    zl, p, one, two = two_issues(make_zl)
     book = zl.ledger.table(scope=Scope(), slug=SLUG, period=Period(2026))
     data = write_grouped_xlsx(figures.FIXED, figures.sheet_groups(book),
                               figures.sheet_rows(book, Percent), title="学习台账",
