@@ -52,7 +52,7 @@ def test_my_record_is_mine_only(ledger_site):
         assert '<a href="/me" id="my-record">我的学习记录</a>' in issue
         page = yi.get("/me").text
         assert "我的学习记录" in page and "第2期" in page and "第1期" in page
-        assert "应学</dt><dd>2 期" in page and "已学习</dt><dd>1 期" in page
+        assert "收到</dt><dd>2 期" in page and "已学习</dt><dd>1 期" in page
         assert "答题 1/2（50分）" in page
         # Nothing in the URL names another person: ids given are ignored.
         for params in ({"s": people["甲"]}, {"subscriber_id": people["甲"]},

@@ -18,7 +18,7 @@ from zhuanlan.study.periods import month_key
 TOTAL = "total"
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     received: int = 0       # issues pushed to the person (sent on some channel)
     opened: int = 0         # … of which they opened at least one article
@@ -171,7 +171,7 @@ def ranked_level(units: dict[str, Unit], visible) -> int:
 # The sheets: one row per person, a column group per issue or month, totals at the right.
 FIXED = ["工号", "姓名", "部门"]
 GROUP_HEADERS = ["打开", "学习", "时长(分钟)", "得分"]
-TOTAL_HEADERS = ["应学期数", "打开期数", "学习期数", "完成率", "时长(分钟)", "答题数",
+TOTAL_HEADERS = ["送达期数", "打开期数", "学习期数", "完成率", "时长(分钟)", "答题数",
                  "得分", "心得", "优秀心得"]
 
 
@@ -206,7 +206,7 @@ def flat_headers(groups: list[tuple[str, list[str]]]) -> list[str]:
                     for label, heads in groups for h in heads]
 
 
-UNIT_HEADERS = ["排名", "单位", "人数", "应学期次", "打开期次", "学习期次", "完成率", "打开率",
+UNIT_HEADERS = ["排名", "单位", "人数", "送达期次", "打开期次", "学习期次", "完成率", "打开率",
                 "阅读时长(小时)", "人均时长(分钟)", "答题参与率", "平均得分", "心得", "优秀心得"]
 
 
