@@ -12,9 +12,12 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from zhuanlan.jobs.context import Context
+from zhuanlan.sheets import Percent, write_grouped_xlsx
 from zhuanlan.store import audit
 from zhuanlan.store import ledger as store
 from zhuanlan.store.columns import column_by_slug
+from zhuanlan.study import export
+from zhuanlan.study import ledger as figures
 from zhuanlan.study.ledger import (
     TOTAL,
     Cell,
@@ -115,8 +118,35 @@ class StudyLedger:
         title = f"{column['name'] if column else '全部专栏'} · {period.label}"
         return YearSummary(title, len(issue_rows), tree, ranking, level)
 
-    def record_export(self, *, by: str, what: str, slug: str, detail: str) -> None:
+    def export(self, fmt: str, *, scope: Scope, slug: str = "", period: Period,
+               by: str = "issue", department: str = "", actor: str) -> tuple[str, bytes]:
+        """(file name, bytes) of the ledger as XLSX (a merged header over each issue's or
+        month's columns, totals at the right) or CSV (one header row); audited."""
+        book = self.table(scope=scope, slug=slug, period=period, by=by, department=department)
+        groups = figures.sheet_groups(book)
+        rows = figures.sheet_rows(book, Percent)
+        body = (write_grouped_xlsx(figures.FIXED, groups, rows, title="学习台账",
+                                   text_columns=[0]) if fmt == "xlsx"
+                else export.to_csv(figures.flat_headers(groups), rows))
+        self._audit(actor, "ledger.export", slug, (
+            f"{book.title}；{'按月' if by == 'month' else '按期'}；"
+            f"{department.strip('/') or scope.label}；{len(book.rows)} 人；{fmt.upper()}"))
+        return f"学习台账-{book.title.replace(' · ', '-')}.{fmt}", body
+
+    def export_summary(self, fmt: str, *, scope: Scope, slug: str = "", period: Period,
+                       level: int = 0, actor: str) -> tuple[str, bytes]:
+        """(file name, bytes) of the summary: the ranked units, then the whole tree."""
+        summary = self.summary(scope=scope, slug=slug, period=period, level=level)
+        units = summary.ranking + [u for u in summary.tree if u not in summary.ranking]
+        rows = [figures.unit_row(u, Percent) for u in units]
+        body = (export.to_xlsx(figures.UNIT_HEADERS, rows, title="学习汇总") if fmt == "xlsx"
+                else export.to_csv(figures.UNIT_HEADERS, rows))
+        self._audit(actor, "ledger.summary_export", slug,
+                    f"{summary.title}；{scope.label}；{fmt.upper()}")
+        return f"学习汇总-{summary.title.replace(' · ', '-')}.{fmt}", body
+
+    def _audit(self, actor: str, action: str, slug: str, detail: str) -> None:
         """An export in the audit log: who took which people's records out."""
         with self.ctx.db.write() as conn:
-            audit.record(conn, by, what, f"column {slug}" if slug else "全部专栏", detail,
+            audit.record(conn, actor, action, f"column {slug}" if slug else "全部专栏", detail,
                          at=self.ctx.clock())

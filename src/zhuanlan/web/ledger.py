@@ -14,9 +14,6 @@ from fastapi.responses import HTMLResponse, Response
 
 from zhuanlan.app.staff import StaffUser
 from zhuanlan.errors import NotFoundError
-from zhuanlan.sheets import Percent, write_grouped_xlsx
-from zhuanlan.study import export
-from zhuanlan.study import ledger as figures
 from zhuanlan.study.periods import MAX_YEAR, MIN_YEAR, PART_PATTERN, Period, choices
 from zhuanlan.web.auth import staff_user
 from zhuanlan.web.readers import current_reader
@@ -84,19 +81,10 @@ def export_ledger(request: Request, fmt: str, year: Year = None, part: Part = ""
     the right) or CSV (one header row)."""
     if fmt not in ("csv", "xlsx"):
         raise NotFoundError("不支持的导出格式", resource=f"export.{fmt}")
-    zl = request.app.state.zl
-    period = Period.parse(year or _this_year(request), part)
-    book = zl.ledger.table(scope=user.scope, slug=c, period=period, by=by, department=dept)
-    groups = figures.sheet_groups(book)
-    rows = figures.sheet_rows(book, Percent)
-    if fmt == "xlsx":
-        body = write_grouped_xlsx(figures.FIXED, groups, rows, title="学习台账", text_columns=[0])
-    else:
-        body = export.to_csv(figures.flat_headers(groups), rows)
-    zl.ledger.record_export(by=user.username, what="ledger.export", slug=c, detail=(
-        f"{book.title}；{'按月' if by == 'month' else '按期'}；"
-        f"{dept.strip('/') or user.scope.label}；{len(book.rows)} 人；{fmt.upper()}"))
-    return _download(f"学习台账-{book.title.replace(' · ', '-')}.{fmt}", fmt, body)
+    name, body = request.app.state.zl.ledger.export(
+        fmt, scope=user.scope, slug=c, period=Period.parse(year or _this_year(request), part),
+        by=by, department=dept, actor=user.username)
+    return _download(name, fmt, body)
 
 
 def _download(name: str, fmt: str, body: bytes) -> Response:
@@ -121,13 +109,7 @@ def export_year(request: Request, fmt: str, year: Year = None, part: Part = "",
                 user: StaffUser = Depends(staff_user)) -> Response:
     if fmt not in ("csv", "xlsx"):
         raise NotFoundError("不支持的导出格式", resource=f"export.{fmt}")
-    zl = request.app.state.zl
-    period = Period.parse(year or _this_year(request), part)
-    summary = zl.ledger.summary(scope=user.scope, slug=c, period=period, level=level)
-    units = summary.ranking + [u for u in summary.tree if u not in summary.ranking]
-    rows = [figures.unit_row(u, Percent) for u in units]
-    body = (export.to_xlsx(figures.UNIT_HEADERS, rows, title="学习汇总") if fmt == "xlsx"
-            else export.to_csv(figures.UNIT_HEADERS, rows))
-    zl.ledger.record_export(by=user.username, what="ledger.summary_export", slug=c,
-                            detail=f"{summary.title}；{user.scope.label}；{fmt.upper()}")
-    return _download(f"学习汇总-{summary.title.replace(' · ', '-')}.{fmt}", fmt, body)
+    name, body = request.app.state.zl.ledger.export_summary(
+        fmt, scope=user.scope, slug=c, period=Period.parse(year or _this_year(request), part),
+        level=level, actor=user.username)
+    return _download(name, fmt, body)
