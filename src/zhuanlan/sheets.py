@@ -48,29 +48,47 @@ def write_xlsx(headers: Sequence[str], rows: Sequence[Sequence], *, title: str,
                text_columns: Sequence[int] = ()) -> bytes:
     """One sheet ``title``. ``text_columns`` (0-based) are kept as text whatever they look
     like (a 工号 like 00123 keeps its zeros)."""
+    wb, ws = _sheet(title, [headers], rows)
+    # Write-only sheets take their views and filter before the first row.
+    ws.freeze_panes = "A2"
+    if headers:
+        ws.auto_filter.ref = f"A1:{column_letter(len(headers))}{max(1, len(rows) + 1)}"
+    _header(ws, headers)
+    return _finish(wb, ws, rows, text_columns)
+
+
+def _sheet(title: str, header_lines: Sequence[Sequence], rows: Sequence[Sequence]):
+    """A write-only book and its sheet, the columns as wide as headers and values."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font, PatternFill
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=title[:31] or "Sheet1")
-    widths = [text_width(h) for h in headers]
+    widths = [max(text_width(line[i]) for line in header_lines)
+              for i in range(len(header_lines[0]))]
     for row in rows:
         for i, v in enumerate(row[:len(widths)]):
             widths[i] = max(widths[i], text_width(v))
     for i, w in enumerate(widths, start=1):
         ws.column_dimensions[column_letter(i)].width = min(MAX_WIDTH, w + 2)
-    # Write-only sheets take their views and filter before the first row.
-    ws.freeze_panes = "A2"
-    if headers:
-        ws.auto_filter.ref = f"A1:{column_letter(len(headers))}{max(1, len(rows) + 1)}"
+    return wb, ws
+
+
+def _header(ws, line: Sequence, alignment=None) -> None:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font, PatternFill
+
     bold, fill = Font(bold=True), PatternFill("solid", fgColor=HEADER_FILL)
-    header_cells = []
-    for h in headers:
+    cells = []
+    for h in line:
         cell = WriteOnlyCell(ws, value=h)
         cell.font, cell.fill = bold, fill
-        header_cells.append(cell)
-    ws.append(header_cells)
+        if alignment is not None:
+            cell.alignment = alignment
+        cells.append(cell)
+    ws.append(cells)
+
+
+def _finish(wb, ws, rows: Sequence[Sequence], text_columns: Sequence[int]) -> bytes:
     texts = set(text_columns)
     for row in rows:
         ws.append([_cell(ws, v, i in texts) for i, v in enumerate(row)])
@@ -95,23 +113,14 @@ def write_grouped_xlsx(fixed: Sequence[str], groups: Sequence[tuple[str, Sequenc
     (工号, 姓名, 部门) merged over both rows, then each group's label merged over its own
     sub-headers (打开 / 学习 / …). Frozen below the headers and right of the fixed
     columns; printed with the headers on every page."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.styles import Alignment
 
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title=title[:31] or "Sheet1")
     top: list = list(fixed)
     sub: list = [None] * len(fixed)
     for label, heads in groups:
         top += [label] + [None] * (len(heads) - 1)
         sub += list(heads)
-    widths = [max(text_width(a), text_width(b)) for a, b in zip(top, sub, strict=True)]
-    for row in rows:
-        for i, v in enumerate(row[:len(widths)]):
-            widths[i] = max(widths[i], text_width(v))
-    for i, w in enumerate(widths, start=1):
-        ws.column_dimensions[column_letter(i)].width = min(MAX_WIDTH, w + 2)
+    wb, ws = _sheet(title, [top, sub], rows)
     ws.freeze_panes = f"{column_letter(len(fixed) + 1)}3"
     ws.print_title_rows = "1:2"
     for i in range(1, len(fixed) + 1):
@@ -121,21 +130,10 @@ def write_grouped_xlsx(fixed: Sequence[str], groups: Sequence[tuple[str, Sequenc
         if len(heads) > 1:
             ws.merged_cells.add(f"{column_letter(at)}1:{column_letter(at + len(heads) - 1)}1")
         at += len(heads)
-    bold, fill = Font(bold=True), PatternFill("solid", fgColor=HEADER_FILL)
     centre = Alignment(horizontal="center", vertical="center")
-    for line in (top, sub):
-        cells = []
-        for h in line:
-            cell = WriteOnlyCell(ws, value=h)
-            cell.font, cell.fill, cell.alignment = bold, fill, centre
-            cells.append(cell)
-        ws.append(cells)
-    texts = set(text_columns)
-    for row in rows:
-        ws.append([_cell(ws, v, i in texts) for i, v in enumerate(row)])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    _header(ws, top, centre)
+    _header(ws, sub, centre)
+    return _finish(wb, ws, rows, text_columns)
 
 
 def _cell(ws, v: object, text: bool):

@@ -8,18 +8,13 @@ import io
 
 from openpyxl import load_workbook
 
+from tests.support.cli import cli_runner
 from tests.support.ledger_seed import two_issues
-from zhuanlan.cli import main
 
 
 def test_ledger_commands(tmp_path, capsys, make_zl):
     zl, people, one, two = two_issues(make_zl)
-    config = tmp_path / "zhuanlan.toml"
-    config.write_text(f'data_dir = "{tmp_path / "data"}"\n'
-                      f'[database]\nurl = "{zl.cfg.database_url}"\n')
-
-    def run(*args: str) -> int:
-        return main(["--config", str(config), "ledger", *args])
+    run = cli_runner(tmp_path, zl, "ledger")
 
     out = tmp_path / "台账.xlsx"
     assert run("export", str(out), "--year", "2026", "--column", "xuexi", "--by", "month") == 0

@@ -5,7 +5,6 @@ exports are audited."""
 
 from __future__ import annotations
 
-import csv
 import io
 
 import httpx
@@ -16,7 +15,7 @@ from tests.support.ledger_seed import two_issues
 from tests.support.smtp import free_port
 from tests.support.study_seed import SLUG
 from tests.support.web import WebServer
-from tests.web.conftest import logged_in
+from tests.web.conftest import csv_rows, logged_in
 from zhuanlan.links import READER
 
 
@@ -72,11 +71,6 @@ def test_my_record_is_mine_only(ledger_site):
         jia.close()
 
 
-def _csv(r: httpx.Response) -> list[list[str]]:
-    assert r.status_code == 200, r.text
-    return list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
-
-
 def test_a_limited_manager_sees_only_their_department(ledger_site):
     zl, web, people = ledger_site
     viewer = logged_in(web, "look", "viewer-password")
@@ -92,7 +86,7 @@ def test_a_limited_manager_sees_only_their_department(ledger_site):
         r = viewer.get("/admin/ledger/export.csv", params={"dept": "集团"})
         assert r.status_code == 403
 
-        rows = _csv(viewer.get("/admin/ledger/export.csv", params={"year": 2026}))
+        rows = csv_rows(viewer.get("/admin/ledger/export.csv", params={"year": 2026}))
         assert rows[0][:5] == ["工号", "姓名", "部门", "第1期 打开", "第1期 学习"]
         assert [r[1] for r in rows[1:]] == ["甲", "乙"]
         book = load_workbook(io.BytesIO(viewer.get(
@@ -108,10 +102,10 @@ def test_a_limited_manager_sees_only_their_department(ledger_site):
         year = viewer.get("/admin/stats/year", params={"year": 2026}).text
         assert "集团/一公司/办公室" in year and "二公司" not in year and "财务部" not in year
         assert 'data-print' in year and "/static/print.css" in year
-        summary = _csv(viewer.get("/admin/stats/year/export.csv", params={"year": 2026}))
+        summary = csv_rows(viewer.get("/admin/stats/year/export.csv", params={"year": 2026}))
         assert {r[1] for r in summary[1:]} == {"集团/一公司/办公室", "管辖单位合计"}
         assert zl.audit(1)[0]["action"] == "ledger.summary_export"
-        ranking = _csv(admin.get("/admin/stats/year/export.csv", params={"year": 2026}))
+        ranking = csv_rows(admin.get("/admin/stats/year/export.csv", params={"year": 2026}))
         assert [(r[0], r[1]) for r in ranking[1:3]] == [("1", "集团/一公司"), ("2", "集团/二公司")]
     finally:
         viewer.close()
