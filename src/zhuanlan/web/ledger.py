@@ -16,7 +16,7 @@ from zhuanlan.app.staff import StaffUser
 from zhuanlan.errors import NotFoundError
 from zhuanlan.study.periods import MAX_YEAR, MIN_YEAR, PART_PATTERN, Period, choices
 from zhuanlan.web.auth import staff_user
-from zhuanlan.web.readers import current_reader
+from zhuanlan.web.readers import known_reader
 from zhuanlan.web.render import render
 
 router = APIRouter()
@@ -38,8 +38,8 @@ def _this_year(request: Request) -> int:
 def my_record(request: Request, year: Year = None) -> HTMLResponse:
     """我的学习记录."""
     zl = request.app.state.zl
-    reader = current_reader(request)
-    if reader.subscriber_id is None:
+    reader = known_reader(request)
+    if reader is None or reader.subscriber_id is None:
         return render(request, "my_record.html", record=None, years=[], reader=reader)
     years = zl.ledger.years(reader.subscriber_id) or [_this_year(request)]
     year = year or years[0]

@@ -11,7 +11,7 @@ from zhuanlan.publish.render import render_atom
 from zhuanlan.sources.health import source_status
 from zhuanlan.web.auth import session_user
 from zhuanlan.web.params import OptionalQueryId, PathId
-from zhuanlan.web.readers import current_reader, remember_readable
+from zhuanlan.web.readers import current_reader, known_reader, remember_readable
 from zhuanlan.web.render import render
 
 router = APIRouter()
@@ -40,7 +40,8 @@ def healthz(request: Request) -> dict:
 def column_page(request: Request, slug: str) -> HTMLResponse:
     zl = _zl(request)
     column = zl.get_column(slug)
-    return render(request, "column.html", column=column, issues=zl.issues_of(slug))
+    return render(request, "column.html", column=column, issues=zl.issues_of(slug),
+                  reader=known_reader(request))
 
 
 @router.get("/c/{slug}/feed.atom")
@@ -61,7 +62,7 @@ def issue_page(request: Request, slug: str, number: PathId) -> HTMLResponse:
     zl = _zl(request)
     column = zl.get_column(slug)
     return render(request, "issue.html", column=column, issue=zl.issue_view(slug, number),
-                  reader=current_reader(request))
+                  reader=known_reader(request))
 
 
 @router.get("/a/{article_id}", response_class=HTMLResponse)
