@@ -50,8 +50,14 @@ class StudyLedger:
         return ZoneInfo(self.ctx.tz)
 
     def years(self, subscriber_id: int | None = None) -> list[int]:
+        """The years (in the organisation's time zone) with issues — pushed to the
+        person, or at all — newest first."""
         with self.ctx.db.read() as conn:
-            return store.years_of(conn, subscriber_id)
+            first, last = store.published_span(conn, subscriber_id)
+        if first is None or last is None:
+            return []
+        return list(range(last.astimezone(self.tz).year, first.astimezone(self.tz).year - 1,
+                          -1))
 
     def personal(self, subscriber_id: int, year: int) -> dict:
         """The person's year: per column, each issue pushed to them with its figures, the

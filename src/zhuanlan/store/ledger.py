@@ -159,16 +159,15 @@ def _path(text: str | None) -> str:
     return (text or "").replace(" › ", "/").replace("›", "/").strip("/")
 
 
-def years_of(conn, subscriber_id: int | None = None) -> list[int]:
-    """The years (UTC) issues were pushed in — to the person, or to anyone — newest first."""
-    query = select(issues.c.published_at)
+def published_span(conn, subscriber_id: int | None = None) -> tuple:
+    """When the first and the last issue were published — of those pushed to the person,
+    or of all — (None, None) when there is none."""
+    query = select(func.min(issues.c.published_at), func.max(issues.c.published_at))
     if subscriber_id is not None:
-        query = query.where(issues.c.id.in_(
-            select(deliveries.c.issue_id).where(deliveries.c.subscriber_id == subscriber_id)))
-    first = conn.execute(query.order_by(issues.c.published_at).limit(1)).scalar()
-    last = conn.execute(query.order_by(issues.c.published_at.desc()).limit(1)).scalar()
-    if first is None or last is None:
-        return []
-    return list(range(last.year, first.year - 1, -1))
-
-
+        # Per issue, a seek in the outbox's (issue_id, subscriber_id, …) key: the outbox
+        # has no index by person alone.
+        query = query.where(select(deliveries.c.id).where(
+            deliveries.c.issue_id == issues.c.id,
+            deliveries.c.subscriber_id == subscriber_id).exists())
+    first, last = conn.execute(query).one()
+    return first, last
