@@ -1,6 +1,6 @@
 """我的学习记录 on a phone (390 px): the reader opens their personal link, follows
 我的学习记录 from the issue page and sees their own year without horizontal scrolling. The
-yearly summary on a desktop: ranked by completion, and printed (print media emulated)
+ledger and the yearly summary on a desktop: a column group per issue; ranked by completion, and printed (print media emulated)
 without navigation, buttons or filters. Screenshots in test-artifacts/."""
 
 from __future__ import annotations
@@ -51,6 +51,13 @@ def test_my_record_on_a_phone_and_the_year_printed(make_zl):
             screenshot(phone, "phone-my-record")
 
             login(desk, web.url("/login"), "chief", "chief-password")
+            desk.get(web.url(f"/admin/ledger?year=2026&c={SLUG}"))
+            groups = [th.text for th in desk.find_elements(By.CSS_SELECTOR, "#ledger th.group")]
+            assert groups == ["第1期", "第2期", "合计"]
+            names = [td.text for td in desk.find_elements(By.CSS_SELECTOR,
+                                                          "#ledger tbody td:nth-child(2)")]
+            assert names == ["甲", "乙", "丙", "丁"]
+            screenshot(desk, "desktop-ledger")
             desk.get(web.url("/admin/stats/year?year=2026"))
             ranks = [r.text for r in desk.find_elements(By.CSS_SELECTOR,
                                                         "#ranking tbody td:nth-child(2)")]
