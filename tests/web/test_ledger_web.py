@@ -128,3 +128,25 @@ def test_bad_filters_are_told_in_chinese(ledger_site):
             assert r.status_code in (303, 401)
     finally:
         admin.close()
+
+
+def test_the_api_ledger_keeps_to_the_scope(ledger_site):
+    zl, web, people = ledger_site
+    _, token = zl.staff.create_token("look", "脚本")
+    _, admin_token = zl.staff.create_token("chief", "脚本")
+    with httpx.Client(base_url=web.url("/api/v1"), timeout=10) as api:
+        def get(bearer: str, **params) -> httpx.Response:
+            return api.get("/ledger", params=params, headers={"Authorization": f"Bearer {bearer}"})
+
+        body = get(token, year=2026, column=SLUG).json()
+        assert body["departments"] == ["集团/一公司/办公室"]
+        assert [g["label"] for g in body["groups"]] == ["第1期", "第2期"]
+        assert [p["name"] for p in body["people"]] == ["甲", "乙"]
+        jia = body["people"][0]
+        assert jia["total"]["received"] == 2 and jia["total"]["completion"] == 0.5
+        first = jia["groups"][body["groups"][0]["key"]]
+        assert (first["studied"], first["answered"], first["score"]) == (1, 4, 0.75)
+        r = get(token, year=2026, dept="集团/二公司")
+        assert r.status_code == 403 and "只能查看本人管辖单位" in r.json()["message"]
+        assert get(token, year=2026, part="x").status_code == 422
+        assert len(get(admin_token, year=2026, by="month").json()["people"]) == 4
