@@ -24,7 +24,8 @@ PKG = SRC / "zhuanlan"
 
 STAGES = ("zhuanlan.extract", "zhuanlan.text", "zhuanlan.dedup", "zhuanlan.selection",
           "zhuanlan.publish", "zhuanlan.sources", "zhuanlan.editorial", "zhuanlan.people",
-          "zhuanlan.study.rollup", "zhuanlan.study.svg", "zhuanlan.study.export")
+          "zhuanlan.study.rollup", "zhuanlan.study.svg", "zhuanlan.study.export",
+          "zhuanlan.study.ledger", "zhuanlan.study.periods")
 SHELL = ("zhuanlan.store", "zhuanlan.fetch", "zhuanlan.channels")
 ABOVE_STAGES = ("zhuanlan.store", "zhuanlan.fetch", "zhuanlan.channels", "zhuanlan.web",
                 "zhuanlan.app", "zhuanlan.jobs", "zhuanlan.core", "zhuanlan.cli",

@@ -5,7 +5,8 @@ services), never the facade; the jobs the worker runs (``zhuanlan.jobs``) likewi
 
 The parts are attributes (``zl.sources``, ``zl.columns``, ``zl.desk``, ``zl.people``,
 ``zl.staff``, ``zl.targets``, ``zl.reading``, ``zl.quiz``, ``zl.reflections``, ``zl.app_login``,
-``zl.statistics``, ``zl.work``); the operations used most are also methods of the facade itself
+``zl.statistics``, ``zl.ledger``, ``zl.work``); the operations used most are also methods of
+the facade itself
 (``zl.add_source``, ``zl.decide``, ``zl.run_once`` …).
 """
 
@@ -18,6 +19,7 @@ from zhuanlan.app.channels import ChannelTargets
 from zhuanlan.app.columns import Columns
 from zhuanlan.app.delivery import Deliveries
 from zhuanlan.app.desk import Desk
+from zhuanlan.app.ledger import StudyLedger
 from zhuanlan.app.people import Directory
 from zhuanlan.app.preview import Previews
 from zhuanlan.app.quiz import Quiz
@@ -62,6 +64,7 @@ class Zhuanlan:
         self.previews = Previews(ctx)
         self.statistics = Statistics(ctx)
         self.quiz = Quiz(ctx)
+        self.ledger = StudyLedger(ctx)
         self.work = Work(ctx, self.personal, self.reminders)
 
         # The operations used most, on the facade itself.

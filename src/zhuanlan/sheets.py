@@ -48,43 +48,50 @@ def write_xlsx(headers: Sequence[str], rows: Sequence[Sequence], *, title: str,
                text_columns: Sequence[int] = ()) -> bytes:
     """One sheet ``title``. ``text_columns`` (0-based) are kept as text whatever they look
     like (a 工号 like 00123 keeps its zeros)."""
+    wb, ws = _sheet(title, [headers], rows)
+    # Write-only sheets take their views and filter before the first row.
+    ws.freeze_panes = "A2"
+    if headers:
+        ws.auto_filter.ref = f"A1:{column_letter(len(headers))}{max(1, len(rows) + 1)}"
+    _header(ws, headers)
+    return _finish(wb, ws, rows, text_columns)
+
+
+def _sheet(title: str, header_lines: Sequence[Sequence], rows: Sequence[Sequence]):
+    """A write-only book and its sheet, the columns as wide as headers and values."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font, PatternFill
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=title[:31] or "Sheet1")
-    widths = [text_width(h) for h in headers]
+    widths = [max(text_width(line[i]) for line in header_lines)
+              for i in range(len(header_lines[0]))]
     for row in rows:
         for i, v in enumerate(row[:len(widths)]):
             widths[i] = max(widths[i], text_width(v))
     for i, w in enumerate(widths, start=1):
         ws.column_dimensions[column_letter(i)].width = min(MAX_WIDTH, w + 2)
-    # Write-only sheets take their views and filter before the first row.
-    ws.freeze_panes = "A2"
-    if headers:
-        ws.auto_filter.ref = f"A1:{column_letter(len(headers))}{max(1, len(rows) + 1)}"
+    return wb, ws
+
+
+def _header(ws, line: Sequence, alignment=None) -> None:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font, PatternFill
+
     bold, fill = Font(bold=True), PatternFill("solid", fgColor=HEADER_FILL)
-    header_cells = []
-    for h in headers:
+    cells = []
+    for h in line:
         cell = WriteOnlyCell(ws, value=h)
         cell.font, cell.fill = bold, fill
-        header_cells.append(cell)
-    ws.append(header_cells)
+        if alignment is not None:
+            cell.alignment = alignment
+        cells.append(cell)
+    ws.append(cells)
+
+
+def _finish(wb, ws, rows: Sequence[Sequence], text_columns: Sequence[int]) -> bytes:
     texts = set(text_columns)
     for row in rows:
-        cells = []
-        for i, v in enumerate(row):
-            cell = WriteOnlyCell(ws, value=_value(v))
-            if isinstance(v, Percent):
-                cell.number_format = PERCENT_FORMAT
-            elif isinstance(v, datetime | date):
-                cell.number_format = DATE_FORMAT
-            elif i in texts:
-                cell.value = safe_cell("" if v is None else str(v))
-                cell.data_type = "s"
-            cells.append(cell)
-        ws.append(cells)
+        ws.append([_cell(ws, v, i in texts) for i, v in enumerate(row)])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -97,3 +104,47 @@ def _value(v: object) -> object:
         # Excel has no time zones: the caller gives local times; an aware one is shown as is.
         return v.replace(tzinfo=None)
     return safe_cell(v)
+
+
+def write_grouped_xlsx(fixed: Sequence[str], groups: Sequence[tuple[str, Sequence[str]]],
+                       rows: Sequence[Sequence], *, title: str,
+                       text_columns: Sequence[int] = ()) -> bytes:
+    """One sheet with two header rows, the layout of a ledger: the ``fixed`` columns
+    (工号, 姓名, 部门) merged over both rows, then each group's label merged over its own
+    sub-headers (打开 / 学习 / …). Frozen below the headers and right of the fixed
+    columns; printed with the headers on every page."""
+    from openpyxl.styles import Alignment
+
+    top: list = list(fixed)
+    sub: list = [None] * len(fixed)
+    for label, heads in groups:
+        top += [label] + [None] * (len(heads) - 1)
+        sub += list(heads)
+    wb, ws = _sheet(title, [top, sub], rows)
+    ws.freeze_panes = f"{column_letter(len(fixed) + 1)}3"
+    ws.print_title_rows = "1:2"
+    for i in range(1, len(fixed) + 1):
+        ws.merged_cells.add(f"{column_letter(i)}1:{column_letter(i)}2")
+    at = len(fixed) + 1
+    for _, heads in groups:
+        if len(heads) > 1:
+            ws.merged_cells.add(f"{column_letter(at)}1:{column_letter(at + len(heads) - 1)}1")
+        at += len(heads)
+    centre = Alignment(horizontal="center", vertical="center")
+    _header(ws, top, centre)
+    _header(ws, sub, centre)
+    return _finish(wb, ws, rows, text_columns)
+
+
+def _cell(ws, v: object, text: bool):
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(ws, value=_value(v))
+    if isinstance(v, Percent):
+        cell.number_format = PERCENT_FORMAT
+    elif isinstance(v, datetime | date):
+        cell.number_format = DATE_FORMAT
+    elif text:
+        cell.value = safe_cell("" if v is None else str(v))
+        cell.data_type = "s"
+    return cell

@@ -3,8 +3,8 @@ subscriptions and opt-outs, the department tree."""
 
 from __future__ import annotations
 
+from tests.support.cli import cli_runner
 from tests.support.people_files import approve_one, csv_bytes, outbox, xlsx_bytes
-from zhuanlan.cli import main
 
 PEOPLE = [["工号", "姓名", "部门", "邮箱"],
           ["1", "张三", "集团/甲公司/党群工作部", "zhang@corp.example.com"],
@@ -15,12 +15,7 @@ PEOPLE = [["工号", "姓名", "部门", "邮箱"],
 def test_people_commands(tmp_path, capsys, make_zl):
     zl = make_zl()
     zl.add_column("xuexi", "学习二十大", include="二十大", schedule="0 9 * * 1")
-    config = tmp_path / "zhuanlan.toml"
-    config.write_text(f'data_dir = "{tmp_path / "data"}"\n'
-                      f'[database]\nurl = "{zl.cfg.database_url}"\n')
-
-    def run(*args: str) -> int:
-        return main(["--config", str(config), "people", *args])
+    run = cli_runner(tmp_path, zl, "people")
 
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(xlsx_bytes([["工号", "姓名", "邮箱", "手机"], [1, "", "x", "138"]]))

@@ -4,14 +4,13 @@ a department outside is refused."""
 
 from __future__ import annotations
 
-import csv
 import io
 
 import httpx
 from openpyxl import load_workbook
 
 from tests.support.study_seed import PEOPLE, mark_sent, seed_articles
-from tests.web.conftest import SLUG, csrf_of, logged_in
+from tests.web.conftest import SLUG, csrf_of, csv_rows, logged_in
 from zhuanlan.study.records import Reader, confirm_studied
 
 ISSUE = f"/admin/stats/c/{SLUG}/1"
@@ -40,11 +39,6 @@ def _limit(web, username: str, role: str, departments: str) -> None:
         assert "已更新用户" in admin.get(r.headers["location"]).text
     finally:
         admin.close()
-
-
-def _csv(r: httpx.Response) -> list[list[str]]:
-    assert r.status_code == 200, r.text
-    return list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
 
 
 def test_a_limited_viewer_sees_only_their_units(site):
@@ -78,16 +72,16 @@ def test_a_limited_viewer_sees_only_their_units(site):
             assert r.status_code == 403
         assert viewer.get(ISSUE, params={"dept": "集团/一公司/财务部"}).status_code == 200
 
-        units = [row[0] for row in _csv(viewer.get(f"{ISSUE}/export.csv"))[1:]]
+        units = [row[0] for row in csv_rows(viewer.get(f"{ISSUE}/export.csv"))[1:]]
         assert "集团/一公司/办公室" in units and not any("二公司" in u for u in units)
         assert "集团" not in units                 # no ancestor above the scope
-        people = {row[1] for row in _csv(viewer.get(f"{ISSUE}/export.csv?what=people"))[1:]}
+        people = {row[1] for row in csv_rows(viewer.get(f"{ISSUE}/export.csv?what=people"))[1:]}
         assert people == {"甲", "乙", "丙"}
         book = load_workbook(io.BytesIO(viewer.get(f"{ISSUE}/export.xlsx?what=pending").content))
         assert {r[1] for r in book.active.iter_rows(min_row=2, values_only=True)} == {"乙", "丙"}
-        issues = _csv(viewer.get(f"/admin/stats/c/{SLUG}/export.csv"))
+        issues = csv_rows(viewer.get(f"/admin/stats/c/{SLUG}/export.csv"))
         assert issues[1][3] == "3"
-        assert _csv(admin.get(f"/admin/stats/c/{SLUG}/export.csv"))[1][3] == "4"
+        assert csv_rows(admin.get(f"/admin/stats/c/{SLUG}/export.csv"))[1][3] == "4"
     finally:
         viewer.close()
         admin.close()

@@ -39,6 +39,7 @@ ACTIONS = {
     "quiz.propose": "生成题目", "quiz.add": "添加题目", "quiz.edit": "修改题目",
     "quiz.keep": "保留题目", "quiz.drop": "删除题目", "quiz.restore": "恢复题目",
     "quiz.move": "调整题目顺序",
+    "ledger.export": "导出学习台账", "ledger.summary_export": "导出学习汇总",
 }
 # "admin" and "editor" are also the facade's defaults, but may be real account names.
 ACTORS = {"auto": "系统（自动）", "unknown": "系统", "cli": "命令行", "system": "系统"}

@@ -15,6 +15,7 @@ from zhuanlan.cli import (
     columns,
     dedup,
     extract,
+    ledger,
     people,
     quiz,
     running,
@@ -26,7 +27,7 @@ from zhuanlan.errors import ZhuanlanError
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
-GROUPS = (running, sources, columns, people, channels, dedup, users, extract, quiz)
+GROUPS = (running, sources, columns, people, ledger, channels, dedup, users, extract, quiz)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -9,6 +9,7 @@ cookies, so there is no CSRF to guard against here.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any, Literal
 
@@ -29,6 +30,7 @@ from zhuanlan.errors import (
     RuleError,
     SourceError,
 )
+from zhuanlan.study.periods import MAX_YEAR, MIN_YEAR, PART_PATTERN, Period
 from zhuanlan.web.auth import session_user
 from zhuanlan.web.params import MAX_ID, PathId, validation_detail, validation_message
 
@@ -332,6 +334,24 @@ def create_api(zl) -> FastAPI:
                                     "department": p.department, "studied": p.studied,
                                     "items": p.items} for p in stats.not_studied(dept)]})
 
+    @api.get("/ledger", summary="学习台账：每人一行，各期或各月的数字（限于本人管辖单位）")
+    def ledger(year: int = Query(ge=MIN_YEAR, le=MAX_YEAR),
+               part: str = Query("", pattern=PART_PATTERN,
+                                 description="空为全年；q1…q4 季度；m1…m12 月"),
+               column: str = Query("", max_length=100, description="专栏；空为全部"),
+               by: Literal["issue", "month"] = "issue",
+               dept: str = Query("", max_length=300, description="部门路径；空为全部"),
+               u: StaffUser = Depends(user)) -> JSONResponse:
+        book = zl.ledger.table(scope=u.scope, slug=column, period=Period.parse(year, part),
+                               by=by, department=dept)
+        return ok({"departments": list(u.scope.departments), "title": book.title,
+                   "issues": book.issues,
+                   "groups": [{"key": g.key, "label": g.label} for g in book.groups],
+                   "people": [{"employee_no": r.employee_no, "name": r.name,
+                               "department": r.department,
+                               "groups": {k: _cell(c) for k, c in r.cells.items()},
+                               "total": _cell(r.total)} for r in book.rows]})
+
     @api.get("/issues/{issue_id}/deliveries", summary="一期的推送情况")
     def deliveries(issue_id: PathId, u: StaffUser = Depends(user)) -> dict:
         u.require_whole_organisation("推送情况")
@@ -342,6 +362,11 @@ def create_api(zl) -> FastAPI:
         return ok(zl.audit(max(1, min(limit, 1000))))
 
     return api
+
+
+def _cell(c) -> dict:
+    return {**asdict(c), "completion": round(c.completion, 4),
+            "score": round(c.score, 4) if c.score is not None else None}
 
 
 def _figures(f) -> dict:

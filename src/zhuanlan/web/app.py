@@ -30,6 +30,7 @@ from zhuanlan.web import (
     channels,
     columns,
     desk,
+    ledger,
     login,
     media,
     people,
@@ -114,7 +115,7 @@ def create_app(zl: Zhuanlan) -> FastAPI:
         return response
 
     for module in (reader, readers, search, media, login, desk, columns, admin, source_edit,
-                   people, person, stats, channels, app_login, quiz):
+                   people, person, ledger, stats, channels, app_login, quiz):
         app.include_router(module.router)
     app.include_router(people.public_router)
     app.include_router(reflections.router)

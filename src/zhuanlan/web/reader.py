@@ -12,7 +12,7 @@ from zhuanlan.sources.health import source_status
 from zhuanlan.study.reflection import MAX_CHARS, MIN_CHARS, QUESTION
 from zhuanlan.web.auth import session_user
 from zhuanlan.web.params import OptionalQueryId, PathId
-from zhuanlan.web.readers import current_reader, remember_readable
+from zhuanlan.web.readers import current_reader, known_reader, remember_readable
 from zhuanlan.web.render import render
 
 router = APIRouter()
@@ -42,7 +42,8 @@ def healthz(request: Request) -> dict:
 def column_page(request: Request, slug: str) -> HTMLResponse:
     zl = _zl(request)
     column = zl.get_column(slug)
-    return render(request, "column.html", column=column, issues=zl.issues_of(slug))
+    return render(request, "column.html", column=column, issues=zl.issues_of(slug),
+                  reader=known_reader(request))
 
 
 @router.get("/c/{slug}/feed.atom")

@@ -69,16 +69,7 @@ def current_reader(request: Request) -> Reader:
     """The reader of this request; makes an anonymous id (and its cookie) when needed."""
     if "reader" in request.scope:
         return request.scope["reader"]
-    zl = request.app.state.zl
-    reader = None
-    signed = request.cookies.get(READER_COOKIE)
-    if signed:
-        try:
-            subscriber_id = zl.links.verify(_COOKIE_PURPOSE, signed)
-            if isinstance(subscriber_id, int) and _active(request, subscriber_id):
-                reader = Reader.person(subscriber_id)
-        except AuthError:
-            pass
+    reader = known_reader(request)
     if reader is None:
         anon = request.cookies.get(ANON_COOKIE, "")
         if not (16 <= len(anon) <= 40 and anon.replace("-", "").replace("_", "").isalnum()):
@@ -87,6 +78,25 @@ def current_reader(request: Request) -> Reader:
         reader = Reader.anonymous(anon)
     request.scope["reader"] = reader
     return reader
+
+
+def known_reader(request: Request) -> Reader | None:
+    """The person of the signed reader cookie (personal link or app login), or None.
+    Makes no anonymous id: for pages that show the person something but record nothing
+    (我的学习记录, the link to it)."""
+    if "reader" in request.scope:
+        reader = request.scope["reader"]
+        return reader if reader.known else None
+    signed = request.cookies.get(READER_COOKIE)
+    if not signed:
+        return None
+    try:
+        subscriber_id = request.app.state.zl.links.verify(_COOKIE_PURPOSE, signed)
+    except AuthError:
+        return None
+    if isinstance(subscriber_id, int) and _active(request, subscriber_id):
+        return Reader.person(subscriber_id)
+    return None
 
 
 def _same_origin(request: Request) -> None:

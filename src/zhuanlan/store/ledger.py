@@ -1,0 +1,173 @@
+"""The queries of the 学习台账: per person and group of issues (an issue, a month, the
+whole period), grouped in the database — a handful of statements whatever the number of
+people. An issue's group is a ``CASE`` on its id, so SQLite and PostgreSQL group the same
+way without date functions of their own.
+
+Only issues pushed to the person count (a forwarded link read by someone else is in the
+issue's statistics, not in this ledger); reading, 答题 and 学习心得 are those of these
+issues.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Integer, and_, case, distinct, func, select
+
+from zhuanlan.store.schema import (
+    columns,
+    deliveries,
+    departments,
+    issue_items,
+    issues,
+    quiz_answers,
+    readings,
+    reflections,
+    subscribers,
+)
+from zhuanlan.store.stats import scoped_people
+from zhuanlan.study.ledger import Cell, LedgerRow
+from zhuanlan.study.scope import Scope
+
+
+def period_issues(conn, start: datetime, end: datetime,
+                  column_id: int | None = None) -> list[dict]:
+    """Issues published in [start, end), oldest first, with their column's name and
+    minimum reading time and their number of articles."""
+    n_items = (select(func.count()).where(issue_items.c.issue_id == issues.c.id)
+               .scalar_subquery())
+    query = (select(issues.c.id, issues.c.number, issues.c.title, issues.c.published_at,
+                    issues.c.column_id, columns.c.name.label("column_name"),
+                    columns.c.slug, columns.c.min_read_seconds, n_items.label("items"))
+             .join(columns, columns.c.id == issues.c.column_id)
+             .where(issues.c.published_at >= start, issues.c.published_at < end)
+             .order_by(issues.c.published_at, issues.c.id))
+    if column_id is not None:
+        query = query.where(issues.c.column_id == column_id)
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def _people(col, scope: Scope, department: str, subscriber_id: int | None) -> list:
+    where = []
+    if scope.limited:
+        where.append(col.in_(scoped_people(scope)))
+    if department:
+        where.append(col.in_(scoped_people(Scope.of([department]))))
+    if subscriber_id is not None:
+        where.append(col == subscriber_id)
+    return where
+
+
+def ledger_rows(conn, issue_rows: list[dict], group_of: dict[int, str], *,
+                scope: Scope = Scope(), department: str = "",
+                subscriber_id: int | None = None) -> list[LedgerRow]:
+    """One row per person the issues were pushed to (within the scope, the department's
+    subtree, or the one person), ordered by department, 工号 and name; each row's cells
+    per group (``group_of``: issue id → group key)."""
+    if not issue_rows:
+        return []
+    ids = [i["id"] for i in issue_rows]
+
+    def group(col):
+        return case(group_of, value=col)
+
+    people = _people(deliveries.c.subscriber_id, scope, department, subscriber_id)
+    sent = func.max((deliveries.c.state == "sent").cast(Integer))
+    pushed = (select(deliveries.c.subscriber_id, deliveries.c.issue_id, sent.label("sent"))
+              .where(deliveries.c.issue_id.in_(ids), deliveries.c.subscriber_id.is_not(None),
+                     deliveries.c.reminder_id == 0, *people)
+              .group_by(deliveries.c.subscriber_id, deliveries.c.issue_id).subquery())
+    cells: dict[int, dict[str, Cell]] = {}
+
+    def cell(sid: int, key: str) -> Cell:
+        # Called once per person and group (600,000 times for 50,000 people and a year
+        # of weekly issues): no default objects made for nothing.
+        per = cells.get(sid)
+        if per is None:
+            per = cells[sid] = {}
+        found = per.get(key)
+        if found is None:
+            found = per[key] = Cell()
+        return found
+
+    for sid, key, received in conn.execute(
+            select(pushed.c.subscriber_id, group(pushed.c.issue_id).label("g"),
+                   func.sum(pushed.c.sent))
+            .group_by(pushed.c.subscriber_id, "g")).all():
+        cell(sid, key).received += int(received or 0)
+
+    # Per issue and person: articles opened, confirmed with the column's minimum reading
+    # time, seconds; kept when the issue was pushed to the person (EXISTS on the outbox
+    # key, as in store.stats.column_trend).
+    minimum = case({i["id"]: int(i["min_read_seconds"] or 0) for i in issue_rows},
+                   value=issue_items.c.issue_id, else_=0)
+    studied = and_(readings.c.studied_at.is_not(None), readings.c.active_seconds >= minimum)
+    per_issue = (select(issue_items.c.issue_id, readings.c.subscriber_id,
+                        func.count(case((studied, 1))).label("studied"),
+                        func.sum(readings.c.active_seconds).label("seconds"))
+                 .join(readings, readings.c.article_id == issue_items.c.article_id)
+                 .where(issue_items.c.issue_id.in_(ids), readings.c.subscriber_id.is_not(None),
+                        *_people(readings.c.subscriber_id, scope, department, subscriber_id))
+                 .group_by(issue_items.c.issue_id, readings.c.subscriber_id).subquery())
+    recipient = (select(deliveries.c.id)
+                 .where(deliveries.c.issue_id == per_issue.c.issue_id,
+                        deliveries.c.subscriber_id == per_issue.c.subscriber_id).exists())
+    n_items = case({i["id"]: int(i["items"]) for i in issue_rows},
+                   value=per_issue.c.issue_id, else_=0)
+    done = case((and_(n_items > 0, per_issue.c.studied >= n_items), 1), else_=0)
+    for sid, key, opened, n_done, seconds in conn.execute(
+            select(per_issue.c.subscriber_id, group(per_issue.c.issue_id).label("g"),
+                   func.count(), func.sum(done), func.sum(per_issue.c.seconds))
+            .where(recipient).group_by(per_issue.c.subscriber_id, "g")).all():
+        c = cell(sid, key)
+        c.opened, c.studied, c.seconds = opened, int(n_done or 0), int(seconds or 0)
+
+    for sid, key, answered, correct, quiz_issues in conn.execute(
+            select(quiz_answers.c.subscriber_id, group(quiz_answers.c.issue_id).label("g"),
+                   func.count(), func.sum(quiz_answers.c.correct.cast(Integer)),
+                   func.count(distinct(quiz_answers.c.issue_id)))
+            .where(quiz_answers.c.issue_id.in_(ids),
+                   *_people(quiz_answers.c.subscriber_id, scope, department, subscriber_id))
+            .group_by(quiz_answers.c.subscriber_id, "g")):
+        if sid in cells:
+            c = cell(sid, key)
+            c.answered, c.correct, c.quiz_issues = answered, int(correct or 0), quiz_issues
+
+    for sid, key, count, excellent in conn.execute(
+            select(reflections.c.subscriber_id, group(reflections.c.issue_id).label("g"),
+                   func.count(), func.sum(reflections.c.excellent.cast(Integer)))
+            .where(reflections.c.issue_id.in_(ids), reflections.c.hidden.is_(False),
+                   *_people(reflections.c.subscriber_id, scope, department, subscriber_id))
+            .group_by(reflections.c.subscriber_id, "g")):
+        if sid in cells:
+            c = cell(sid, key)
+            c.reflections, c.excellent = count, int(excellent or 0)
+
+    rows = []
+    found = select(pushed.c.subscriber_id).distinct()
+    for sid, name, no, path, text in conn.execute(
+            select(subscribers.c.id, subscribers.c.name, subscribers.c.employee_no,
+                   departments.c.path, subscribers.c.department)
+            .outerjoin(departments, departments.c.id == subscribers.c.department_id)
+            .where(subscribers.c.id.in_(found))):
+        rows.append(LedgerRow(sid, no or "", name, path or _path(text), cells.get(sid, {})))
+    rows.sort(key=lambda r: (r.department, r.employee_no, r.name, r.subscriber_id))
+    return rows
+
+
+def _path(text: str | None) -> str:
+    return (text or "").replace(" › ", "/").replace("›", "/").strip("/")
+
+
+def published_span(conn, subscriber_id: int | None = None) -> tuple:
+    """When the first and the last issue were published — of those pushed to the person,
+    or of all — (None, None) when there is none."""
+    query = select(func.min(issues.c.published_at), func.max(issues.c.published_at))
+    if subscriber_id is not None:
+        # Per issue, a seek in the outbox's (issue_id, subscriber_id, …) key: the outbox
+        # has no index by person alone.
+        query = query.where(select(deliveries.c.id).where(
+            deliveries.c.issue_id == issues.c.id,
+            deliveries.c.subscriber_id == subscriber_id).exists())
+    first, last = conn.execute(query).one()
+    return first, last
