@@ -22,6 +22,8 @@ def write_records(conn, opens: dict, beats: dict) -> None:
             for (reader, article_id), (sub, issue, at) in opens.items()]
     for chunk in _chunks(rows, 500):
         insert_ignore(conn, readings, chunk, ["reader", "article_id"])
+    if not opens:
+        return
     conn.execute(
         update(readings)
         .where(readings.c.reader == bindparam("r"), readings.c.article_id == bindparam("a"))
