@@ -101,7 +101,7 @@ def _die_with_parent() -> None:
 
 def _reap() -> list[tuple[int, int]]:
     """The children that ended since the last call: (pid, exit status)."""
-    ended = []
+    ended: list[tuple[int, int]] = []
     while True:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)

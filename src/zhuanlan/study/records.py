@@ -328,7 +328,7 @@ class RecordBuffer:
                 if now - last_scan >= ORPHAN_SCAN_SECONDS:
                     last_scan = now
                     self.adopt_orphans()
-            except Exception:  # noqa: BLE001 — the flusher must outlive any one failure
+            except Exception:     # the flusher must outlive any one failure
                 log.exception("study records: flush failed")
                 time.sleep(self.interval)
 
