@@ -16,8 +16,10 @@ adopted by another one (or by its replacement) and written.
 and serialised every web process on the one writer; instead the confirmation joins the
 buffer and the flusher, woken by it, writes everything waiting — the opens and
 heartbeats first, so a confirmation is judged on the reading time that came with it —
-and then the confirmations with their checks, in one transaction, within
-``GROUP_WINDOW``. The handler awaits the flush that carries its confirmation (no thread
+and then the confirmations with their checks, in one transaction, ``GROUP_WINDOW`` after
+the first one came. No fixed wait beyond that: the confirmations that arrive while a flush
+writes go in the next one, which starts as soon as it is done, so under load the flush's
+own duration gathers the batch and a lone confirmation is not held up. The handler awaits the flush that carries its confirmation (no thread
 blocked): the reader is told only once it is durable, and the page they are sent to reads
 it from the store.
 """
@@ -44,7 +46,7 @@ log = logging.getLogger(__name__)
 MAX_VIEW_SECONDS = 4 * 3600     # one page view cannot count more than this
 MAX_PENDING = 200_000           # beyond this, flush in the caller's thread (back-pressure)
 MAX_TRIES = 3                   # flushes a refused record is tried in before it is dropped
-GROUP_WINDOW = 0.02             # a confirmation waits this long for others to share its commit
+GROUP_WINDOW = 0.005            # a confirmation waits this long for others to share its commit
 ORPHAN_SCAN_SECONDS = 5.0       # how often a stopped process's journal is looked for
 
 
