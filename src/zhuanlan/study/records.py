@@ -203,7 +203,7 @@ class RecordBuffer:
         try:
             with self.db.write() as conn:
                 write_records(conn, dict(opens), dict(beats))
-                outcomes = [_confirm_in(conn, c) for c in confirms]
+                outcomes = _confirm_all(conn, confirms)
         except UNAVAILABLE as exc:
             self._requeue(opens, beats)
             for c in confirms:
@@ -335,15 +335,28 @@ class RecordBuffer:
                 time.sleep(self.interval)
 
 
-def _confirm_in(conn, c: _Confirmation) -> datetime | Exception:
-    """One confirmation inside the flush's transaction, after the same checks as the
-    article page; a failed check is the confirmation's outcome, not the batch's."""
-    if not visibility.article_visible(conn, c.article_id, staff=c.staff):
-        return NotFoundError("没有这篇文章", resource=f"article {c.article_id}")
-    if c.issue_id is not None and not visibility.issue_carries(conn, c.issue_id, c.article_id):
-        return NotFoundError("这一期没有这篇文章", resource=f"issue {c.issue_id}")
-    return store.confirm_studied(conn, c.reader.key, c.reader.subscriber_id, c.article_id,
-                                 c.at, c.issue_id)
+def _confirm_all(conn, confirms: list[_Confirmation]) -> list[datetime | Exception]:
+    """The confirmations inside the flush's transaction, after the same checks as the
+    article page, in a few statements whatever their number; a failed check is that
+    confirmation's outcome, not the batch's."""
+    if not confirms:
+        return []
+    visible = {staff: visibility.visible_articles(
+        conn, [c.article_id for c in confirms if c.staff == staff], staff=staff)
+        for staff in {c.staff for c in confirms}}
+    carried = visibility.carried(conn, [(c.issue_id, c.article_id) for c in confirms
+                                        if c.issue_id is not None])
+    refused: dict[int, Exception] = {}
+    for n, c in enumerate(confirms):
+        if c.article_id not in visible[c.staff]:
+            refused[n] = NotFoundError("没有这篇文章", resource=f"article {c.article_id}")
+        elif c.issue_id is not None and (c.issue_id, c.article_id) not in carried:
+            refused[n] = NotFoundError("这一期没有这篇文章", resource=f"issue {c.issue_id}")
+    studied = store.confirm_many(conn, [
+        (c.reader.key, c.reader.subscriber_id, c.article_id, c.at, c.issue_id)
+        for n, c in enumerate(confirms) if n not in refused])
+    return [refused[n] if n in refused else studied[(c.reader.key, c.article_id)]
+            for n, c in enumerate(confirms)]
 
 
 def confirm_studied(db: Database, reader: Reader, article_id: int, at: datetime,
