@@ -27,7 +27,7 @@ def issue_carries(conn: Connection, issue_id: int, article_id: int) -> bool:
 def visible_articles(conn: Connection, article_ids: Iterable[int], *, staff: bool) -> set[int]:
     """Those of the articles the visitor may see (``article_visible`` for many at once)."""
     column = articles.c.id if staff else issue_items.c.article_id
-    ids, found = sorted(set(article_ids)), set()
+    ids, found = sorted(set(article_ids)), set[int]()
     for i in range(0, len(ids), 500):
         found.update(conn.execute(select(column).distinct()
                                   .where(column.in_(ids[i:i + 500]))).scalars())
@@ -36,7 +36,7 @@ def visible_articles(conn: Connection, article_ids: Iterable[int], *, staff: boo
 
 def carried(conn: Connection, pairs: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
     """Those (issue id, article id) pairs whose issue has the article among its items."""
-    keys, found = sorted(set(pairs)), set()
+    keys, found = sorted(set(pairs)), set[tuple[int, int]]()
     for i in range(0, len(keys), 400):
         found.update((r.issue_id, r.article_id) for r in conn.execute(
             select(issue_items.c.issue_id, issue_items.c.article_id)
