@@ -149,3 +149,18 @@ def test_confirm_now_waits_for_the_commit(zl, running):
             buffer.confirm_now(reader, 999_999, issue_id=None, staff=False)
     finally:
         buffer.stop()
+
+
+def test_a_reader_who_went_away_holds_up_no_other_confirmation(zl):
+    """The handler's wait is cancelled when the connection drops: the confirmation is
+    still written, and the others of the same flush are answered."""
+    people = organisation(zl)
+    issue_id, (first,) = publish(zl, 1, "gone")
+    buffer = RecordBuffer(zl.db, zl.clock, interval=3600)
+    gone, stays = Reader.person(people["甲"]), Reader.person(people["乙"])
+    cancelled = buffer.confirm(gone, first, issue_id=issue_id, staff=False)
+    waiting = buffer.confirm(stays, first, issue_id=issue_id, staff=False)
+    assert cancelled.cancel()
+    buffer.flush()
+    assert waiting.result(timeout=5) is not None
+    assert _rows(zl)[(gone.key, first)].studied_at is not None

@@ -32,7 +32,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -79,6 +79,15 @@ class _Confirmation:
     staff: bool
     at: datetime
     done: Future = field(default_factory=Future)     # when first confirmed, or the error
+
+    def settle(self, outcome: datetime | Exception) -> None:
+        try:
+            if isinstance(outcome, Exception):
+                self.done.set_exception(outcome)
+            else:
+                self.done.set_result(outcome)
+        except InvalidStateError:
+            pass        # the reader went away (the handler's wait was cancelled): kept all the same
 
 
 class RecordBuffer:
@@ -209,14 +218,14 @@ class RecordBuffer:
         except UNAVAILABLE as exc:
             self._requeue(opens, beats)
             for c in confirms:
-                c.done.set_exception(exc)
+                c.settle(exc)
             log.warning("study records: database unavailable; kept for the next try",
                         extra={"error": str(exc)[:200], "records": len(opens) + len(beats)})
             return 0
         except Exception as exc:  # noqa: BLE001 — refused data, isolated below
             if len(opens) + len(beats) + len(confirms) == 1:
                 if confirms:
-                    confirms[0].done.set_exception(exc)
+                    confirms[0].settle(exc)
                 else:
                     self._refused(opens, beats, exc)
                 return 0
@@ -232,10 +241,7 @@ class RecordBuffer:
                                                   [i for k, i in part if k == "c"])
             return written
         for c, outcome in zip(confirms, outcomes, strict=True):
-            if isinstance(outcome, Exception):
-                c.done.set_exception(outcome)
-            else:
-                c.done.set_result(outcome)
+            c.settle(outcome)
         for key, _ in opens:
             self._tries.pop(("o", key), None)
         for key, _ in beats:
