@@ -200,7 +200,12 @@ class RecordBuffer:
                 beats, self._beats = self._beats, {}
                 confirms, self._confirms = self._confirms, []
                 if self._journal is not None and (opens or beats):
-                    self._journal.rotate()
+                    try:
+                        self._journal.rotate()
+                    except OSError:
+                        # The records stay in the current file: replayed, harmlessly, only
+                        # if this process dies. Never hold a waiting confirmation back.
+                        log.exception("study records: the journal could not be rotated")
             if not opens and not beats and not confirms:
                 return 0
             self._requeued = False
