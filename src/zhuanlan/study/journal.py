@@ -58,8 +58,9 @@ class Journal:
     def rotate(self) -> None:
         """Start a new file; the records so far await :meth:`settled`. Called with the
         buffer's lock held, at the moment the buffer is taken for a flush."""
+        fd, path = self._open_new()          # first: a failure leaves everything as it was
         self._rotated.append((self._fd, self._path))
-        self._fd, self._path = self._open_new()
+        self._fd, self._path = fd, path
 
     def settled(self) -> None:
         """Everything in the rotated files is in the store: remove them."""
