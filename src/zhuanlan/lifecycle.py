@@ -44,8 +44,8 @@ class Shutdown:
         self._callbacks: list[Callable[[], None]] = []
         self._signals = 0
 
-    def install(self) -> Shutdown:
-        for sig in (signal.SIGTERM, signal.SIGINT):
+    def install(self, *signals: int) -> Shutdown:
+        for sig in signals or (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, self._handle)
         return self
 

@@ -20,7 +20,7 @@ from zhuanlan.store import search as fts
 from zhuanlan.store.articles import article_for_page, article_with_outlet
 from zhuanlan.store.columns import column_by_slug
 from zhuanlan.store.stories import other_outlets
-from zhuanlan.study.records import Reader, confirm_studied
+from zhuanlan.study.records import Reader
 
 MIN_CACHE_SECONDS = 60.0
 MAX_MIN_READ = 3600
@@ -130,17 +130,9 @@ class Reading:
     def confirm(self, reader: Reader, article_id: int, *, issue_id: int | None,
                 staff: bool) -> None:
         """我已学习, after the same checks as the page. Always kept; marked ``quick`` when
-        no reading time came before it. Raises NotFoundError."""
-        with self.ctx.db.read() as conn:
-            if not visibility.article_visible(conn, article_id, staff=staff):
-                raise NotFoundError("没有这篇文章", resource=f"article {article_id}")
-            if issue_id is not None and not visibility.issue_carries(conn, issue_id, article_id):
-                raise NotFoundError("这一期没有这篇文章", resource=f"issue {issue_id}")
-        if self.ctx.records.pending(reader, article_id):
-            # Its reading time is still in the buffer: write it first, so the confirmation
-            # is judged on it (rare: one flush per confirmation at most).
-            self.ctx.records.flush()
-        confirm_studied(self.ctx.db, reader, article_id, self.ctx.clock(), issue_id)
+        no reading time came before it. Returns once it is committed (with the reading
+        time buffered before it: see ``study.records``). Raises NotFoundError."""
+        self.ctx.records.confirm_now(reader, article_id, issue_id=issue_id, staff=staff)
 
     def picture(self, image_id: int, *, staff: bool) -> tuple[StoredImage | None, bool]:
         """(the picture's file, or None when not fetched or not for this visitor;

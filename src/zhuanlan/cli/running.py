@@ -23,6 +23,8 @@ def add_parser(sub) -> None:
     s = sub.add_parser("serve", help="serve the web app only (workers run elsewhere)")
     s.add_argument("--host")
     s.add_argument("--port", type=int)
+    s.add_argument("--workers", type=_positive, help="web processes sharing the port "
+                   "(default: one per core); one that dies is started again")
     s = sub.add_parser("worker", help="run the worker loop only")
     s.add_argument("--once", action="store_true", help="work until nothing is due, then exit")
     s = sub.add_parser("config", help="show the settings or document them")
@@ -112,22 +114,48 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 @command("serve")
 def cmd_serve(args: argparse.Namespace) -> int:
-    from zhuanlan.lifecycle import Shutdown, bind, serve_app
-    from zhuanlan.web.app import create_app
+    from zhuanlan.lifecycle import Shutdown, bind
+    from zhuanlan.log import setup_logging
+    from zhuanlan.supervisor import default_workers, supervise
 
     shutdown = Shutdown().install()
-    zl = facade(args)
-    prepare_data_dir(zl.cfg)
-    host, port = args.host or zl.cfg["web.host"], args.port or zl.cfg["web.port"]
+    cfg = load_config(args.config)
+    setup_logging(cfg["log.level"], cfg["log.format"])
+    prepare_data_dir(cfg)
+    _ = cfg.secret_key      # made here (when not set), not raced for by the web processes
+    host, port = args.host or cfg["web.host"], args.port or cfg["web.port"]
+    workers = args.workers or default_workers()
     web_socket = bind(host, port)
     try:
-        print(f"zhuanlan 网页服务已启动：http://{host}:{port}/", flush=True)
+        print(f"zhuanlan 网页服务已启动：http://{host}:{port}/（{workers} 个进程）", flush=True)
+        if workers == 1:
+            return _serve_one(cfg, web_socket, shutdown)
+        # Imported before forking: each web process starts at once and shares the pages.
+        import zhuanlan.web.app  # noqa: F401
+        return supervise(workers, lambda own: _serve_one(cfg, web_socket, own), shutdown)
+    finally:
+        web_socket.close()
+
+
+def _serve_one(cfg, web_socket, shutdown) -> int:
+    from zhuanlan.core import Zhuanlan
+    from zhuanlan.lifecycle import serve_app
+    from zhuanlan.web.app import create_app
+
+    zl = Zhuanlan(cfg)
+    try:
         if not shutdown.event.is_set():
             serve_app(create_app(zl), web_socket, shutdown)
     finally:
         zl.close()
-        web_socket.close()
     return 0
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("应为正整数")
+    return value
 
 
 @command("worker")

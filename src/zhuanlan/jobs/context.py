@@ -82,7 +82,8 @@ class Context:
         """The process's buffer of study records (opens and reading heartbeats)."""
         if self._records is None:
             from zhuanlan.study.records import RecordBuffer
-            self._records = RecordBuffer(self.db, self.clock)
+            self._records = RecordBuffer(self.db, self.clock,
+                                         journal_dir=self.cfg.data_dir / "journal")
         return self._records
 
     @property

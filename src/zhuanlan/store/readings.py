@@ -22,6 +22,8 @@ def write_records(conn, opens: dict, beats: dict) -> None:
             for (reader, article_id), (sub, issue, at) in opens.items()]
     for chunk in _chunks(rows, 500):
         insert_ignore(conn, readings, chunk, ["reader", "article_id"])
+    if not opens:
+        return
     conn.execute(
         update(readings)
         .where(readings.c.reader == bindparam("r"), readings.c.article_id == bindparam("a"))
@@ -66,16 +68,38 @@ def confirm_studied(conn, reader_key: str, subscriber_id: int | None, article_id
     """Record 我已学习 (not buffered), marked ``quick`` when no reading time was recorded
     before it. Returns when it was first confirmed: confirming again keeps the first time
     (and its mark)."""
-    insert_ignore(conn, readings, [{
-        "reader": reader_key, "article_id": article_id, "subscriber_id": subscriber_id,
-        "issue_id": issue_id, "opened_at": at, "last_seen_at": at, "active_seconds": 0,
-    }], ["reader", "article_id"])
-    conn.execute(update(readings).where(readings.c.reader == reader_key,
-                                        readings.c.article_id == article_id,
-                                        readings.c.studied_at.is_(None))
-                 .values(studied_at=at, quick=readings.c.active_seconds <= 0))
-    return conn.execute(select(readings.c.studied_at).where(
-        readings.c.reader == reader_key, readings.c.article_id == article_id)).scalar_one()
+    return confirm_many(conn, [(reader_key, subscriber_id, article_id, at, issue_id)])[
+        (reader_key, article_id)]
+
+
+def confirm_many(conn, confirmations: list[tuple[str, int | None, int, datetime, int | None]]
+                 ) -> dict[tuple[str, int], datetime]:
+    """``confirm_studied`` of many ``(reader key, subscriber id, article id, at, issue
+    id)`` in a few statements (the group commit of the web processes). Returns when each
+    (reader key, article id) was first confirmed."""
+    first: dict[tuple[str, int], tuple[int | None, datetime, int | None]] = {}
+    for reader, sub, article_id, at, issue_id in confirmations:
+        first.setdefault((reader, article_id), (sub, at, issue_id))
+    if not first:
+        return {}
+    rows = [{"reader": reader, "article_id": article_id, "subscriber_id": sub,
+             "issue_id": issue, "opened_at": at, "last_seen_at": at, "active_seconds": 0}
+            for (reader, article_id), (sub, at, issue) in first.items()]
+    for chunk in _chunks(rows, 500):
+        insert_ignore(conn, readings, chunk, ["reader", "article_id"])
+    conn.execute(
+        update(readings)
+        .where(readings.c.reader == bindparam("r"), readings.c.article_id == bindparam("a"),
+               readings.c.studied_at.is_(None))
+        .values(studied_at=bindparam("t"), quick=readings.c.active_seconds <= 0),
+        [{"r": r, "a": a, "t": at} for (r, a), (_, at, _) in first.items()])
+    studied = {}
+    for chunk in _chunks(sorted(first), 400):
+        for reader, article_id, at in conn.execute(
+                select(readings.c.reader, readings.c.article_id, readings.c.studied_at)
+                .where(tuple_(readings.c.reader, readings.c.article_id).in_(chunk))):
+            studied[(reader, article_id)] = at
+    return studied
 
 
 def min_read_seconds(conn, article_id: int, issue_id: int | None) -> int:

@@ -10,6 +10,7 @@ reading in someone else's name.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 import time
@@ -169,19 +170,27 @@ async def heartbeat(request: Request) -> Response:
 
 
 @router.post("/read/studied")
-def studied(request: Request, article_id: FormId, issue_id: OptionalFormId = None,
-            back: str = Form(""), view: str = Form("", max_length=40),
-            seconds: int = Form(-1, le=10**7)) -> RedirectResponse:
+async def studied(request: Request, article_id: FormId, issue_id: OptionalFormId = None,
+                  back: str = Form(""), view: str = Form("", max_length=40),
+                  seconds: int = Form(-1, le=10**7)) -> RedirectResponse:
     """我已学习. reading.js adds the page view's reading time so far (``view``,
-    ``seconds``): the last heartbeat then never arrives after the confirmation."""
+    ``seconds``): the last heartbeat then never arrives after the confirmation.
+
+    No transaction of its own: the confirmation joins the record buffer's next flush
+    (a group commit, see ``study.records``) and the answer waits for that commit, so the
+    page the reader is sent back to shows it."""
     _same_origin(request)
     reader = current_reader(request)
-    zl = request.app.state.zl
-    if len(view) >= 8 and seconds >= 0 and (article_id in request.app.state.readable_articles
-                                            or _readable(request, article_id)):
-        zl.records.beat(reader, article_id, view, seconds)
-    zl.reading.confirm(reader, article_id, issue_id=issue_id,
-                       staff=session_user(request) is not None)
+    records = request.app.state.zl.records
+    staff = session_user(request) is not None
+    if len(view) >= 8 and seconds >= 0 and (
+            article_id in request.app.state.readable_articles
+            or await run_in_threadpool(_readable, request, article_id)):
+        records.beat(reader, article_id, view, seconds)
+    done = records.confirm(reader, article_id, issue_id=issue_id, staff=staff)
+    if not records.running:          # an app without its lifespan (tests): flush here
+        await run_in_threadpool(records.flush)
+    await asyncio.wrap_future(done)   # NotFoundError, or the database's error, raised here
     page = f"/a/{article_id}" + (f"?i={issue_id}" if issue_id is not None else "")
     return RedirectResponse(safe_next(back or page, "/") + "#studied",
                             status_code=303)

@@ -1,0 +1,131 @@
+"""The record buffer's journal: what a web process answered for survives its death.
+
+Opens and heartbeats wait in memory for the next flush (see ``study.records``). Before
+the reader is answered, each is also appended to a file of this process in
+``{data_dir}/journal/`` — one ``os.write`` of one line, no fsync: the operating system
+keeps what was written when the process is killed (SIGKILL, OOM killer), which is the
+failure a web process has; a power cut may still lose the last seconds.
+
+Each file is held with an exclusive ``flock`` by the process writing it. A flush moves
+the buffer to the store and then rotates: the file is closed and removed once its
+records are committed. A file nobody holds a lock on is an orphan — its process died —
+and is adopted by any other process of the same data directory (at start, then every few
+seconds): its records enter that process's buffer (and journal) and the orphan is removed.
+Replaying twice changes nothing: opens and heartbeats are idempotent in the store.
+
+A file is created under a temporary name, locked, then renamed, so a scanning process
+never mistakes a file being born for an orphan.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+SUFFIX = ".jsonl"
+
+
+class Journal:
+    def __init__(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.dir = directory
+        self._tag = f"{os.getpid()}-{secrets.token_hex(4)}"
+        self._seq = 0
+        self._fd, self._path = self._open_new()
+        self._rotated: list[tuple[int, Path]] = []     # written, not yet in the store
+
+    def _open_new(self) -> tuple[int, Path]:
+        self._seq += 1
+        path = self.dir / f"{self._tag}-{self._seq}{SUFFIX}"
+        born = path.with_suffix(".new")
+        fd = os.open(born, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        os.rename(born, path)
+        return fd, path
+
+    def append(self, record: list) -> None:
+        """One record, kept by the OS once this returns."""
+        line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+        os.write(self._fd, line.encode())
+
+    def rotate(self) -> None:
+        """Start a new file; the records so far await :meth:`settled`. Called with the
+        buffer's lock held, at the moment the buffer is taken for a flush."""
+        fd, path = self._open_new()          # first: a failure leaves everything as it was
+        self._rotated.append((self._fd, self._path))
+        self._fd, self._path = fd, path
+
+    def settled(self) -> None:
+        """Everything in the rotated files is in the store: remove them."""
+        for fd, path in self._rotated:
+            path.unlink(missing_ok=True)
+            os.close(fd)
+        self._rotated = []
+
+    def close(self, *, settled: bool) -> None:
+        """Settled: the buffer is empty and stored, the files go. Otherwise they stay,
+        unlocked, for the next process to adopt."""
+        files = [*self._rotated, (self._fd, self._path)]
+        self._rotated = []
+        for fd, path in files:
+            if settled:
+                path.unlink(missing_ok=True)
+            os.close(fd)
+
+    def adopt_orphans(self, take: Callable[[list], None]) -> int:
+        """Pass each record of every orphaned file to ``take`` (which journals it
+        again), then remove the file. Returns how many records were adopted."""
+        mine = {self._path, *(p for _, p in self._rotated)}
+        adopted = 0
+        for path in sorted(self.dir.glob(f"*{SUFFIX}")):
+            if path in mine:
+                continue
+            try:
+                fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+            except FileNotFoundError:
+                continue                            # adopted by another process meanwhile
+            try:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue                        # its process is alive
+                if not os.path.exists(path):
+                    continue                        # adopted and removed before our lock
+                records = _parse(_read_all(fd))
+                for record in records:
+                    take(record)
+                os.unlink(path)
+                adopted += len(records)
+                if records:
+                    log.info("study records: adopted the journal of a stopped process",
+                             extra={"file": path.name, "records": len(records)})
+            finally:
+                os.close(fd)
+        return adopted
+
+
+def _read_all(fd: int) -> bytes:
+    chunks = []
+    while chunk := os.read(fd, 1 << 20):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _parse(data: bytes) -> list[list]:
+    """The file's records; a line cut short by the kill (the last) is skipped."""
+    records = []
+    for line in data.splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, list) and record:
+            records.append(record)
+    return records

@@ -1,0 +1,166 @@
+"""The record buffer's journal and its group commit of 我已学习.
+
+A process that dies leaves its journal unlocked: another process of the same data
+directory adopts it and writes every record; a live process's journal is never taken.
+A confirmation is committed, with the reading time buffered before it, before it is
+answered."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import pytest
+from sqlalchemy import select
+
+from tests.support.study_seed import organisation, publish
+from zhuanlan.errors import NotFoundError
+from zhuanlan.store.schema import reading_views, readings
+from zhuanlan.study.records import Reader, RecordBuffer
+
+
+def _rows(zl) -> dict:
+    with zl.db.read() as conn:
+        return {(r.reader, r.article_id): r for r in conn.execute(select(readings))}
+
+
+def _views(zl) -> dict:
+    with zl.db.read() as conn:
+        return {r.view_id: r.seconds for r in conn.execute(select(reading_views))}
+
+
+def _die(buffer: RecordBuffer) -> None:
+    """What SIGKILL does to a buffer: memory gone, the journal's files closed as they are."""
+    buffer._journal.close(settled=False)
+    buffer._journal = None
+    buffer._thread = None
+
+
+def test_a_dead_processs_journal_is_adopted_and_written(zl, tmp_path):
+    people = organisation(zl)
+    issue_id, (first, second) = publish(zl, 2, "journal")
+    journal = tmp_path / "journal"
+    dead = RecordBuffer(zl.db, zl.clock, interval=3600, journal_dir=journal)
+    dead.start()
+    known, stranger = Reader.person(people["甲"]), Reader.anonymous("s" * 20)
+    dead.opened(known, first, issue_id)
+    dead.beat(known, first, "view-dead-0001", 15)
+    dead.beat(known, first, "view-dead-0001", 45)
+    dead.opened(stranger, second)
+    dead.beat(stranger, second, "view-dead-0002", 30)
+
+    alive = RecordBuffer(zl.db, zl.clock, interval=3600, journal_dir=journal)
+    alive.start()
+    assert alive.adopt_orphans() == 0              # the other process holds its journal
+    _die(dead)
+    # The kill cut the last line short: it is skipped, the rest is read.
+    orphan = next(p for p in journal.glob("*.jsonl") if p.name.startswith(str(os.getpid())))
+    with orphan.open("ab") as f:
+        f.write(b'["b","s:1",1,')
+    assert alive.adopt_orphans() == 5
+    assert len(list(journal.glob("*.jsonl"))) == 1   # the orphan is gone, its records
+    assert alive.flush() == 4                          # are the adopter's (2 opens, 2 views)
+    rows = _rows(zl)
+    assert rows[(known.key, first)].active_seconds == 45
+    assert rows[(known.key, first)].issue_id == issue_id
+    assert rows[(stranger.key, second)].active_seconds == 30
+    assert _views(zl) == {"view-dead-0001": 45, "view-dead-0002": 30}
+    alive.stop()
+    assert not list(journal.iterdir())              # written and stopped: nothing left
+
+
+def test_records_not_written_stay_in_the_journal(zl, tmp_path):
+    """A database that cannot be reached at the stop keeps the journal for the next
+    process; a flush that wrote everything removes it."""
+    people = organisation(zl)
+    issue_id, (first,) = publish(zl, 1, "kept")
+    journal = tmp_path / "journal"
+    buffer = RecordBuffer(zl.db, zl.clock, interval=3600, journal_dir=journal)
+    buffer.start()
+    reader = Reader.person(people["乙"])
+    buffer.beat(reader, first, "view-kept-0001", 20)
+    assert buffer.flush() == 2 and len(list(journal.glob("*.jsonl"))) == 1
+    buffer.beat(reader, first, "view-kept-0001", 60)
+    real, buffer.db = buffer.db, _Unreachable()
+    buffer.stop()
+    assert len(list(journal.glob("*.jsonl"))) >= 1
+    buffer.db = real
+    later = RecordBuffer(zl.db, zl.clock, interval=3600, journal_dir=journal)
+    later.start()                                   # adopts at start
+    later.stop()
+    assert _views(zl)["view-kept-0001"] == 60
+    assert not list(journal.iterdir())
+
+
+class _Unreachable:
+    def write(self):
+        from zhuanlan.errors import StorageError
+        raise StorageError("database error: unreachable", resource="test")
+
+
+def test_a_confirmation_is_committed_with_its_reading_time_before_it_is_answered(zl):
+    people = organisation(zl)
+    issue_id, (first, second) = publish(zl, 2, "group")
+    buffer = RecordBuffer(zl.db, zl.clock, interval=3600)
+    buffer.start()
+    try:
+        reader, quick = Reader.person(people["甲"]), Reader.person(people["乙"])
+
+        async def confirm_all():
+            buffer.beat(reader, first, "view-group-0001", 40)
+            done = [buffer.confirm(reader, first, issue_id=issue_id, staff=False),
+                    buffer.confirm(quick, first, issue_id=issue_id, staff=False),
+                    buffer.confirm(reader, 999_999, issue_id=None, staff=False),
+                    buffer.confirm(reader, second, issue_id=999_999, staff=False)]
+            return await asyncio.gather(*(asyncio.wrap_future(d) for d in done),
+                                        return_exceptions=True)
+
+        # The flusher commits them within its group window, not its half-hour interval.
+        first_at, quick_at, missing, wrong_issue = asyncio.run(
+            asyncio.wait_for(confirm_all(), timeout=10))
+    finally:
+        buffer.stop()
+    rows = _rows(zl)
+    assert rows[(reader.key, first)].studied_at is not None
+    assert not rows[(reader.key, first)].quick            # judged on the 40 s sent with it
+    assert rows[(reader.key, first)].active_seconds == 40
+    assert rows[(quick.key, first)].quick
+    assert first_at.replace(tzinfo=None) == rows[(reader.key, first)].studied_at.replace(
+        tzinfo=None)
+    assert quick_at is not None
+    assert isinstance(missing, NotFoundError) and isinstance(wrong_issue, NotFoundError)
+    assert (reader.key, 999_999) not in rows and (reader.key, second) not in rows
+
+
+@pytest.mark.parametrize("running", [False, True])
+def test_confirm_now_waits_for_the_commit(zl, running):
+    people = organisation(zl)
+    issue_id, (first,) = publish(zl, 1, f"now{running}")
+    buffer = RecordBuffer(zl.db, zl.clock, interval=3600)
+    if running:
+        buffer.start()
+    reader = Reader.person(people["丙"])
+    try:
+        buffer.beat(reader, first, "view-now-00001", 5)
+        buffer.confirm_now(reader, first, issue_id=issue_id, staff=False)
+        row = _rows(zl)[(reader.key, first)]
+        assert row.studied_at is not None and not row.quick and row.active_seconds == 5
+        with pytest.raises(NotFoundError):
+            buffer.confirm_now(reader, 999_999, issue_id=None, staff=False)
+    finally:
+        buffer.stop()
+
+
+def test_a_reader_who_went_away_holds_up_no_other_confirmation(zl):
+    """The handler's wait is cancelled when the connection drops: the confirmation is
+    still written, and the others of the same flush are answered."""
+    people = organisation(zl)
+    issue_id, (first,) = publish(zl, 1, "gone")
+    buffer = RecordBuffer(zl.db, zl.clock, interval=3600)
+    gone, stays = Reader.person(people["甲"]), Reader.person(people["乙"])
+    cancelled = buffer.confirm(gone, first, issue_id=issue_id, staff=False)
+    waiting = buffer.confirm(stays, first, issue_id=issue_id, staff=False)
+    assert cancelled.cancel()
+    buffer.flush()
+    assert waiting.result(timeout=5) is not None
+    assert _rows(zl)[(gone.key, first)].studied_at is not None
