@@ -10,13 +10,23 @@ import argparse
 import sys
 
 from zhuanlan import __version__
-from zhuanlan.cli import channels, columns, dedup, extract, people, running, sources, users
+from zhuanlan.cli import (
+    channels,
+    columns,
+    dedup,
+    extract,
+    people,
+    running,
+    sources,
+    stats,
+    users,
+)
 from zhuanlan.cli.base import COMMANDS
 from zhuanlan.errors import ZhuanlanError
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
-GROUPS = (running, sources, columns, people, channels, dedup, users, extract)
+GROUPS = (running, sources, columns, people, channels, dedup, users, extract, stats)
 
 
 def build_parser() -> argparse.ArgumentParser:

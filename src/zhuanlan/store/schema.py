@@ -584,6 +584,8 @@ study_progress = Table(
     Column("studied", Integer, nullable=False, default=0, server_default="0"),
     Column("seconds", Integer, nullable=False, default=0, server_default="0"),
     Column("too_quick", Integer, nullable=False, default=0, server_default="0"),
+    # Kept in key order on SQLite: an issue's rows are read as one range.
+    sqlite_with_rowid=False,
 )
 
 # 答题 (migration 0024). Questions are proposed from an issue's articles (or the next

@@ -176,6 +176,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(['issue_id'], ['issues.id'], ondelete='CASCADE'),
         sa.ForeignKeyConstraint(['subscriber_id'], ['subscribers.id'], ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('issue_id', 'subscriber_id'),
+        sqlite_with_rowid=False,      # an issue's rows are one range of the table
     )
     bind = op.get_bind()
     for sql in BACKFILL:
