@@ -5,10 +5,13 @@ as dates. Values are neutralised like every export (``cells.safe_cell``)."""
 
 from __future__ import annotations
 
+import functools
 import io
+import re
 import unicodedata
+import zipfile
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from zhuanlan.cells import safe_cell
 
@@ -31,8 +34,13 @@ def text_width(value: object) -> int:
         return len(str(value))
     if isinstance(value, datetime | date):
         return 10
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
-               for ch in str(value if value is not None else ""))
+    text = str(value if value is not None else "")
+    return len(text) if text.isascii() else _wide_width(text)
+
+
+@functools.lru_cache(maxsize=4096)      # departments and names repeat down a column
+def _wide_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
 def column_letter(index: int) -> str:
@@ -47,53 +55,123 @@ def column_letter(index: int) -> str:
 def write_xlsx(headers: Sequence[str], rows: Sequence[Sequence], *, title: str,
                text_columns: Sequence[int] = ()) -> bytes:
     """One sheet ``title``. ``text_columns`` (0-based) are kept as text whatever they look
-    like (a 工号 like 00123 keeps its zeros)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font, PatternFill
+    like (a 工号 like 00123 keeps its zeros).
 
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title=title[:31] or "Sheet1")
+    The workbook's XML is written here directly (inline strings, four cell styles): the
+    not-yet-studied list of 50,000 people takes a tenth of a second instead of seconds
+    through openpyxl's cell objects. openpyxl reads it back in the tests."""
     widths = [text_width(h) for h in headers]
     for row in rows:
         for i, v in enumerate(row[:len(widths)]):
             widths[i] = max(widths[i], text_width(v))
-    for i, w in enumerate(widths, start=1):
-        ws.column_dimensions[column_letter(i)].width = min(MAX_WIDTH, w + 2)
-    # Write-only sheets take their views and filter before the first row.
-    ws.freeze_panes = "A2"
-    if headers:
-        ws.auto_filter.ref = f"A1:{column_letter(len(headers))}{max(1, len(rows) + 1)}"
-    bold, fill = Font(bold=True), PatternFill("solid", fgColor=HEADER_FILL)
-    header_cells = []
-    for h in headers:
-        cell = WriteOnlyCell(ws, value=h)
-        cell.font, cell.fill = bold, fill
-        header_cells.append(cell)
-    ws.append(header_cells)
     texts = set(text_columns)
-    for row in rows:
-        cells = []
-        for i, v in enumerate(row):
-            cell = WriteOnlyCell(ws, value=_value(v))
-            if isinstance(v, Percent):
-                cell.number_format = PERCENT_FORMAT
-            elif isinstance(v, datetime | date):
-                cell.number_format = DATE_FORMAT
-            elif i in texts:
-                cell.value = safe_cell("" if v is None else str(v))
-                cell.data_type = "s"
-            cells.append(cell)
-        ws.append(cells)
+    letters = [column_letter(i) for i in range(1, max(len(headers), *map(len, rows), 0) + 2)]
+    body = [f'<row r="1">'
+            f'{"".join(_cell(f"{letters[i]}1", h, HEADER_STYLE) for i, h in enumerate(headers))}'
+            "</row>"]
+    for n, row in enumerate(rows, start=2):
+        body.append(f'<row r="{n}">')
+        body.extend(_cell(f"{letters[i]}{n}", "" if v is None else str(v), TEXT_STYLE)
+                    if i in texts else _cell(f"{letters[i]}{n}", v) for i, v in enumerate(row))
+        body.append("</row>")
+    cols = "".join(f'<col min="{i}" max="{i}" width="{min(MAX_WIDTH, w + 2)}" customWidth="1"/>'
+                   for i, w in enumerate(widths, start=1))
+    last = f"{column_letter(max(1, len(headers)))}{max(1, len(rows) + 1)}"
+    sheet = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{_NS}">'
+             '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
+             'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
+             + (f"<cols>{cols}</cols>" if cols else "")
+             + f"<sheetData>{''.join(body)}</sheetData>"
+             + (f'<autoFilter ref="A1:{last}"/>' if headers else "") + "</worksheet>")
     out = io.BytesIO()
-    wb.save(out)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        z.writestr("[Content_Types].xml", _CONTENT_TYPES)
+        z.writestr("_rels/.rels", _RELS)
+        z.writestr("xl/workbook.xml", _WORKBOOK.format(
+            name=_xml(title[:31].translate(_SHEET_NAME) or "Sheet1")))
+        z.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
+        z.writestr("xl/styles.xml", _STYLES)
+        z.writestr("xl/worksheets/sheet1.xml", sheet)
     return out.getvalue()
 
 
-def _value(v: object) -> object:
-    if isinstance(v, Percent):
-        return float(v)
-    if isinstance(v, datetime):
+# Cell styles (the order of cellXfs in _STYLES).
+HEADER_STYLE, PERCENT_STYLE, DATE_STYLE, TEXT_STYLE = 1, 2, 3, 4
+_EPOCH = datetime(1899, 12, 30)
+# XML 1.0 has no place for most control characters; the sheet's names keep none of []:*?/\
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_SHEET_NAME = str.maketrans({c: " " for c in "[]:*?/\\"})
+
+
+def _xml(text: str) -> str:
+    return _ILLEGAL.sub("", text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _cell(ref: str, value: object, style: int = 0) -> str:
+    if isinstance(value, str):          # the most frequent, first
+        style_attr = f' s="{style}"' if style else ""
+        return (f'<c r="{ref}"{style_attr} t="inlineStr"><is><t xml:space="preserve">'
+                f"{_xml(safe_cell(value))}</t></is></c>")
+    if isinstance(value, Percent):
+        return f'<c r="{ref}" s="{PERCENT_STYLE}"><v>{float(value)!r}</v></c>'
+    if isinstance(value, datetime | date):
         # Excel has no time zones: the caller gives local times; an aware one is shown as is.
-        return v.replace(tzinfo=None)
-    return safe_cell(v)
+        moment = value.replace(tzinfo=None) if isinstance(value, datetime) else \
+            datetime(value.year, value.month, value.day)
+        serial = (moment - _EPOCH) / timedelta(days=1)
+        return f'<c r="{ref}" s="{DATE_STYLE}"><v>{serial!r}</v></c>'
+    if isinstance(value, bool):
+        return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, int | float) and style != TEXT_STYLE:
+        return f'<c r="{ref}"><v>{value!r}</v></c>'
+    if value is None:
+        return ""
+    style_attr = f' s="{style}"' if style else ""
+    return (f'<c r="{ref}"{style_attr} t="inlineStr"><is><t xml:space="preserve">'
+            f"{_xml(str(safe_cell(value)))}</t></is></c>")
+
+
+_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG = "http://schemas.openxmlformats.org/package/2006"
+_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+_CONTENT_TYPES = (
+    f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Types xmlns="{_PKG}/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+    'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+    f'<Override PartName="/xl/workbook.xml" ContentType="{_CT}.sheet.main+xml"/>'
+    f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{_CT}.worksheet+xml"/>'
+    f'<Override PartName="/xl/styles.xml" ContentType="{_CT}.styles+xml"/></Types>')
+_RELS = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships '
+         f'xmlns="{_PKG}/relationships"><Relationship Id="rId1" Type="{_REL}/officeDocument" '
+         'Target="xl/workbook.xml"/></Relationships>')
+_WORKBOOK = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook '
+             f'xmlns="{_NS}" xmlns:r="{_REL}"><sheets><sheet name="{{name}}" sheetId="1" '
+             'r:id="rId1"/></sheets><definedNames><definedName name="_xlnm._FilterDatabase" '
+             'localSheetId="0" hidden="1"/></definedNames></workbook>')
+_WORKBOOK_RELS = (
+    f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships '
+    f'xmlns="{_PKG}/relationships"><Relationship Id="rId1" Type="{_REL}/worksheet" '
+    f'Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="{_REL}/styles" '
+    'Target="styles.xml"/></Relationships>')
+_STYLES = (
+    f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<styleSheet xmlns="{_NS}">'
+    f'<numFmts count="2"><numFmt numFmtId="164" formatCode="{PERCENT_FORMAT}"/>'
+    f'<numFmt numFmtId="165" formatCode="{DATE_FORMAT}"/></numFmts>'
+    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
+    '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
+    '<fills count="3"><fill><patternFill patternType="none"/></fill>'
+    '<fill><patternFill patternType="gray125"/></fill>'
+    f'<fill><patternFill patternType="solid"><fgColor rgb="FF{HEADER_FILL}"/>'
+    '</patternFill></fill></fills>'
+    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>'
+    '</cellStyleXfs><cellXfs count="5">'
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="0" fontId="1" fillId="2" borderId="0" xfId="0" applyFont="1" '
+    'applyFill="1"/>'
+    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/>'
+    '</cellStyles></styleSheet>')
