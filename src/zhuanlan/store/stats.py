@@ -103,31 +103,32 @@ def issue_stats(conn, issue_id: int, scope: Scope = Scope(), *, people: People =
     rows: list[PersonRow] = []
     pending_count = None
     if people != "none":
-        who = _in_scope(select(P.subscriber_id).where(P.issue_id == issue_id), scope)
+        who = [P.issue_id == issue_id]
+        if scope.limited:
+            who.append(P.subscriber_id.in_(scoped_people(scope)))
         if people == "pending":
-            who = who.where(P.recipient, P.delivered, ~_done(n_items))
+            who += [P.recipient, P.delivered, ~_done(n_items)]
         else:
-            who = who.where(or_(P.recipient, P.opened > 0))
+            who.append(or_(P.recipient, P.opened > 0))
         if department in nodes and department:      # an unknown one: the whole scope
-            who = who.where(P.subscriber_id.in_(scoped_people(Scope.of([department]))))
+            who.append(P.subscriber_id.in_(scoped_people(Scope.of([department]))))
         if limit is not None and people == "pending":
-            pending_count = conn.execute(select(func.count()).select_from(who.subquery())
-                                         ).scalar_one()
-        rows = _people(conn, issue_id, who, n_items, limit)
+            pending_count = conn.execute(select(func.count()).select_from(study_progress)
+                                         .where(*who)).scalar_one()
+        rows = _people(conn, who, n_items, limit)
     return IssueStats(dict(issue), dict(column), n_items, nodes, rows, anonymous,
                       min_seconds=min_seconds, scope=scope, pending_count=pending_count)
 
 
-def _people(conn, issue_id: int, who, n_items: int, limit: int | None) -> list[PersonRow]:
+def _people(conn, who: list, n_items: int, limit: int | None) -> list[PersonRow]:
     query = (select(P.subscriber_id, subscribers.c.name, subscribers.c.employee_no,
                     subscribers.c.email, subscribers.c.department, P.delivered, P.opened,
                     P.studied, P.seconds, P.too_quick)
              .join(subscribers, subscribers.c.id == P.subscriber_id)
-             .where(P.issue_id == issue_id, P.subscriber_id.in_(who))
-             .order_by(subscribers.c.department, subscribers.c.employee_no,
-                       subscribers.c.name))
+             .where(*who))
     if limit is not None:
-        query = query.limit(limit)
+        query = query.order_by(subscribers.c.department, subscribers.c.employee_no,
+                               subscribers.c.name).limit(limit)
     out = [PersonRow(sid, name, no or "", email, department_path(dept), bool(delivered),
                      opened, studied, seconds, n_items, quick)
            for sid, name, no, email, dept, delivered, opened, studied, seconds, quick
@@ -152,12 +153,12 @@ def column_trend(conn, column_id: int, *, last: int = 12, scope: Scope = Scope()
                                 .where(issue_items.c.issue_id.in_(ids))
                                 .group_by(issue_items.c.issue_id)).all())
     items = case(n_items, value=P.issue_id, else_=0) if n_items else 0
-    reader = P.opened > 0
+    # Seconds, too-quick confirmations and a done issue all come with readings: summed
+    # over every recipient they are the sums over those who opened.
     figures = {iid: rest for iid, *rest in conn.execute(_in_scope(
-        select(P.issue_id, func.count(), _count(P.delivered), _count(reader),
-               _count(reader & _done(items)),
-               func.coalesce(func.sum(case((reader, P.seconds), else_=0)), 0),
-               func.coalesce(func.sum(case((reader, P.too_quick), else_=0)), 0))
+        select(P.issue_id, func.count(), _count(P.delivered), _count(P.opened > 0),
+               _count(_done(items)), func.coalesce(func.sum(P.seconds), 0),
+               func.coalesce(func.sum(P.too_quick), 0))
         .where(P.issue_id.in_(ids), P.recipient)
         .group_by(P.issue_id), scope))}
     out = []
