@@ -153,3 +153,45 @@ def test_a_deleted_person_leaves_no_rows_and_a_deleted_item_no_figures(make_zl):
         assert not conn.execute(select(study_progress).where(
             study_progress.c.subscriber_id == people["乙"])).all()
     _check(zl, [issue_id])
+
+
+def test_two_writers_of_one_person_at_once_both_count(make_zl, database_url):
+    """PostgreSQL, two transactions at once: the second writer's trigger waits for the
+    first's row of the roll-up, then recomputes with what the first committed — no lost
+    update (SQLite has one writer at a time)."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("one writer at a time on SQLite")
+    import threading
+
+    zl = make_zl()
+    people = organisation(zl)
+    issue_id, arts = publish(zl, 2, "一")
+    mark_sent(zl, issue_id)
+    jia = Reader.person(people["甲"])
+    for a in arts:
+        zl.records.opened(jia, a, issue_id)
+    zl.records.flush()
+    first_holds = threading.Event()
+    done = threading.Event()
+
+    def second() -> None:
+        first_holds.wait(10)
+        with zl.db.write() as conn:       # blocks in its trigger until the first commits
+            conn.execute(update(readings).where(readings.c.article_id == arts[1])
+                         .values(active_seconds=40))
+        done.set()
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    with zl.db.write() as conn:
+        conn.execute(update(readings).where(readings.c.article_id == arts[0])
+                     .values(active_seconds=30))
+        first_holds.set()
+        assert not done.wait(1.0)         # the second waits for this row
+    thread.join(10)
+    assert done.is_set()
+    with zl.db.read() as conn:
+        row = conn.execute(select(study_progress.c.seconds, study_progress.c.opened).where(
+            study_progress.c.subscriber_id == people["甲"])).one()
+    assert tuple(row) == (70, 2)
+    _check(zl, [issue_id])
