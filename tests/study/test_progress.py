@@ -129,11 +129,16 @@ def test_roll_up_equals_from_scratch_after_random_streams(make_zl, seed):
     _check(zl, [first, second])
 
 
-def test_a_deleted_person_leaves_no_rows_and_a_deleted_item_no_figures(make_zl):
+def _one_issue_sent(make_zl):
     zl = make_zl()
     people = organisation(zl)
     issue_id, arts = publish(zl, 2, "一")
     mark_sent(zl, issue_id)
+    return zl, people, issue_id, arts
+
+
+def test_a_deleted_person_leaves_no_rows_and_a_deleted_item_no_figures(make_zl):
+    zl, people, issue_id, arts = _one_issue_sent(make_zl)
     jia = Reader.person(people["甲"])
     for a in arts:
         zl.records.beat(jia, a, f"view-del-{a:05d}", 30)
@@ -163,10 +168,7 @@ def test_two_writers_of_one_person_at_once_both_count(make_zl, database_url):
         pytest.skip("one writer at a time on SQLite")
     import threading
 
-    zl = make_zl()
-    people = organisation(zl)
-    issue_id, arts = publish(zl, 2, "一")
-    mark_sent(zl, issue_id)
+    zl, people, issue_id, arts = _one_issue_sent(make_zl)
     jia = Reader.person(people["甲"])
     for a in arts:
         zl.records.opened(jia, a, issue_id)
