@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from sqlalchemy import and_, case, distinct, func, or_, select
+from sqlalchemy import Integer, cast, distinct, false, func, or_, select
 
 from zhuanlan.errors import NotFoundError
 from zhuanlan.store.schema import (
@@ -49,12 +49,23 @@ def department_path(text: str | None) -> str:
 
 
 def _count(condition):
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+    """How many rows meet the condition (None over no rows). A cast, not a CASE: this is
+    evaluated for each of 50,000 rows an issue."""
+    return func.sum(cast(condition, Integer))
 
 
-def _done(n_items):
-    """Confirmed every article of the issue (``n_items``: a number, or per issue a CASE)."""
-    return and_(n_items > 0, P.studied >= n_items)
+def _done(n_items: int):
+    """Confirmed every article of the issue."""
+    return P.studied >= n_items if n_items > 0 else false()
+
+
+def _figures(n_items: int) -> list:
+    """The figures of a group of recipients, in the order of ``rollup.Group``: how many,
+    delivered, opened, studied (every article), reading seconds, too-quick confirmations.
+    Seconds, too-quick confirmations and a done issue all come with readings: summed over
+    every recipient they are the sums over those who opened."""
+    return [func.count(), _count(P.delivered), _count(P.opened > 0), _count(_done(n_items)),
+            func.sum(P.seconds), func.sum(P.too_quick)]
 
 
 def _in_scope(query, scope: Scope):
@@ -81,16 +92,14 @@ def issue_stats(conn, issue_id: int, scope: Scope = Scope(), *, people: People =
     # not counted in the figures.
     groups: dict[str, list[int]] = {}
     for dept, *figures in conn.execute(_in_scope(
-            select(subscribers.c.department, func.count(), _count(P.delivered),
-                   _count(P.opened > 0), _count(_done(n_items)),
-                   func.coalesce(func.sum(P.seconds), 0), func.coalesce(func.sum(P.too_quick), 0))
+            select(subscribers.c.department, *_figures(n_items))
             .join(subscribers, subscribers.c.id == P.subscriber_id)
             .where(P.issue_id == issue_id, P.recipient)
             .group_by(subscribers.c.department), scope)):
         # Texts spelled differently ("集团 › 公司") are the same department.
         total = groups.setdefault(department_path(dept), [0] * len(figures))
         for k, value in enumerate(figures):
-            total[k] += int(value)
+            total[k] += int(value or 0)
     nodes = roll_up_groups([Group(path, *figures) for path, figures in groups.items()],
                            root_name="管辖单位合计" if scope.limited else "全部")
     anonymous = 0             # nobody's department: outside every scope
@@ -140,8 +149,8 @@ def _people(conn, who: list, n_items: int, limit: int | None) -> list[PersonRow]
 
 def column_trend(conn, column_id: int, *, last: int = 12, scope: Scope = Scope()) -> list[dict]:
     """Per issue, oldest first, over the ``last`` newest issues: recipients, opened and
-    studied (every article confirmed) among the recipients, and the rates. One grouped
-    query over the roll-up's rows of those issues."""
+    studied (every article confirmed) among the recipients, and the rates, summed over
+    the roll-up's rows of each issue."""
     recent = conn.execute(select(issues.c.id, issues.c.number, issues.c.title,
                                  issues.c.published_at)
                           .where(issues.c.column_id == column_id)
@@ -152,19 +161,16 @@ def column_trend(conn, column_id: int, *, last: int = 12, scope: Scope = Scope()
     n_items = dict(conn.execute(select(issue_items.c.issue_id, func.count())
                                 .where(issue_items.c.issue_id.in_(ids))
                                 .group_by(issue_items.c.issue_id)).all())
-    items = case(n_items, value=P.issue_id, else_=0) if n_items else 0
-    # Seconds, too-quick confirmations and a done issue all come with readings: summed
-    # over every recipient they are the sums over those who opened.
-    figures = {iid: rest for iid, *rest in conn.execute(_in_scope(
-        select(P.issue_id, func.count(), _count(P.delivered), _count(P.opened > 0),
-               _count(_done(items)), func.coalesce(func.sum(P.seconds), 0),
-               func.coalesce(func.sum(P.too_quick), 0))
-        .where(P.issue_id.in_(ids), P.recipient)
-        .group_by(P.issue_id), scope))}
+    # One query an issue: its number of articles is then a constant of the query, not a
+    # lookup for each of its 50,000 rows.
+    figures = {}
+    for iid in ids:
+        figures[iid] = conn.execute(_in_scope(
+            select(*_figures(n_items.get(iid, 0))).where(P.issue_id == iid, P.recipient),
+            scope)).one()
     out = []
     for issue in reversed(recent):
-        n, delivered, o, st, secs, quick = (int(v) for v in figures.get(issue["id"],
-                                                                       (0,) * 6))
+        n, delivered, o, st, secs, quick = (int(v or 0) for v in figures[issue["id"]])
         base = (delivered or n) or 0
         out.append({"number": issue["number"], "title": issue["title"],
                     "published_at": issue["published_at"], "recipients": n,
