@@ -7,7 +7,8 @@ built once into a directory and reused, so that a change can be timed again in s
     .venv/bin/python bench/stats.py --dir /tmp/zl-stats-store --migrate  # bring the kept
                                                                         # store to the code's schema first
 
-The store is bench/_reader_store.py's (50,000 employees, 200 issues by default; SQLite).
+The store is bench/_reader_store.py's (50,000 employees, 200 issues by default; SQLite,
+or with ``--pg`` a PostgreSQL database kept until ``--drop``).
 Timings are through a real ``zhuanlan serve`` subprocess and HTTP, as bench/reader.py
 times them; ``--profile`` instead calls the facade in this process under cProfile and
 prints the top of the profile.
@@ -28,17 +29,20 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from _reader_store import SLUG, setup  # noqa: E402
+from _reader_store import SLUG, drop, setup  # noqa: E402
 from reader import GOALS_MS, free_port, start_server, stats_timings  # noqa: E402
 
 
-def _store(tmp: Path, employees: int, issues: int) -> dict:
+def _store(tmp: Path, employees: int, issues: int, pg: bool) -> dict:
     meta = tmp / "info.json"
     if meta.exists():
         return json.loads(meta.read_text())
     tmp.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    info = setup(tmp, employees, issues, free_port())
+    info = setup(tmp, employees, issues, free_port(), pg=pg)
+    if pg:
+        print(f"PostgreSQL database {info['pg_db']}: kept with the directory; drop it with "
+              f"--drop")
     print(f"built the store in {time.perf_counter() - t0:.0f} s: {info['counts']}")
     meta.write_text(json.dumps(info))
     return info
@@ -74,11 +78,21 @@ def main() -> None:
     p.add_argument("--employees", type=int, default=50_000)
     p.add_argument("--issues", type=int, default=200)
     p.add_argument("--profile", action="store_true")
+    p.add_argument("--pg", action="store_true",
+                   help="build the store in a new PostgreSQL database on 127.0.0.1:5432")
+    p.add_argument("--drop", action="store_true",
+                   help="drop the directory's PostgreSQL database and forget the store")
     p.add_argument("--migrate", action="store_true",
                    help="upgrade the kept store to the code's schema first (timed)")
     args = p.parse_args()
     tmp = Path(args.dir).resolve()
-    info = _store(tmp, args.employees, args.issues)
+    if args.drop:
+        meta = tmp / "info.json"
+        if meta.exists():
+            drop(json.loads(meta.read_text()))
+            meta.unlink()
+        return
+    info = _store(tmp, args.employees, args.issues, args.pg)
     if args.migrate:
         t0 = time.perf_counter()
         zl = _zl(info)
