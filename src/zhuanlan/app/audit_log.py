@@ -30,6 +30,7 @@ ACTIONS = {
     "deliveries.retry": "重试失败的推送", "issue.remind": "催学", "column.deadline": "设置学习期限",
     "undo_step": "撤销上一步", "poll": "立即抓取", "edit_source": "修改信息源",
     "column.min_read": "设置最短阅读时间", "test_send": "发送测试给自己",
+    "stats.rebuild": "重建统计汇总",
     "set_test_addresses": "设置测试收件地址",
     "delete_source": "删除信息源", "edit_person": "修改人员", "edit_column": "修改专栏",
     "archive_column": "归档专栏", "unarchive_column": "恢复专栏",

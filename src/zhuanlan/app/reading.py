@@ -15,7 +15,7 @@ from zhuanlan.errors import ConfigError, NotFoundError
 from zhuanlan.jobs.context import Context
 from zhuanlan.jobs.images import StoredImage, stored_image
 from zhuanlan.publish.article_html import Figure
-from zhuanlan.store import audit, images, readings, visibility
+from zhuanlan.store import audit, images, progress, readings, visibility
 from zhuanlan.store import search as fts
 from zhuanlan.store.articles import article_for_page, article_with_outlet
 from zhuanlan.store.columns import column_by_slug
@@ -53,6 +53,9 @@ class Reading:
         with self.ctx.db.write() as conn:
             column = column_by_slug(conn, slug)
             readings.set_min_read_seconds(conn, column["id"], seconds or None)
+            # What counts as studied changes with the minimum: in the same transaction,
+            # so that the statistics never show the old rule with the new minimum.
+            progress.refresh_columns(conn, [column["id"]])
             audit.record(conn, by, "column.min_read", f"column {slug}",
                          f"每篇最短阅读时间：{f'{seconds} 秒' if seconds else '不限'}"
                          f"（原为 {column['min_read_seconds'] or '不限'}）", at=self.ctx.clock())

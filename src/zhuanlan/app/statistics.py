@@ -8,8 +8,10 @@ them is refused here, for the pages, the exports and the API alike."""
 from __future__ import annotations
 
 from zhuanlan.jobs.context import Context
+from zhuanlan.store import audit, progress
 from zhuanlan.store import stats as store
 from zhuanlan.store.columns import column_by_slug, column_rows, issue_id_by_number
+from zhuanlan.store.stats import People
 from zhuanlan.study.figures import IssueStats
 from zhuanlan.study.scope import Scope
 
@@ -36,16 +38,30 @@ class Statistics:
             return column, store.column_trend(conn, column["id"], last=last, scope=scope)
 
     def issue(self, slug: str, number: int, *, scope: Scope = Scope(),
-              department: str = "") -> IssueStats:
-        """The issue's figures per department (the tree rolled up) and per person.
-        ``department`` is the one the caller asks about: PermissionDenied when it lies
-        outside the scope. Raises NotFoundError."""
+              department: str = "", people: People = "all",
+              limit: int | None = None) -> IssueStats:
+        """The issue's figures per department (the tree rolled up) and per person: all of
+        them, the recipients who have not studied yet, or none; within ``department``'s
+        subtree, the first ``limit`` (``IssueStats.pending_count`` tells how many there
+        are). ``department`` is the one the caller asks about: PermissionDenied when it
+        lies outside the scope. Raises NotFoundError."""
         scope.require(department)
         with self.ctx.db.read() as conn:
             column = column_by_slug(conn, slug)
             return store.issue_stats(conn, issue_id_by_number(conn, column["id"], number,
-                                                              slug=slug), scope)
+                                                              slug=slug), scope,
+                                     people=people, department=department.strip("/"),
+                                     limit=limit)
 
     def issue_by_id(self, issue_id: int, *, scope: Scope = Scope()) -> IssueStats:
         with self.ctx.db.read() as conn:
             return store.issue_stats(conn, issue_id, scope)
+
+    def rebuild(self, *, by: str) -> int:
+        """Recompute the roll-up the statistics read (``study_progress``) from the outbox
+        and the readings. Returns its number of rows."""
+        with self.ctx.db.write() as conn:
+            rows = progress.rebuild(conn)
+            audit.record(conn, by, "stats.rebuild", "study_progress",
+                         f"重建统计汇总：{rows} 行", at=self.ctx.clock())
+            return rows

@@ -20,6 +20,7 @@ from zhuanlan.cli import (
     quiz,
     running,
     sources,
+    stats,
     users,
 )
 from zhuanlan.cli.base import COMMANDS
@@ -27,7 +28,8 @@ from zhuanlan.errors import ZhuanlanError
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
-GROUPS = (running, sources, columns, people, ledger, channels, dedup, users, extract, quiz)
+GROUPS = (running, sources, columns, people, ledger, channels, dedup, users, extract, quiz,
+          stats)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from sqlalchemy import Integer, func, select
 
-from zhuanlan.store.schema import deliveries, quiz_answers, quiz_questions
-from zhuanlan.store.stats import department_paths, scoped_people
+from zhuanlan.store.schema import deliveries, quiz_answers, quiz_questions, subscribers
+from zhuanlan.store.stats import department_path, scoped_people
 from zhuanlan.study.quiz_figures import QuizPerson, QuizStats, roll_up_quiz
 from zhuanlan.study.scope import Scope
 
@@ -32,7 +32,8 @@ def issue_quiz(conn, issue_id: int, scope: Scope = Scope()) -> QuizStats:
         answers_q = answers_q.where(quiz_answers.c.subscriber_id.in_(scoped_people(scope)))
     recipients = set(conn.execute(recipients_q).scalars())
     answers = {sid: (n, int(right or 0)) for sid, n, right in conn.execute(answers_q)}
-    paths = department_paths(conn)
+    paths = {sid: department_path(dept) for sid, dept in conn.execute(
+        select(subscribers.c.id, subscribers.c.department))}
     people = [QuizPerson(paths.get(sid, ""), sid in recipients, *answers.get(sid, (0, 0)))
               for sid in recipients | set(answers)]
     nodes = roll_up_quiz(people, root_name="管辖单位合计" if scope.limited else "全部")

@@ -119,7 +119,7 @@ def set_min_read_seconds(conn, column_id: int, seconds: int | None) -> None:
                  .values(min_read_seconds=seconds))
 
 
-def counts_as_studied(min_seconds: int):
+def counts_as_studied(min_seconds):
     """The condition on ``readings`` under which a confirmation counts as studied:
     confirmed, with at least ``min_seconds`` of reading time. Reading time that comes
     after the confirmation counts too: the record is kept, and once the time reaches the
@@ -127,10 +127,12 @@ def counts_as_studied(min_seconds: int):
     return readings.c.studied_at.is_not(None) & (readings.c.active_seconds >= min_seconds)
 
 
-def too_quick(min_seconds: int):
+def too_quick(min_seconds):
     """Confirmed with less reading time than needed — below the column's minimum, or with
     none at all where the column sets no minimum (still studied then, but told apart)."""
-    return readings.c.studied_at.is_not(None) & (readings.c.active_seconds < max(1, min_seconds))
+    floor = (max(1, min_seconds) if isinstance(min_seconds, int)
+             else case((min_seconds > 1, min_seconds), else_=1))   # a column's, in SQL
+    return readings.c.studied_at.is_not(None) & (readings.c.active_seconds < floor)
 
 
 def reading_in(conn, reader_key: str, article_id: int) -> dict | None:

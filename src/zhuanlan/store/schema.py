@@ -568,6 +568,26 @@ reading_views = Table(
 )
 
 
+# What the statistics count, per issue and person (migration 0025): recipient of the issue
+# (an outbox row of the issue, not of a reminder) and sent; over the issue's articles the
+# readings opened, confirmations that count as studied under the column's minimum, reading
+# seconds, confirmations that came too quickly. Kept by triggers on deliveries, readings
+# and issue_items (see the migration); ``store.progress`` rebuilds it.
+study_progress = Table(
+    "study_progress", metadata,
+    Column("issue_id", Integer, ForeignKey("issues.id", ondelete="CASCADE"), primary_key=True),
+    Column("subscriber_id", Integer, ForeignKey("subscribers.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("recipient", Boolean, nullable=False, default=False, server_default=false()),
+    Column("delivered", Boolean, nullable=False, default=False, server_default=false()),
+    Column("opened", Integer, nullable=False, default=0, server_default="0"),
+    Column("studied", Integer, nullable=False, default=0, server_default="0"),
+    Column("seconds", Integer, nullable=False, default=0, server_default="0"),
+    Column("too_quick", Integer, nullable=False, default=0, server_default="0"),
+    # Kept in key order on SQLite: an issue's rows are read as one range.
+    sqlite_with_rowid=False,
+)
+
 # 答题 (migration 0024). Questions are proposed from an issue's articles (or the next
 # issue's approved candidates: ``issue_id`` null until it is published) and reach readers
 # only once an editor kept them (``state`` "kept"). ``sentence`` is the sentence of the

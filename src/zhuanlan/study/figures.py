@@ -50,6 +50,8 @@ class IssueStats:
     anonymous: int = 0     # anonymous browsers that opened an article of the issue
     min_seconds: int = 0   # the column's minimum reading time per article (0: none)
     scope: Scope = Scope()  # the units these figures cover
+    # How many have not studied, when ``people`` holds only the first of them (a page).
+    pending_count: int | None = None
 
     def not_studied(self, department: str = "") -> list[PersonRow]:
         """Recipients who have not confirmed every article, in the department's subtree."""

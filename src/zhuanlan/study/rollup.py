@@ -37,6 +37,11 @@ class Figures:
         return self.seconds / self.opened / 60 if self.opened else 0.0
 
 
+# The figures that add up the tree; a figure added to ``Figures`` and ``Group`` and named
+# here is rolled up like the others.
+COUNTED = ("recipients", "delivered", "opened", "studied", "seconds", "too_quick")
+
+
 @dataclass(frozen=True)
 class Person:
     department: str             # path; "" when the person has none
@@ -47,8 +52,28 @@ class Person:
     too_quick: int = 0
 
 
+@dataclass(frozen=True)
+class Group:
+    """The people of one department, already counted (by the store)."""
+    department: str             # path; "" when the people have none
+    recipients: int
+    delivered: int = 0
+    opened: int = 0
+    studied: int = 0
+    seconds: int = 0
+    too_quick: int = 0
+
+
 def roll_up(people: list[Person], *, root_name: str = "全部") -> dict[str, Figures]:
     """Figures per department path, each including its whole subtree, plus "" for all."""
+    return roll_up_groups([Group(p.department, 1, int(p.delivered), int(p.opened),
+                                 int(p.studied), p.seconds, p.too_quick) for p in people],
+                          root_name=root_name)
+
+
+def roll_up_groups(groups: list[Group], *, root_name: str = "全部") -> dict[str, Figures]:
+    """Figures per department path, each including its whole subtree, plus "" for all,
+    from the figures of each department's own people."""
     nodes: dict[str, Figures] = {"": Figures("", root_name, 0)}
 
     def node(path: str) -> Figures:
@@ -59,19 +84,15 @@ def roll_up(people: list[Person], *, root_name: str = "全部") -> dict[str, Fig
             parent_node.children.append(path)
         return nodes[path]
 
-    for p in people:
-        path = p.department.strip("/") or "（未分部门）"
+    for g in groups:
+        path = g.department.strip("/") or "（未分部门）"
         chain = [node(path)]
         while chain[-1].path:
             parent = chain[-1].path.rsplit("/", 1)[0] if "/" in chain[-1].path else ""
             chain.append(nodes[parent])
         for f in chain:
-            f.recipients += 1
-            f.delivered += p.delivered
-            f.opened += p.opened
-            f.studied += p.studied
-            f.seconds += p.seconds
-            f.too_quick += p.too_quick
+            for name in COUNTED:
+                setattr(f, name, getattr(f, name) + getattr(g, name))
     return nodes
 
 

@@ -324,7 +324,8 @@ def create_api(zl) -> FastAPI:
                     dept: str = Query("", max_length=300, description="部门路径；空为全部"),
                     u: StaffUser = Depends(user)) -> JSONResponse:
         dept = dept.strip("/")
-        stats = zl.statistics.issue(slug, number, scope=u.scope, department=dept)
+        stats = zl.statistics.issue(slug, number, scope=u.scope, department=dept,
+                                    people="pending")
         if dept and dept not in stats.nodes:
             raise NotFoundError("这一期没有这个部门的人员", resource="department")
         return ok({"departments": list(u.scope.departments), "items": stats.items,

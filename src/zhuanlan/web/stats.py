@@ -22,6 +22,7 @@ from zhuanlan.web.params import PathId
 from zhuanlan.web.render import flash_redirect, render
 
 router = APIRouter(prefix="/admin/stats")
+PENDING_SHOWN = 500
 
 
 @router.get("", response_class=HTMLResponse)
@@ -82,16 +83,17 @@ def _download(name: str, fmt: str, headers: list[str], rows: list[list],
 
 
 def _stats(request: Request, slug: str, number: int, user: StaffUser,
-           dept: str = "") -> IssueStats:
+           dept: str = "", **people) -> IssueStats:
     return request.app.state.zl.statistics.issue(slug, number, scope=user.scope,
-                                                 department=dept[:300])
+                                                 department=dept[:300], **people)
 
 
 @router.get("/c/{slug}/{number}", response_class=HTMLResponse)
 def issue_page(request: Request, slug: str, number: PathId, dept: str = "",
                user: StaffUser = Depends(staff_user)) -> HTMLResponse:
     dept = dept.strip("/")
-    stats = _stats(request, slug, number, user, dept)
+    # The page lists the first 500 of those who have not studied; the export has them all.
+    stats = _stats(request, slug, number, user, dept, people="pending", limit=PENDING_SHOWN)
     if dept not in stats.nodes:
         dept = ""
     node = stats.nodes[dept]
@@ -112,7 +114,8 @@ def issue_page(request: Request, slug: str, number: PathId, dept: str = "",
     zl = request.app.state.zl
     return render(request, "stats_issue.html", stats=stats, node=node, dept=dept,
                   children=children, chart=Markup(chart), crumbs=crumbs,
-                  pending=stats.not_studied(dept), slug=slug, number=number,
+                  pending=stats.not_studied(dept), pending_count=stats.pending_count,
+                  shown=PENDING_SHOWN, slug=slug, number=number,
                   reminders=[r for r in zl.reminders.history(stats.issue["id"])
                              if user.scope.contains(r["department"] or "")],
                   can_remind=user.can_edit(stats.column["id"]), scope=user.scope,
@@ -146,7 +149,8 @@ def export_issue(request: Request, slug: str, number: PathId, fmt: str, what: st
                  dept: str = "", user: StaffUser = Depends(staff_user)) -> Response:
     if fmt not in ("csv", "xlsx") or what not in ("departments", "people", "pending", "quiz"):
         raise NotFoundError("不支持的导出格式", resource=f"export.{fmt}")
-    stats = _stats(request, slug, number, user, dept.strip("/"))
+    stats = _stats(request, slug, number, user, dept.strip("/"), people={
+        "departments": "none", "people": "all", "pending": "pending"}[what])
     if what == "departments":
         headers, rows, title = export.DEPARTMENT_HEADERS, export.department_rows(stats.tree), "部门"
     elif what == "quiz":
