@@ -1,18 +1,27 @@
 """The reader's pages: home, column, issue, article, and the Atom feed per column.
-Open to anyone; staff see the sources' health on the home page."""
+Open to anyone; staff see the sources' health on the home page.
+
+What a reader sees of these pages is the same for every reader, so it is rendered once
+per change and kept (``app.page_cache``); the personal part of the article page comes
+from ``/read/state``, which reading.js asks. Staff get their own render (their
+navigation, previews of unpublished articles)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
+
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from zhuanlan.errors import NotFoundError
 
 from zhuanlan.publish.article_html import article_html
 from zhuanlan.publish.render import render_atom
 from zhuanlan.sources.health import source_status
 from zhuanlan.web.auth import session_user
-from zhuanlan.web.params import OptionalQueryId, PathId
+from zhuanlan.web.params import OptionalQueryId, PathId, QueryId
 from zhuanlan.web.readers import current_reader, remember_readable
-from zhuanlan.web.render import render
+from zhuanlan.web.render import render, render_shared
 
 router = APIRouter()
 
@@ -21,13 +30,33 @@ def _zl(request: Request):
     return request.app.state.zl
 
 
+def _shared(request: Request, key: Hashable,
+            make: Callable[[], tuple[HTMLResponse, bool]]) -> HTMLResponse:
+    """The kept page, or ``make()``'s (the response, whether it may be kept)."""
+    pages = _zl(request).reading.pages
+    body = pages.get(key)
+    if body is not None:
+        return HTMLResponse(body)
+    generation = pages.generation()
+    response, keep = make()
+    if keep:
+        pages.put(key, bytes(response.body), generation)
+    return response
+
+
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request) -> HTMLResponse:
     zl = _zl(request)
-    staff = session_user(request) is not None
-    return render(request, "home.html",
-                  columns=[c for c in zl.list_columns() if c["archived_at"] is None],
-                  sources=zl.list_sources() if staff else [], status=source_status)
+    if session_user(request) is not None:
+        return render(request, "home.html", columns=_active_columns(request),
+                      sources=zl.list_sources(), status=source_status)
+    return _shared(request, ("home",), lambda: (render_shared(
+        request, "home.html", columns=_active_columns(request), sources=[],
+        status=source_status), True))
+
+
+def _active_columns(request: Request) -> list[dict]:
+    return [c for c in _zl(request).list_columns() if c["archived_at"] is None]
 
 
 @router.get("/healthz")
@@ -39,8 +68,14 @@ def healthz(request: Request) -> dict:
 @router.get("/c/{slug}", response_class=HTMLResponse)
 def column_page(request: Request, slug: str) -> HTMLResponse:
     zl = _zl(request)
-    column = zl.get_column(slug)
-    return render(request, "column.html", column=column, issues=zl.issues_of(slug))
+
+    def make(draw=render_shared) -> tuple[HTMLResponse, bool]:
+        column = zl.get_column(slug)        # NotFoundError: nothing kept
+        return draw(request, "column.html", column=column, issues=zl.issues_of(slug)), True
+
+    if session_user(request) is not None:
+        return make(render)[0]
+    return _shared(request, ("column", slug), make)
 
 
 @router.get("/c/{slug}/feed.atom")
@@ -59,8 +94,15 @@ def column_feed(request: Request, slug: str) -> Response:
 @router.get("/c/{slug}/{number}", response_class=HTMLResponse)
 def issue_page(request: Request, slug: str, number: PathId) -> HTMLResponse:
     zl = _zl(request)
-    column = zl.get_column(slug)
-    return render(request, "issue.html", column=column, issue=zl.issue_view(slug, number))
+
+    def make(draw=render_shared) -> tuple[HTMLResponse, bool]:
+        column = zl.get_column(slug)
+        return draw(request, "issue.html", column=column,
+                    issue=zl.issue_view(slug, number)), True
+
+    if session_user(request) is not None:
+        return make(render)[0]
+    return _shared(request, ("issue", slug, number), make)
 
 
 @router.get("/a/{article_id}", response_class=HTMLResponse)
@@ -68,16 +110,39 @@ def article_page(request: Request, article_id: PathId,
                  i: OptionalQueryId = None) -> HTMLResponse:
     zl = _zl(request)
     reader = current_reader(request)
-    page = zl.reading.article_page(article_id, issue_id=i, reader=reader,
-                                   staff=session_user(request) is not None)
-    article = page["article"]
-    paragraphs = [p.strip() for p in article["text"].split("\n") if p.strip()]
-    # Sanitised HTML: the paragraphs with the fetched images (/img/{id}) among them.
-    body_html = article_html(article["text"], page["figures"])
-    if page["published"]:       # a staff preview of an unpublished article is no reading
-        remember_readable(request, article_id)
-        zl.records.opened(reader, article_id, i)
-    return render(request, "article.html", article=article, paragraphs=paragraphs,
-                  body_html=body_html, others=page["others"], reader=reader,
-                  issue_id=i, reading=page["reading"], issue=page["issue"],
-                  too_quick=page["too_quick"], min_seconds=page["min_seconds"])
+    staff = session_user(request) is not None
+
+    def make(draw=render_shared) -> tuple[HTMLResponse, bool]:
+        page = zl.reading.article_page(article_id, issue_id=i, reader=reader, staff=staff)
+        # Sanitised HTML: the paragraphs with the fetched images (/img/{id}) among them.
+        body_html = article_html(page["article"]["text"], page["figures"])
+        # A staff preview of an unpublished article is no reading, and is never kept.
+        if page["published"]:
+            remember_readable(request, article_id)
+            zl.records.opened(reader, article_id, i)
+        return draw(request, "article.html", article=page["article"], body_html=body_html,
+                    others=page["others"], reader=reader, issue_id=i,
+                    issue=page["issue"]), page["published"]
+
+    if staff:
+        return make(render)[0]
+    # Known and anonymous readers differ by one line (the anonymous count's note).
+    key = ("article", article_id, i, reader.known)
+    body = zl.reading.pages.get(key)
+    if body is None:
+        return _shared(request, key, make)
+    # Kept, so published: one open per view, as for a rendered page.
+    remember_readable(request, article_id)
+    zl.records.opened(reader, article_id, i)
+    return HTMLResponse(body)
+
+
+@router.get("/read/state")
+def reading_state(request: Request, a: QueryId, i: OptionalQueryId = None) -> JSONResponse:
+    """The personal part of the article page (reading.js fills it in): see
+    ``Reading.reader_state``. 404 (JSON) where the page would be 404."""
+    try:
+        return JSONResponse(_zl(request).reading.reader_state(
+            current_reader(request), a, issue_id=i, staff=session_user(request) is not None))
+    except NotFoundError as exc:
+        return JSONResponse({"error": exc.message}, status_code=404)
