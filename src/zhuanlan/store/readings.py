@@ -11,7 +11,14 @@ from datetime import datetime
 from sqlalchemy import bindparam, case, func, literal, select, tuple_, update
 
 from zhuanlan.store.page_generation import bump
-from zhuanlan.store.schema import columns, issue_items, issues, reading_views, readings
+from zhuanlan.store.schema import (
+    articles,
+    columns,
+    issue_items,
+    issues,
+    reading_views,
+    readings,
+)
 from zhuanlan.store.upsert import insert_ignore
 
 
@@ -119,7 +126,8 @@ def reading_in(conn, reader_key: str, article_id: int) -> dict | None:
 
 
 def state_rows(conn, reader_key: str, article_id: int, issue_id: int | None) -> list:
-    """The reader's record of each item of the issue (``article_id``, ``title``,
+    """The reader's record of each item of the issue (``article_id``, ``title`` — the
+    editor's, else the article's —
     ``studied_at``, ``active_seconds``; None where there is none), in order — or, without
     an issue, of the article alone. One query: the read path's ``/read/state``."""
     mine = (readings.c.reader == reader_key)
@@ -129,8 +137,10 @@ def state_rows(conn, reader_key: str, article_id: int, issue_id: int | None) -> 
                    readings.c.studied_at, readings.c.active_seconds)
             .where(mine, readings.c.article_id == article_id)))
     return list(conn.execute(
-        select(issue_items.c.article_id, issue_items.c.title, readings.c.studied_at,
-               readings.c.active_seconds)
+        select(issue_items.c.article_id,
+               func.coalesce(func.nullif(issue_items.c.title, ""), articles.c.title)
+               .label("title"), readings.c.studied_at, readings.c.active_seconds)
+        .join(articles, articles.c.id == issue_items.c.article_id)
         .outerjoin(readings, mine & (readings.c.article_id == issue_items.c.article_id))
         .where(issue_items.c.issue_id == issue_id).order_by(issue_items.c.position)))
 
