@@ -169,7 +169,7 @@ def test_the_state_refuses_what_the_page_refuses(two):
     editor, server, web, issue_id, arts, _ = two
     (unpublished,) = seed_articles(editor, 1, "未发")
     with _reader(editor, web) as client:
-        for path in (f"/read/state?a={unpublished}", f"/read/state?a=999999",
+        for path in (f"/read/state?a={unpublished}", "/read/state?a=999999",
                      f"/read/state?a={unpublished}&i={issue_id}",
                      f"/read/state?a={arts[0]}&i=999999"):
             r = client.get(path)

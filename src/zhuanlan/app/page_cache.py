@@ -16,13 +16,16 @@ beyond ``max_bytes``."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
-from zhuanlan.store import Database
+from zhuanlan.store import UNAVAILABLE, Database
 from zhuanlan.store import page_generation as store
+
+log = logging.getLogger(__name__)
 
 CHECK_SECONDS = 1.0
 MAX_BYTES = 64 * 1024 * 1024     # ~2,000 article pages of 30 KB
@@ -60,8 +63,14 @@ class PageCache:
         return self._generation
 
     def _check(self) -> None:
-        with self.db.read() as conn:
-            now = store.current(conn)
+        try:
+            with self.db.read() as conn:
+                now = store.current(conn)
+        except UNAVAILABLE:
+            # Nothing can change while the store is away: the kept pages stay good.
+            log.warning("page cache: database unavailable; kept pages served")
+            self._checked = time.monotonic()
+            return
         self._checked = time.monotonic()
         if now != self._generation:
             with self._lock:

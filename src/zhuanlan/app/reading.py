@@ -12,9 +12,9 @@ import time
 from datetime import date
 from zoneinfo import ZoneInfo
 
+from zhuanlan.app.page_cache import PageCache
 from zhuanlan.errors import ConfigError, NotFoundError
 from zhuanlan.jobs.context import Context
-from zhuanlan.app.page_cache import PageCache
 from zhuanlan.jobs.images import StoredImage, stored_image
 from zhuanlan.publish.article_html import Figure
 from zhuanlan.store import audit, images, readings, visibility

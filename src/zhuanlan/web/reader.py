@@ -14,7 +14,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from zhuanlan.errors import NotFoundError
-
 from zhuanlan.publish.article_html import article_html
 from zhuanlan.publish.render import render_atom
 from zhuanlan.sources.health import source_status
@@ -31,11 +30,14 @@ def _zl(request: Request):
 
 
 def _shared(request: Request, key: Hashable,
-            make: Callable[[], tuple[HTMLResponse, bool]]) -> HTMLResponse:
-    """The kept page, or ``make()``'s (the response, whether it may be kept)."""
+            make: Callable[[], tuple[HTMLResponse, bool]],
+            kept: Callable[[], None] = lambda: None) -> HTMLResponse:
+    """The kept page (after ``kept()``), or ``make()``'s: (the response, whether it may
+    be kept)."""
     pages = _zl(request).reading.pages
     body = pages.get(key)
     if body is not None:
+        kept()
         return HTMLResponse(body)
     generation = pages.generation()
     response, keep = make()
@@ -126,15 +128,14 @@ def article_page(request: Request, article_id: PathId,
 
     if staff:
         return make(render)[0]
+
+    def kept() -> None:
+        # Kept, so published: one open per view, as for a rendered page.
+        remember_readable(request, article_id)
+        zl.records.opened(reader, article_id, i)
+
     # Known and anonymous readers differ by one line (the anonymous count's note).
-    key = ("article", article_id, i, reader.known)
-    body = zl.reading.pages.get(key)
-    if body is None:
-        return _shared(request, key, make)
-    # Kept, so published: one open per view, as for a rendered page.
-    remember_readable(request, article_id)
-    zl.records.opened(reader, article_id, i)
-    return HTMLResponse(body)
+    return _shared(request, ("article", article_id, i, reader.known), make, kept)
 
 
 @router.get("/read/state")
