@@ -160,12 +160,13 @@ class Reading:
             minimum = self.min_seconds(conn, article_id, issue_id) if published else 0
         mine = next((r for r in rows if r.article_id == article_id), None)
         studied_at = mine.studied_at if mine is not None else None
+        seconds = (mine.active_seconds or 0) if mine is not None else 0
         tz = ZoneInfo(self.ctx.tz)
         state: dict = {
             "known": reader.known, "min_seconds": minimum,
             "studied_at": studied_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
             if studied_at else None,
-            "too_quick": bool(studied_at and (mine.active_seconds or 0) < minimum),
+            "too_quick": bool(studied_at and seconds < minimum),
             "issue": None}
         if issue_id is not None:
             done = {r.article_id for r in rows
