@@ -195,11 +195,29 @@ def test_staff_renders_and_previews_are_never_kept(two):
             assert "编辑台" not in page and "我已学习" in page
             assert "编辑台" not in client.get("/").text
             assert client.get(f"/a/{arts[0]}?i=999999").status_code == 404
-        assert len(server.reading.pages) == 2           # the article, the home page
+        # The article page (and the app's response with it), the home page.
+        assert len(server.reading.pages) == 3
         # A staff member sees their own state too (their preview has the same page).
         assert admin.get(f"/read/state?a={unpublished}").json()["studied_at"] is None
     finally:
         admin.close()
+
+
+def test_a_kept_response_is_replayed_as_the_app_sent_it(two):
+    editor, server, web, issue_id, arts, people = two
+    page = f"/a/{arts[0]}?i={issue_id}"
+    with _reader(editor, web, people["甲"]) as jia:
+        first = jia.get(page)                               # through the app
+        assert server.reading.pages.get(("response", arts[0], issue_id, True)) is not None
+        again = jia.get(page)                               # replayed before the app
+        assert again.content == first.content
+        same = {k: v for k, v in first.headers.items() if k != "date"}
+        assert {k: v for k, v in again.headers.items() if k != "date"} == same
+        assert "content-security-policy" in same and "set-cookie" not in same
+        # Other queries, HEAD, and another article go to the app as before.
+        assert jia.get(f"/a/{arts[0]}?i={issue_id}&x=1").status_code == 200
+        assert jia.get(f"/a/{arts[0]}?i=0").status_code == 422
+        assert jia.head(page).status_code in (200, 405)
 
 
 def test_every_view_of_a_kept_page_records_an_open(two):

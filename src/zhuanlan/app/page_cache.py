@@ -21,6 +21,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from typing import Any
 
 from zhuanlan.store import UNAVAILABLE, Database
 from zhuanlan.store import page_generation as store
@@ -37,7 +38,7 @@ class PageCache:
         self.db = db
         self.check_seconds = check_seconds
         self.max_bytes = max_bytes
-        self._pages: OrderedDict[Hashable, bytes] = OrderedDict()
+        self._pages: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
         self._bytes = 0
         self._generation: int | None = None
         self._checked = float("-inf")
@@ -80,28 +81,33 @@ class PageCache:
             for callback in self._on_change:
                 callback()
 
-    def get(self, key: Hashable) -> bytes | None:
+    def get(self, key: Hashable) -> Any:
+        """The kept page (what ``put`` was given), or None."""
         if self.generation() is None:
             return None
         with self._lock:
-            body = self._pages.get(key)
-            if body is not None:
-                self._pages.move_to_end(key)
-            return body
+            hit = self._pages.get(key)
+            if hit is None:
+                return None
+            self._pages.move_to_end(key)
+            return hit[0]
 
-    def put(self, key: Hashable, body: bytes, generation: int | None) -> None:
-        """Keep the page, rendered from what was read at ``generation``."""
-        if len(body) > self.max_bytes // 4:
+    def put(self, key: Hashable, page: Any, generation: int | None,
+            size: int | None = None) -> None:
+        """Keep the page (its bytes, or anything of ``size`` bytes), rendered from what
+        was read at ``generation``."""
+        size = len(page) if size is None else size
+        if size > self.max_bytes // 4:
             return
         with self._lock:
             if generation is None or generation != self._generation:
                 return
             old = self._pages.pop(key, None)
-            self._bytes += len(body) - (len(old) if old is not None else 0)
-            self._pages[key] = body
+            self._bytes += size - (old[1] if old is not None else 0)
+            self._pages[key] = (page, size)
             while self._bytes > self.max_bytes:
-                _, dropped = self._pages.popitem(last=False)
-                self._bytes -= len(dropped)
+                _, (_, dropped) = self._pages.popitem(last=False)
+                self._bytes -= dropped
 
     def __len__(self) -> int:
         return len(self._pages)

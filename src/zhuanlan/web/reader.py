@@ -18,6 +18,7 @@ from zhuanlan.publish.article_html import article_html
 from zhuanlan.publish.render import render_atom
 from zhuanlan.sources.health import source_status
 from zhuanlan.web.auth import session_user
+from zhuanlan.web.kept_pages import KEPT
 from zhuanlan.web.params import OptionalQueryId, PathId, QueryId
 from zhuanlan.web.readers import current_reader, remember_readable
 from zhuanlan.web.render import render, render_shared
@@ -38,11 +39,13 @@ def _shared(request: Request, key: Hashable,
     body = pages.get(key)
     if body is not None:
         kept()
+        request.scope[KEPT] = (key, pages.generation())
         return HTMLResponse(body)
     generation = pages.generation()
     response, keep = make()
     if keep:
         pages.put(key, bytes(response.body), generation)
+        request.scope[KEPT] = (key, generation)
     return response
 
 
