@@ -36,12 +36,12 @@ def _shared(request: Request, key: Hashable,
     """The kept page (after ``kept()``), or ``make()``'s: (the response, whether it may
     be kept)."""
     pages = _zl(request).reading.pages
+    generation = pages.generation()     # before: a page read after a change is not kept
     body = pages.get(key)
     if body is not None:
         kept()
-        request.scope[KEPT] = (key, pages.generation())
+        request.scope[KEPT] = (key, generation)
         return HTMLResponse(body)
-    generation = pages.generation()
     response, keep = make()
     if keep:
         pages.put(key, bytes(response.body), generation)
