@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
 
 import httpx
 import pytest
@@ -218,6 +219,28 @@ def test_a_kept_response_is_replayed_as_the_app_sent_it(two):
         assert jia.get(f"/a/{arts[0]}?i={issue_id}&x=1").status_code == 200
         assert jia.get(f"/a/{arts[0]}?i=0").status_code == 422
         assert jia.head(page).status_code in (200, 405)
+
+
+def test_readers_arriving_together_share_one_render(two):
+    editor, server, web, issue_id, arts, people = two
+    page = f"/a/{arts[0]}?i={issue_id}"
+    renders = []
+    render = server.reading.article_page
+
+    def counted(*args, **kwargs):
+        renders.append(1)
+        time.sleep(0.2)                 # a slow render: the others arrive meanwhile
+        return render(*args, **kwargs)
+
+    server.reading.article_page = counted
+    with ExitStack() as stack:
+        clients = [stack.enter_context(_reader(editor, web, people[name]))
+                   for name in ("甲", "乙", "丙", "丁") * 4]
+        with ThreadPoolExecutor(len(clients)) as pool:
+            answers = list(pool.map(lambda c: c.get(page), clients))
+    assert {r.status_code for r in answers} == {200}
+    assert len({r.content for r in answers}) == 1
+    assert len(renders) == 1
 
 
 def test_every_view_of_a_kept_page_records_an_open(two):

@@ -45,6 +45,7 @@ class PageCache:
         self._lock = threading.Lock()
         self._check_lock = threading.Lock()
         self._on_change: list[Callable[[], None]] = []
+        self._making: dict[Hashable, threading.Lock] = {}
 
     def on_change(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` whenever the readers' pages changed (other caches of this
@@ -80,6 +81,18 @@ class PageCache:
                 self._generation = now
             for callback in self._on_change:
                 callback()
+
+    def making(self, key: Hashable) -> threading.Lock:
+        """The lock to hold while rendering the page of ``key``: when an issue goes out
+        (or a change drops the pages) hundreds of readers ask for the same page at once,
+        and one render serves them all."""
+        with self._lock:
+            lock = self._making.get(key)
+            if lock is None:
+                if len(self._making) > 10_000:
+                    self._making.clear()
+                lock = self._making[key] = threading.Lock()
+            return lock
 
     def get(self, key: Hashable) -> Any:
         """The kept page (what ``put`` was given), or None."""

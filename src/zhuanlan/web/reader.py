@@ -38,15 +38,19 @@ def _shared(request: Request, key: Hashable,
     pages = _zl(request).reading.pages
     generation = pages.generation()     # before: a page read after a change is not kept
     body = pages.get(key)
-    if body is not None:
-        kept()
-        request.scope[KEPT] = (key, generation)
-        return HTMLResponse(body)
-    response, keep = make()
-    if keep:
-        pages.put(key, bytes(response.body), generation)
-        request.scope[KEPT] = (key, generation)
-    return response
+    if body is None:
+        with pages.making(key):         # the others wait for this render, then share it
+            generation = pages.generation()
+            body = pages.get(key)
+            if body is None:
+                response, keep = make()
+                if keep:
+                    pages.put(key, bytes(response.body), generation)
+                    request.scope[KEPT] = (key, generation)
+                return response
+    kept()
+    request.scope[KEPT] = (key, generation)
+    return HTMLResponse(body)
 
 
 @router.get("/", response_class=HTMLResponse)
