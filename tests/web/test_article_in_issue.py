@@ -1,6 +1,7 @@
 """The employee's article page opened from an issue: the editor's title (the original
 below it), the way back to the issue, 下一篇, "本期已学 x/n", and after the last 我已学习 a
-page that says the issue is done instead of a dead end."""
+page that says the issue is done instead of a dead end. The page is the same for every
+reader; what is theirs (本期已学 x/n, the items left) comes from ``/read/state``."""
 
 from __future__ import annotations
 
@@ -37,21 +38,28 @@ def test_reading_an_issue_article_by_article(make_zl):
         text = _text(page)
         assert "<h1>编辑改过的标题</h1>" in page and "原题：本期 学习文章 0" in text
         assert f'href="/c/{SLUG}/1"' in page and "第 1/2 篇" in text
-        assert "本期已学 0/2" in text
+        state = client.get(f"/read/state?a={arts[0]}&i={issue_id}").json()
+        assert state["issue"] == {"count": 2, "studied": 0, "unstudied": [
+            {"article_id": arts[1], "title": "本期 学习文章 1"}]}
+        assert 'id="issue-progress"' in page and 'id="issue-done"' not in page
         assert f'href="/a/{arts[1]}?i={issue_id}"' in page and "下一篇" in text
 
-        def confirm(article_id: int) -> str:
+        def confirm(article_id: int) -> dict:
             r = client.post("/read/studied", data={"article_id": article_id,
                                                   "issue_id": issue_id,
                                                   "back": f"/a/{article_id}?i={issue_id}"},
                             headers={"Origin": web.url("")})
             assert r.status_code == 303
             zl.records.flush()
-            return _text(client.get(r.headers["location"].split("#")[0]).text)
+            assert client.get(r.headers["location"].split("#")[0]).status_code == 200
+            return client.get(f"/read/state?a={article_id}&i={issue_id}").json()["issue"]
 
-        assert "本期已学 1/2" in confirm(arts[0])
+        assert confirm(arts[0])["studied"] == 1
         last = confirm(arts[1])
-        assert "本期已学 2/2" in last and "本期 2 篇已全部学完" in last
+        assert (last["studied"], last["count"]) == (2, 2)
+        # The last item's page has the place for "all done" (shown by reading.js).
+        assert "本期 2 篇已全部学完" in _text(client.get(f"/a/{arts[1]}?i={issue_id}").text)
         # Without an issue the page is the plain article, with its own title.
         plain = client.get(f"/a/{arts[0]}").text
-        assert "<h1>本期 学习文章 0</h1>" in plain and "本期已学" not in plain
+        assert "<h1>本期 学习文章 0</h1>" in plain and "issue-progress" not in plain
+        assert client.get(f"/read/state?a={arts[0]}").json()["issue"] is None

@@ -62,7 +62,9 @@ def test_personal_link_heartbeats_and_confirmation(site):
     assert r.status_code == 303
     (row,) = _rows(zl)
     assert row["studied_at"] is not None
-    assert "已于" in client.get(f"/a/{aid}").text
+    # The page is the same for everyone; whether this reader studied it is their state.
+    assert "我已学习" in client.get(f"/a/{aid}").text
+    assert client.get(f"/read/state?a={aid}").json()["studied_at"] is not None
 
 
 def test_anonymous_readers_are_counted_apart(site):

@@ -10,7 +10,9 @@ from __future__ import annotations
 import threading
 import time
 from datetime import date
+from zoneinfo import ZoneInfo
 
+from zhuanlan.app.page_cache import PageCache
 from zhuanlan.errors import ConfigError, NotFoundError
 from zhuanlan.jobs.context import Context
 from zhuanlan.jobs.images import StoredImage, stored_image
@@ -31,6 +33,12 @@ class Reading:
         self.ctx = ctx
         self._minimums: dict[tuple[int, int | None], tuple[int, float]] = {}
         self._minimums_lock = threading.Lock()
+        self.pages = PageCache(ctx.db)
+        self.pages.on_change(self._forget_minimums)
+
+    def _forget_minimums(self) -> None:
+        with self._minimums_lock:
+            self._minimums.clear()
 
     def min_seconds(self, conn, article_id: int, issue_id: int | None) -> int:
         """The reading time a 我已学习 of the article needs (0: any), cached."""
@@ -122,6 +130,54 @@ class Reading:
                                                     minimum)
                     if issue_id is not None else None,
                     "published": published}
+
+    def reader_state(self, reader: Reader, article_id: int, *, issue_id: int | None,
+                     staff: bool) -> dict:
+        """The personal part of the article page, for ``/read/state``: whether the reader
+        is known, when they confirmed (``studied_at``, local time, or None), ``too_quick``
+        with the column's ``min_seconds``, and in the issue (None without one) how many
+        of its ``count`` items they studied and up to three ``unstudied`` others. Checked
+        like the page; raises NotFoundError."""
+        self.pages.generation()              # an editor's change of the minimum
+        state = self._state(reader, article_id, issue_id, staff)
+        if state["too_quick"] and self.ctx.records.pending(reader, article_id):
+            # Reading time still in this process's buffer may bring it up to the minimum.
+            self.ctx.records.flush()
+            state = self._state(reader, article_id, issue_id, staff)
+        return state
+
+    def _state(self, reader: Reader, article_id: int, issue_id: int | None,
+               staff: bool) -> dict:
+        with self.ctx.db.read() as conn:
+            rows = readings.state_rows(conn, reader.key, article_id, issue_id)
+            if issue_id is not None:
+                # Items are published: the issue carrying the article proves it visible.
+                if article_id not in {r.article_id for r in rows}:
+                    raise NotFoundError("这一期没有这篇文章", resource=f"issue {issue_id}")
+                published = True
+            else:
+                published = visibility.article_visible(conn, article_id, staff=False)
+                if not published and not (staff and visibility.article_visible(
+                        conn, article_id, staff=True)):
+                    raise NotFoundError("没有这篇文章", resource=f"article {article_id}")
+            minimum = self.min_seconds(conn, article_id, issue_id) if published else 0
+        mine = next((r for r in rows if r.article_id == article_id), None)
+        studied_at = mine.studied_at if mine is not None else None
+        seconds = (mine.active_seconds or 0) if mine is not None else 0
+        tz = ZoneInfo(self.ctx.tz)
+        state: dict = {
+            "known": reader.known, "min_seconds": minimum,
+            "studied_at": studied_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+            if studied_at else None,
+            "too_quick": bool(studied_at and seconds < minimum),
+            "issue": None}
+        if issue_id is not None:
+            done = {r.article_id for r in rows
+                    if r.studied_at is not None and (r.active_seconds or 0) >= minimum}
+            state["issue"] = {"count": len(rows), "studied": len(done), "unstudied": [
+                {"article_id": r.article_id, "title": r.title} for r in rows
+                if r.article_id not in done and r.article_id != article_id][:3]}
+        return state
 
     def readable(self, article_id: int, *, staff: bool) -> tuple[bool, bool]:
         """(whether the visitor may record reading of it, whether it is published)."""

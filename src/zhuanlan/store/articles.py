@@ -6,6 +6,7 @@ from sqlalchemy import Connection, or_, select, update
 
 from zhuanlan.errors import NotFoundError
 from zhuanlan.store.db import inserted_id
+from zhuanlan.store.page_generation import bump_if_shown
 from zhuanlan.store.schema import articles, sources, stories
 
 
@@ -48,6 +49,7 @@ def insert_article(conn: Connection, **values) -> int:
 
 def update_article(conn: Connection, article_id: int, **values) -> None:
     conn.execute(update(articles).where(articles.c.id == article_id).values(**values))
+    bump_if_shown(conn, [article_id])
 
 
 def for_offer(conn: Connection, article_id: int):

@@ -7,6 +7,7 @@ from sqlalchemy import Connection, func, select, update
 from zhuanlan.errors import NotFoundError
 from zhuanlan.model import CandidateState
 from zhuanlan.store.db import inserted_id
+from zhuanlan.store.page_generation import bump
 from zhuanlan.store.schema import candidates, columns, issues
 
 
@@ -39,11 +40,14 @@ def compulsory(conn: Connection, slug: str) -> bool:
 
 
 def insert_column(conn: Connection, **values) -> int:
-    return inserted_id(conn.execute(columns.insert().values(**values)))
+    column_id = inserted_id(conn.execute(columns.insert().values(**values)))
+    bump(conn)                  # the home page lists it
+    return column_id
 
 
 def update_column(conn: Connection, column_id: int, **values) -> None:
     conn.execute(update(columns).where(columns.c.id == column_id).values(**values))
+    bump(conn)
 
 
 def column_rows(conn: Connection) -> list[dict]:

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import Connection, Row, select, update
 
 from zhuanlan.store.claims import claim, still_held
+from zhuanlan.store.page_generation import bump_if_shown
 from zhuanlan.store.schema import articles, images
 
 PENDING, FETCHED, FAILED, TOO_LARGE = "pending", "fetched", "failed", "too_large"
@@ -16,6 +17,7 @@ PENDING, FETCHED, FAILED, TOO_LARGE = "pending", "fetched", "failed", "too_large
 def insert_images(conn: Connection, rows: list[dict]) -> None:
     if rows:
         conn.execute(images.insert(), rows)
+        bump_if_shown(conn, sorted({r["article_id"] for r in rows}))
 
 
 def claim_due(conn: Connection, *, now: datetime, limit: int, worker: str,
@@ -40,6 +42,8 @@ def fetched_with_urls(conn: Connection, urls: set[str]) -> list[Row]:
 def record_outcome(conn: Connection, image_id: int, worker: str, **values) -> None:
     """The fetch's outcome, if the row is still this worker's."""
     conn.execute(update(images).where(still_held(images, image_id, worker)).values(**values))
+    bump_if_shown(conn, list(conn.execute(select(images.c.article_id)
+                                          .where(images.c.id == image_id)).scalars()))
 
 
 def shown(conn: Connection, article_id: int) -> list[Row]:

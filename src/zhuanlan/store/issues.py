@@ -22,6 +22,7 @@ from zhuanlan.model import (
 from zhuanlan.store import quiz, reflections
 from zhuanlan.store.claims import claim, release_values
 from zhuanlan.store.db import inserted_id
+from zhuanlan.store.page_generation import bump
 from zhuanlan.store.schema import (
     articles,
     candidates,
@@ -58,6 +59,7 @@ def schedule_next(conn: Connection, column_id: int, next_run_at: datetime) -> No
     """The column's next run, and its claim released."""
     conn.execute(update(columns).where(columns.c.id == column_id).values(
         next_run_at=next_run_at, **release_values()))
+    bump(conn)                  # the home page shows the next run
 
 
 def column_row(conn: Connection, column_id: int):
@@ -288,6 +290,7 @@ def publish(conn: Connection, col, now: datetime) -> int | None:
     # week's articles must not go out again with next week's).
     conn.execute(update(columns).where(columns.c.id == col.id).values(editor_note=""))
     reflections.bind(conn, col.id, issue_id)        # its 学习心得选登
+    bump(conn)
     queue_people(conn, issue_id, col.id, column_apps(conn, col.id), now)
     # And one per enabled chat target of the column (a group robot or a webhook).
     conn.execute(deliveries.insert().from_select(TARGET_COLUMNS,

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, and_, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from zhuanlan.store.db import inserted_id
+from zhuanlan.store.page_generation import bump
 from zhuanlan.store.schema import (
     articles,
     corpus_totals,
@@ -62,6 +63,8 @@ def add(conn: Connection, *, column_id: int, issue_id: int | None, article_id: i
     """A question at the end of the list. Returns its id."""
     last = conn.execute(select(func.max(quiz_questions.c.position))
                         .where(_scope(column_id, issue_id))).scalar()
+    if issue_id is not None:
+        bump(conn)              # a published issue's page may show it
     return inserted_id(conn.execute(quiz_questions.insert().values(
         column_id=column_id, issue_id=issue_id, article_id=article_id, kind=kind,
         prompt=prompt, choices=json.dumps(choices, ensure_ascii=False), answer=answer,
@@ -81,14 +84,18 @@ def update_question(conn: Connection, question_id: int, now: datetime, by: str,
                     **values) -> None:
     if "choices" in values:
         values["choices"] = json.dumps(values["choices"], ensure_ascii=False)
-    conn.execute(update(quiz_questions).where(quiz_questions.c.id == question_id)
-                 .values(updated_at=now, updated_by=by, **values))
+    published = conn.execute(update(quiz_questions).where(quiz_questions.c.id == question_id)
+                             .values(updated_at=now, updated_by=by, **values)
+                             .returning(quiz_questions.c.issue_id)).scalar()
+    if published is not None:
+        bump(conn)
 
 
 def reorder(conn: Connection, ids: list[int]) -> None:
     for i, qid in enumerate(ids):
         conn.execute(update(quiz_questions).where(quiz_questions.c.id == qid)
                      .values(position=i + 1))
+    bump(conn)
 
 
 def bind_to_issue(conn: Connection, column_id: int, issue_id: int,

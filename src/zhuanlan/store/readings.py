@@ -8,9 +8,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, case, func, select, tuple_, update
+from sqlalchemy import bindparam, case, func, literal, select, tuple_, update
 
-from zhuanlan.store.schema import columns, issue_items, issues, reading_views, readings
+from zhuanlan.store.page_generation import bump
+from zhuanlan.store.schema import (
+    articles,
+    columns,
+    issue_items,
+    issues,
+    reading_views,
+    readings,
+)
 from zhuanlan.store.upsert import insert_ignore
 
 
@@ -117,6 +125,7 @@ def min_read_seconds(conn, article_id: int, issue_id: int | None) -> int:
 def set_min_read_seconds(conn, column_id: int, seconds: int | None) -> None:
     conn.execute(update(columns).where(columns.c.id == column_id)
                  .values(min_read_seconds=seconds))
+    bump(conn)                  # the processes' cached minimums (app.reading) go too
 
 
 def counts_as_studied(min_seconds):
@@ -140,6 +149,26 @@ def reading_in(conn, reader_key: str, article_id: int) -> dict | None:
     row = conn.execute(select(readings).where(
         readings.c.reader == reader_key, readings.c.article_id == article_id)).mappings().first()
     return dict(row) if row else None
+
+
+def state_rows(conn, reader_key: str, article_id: int, issue_id: int | None) -> list:
+    """The reader's record of each item of the issue (``article_id``, ``title`` — the
+    editor's, else the article's —
+    ``studied_at``, ``active_seconds``; None where there is none), in order — or, without
+    an issue, of the article alone. One query: the read path's ``/read/state``."""
+    mine = (readings.c.reader == reader_key)
+    if issue_id is None:
+        return list(conn.execute(
+            select(readings.c.article_id, literal(None).label("title"),
+                   readings.c.studied_at, readings.c.active_seconds)
+            .where(mine, readings.c.article_id == article_id)))
+    return list(conn.execute(
+        select(issue_items.c.article_id,
+               func.coalesce(func.nullif(issue_items.c.title, ""), articles.c.title)
+               .label("title"), readings.c.studied_at, readings.c.active_seconds)
+        .join(articles, articles.c.id == issue_items.c.article_id)
+        .outerjoin(readings, mine & (readings.c.article_id == issue_items.c.article_id))
+        .where(issue_items.c.issue_id == issue_id).order_by(issue_items.c.position)))
 
 
 def issue_context(conn, issue_id: int, article_id: int, reader_key: str,

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, and_, false, func, or_, select, true, update
 
 from zhuanlan.model import FeaturedReflection
 from zhuanlan.store.db import inserted_id
+from zhuanlan.store.page_generation import bump
 from zhuanlan.store.schema import columns, issues, reflections, subscribers
 from zhuanlan.study.reflection import department_label
 
@@ -42,7 +43,10 @@ def insert(conn: Connection, issue_id: int, subscriber_id: int, body: str,
 
 
 def change(conn: Connection, reflection_id: int, **values) -> None:
-    conn.execute(update(reflections).where(_R.id == reflection_id).values(**values))
+    featured = conn.execute(update(reflections).where(_R.id == reflection_id).values(**values)
+                            .returning(_R.featured_issue_id)).scalar()
+    if featured is not None:
+        bump(conn)          # shown in a published issue's 学习心得选登
 
 
 def of_issue(conn: Connection, issue_id: int) -> list[dict]:

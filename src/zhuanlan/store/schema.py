@@ -670,3 +670,12 @@ corpus_totals = Table(
     Column("body_words", Integer, nullable=False, default=0),
     Column("title_words", Integer, nullable=False, default=0),
 )
+
+# What the reader's shared pages show changes with this number (store/page_generation.py):
+# every process's cache of rendered pages (app/page_cache.py) drops what it holds when it
+# sees a new value. One row, id 1.
+page_generation = Table(
+    "page_generation", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("generation", Integer, nullable=False, default=0),
+)

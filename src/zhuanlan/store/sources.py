@@ -8,6 +8,7 @@ from sqlalchemy import Connection, delete, func, select, update
 
 from zhuanlan.errors import NotFoundError
 from zhuanlan.store.db import inserted_id
+from zhuanlan.store.page_generation import bump
 from zhuanlan.store.schema import (
     articles,
     candidates,
@@ -44,6 +45,8 @@ def source_row(conn: Connection, source_id: int):
 
 def update_source(conn: Connection, source_id: int, **values) -> None:
     conn.execute(update(sources).where(sources.c.id == source_id).values(**values))
+    if "name" in values:        # readers' pages name the outlet
+        bump(conn)
 
 
 def make_due(conn: Connection, source_id: int, now: datetime) -> None:
@@ -123,4 +126,5 @@ def delete_source(conn: Connection, source_id: int, now: datetime) -> dict[str, 
         if refresh_story(conn, story_id, now) is None:
             conn.execute(delete(stories).where(stories.c.id == story_id))
     conn.execute(delete(sources).where(sources.c.id == source_id))
+    bump(conn)                  # published copies listed its articles among their others
     return counts

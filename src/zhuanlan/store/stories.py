@@ -26,6 +26,7 @@ from zhuanlan.dedup.stories import (
 )
 from zhuanlan.errors import InvalidTransition, NotFoundError
 from zhuanlan.store.db import inserted_id
+from zhuanlan.store.page_generation import bump, bump_if_shown, bump_if_story_shown
 from zhuanlan.store.schema import articles, candidates, sources, stories
 
 
@@ -95,6 +96,12 @@ def place_article(conn: Connection, article_id: int, *, signature: bytes,
     values: dict = {"signature": signature}
     if not keep_story:
         values.update(story_id=story_id, relation=relation)
+        before = conn.execute(select(articles.c.story_id)
+                              .where(articles.c.id == article_id)).scalar()
+        # The pages of the published copies list the story's others.
+        bump_if_shown(conn, [article_id])
+        bump_if_story_shown(conn, before)
+        bump_if_story_shown(conn, story_id)
     conn.execute(update(articles).where(articles.c.id == article_id).values(**values))
 
 
@@ -172,6 +179,7 @@ def split_out(conn: Connection, story_id: int, article_id: int, now: datetime) -
     )))
     conn.execute(update(articles).where(articles.c.id == article_id)
                  .values(story_id=new_id, relation=None, story_locked=True))
+    bump(conn)
     # A column holds one candidate per story: the new story has none yet, so no clash.
     conn.execute(update(candidates).where(candidates.c.article_id == article_id)
                  .values(story_id=new_id))

@@ -44,6 +44,7 @@ from zhuanlan.web import (
     stats,
 )
 from zhuanlan.web.guard import InputGuard
+from zhuanlan.web.kept_pages import KeptPages
 from zhuanlan.web.params import validation_detail, validation_message
 from zhuanlan.web.render import make_templates, render
 
@@ -113,6 +114,9 @@ def create_app(zl: Zhuanlan) -> FastAPI:
         response = await call_next(request)
         readers.apply_cookies(request, response)
         return response
+
+    # Outermost: a kept article page for a known reader skips all of the above.
+    app.add_middleware(KeptPages)
 
     for module in (reader, readers, search, media, login, desk, columns, admin, source_edit,
                    people, person, ledger, stats, channels, app_login, quiz):

@@ -18,6 +18,7 @@ PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 FormId = Annotated[int, Form(ge=1, le=MAX_ID)]
 OptionalFormId = Annotated[int | None, Form(ge=1, le=MAX_ID)]
 OptionalQueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+QueryId = Annotated[int, Query(ge=1, le=MAX_ID)]
 
 
 _REASONS = {

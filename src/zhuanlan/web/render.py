@@ -55,6 +55,14 @@ def render(request: Request, name: str, status_code: int = 200, **ctx) -> HTMLRe
                                                         status_code=status_code)
 
 
+def render_shared(request: Request, name: str, **ctx) -> HTMLResponse:
+    """A reader's page that is the same for every reader (``app.page_cache`` keeps it):
+    rendered without the session — no staff navigation, no CSRF token, no flash message
+    meant for one browser."""
+    return request.app.state.templates.TemplateResponse(
+        request, name, {**ctx, "user": None, "csrf_token": ""})
+
+
 FLASH_CHARS = 500
 
 
