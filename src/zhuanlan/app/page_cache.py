@@ -62,6 +62,11 @@ class PageCache:
                     self._check()
                 finally:
                     self._check_lock.release()
+            elif self._generation is None:
+                # The process's first check is under way: wait for it, or this render
+                # would be made with no generation and kept by nobody.
+                with self._check_lock:
+                    pass
         return self._generation
 
     def _check(self) -> None:
