@@ -150,7 +150,7 @@ def export_issue(request: Request, slug: str, number: PathId, fmt: str, what: st
     if fmt not in ("csv", "xlsx") or what not in ("departments", "people", "pending", "quiz"):
         raise NotFoundError("不支持的导出格式", resource=f"export.{fmt}")
     stats = _stats(request, slug, number, user, dept.strip("/"), people={
-        "departments": "none", "people": "all", "pending": "pending"}[what])
+        "departments": "none", "people": "all", "pending": "pending", "quiz": "none"}[what])
     if what == "departments":
         headers, rows, title = export.DEPARTMENT_HEADERS, export.department_rows(stats.tree), "部门"
     elif what == "quiz":
