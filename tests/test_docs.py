@@ -47,7 +47,8 @@ def _links(page: Path) -> list[str]:
 
 def test_the_readme_is_a_front_door():
     size = len(README.read_bytes())
-    assert size <= 15 * 1024, f"README.md is {size} bytes; the manual belongs in docs/"
+    # 18 KB: the issue-18 README shows ten real 答题 proposals as they are.
+    assert size <= 18 * 1024, f"README.md is {size} bytes; the manual belongs in docs/"
     text = README.read_text(encoding="utf-8")
     for must in ("make run", "make test", "docs/img/desk.png", "docs/img/issue-phone.png"):
         assert must in text
