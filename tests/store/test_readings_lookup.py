@@ -1,0 +1,62 @@
+"""The study records' writes find readings by (reader, article) through the unique index:
+a row-value IN made SQLite scan every reading on each flush (150 ms at 1.5M readings, so
+each 我已学习's group commit waited that long)."""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import event, text
+
+from tests.support.study_seed import organisation, publish
+from zhuanlan.store import readings as store
+
+AT = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+def test_confirmations_and_beats_reach_exactly_their_readings(make_zl):
+    zl = make_zl()
+    people = organisation(zl)
+    issue_id, (a1, a2) = publish(zl, 2, "本期")
+    p, q = (f"s:{people[n]}" for n in ("甲", "乙"))
+    with zl.db.write() as conn:
+        # Both readers read both articles; p's beat on a1 and q's on a2 only.
+        store.write_records(conn, {(r, a): (int(r[2:]), issue_id, AT)
+                                   for r in (p, q) for a in (a1, a2)},
+                            {"view-p-a1-xx": (p, a1, 40, AT), "view-q-a2-xx": (q, a2, 25, AT)})
+        first = store.confirm_many(conn, [(p, int(p[2:]), a1, AT, issue_id),
+                                          (q, int(q[2:]), a2, AT, issue_id)])
+    assert first == {(p, a1): AT, (q, a2): AT}
+    with zl.db.read() as conn:
+        rows = {(r.reader, r.article_id): (r.active_seconds, r.studied_at is not None)
+                for r in conn.execute(text("SELECT reader, article_id, active_seconds, "
+                                           "studied_at FROM readings"))}
+    assert rows == {(p, a1): (40, True), (p, a2): (0, False),
+                    (q, a1): (0, False), (q, a2): (25, True)}
+
+
+def test_no_write_of_the_records_scans_the_readings_on_sqlite(make_zl):
+    zl = make_zl()
+    if zl.db.engine.dialect.name != "sqlite":
+        return      # PostgreSQL plans row lists by cost; the scan was SQLite's
+    people = organisation(zl)
+    issue_id, (a1, _) = publish(zl, 2, "本期")
+    p, q = (f"s:{people[n]}" for n in ("甲", "乙"))
+    seen: list[tuple[str, tuple]] = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT") and "readings" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(zl.db.engine, "before_cursor_execute", keep)
+    try:
+        with zl.db.write() as conn:
+            store.write_records(conn, {(r, a1): (int(r[2:]), issue_id, AT) for r in (p, q)},
+                                {f"view-{r}-a1-xx": (r, a1, 40, AT) for r in (p, q)})
+            store.confirm_many(conn, [(r, int(r[2:]), a1, AT, issue_id) for r in (p, q)])
+    finally:
+        event.remove(zl.db.engine, "before_cursor_execute", keep)
+    assert seen
+    with zl.db.read() as conn:
+        for statement, parameters in seen:
+            plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql(
+                "EXPLAIN QUERY PLAN " + statement, parameters))
+            assert "SCAN readings" not in plan, (statement, plan)
