@@ -33,11 +33,13 @@ class QuizFigures:
 
 
 @dataclass(frozen=True)
-class QuizPerson:
-    department: str             # path; "" when the person has none
-    recipient: bool
-    answers: int
-    correct: int
+class QuizGroup:
+    """People of one department counted together (the store groups them)."""
+    department: str             # path; "" when the people have none
+    recipients: int             # pushed the issue
+    participants: int           # … and answered at least one question for the record
+    answers: int                # answers on record of everyone in the group (a reader
+    correct: int                # of a forwarded link adds answers, not a participant)
 
 
 @dataclass
@@ -58,10 +60,10 @@ class QuizStats:
         return [f for f in ordered if not f.path or self.scope.contains(f.path)]
 
 
-def roll_up_quiz(people: list[QuizPerson], *, root_name: str = "全部") -> dict[str, QuizFigures]:
+def roll_up_quiz(groups: list[QuizGroup], *, root_name: str = "全部"
+                 ) -> dict[str, QuizFigures]:
     """Figures per department path, each including its whole subtree, plus "" for all.
-    A person who answered without being a recipient (a forwarded link) adds answers but
-    is no participant: participation is a share of the recipients."""
+    Participation is a share of the recipients."""
     nodes: dict[str, QuizFigures] = {"": QuizFigures("", root_name, 0)}
 
     def node(path: str) -> QuizFigures:
@@ -72,12 +74,12 @@ def roll_up_quiz(people: list[QuizPerson], *, root_name: str = "全部") -> dict
             parent_node.children.append(path)
         return nodes[path]
 
-    for p in people:
-        f: QuizFigures | None = node(p.department.strip("/") or "（未分部门）")
+    for g in groups:
+        f: QuizFigures | None = node(g.department.strip("/") or "（未分部门）")
         while f is not None:
-            f.recipients += p.recipient
-            f.participants += p.recipient and p.answers > 0
-            f.answers += p.answers
-            f.correct += p.correct
+            f.recipients += g.recipients
+            f.participants += g.participants
+            f.answers += g.answers
+            f.correct += g.correct
             f = None if not f.path else nodes[f.path.rsplit("/", 1)[0] if "/" in f.path else ""]
     return nodes
