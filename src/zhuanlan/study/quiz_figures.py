@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import cast
 
-from zhuanlan.study.rollup import tree_order
+from zhuanlan.study.rollup import chain, tree_order
 from zhuanlan.study.scope import Scope
 
 
@@ -65,21 +65,10 @@ def roll_up_quiz(groups: list[QuizGroup], *, root_name: str = "全部"
     """Figures per department path, each including its whole subtree, plus "" for all.
     Participation is a share of the recipients."""
     nodes: dict[str, QuizFigures] = {"": QuizFigures("", root_name, 0)}
-
-    def node(path: str) -> QuizFigures:
-        if path not in nodes:
-            parent = path.rsplit("/", 1)[0] if "/" in path else ""
-            parent_node = node(parent)
-            nodes[path] = QuizFigures(path, path.rsplit("/", 1)[-1], parent_node.depth + 1)
-            parent_node.children.append(path)
-        return nodes[path]
-
     for g in groups:
-        f: QuizFigures | None = node(g.department.strip("/") or "（未分部门）")
-        while f is not None:
+        for f in chain(nodes, g.department, QuizFigures):
             f.recipients += g.recipients
             f.participants += g.participants
             f.answers += g.answers
             f.correct += g.correct
-            f = None if not f.path else nodes[f.path.rsplit("/", 1)[0] if "/" in f.path else ""]
     return nodes

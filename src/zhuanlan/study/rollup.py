@@ -4,6 +4,7 @@ and their department paths, this adds them up."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -75,25 +76,29 @@ def roll_up_groups(groups: list[Group], *, root_name: str = "全部") -> dict[st
     """Figures per department path, each including its whole subtree, plus "" for all,
     from the figures of each department's own people."""
     nodes: dict[str, Figures] = {"": Figures("", root_name, 0)}
-
-    def node(path: str) -> Figures:
-        if path not in nodes:
-            parent = path.rsplit("/", 1)[0] if "/" in path else ""
-            parent_node = node(parent)
-            nodes[path] = Figures(path, path.rsplit("/", 1)[-1], parent_node.depth + 1)
-            parent_node.children.append(path)
-        return nodes[path]
-
     for g in groups:
-        path = g.department.strip("/") or "（未分部门）"
-        chain = [node(path)]
-        while chain[-1].path:
-            parent = chain[-1].path.rsplit("/", 1)[0] if "/" in chain[-1].path else ""
-            chain.append(nodes[parent])
-        for f in chain:
+        for f in chain(nodes, g.department, Figures):
             for name in COUNTED:
                 setattr(f, name, getattr(f, name) + getattr(g, name))
     return nodes
+
+
+def chain(nodes: dict, department: str, make: Callable) -> list:
+    """The node of ``department`` (a path) and its ancestors up to the root "", made with
+    ``make(path, name, depth)`` where missing: the units a department's figures add to."""
+    path = department.strip("/") or "（未分部门）"
+    missing = []
+    while path not in nodes:
+        missing.append(path)
+        path = path.rsplit("/", 1)[0] if "/" in path else ""
+    for new in reversed(missing):
+        parent = nodes[new.rsplit("/", 1)[0] if "/" in new else ""]
+        nodes[new] = make(new, new.rsplit("/", 1)[-1], parent.depth + 1)
+        parent.children.append(new)
+    out = [nodes[missing[0] if missing else path]]
+    while out[-1].path:
+        out.append(nodes[out[-1].path.rsplit("/", 1)[0] if "/" in out[-1].path else ""])
+    return out
 
 
 def tree_order(nodes: dict[str, Figures]) -> list[Figures]:
