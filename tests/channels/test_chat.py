@@ -4,6 +4,7 @@ local imitations in tests/support/botservers.py (127.0.0.1 only)."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -475,3 +476,42 @@ def test_config_shortcuts_and_masking():
     assert d.url.endswith("access_token=tok123456") and "tok123456" not in d.endpoint
     f = channel_from_config({"kind": "feishu", "token": "hook-abcdef"})
     assert f.url.endswith("/hook/hook-abcdef") and "hook-abcdef" not in mask_url(f.url)
+
+
+def test_the_featured_reflections_close_the_last_message_of_every_robot():
+    from zhuanlan.model import FeaturedReflection
+    iv = dataclasses.replace(long_issue(), reflections=(
+        FeaturedReflection("张三", "集团/第一公司/宣传部", "学习体会……"),
+        FeaturedReflection("李*四[x](http://evil)", "", "心得")))
+    line = "学习心得选登：张三（集团/第一公司/宣传部）、李＊四［x］(http://evil) — 共 2 篇，全文见网页"
+    wecom = [m["markdown"]["content"] for m in WeComRobot(
+        "https://q.example/cgi-bin/webhook/send?key=k", limiter=free_limiter()).messages(iv)]
+    dd = [m["markdown"]["text"] for m in DingTalkRobot(
+        "https://oapi.dingtalk.com/robot/send?access_token=t", limiter=free_limiter()
+    ).messages(iv)]
+    fs = FeishuBot("https://open.feishu.cn/open-apis/bot/v2/hook/x", limiter=free_limiter())
+    lark = [c["card"]["elements"][0]["text"]["content"] for c in fs.messages(iv)]
+    for texts, limit in ((wecom, MARKDOWN_MAX_BYTES), (dd, DD_MAX), (lark, None)):
+        assert len(texts) > 1 and line in texts[-1]
+        assert all("学习心得选登" not in t for t in texts[:-1])
+        assert numbers_in(texts) == list(range(1, 61))     # no item pushed out by it
+        assert limit is None or all(utf8_len(t) <= limit for t in texts)
+    posts = FeishuBot("https://open.feishu.cn/open-apis/bot/v2/hook/x", msg_type="post",
+                      limiter=free_limiter()).messages(iv)
+    last = [el.get("text") for para in posts[-1]["content"]["post"]["zh_cn"]["content"]
+            for el in para]
+    assert line in last
+    # Without any, nothing is added.
+    plain = WeComRobot("https://q.example/cgi-bin/webhook/send?key=k").messages(
+        issue([item(1)]))
+    assert "学习心得" not in plain[0]["markdown"]["content"]
+
+
+def test_the_webhook_document_carries_the_featured_reflections():
+    from zhuanlan.channels.webhook import issue_document
+    from zhuanlan.model import FeaturedReflection
+    iv = dataclasses.replace(issue([item(1)]), reflections=(
+        FeaturedReflection("张三", "宣传部", "第一段\n第二段"),))
+    assert issue_document(iv)["reflections"] == [
+        {"name": "张三", "department": "宣传部", "body": "第一段\n第二段"}]
+    assert issue_document(issue([item(1)]))["reflections"] == []

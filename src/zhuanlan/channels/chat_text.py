@@ -127,6 +127,22 @@ class IssueHead:
     note: str                 # 编者按, one paragraph per line, already safe
     date: str
     web_url: str | None
+    # 学习心得选登: one line naming the authors (the texts are on the web issue), shown in
+    # the last message above the link; "" when the issue carries none.
+    featured: str = ""
+
+
+FEATURED_MAX = 160
+
+
+def featured_line(issue: IssueView) -> str:
+    """"学习心得选登：张三（宣传部）、李四 — 共 2 篇，全文见网页" — safe markdown text."""
+    if not issue.reflections:
+        return ""
+    names = "、".join(md_text(r.name + (f"（{r.department}）" if r.department else ""))
+                     for r in issue.reflections)
+    return _chars(f"学习心得选登：{names}", FEATURED_MAX - 14) + \
+        f" — 共 {len(issue.reflections)} 篇，全文见网页"
 
 
 def issue_head(issue: IssueView, *, tz: str = DEFAULT_TZ, note_max: int = 400,
@@ -140,7 +156,8 @@ def issue_head(issue: IssueView, *, tz: str = DEFAULT_TZ, note_max: int = 400,
     note = _chars("\n".join(paragraphs), note_max) if note_max else ""
     return IssueHead(subject=subject, title=title, note=note,
                      date=_date(issue.published_at, zone),
-                     web_url=safe_url(issue_url or issue.web_url))
+                     web_url=safe_url(issue_url or issue.web_url),
+                     featured=featured_line(issue))
 
 
 class Dialect(Protocol):
@@ -228,7 +245,8 @@ def render_pages(issue: IssueView, links: LinkFn | None, dialect: Dialect,
 
     def build(chunk: Sequence[Entry], index: int, total: int, last: bool) -> Any:
         # Only the first message carries the note and the issue's title.
-        h = head if index == 1 else IssueHead(head.subject, "", "", head.date, head.web_url)
+        h = head if index == 1 else IssueHead(head.subject, "", "", head.date, head.web_url,
+                                              head.featured)
         return finish(dialect.page(h, chunk, index, total, last), h, index, total)
 
     return paginate(entries, build, fits, Entry.shrunk)

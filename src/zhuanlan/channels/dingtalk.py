@@ -97,6 +97,8 @@ class DingTalkMarkdown:
             if extra:
                 block += "  \n" + "  \n".join(extra)
             parts.append(block)
+        if last and head.featured:
+            parts.append(f"> {head.featured}")
         if last and head.web_url:
             parts.append(f"[在网页上阅读本期]({head.web_url})")
         return "\n\n".join(parts)

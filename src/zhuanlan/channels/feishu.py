@@ -93,6 +93,9 @@ class FeishuMarkdown:
                 lines.append("")
             lines.append(f"**{e.number}.** {title}")
             lines.extend(p for p in (e.meta(), e.summary()) if p)
+        if last and head.featured:
+            lines.append("")
+            lines.append(head.featured)
         if last and head.web_url:
             lines.append("")
             lines.append(f"[在网页上阅读本期]({head.web_url})")
@@ -117,6 +120,8 @@ class FeishuPost:
             extra = "　".join(p for p in (e.meta(), e.summary()) if p)
             if extra:
                 paras.append([{"tag": "text", "text": extra}])
+        if last and head.featured:
+            paras.append([{"tag": "text", "text": head.featured}])
         if last and head.web_url:
             paras.append([{"tag": "a", "text": "在网页上阅读本期", "href": head.web_url}])
         return paras

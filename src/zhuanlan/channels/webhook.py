@@ -14,7 +14,8 @@ Request::
      "number": 3, "title": "…", "editor_note": "…", "url": "https://…/c/xuexi/3",
      "published_at": "2026-11-20T09:00:00+08:00",
      "items": [{"title", "url" (the reader link), "original_url", "outlet",
-                "published_at" (ISO 8601 or null), "summary"}]}
+                "published_at" (ISO 8601 or null), "summary"}],
+     "reflections": [{"name", "department", "body"}]}      (学习心得选登; often [])
 
 The receiver recomputes the HMAC over the raw bytes it received (before any JSON
 parsing) and compares in constant time (:func:`verify_signature`); it should drop a
@@ -101,6 +102,9 @@ def issue_document(issue: IssueView, links: LinkFn | None = None) -> dict:
         "url": issue.web_url,
         "published_at": _iso(issue.published_at),
         "items": items,
+        # 学习心得选登: the authors agreed to their name (or the column's rule shows names).
+        "reflections": [{"name": r.name, "department": r.department, "body": r.body}
+                        for r in issue.reflections],
     }
 
 

@@ -87,6 +87,9 @@ class WeComMarkdown:
                 lines.append(f'<font color="comment">{e.meta()}</font>')
             if e.summary():
                 lines.append(e.summary())
+        if last and head.featured:
+            lines.append("")
+            lines.append(f"> {head.featured}")
         if last and head.web_url:
             lines.append("")
             lines.append(f"[在网页上阅读本期]({head.web_url})")
