@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, and_, case, distinct, func, select
+from sqlalchemy import Integer, and_, case, cast, distinct, func, select
 
 from zhuanlan.store.schema import (
     columns,
@@ -21,13 +21,15 @@ from zhuanlan.store.schema import (
     issue_items,
     issues,
     quiz_answers,
-    readings,
     reflections,
+    study_progress,
     subscribers,
 )
 from zhuanlan.store.stats import scoped_people
 from zhuanlan.study.ledger import Cell, LedgerRow
 from zhuanlan.study.scope import Scope
+
+P = study_progress.c
 
 
 def period_issues(conn, start: datetime, end: datetime,
@@ -71,12 +73,6 @@ def ledger_rows(conn, issue_rows: list[dict], group_of: dict[int, str], *,
     def group(col):
         return case(group_of, value=col)
 
-    people = _people(deliveries.c.subscriber_id, scope, department, subscriber_id)
-    sent = func.max((deliveries.c.state == "sent").cast(Integer))
-    pushed = (select(deliveries.c.subscriber_id, deliveries.c.issue_id, sent.label("sent"))
-              .where(deliveries.c.issue_id.in_(ids), deliveries.c.subscriber_id.is_not(None),
-                     deliveries.c.reminder_id == 0, *people)
-              .group_by(deliveries.c.subscriber_id, deliveries.c.issue_id).subquery())
     cells: dict[int, dict[str, Cell]] = {}
 
     def cell(sid: int, key: str) -> Cell:
@@ -90,37 +86,24 @@ def ledger_rows(conn, issue_rows: list[dict], group_of: dict[int, str], *,
             found = per[key] = Cell()
         return found
 
-    for sid, key, received in conn.execute(
-            select(pushed.c.subscriber_id, group(pushed.c.issue_id).label("g"),
-                   func.sum(pushed.c.sent))
-            .group_by(pushed.c.subscriber_id, "g")).all():
-        cell(sid, key).received += int(received or 0)
-
-    # Per issue and person: articles opened, confirmed with the column's minimum reading
-    # time, seconds; kept when the issue was pushed to the person (EXISTS on the outbox
-    # key, as in store.stats.column_trend).
-    minimum = case({i["id"]: int(i["min_read_seconds"] or 0) for i in issue_rows},
-                   value=issue_items.c.issue_id, else_=0)
-    studied = and_(readings.c.studied_at.is_not(None), readings.c.active_seconds >= minimum)
-    per_issue = (select(issue_items.c.issue_id, readings.c.subscriber_id,
-                        func.count(case((studied, 1))).label("studied"),
-                        func.sum(readings.c.active_seconds).label("seconds"))
-                 .join(readings, readings.c.article_id == issue_items.c.article_id)
-                 .where(issue_items.c.issue_id.in_(ids), readings.c.subscriber_id.is_not(None),
-                        *_people(readings.c.subscriber_id, scope, department, subscriber_id))
-                 .group_by(issue_items.c.issue_id, readings.c.subscriber_id).subquery())
-    recipient = (select(deliveries.c.id)
-                 .where(deliveries.c.issue_id == per_issue.c.issue_id,
-                        deliveries.c.subscriber_id == per_issue.c.subscriber_id).exists())
+    # The statistics' roll-up (``study_progress``, one row per issue and person, kept by
+    # the store's triggers) has what the ledger counts: pushed (a recipient of the issue
+    # itself), sent, articles opened, confirmed with the column's minimum reading time,
+    # seconds — no pass over the outbox and the readings.
     n_items = case({i["id"]: int(i["items"]) for i in issue_rows},
-                   value=per_issue.c.issue_id, else_=0)
-    done = case((and_(n_items > 0, per_issue.c.studied >= n_items), 1), else_=0)
-    for sid, key, opened, n_done, seconds in conn.execute(
-            select(per_issue.c.subscriber_id, group(per_issue.c.issue_id).label("g"),
-                   func.count(), func.sum(done), func.sum(per_issue.c.seconds))
-            .where(recipient).group_by(per_issue.c.subscriber_id, "g")).all():
+                   value=P.issue_id, else_=0)
+    done = case((and_(n_items > 0, P.studied >= n_items), 1), else_=0)
+    for sid, key, received, opened, n_done, seconds in conn.execute(
+            select(P.subscriber_id, group(P.issue_id).label("g"),
+                   func.sum(cast(P.delivered, Integer)),
+                   func.sum(case((P.opened > 0, 1), else_=0)), func.sum(done),
+                   func.sum(P.seconds))
+            .where(P.issue_id.in_(ids), P.recipient,
+                   *_people(P.subscriber_id, scope, department, subscriber_id))
+            .group_by(P.subscriber_id, "g")).all():
         c = cell(sid, key)
-        c.opened, c.studied, c.seconds = opened, int(n_done or 0), int(seconds or 0)
+        c.received, c.opened = int(received or 0), int(opened or 0)
+        c.studied, c.seconds = int(n_done or 0), int(seconds or 0)
 
     for sid, key, answered, correct, quiz_issues in conn.execute(
             select(quiz_answers.c.subscriber_id, group(quiz_answers.c.issue_id).label("g"),
@@ -144,12 +127,14 @@ def ledger_rows(conn, issue_rows: list[dict], group_of: dict[int, str], *,
             c.reflections, c.excellent = count, int(excellent or 0)
 
     rows = []
-    found = select(pushed.c.subscriber_id).distinct()
     for sid, name, no, path, text in conn.execute(
             select(subscribers.c.id, subscribers.c.name, subscribers.c.employee_no,
                    departments.c.path, subscribers.c.department)
             .outerjoin(departments, departments.c.id == subscribers.c.department_id)
-            .where(subscribers.c.id.in_(found))):
+            .where(subscribers.c.id.in_(list(cells)) if len(cells) <= 500 else
+                   subscribers.c.id.in_(select(P.subscriber_id).where(
+                       P.issue_id.in_(ids), P.recipient,
+                       *_people(P.subscriber_id, scope, department, subscriber_id))))):
         rows.append(LedgerRow(sid, no or "", name, path or _path(text), cells.get(sid, {})))
     rows.sort(key=lambda r: (r.department, r.employee_no, r.name, r.subscriber_id))
     return rows
