@@ -39,6 +39,21 @@ def test_the_ledger_counts_per_person_and_issue(make_zl):
     assert (ding.total.received, ding.total.opened) == (0, 0)   # pushed, never sent
 
 
+def test_a_page_of_the_ledger_reads_the_same_rows_in_the_same_order(make_zl):
+    zl, p, one, two = two_issues(make_zl)
+    whole = zl.ledger.table(scope=Scope(), slug=SLUG, period=Period(2026))
+    pages = [zl.ledger.table(scope=Scope(), slug=SLUG, period=Period(2026), page=n,
+                             per_page=3) for n in (1, 2, 3)]
+    assert [b.people for b in pages] == [4, 4, 4]
+    assert [r.name for b in pages for r in b.rows] == [r.name for r in whole.rows]
+    assert [len(b.rows) for b in pages] == [3, 1, 0]
+    assert [r.cells for b in pages for r in b.rows] == [r.cells for r in whole.rows]
+    scoped = zl.ledger.table(scope=Scope.of(["集团/一公司/财务部"]), period=Period(2026),
+                             page=1)
+    assert scoped.people == len(scoped.rows) == len(
+        zl.ledger.table(scope=Scope.of(["集团/一公司/财务部"]), period=Period(2026)).rows)
+
+
 def test_months_quarters_and_the_scope(make_zl):
     zl, p, one, two = two_issues(make_zl)
     book = zl.ledger.table(scope=Scope(), slug=SLUG, period=Period(2026), by="month")

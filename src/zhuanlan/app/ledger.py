@@ -90,18 +90,26 @@ class StudyLedger:
                                            column["id"] if column else None)
 
     def table(self, *, scope: Scope, slug: str = "", period: Period, by: str = "issue",
-              department: str = "") -> Ledger:
+              department: str = "", page: int | None = None, per_page: int = 100
+              ) -> Ledger:
         """One row per person (of the scope, or the department's subtree inside it), a
-        group of figures per issue or month. PermissionDenied for a department outside
-        the scope; NotFoundError for an unknown column."""
+        group of figures per issue or month; with ``page`` (1-based) the rows of that page
+        only, and ``people`` the number of them all. PermissionDenied for a department
+        outside the scope; NotFoundError for an unknown column."""
         scope.require(department)
+        department = department.strip("/")
         with self.ctx.db.read() as conn:
             column, issue_rows = self._issues(conn, slug, period)
             group_of, groups = grouping(issue_rows, by, self.tz)
+            people, only = None, None
+            if page is not None:
+                people, only = store.ledger_page(conn, issue_rows, scope=scope,
+                                                 department=department,
+                                                 offset=(page - 1) * per_page, limit=per_page)
             rows = store.ledger_rows(conn, issue_rows, group_of, scope=scope,
-                                     department=department.strip("/"))
+                                     department=department, only=only)
         title = f"{column['name'] if column else '全部专栏'} · {period.label}"
-        return Ledger(title, groups, rows, issues=len(issue_rows))
+        return Ledger(title, groups, rows, issues=len(issue_rows), people=people)
 
     def summary(self, *, scope: Scope, slug: str = "", period: Period,
                 level: int = 0) -> YearSummary:

@@ -49,8 +49,9 @@ def period_issues(conn, start: datetime, end: datetime,
     return [dict(r) for r in conn.execute(query).mappings()]
 
 
-def _people(col, scope: Scope, department: str, subscriber_id: int | None) -> list:
-    where = []
+def _people(col, scope: Scope, department: str, subscriber_id: int | None,
+            only: list[int] | None = None) -> list:
+    where = [col.in_(only)] if only is not None else []
     if scope.limited:
         where.append(col.in_(scoped_people(scope)))
     if department:
@@ -60,13 +61,38 @@ def _people(col, scope: Scope, department: str, subscriber_id: int | None) -> li
     return where
 
 
+def ledger_page(conn, issue_rows: list[dict], *, scope: Scope = Scope(),
+                department: str = "", offset: int = 0, limit: int = 100
+                ) -> tuple[int, list[int]]:
+    """(how many people the issues were pushed to within the scope and the department's
+    subtree, the ids of those on one page in the ledger's order): a page of the ledger
+    reads the figures of its own people only."""
+    if not issue_rows:
+        return 0, []
+    ids = [i["id"] for i in issue_rows]
+    pushed = (select(P.subscriber_id).where(P.issue_id.in_(ids), P.recipient,
+                                            *_people(P.subscriber_id, scope, department, None))
+              .distinct())
+    total = conn.execute(select(func.count()).select_from(pushed.subquery())).scalar_one()
+    page = conn.execute(
+        select(subscribers.c.id)
+        .outerjoin(departments, departments.c.id == subscribers.c.department_id)
+        .where(subscribers.c.id.in_(pushed))
+        .order_by(func.coalesce(departments.c.path, subscribers.c.department),
+                  func.coalesce(subscribers.c.employee_no, ""), subscribers.c.name,
+                  subscribers.c.id)
+        .offset(offset).limit(limit)).scalars().all()
+    return int(total), list(page)
+
+
 def ledger_rows(conn, issue_rows: list[dict], group_of: dict[int, str], *,
                 scope: Scope = Scope(), department: str = "",
-                subscriber_id: int | None = None) -> list[LedgerRow]:
+                subscriber_id: int | None = None,
+                only: list[int] | None = None) -> list[LedgerRow]:
     """One row per person the issues were pushed to (within the scope, the department's
-    subtree, or the one person), ordered by department, 工号 and name; each row's cells
-    per group (``group_of``: issue id → group key)."""
-    if not issue_rows:
+    subtree, the one person, or the people ``only``), ordered by department, 工号 and
+    name; each row's cells per group (``group_of``: issue id → group key)."""
+    if not issue_rows or only == []:
         return []
     ids = [i["id"] for i in issue_rows]
 
@@ -99,7 +125,7 @@ def ledger_rows(conn, issue_rows: list[dict], group_of: dict[int, str], *,
                    func.sum(case((P.opened > 0, 1), else_=0)), func.sum(done),
                    func.sum(P.seconds))
             .where(P.issue_id.in_(ids), P.recipient,
-                   *_people(P.subscriber_id, scope, department, subscriber_id))
+                   *_people(P.subscriber_id, scope, department, subscriber_id, only))
             .group_by(P.subscriber_id, "g")).all():
         c = cell(sid, key)
         c.received, c.opened = int(received or 0), int(opened or 0)
@@ -110,7 +136,8 @@ def ledger_rows(conn, issue_rows: list[dict], group_of: dict[int, str], *,
                    func.count(), func.sum(quiz_answers.c.correct.cast(Integer)),
                    func.count(distinct(quiz_answers.c.issue_id)))
             .where(quiz_answers.c.issue_id.in_(ids),
-                   *_people(quiz_answers.c.subscriber_id, scope, department, subscriber_id))
+                   *_people(quiz_answers.c.subscriber_id, scope, department, subscriber_id,
+                           only))
             .group_by(quiz_answers.c.subscriber_id, "g")):
         if sid in cells:
             c = cell(sid, key)
@@ -120,7 +147,8 @@ def ledger_rows(conn, issue_rows: list[dict], group_of: dict[int, str], *,
             select(reflections.c.subscriber_id, group(reflections.c.issue_id).label("g"),
                    func.count(), func.sum(reflections.c.excellent.cast(Integer)))
             .where(reflections.c.issue_id.in_(ids), reflections.c.hidden.is_(False),
-                   *_people(reflections.c.subscriber_id, scope, department, subscriber_id))
+                   *_people(reflections.c.subscriber_id, scope, department, subscriber_id,
+                           only))
             .group_by(reflections.c.subscriber_id, "g")):
         if sid in cells:
             c = cell(sid, key)
@@ -134,7 +162,7 @@ def ledger_rows(conn, issue_rows: list[dict], group_of: dict[int, str], *,
             .where(subscribers.c.id.in_(list(cells)) if len(cells) <= 500 else
                    subscribers.c.id.in_(select(P.subscriber_id).where(
                        P.issue_id.in_(ids), P.recipient,
-                       *_people(P.subscriber_id, scope, department, subscriber_id))))):
+                       *_people(P.subscriber_id, scope, department, subscriber_id, only))))):
         rows.append(LedgerRow(sid, no or "", name, path or _path(text), cells.get(sid, {})))
     rows.sort(key=lambda r: (r.department, r.employee_no, r.name, r.subscriber_id))
     return rows

@@ -83,6 +83,7 @@ class Ledger:
     groups: list[Group]
     rows: list[LedgerRow]
     issues: int = 0           # issues published in the period (of the column)
+    people: int | None = None  # everyone of the ledger, when ``rows`` holds one page
 
 
 def grouping(issues: list[dict], by: str, tz: tzinfo) -> tuple[dict[int, str], list[Group]]:

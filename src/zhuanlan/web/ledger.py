@@ -64,13 +64,16 @@ def ledger_page(request: Request, year: Year = None, part: Part = "", c: Slug = 
                 user: StaffUser = Depends(staff_user)) -> HTMLResponse:
     """学习台账: one row per person, a group of figures per issue or month."""
     f = _filters(request, year, part, c, {"by": by, "dept": dept})
-    book = request.app.state.zl.ledger.table(scope=user.scope, slug=c, period=f["period"],
-                                             by=by, department=dept)
-    pages = max(1, -(-len(book.rows) // PER_PAGE))
-    page = min(page, pages)
+    ledger = request.app.state.zl.ledger
+    book = ledger.table(scope=user.scope, slug=c, period=f["period"], by=by, department=dept,
+                        page=page, per_page=PER_PAGE)
+    pages = max(1, -(-(book.people or 0) // PER_PAGE))
+    if page > pages:        # past the end: the last page
+        page = pages
+        book = ledger.table(scope=user.scope, slug=c, period=f["period"], by=by,
+                            department=dept, page=page, per_page=PER_PAGE)
     return render(request, "ledger.html", book=book, by=by, dept=dept, scope=user.scope,
-                  rows=book.rows[(page - 1) * PER_PAGE:page * PER_PAGE], page=page,
-                  pages=pages, **f)
+                  rows=book.rows, page=page, pages=pages, **f)
 
 
 @router.get("/admin/ledger/export.{fmt}")
