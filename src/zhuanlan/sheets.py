@@ -121,9 +121,9 @@ def _book(title: str, header_rows: list[list], rows: Sequence[Sequence],
     names = ('<definedName name="_xlnm._FilterDatabase" localSheetId="0" hidden="1"/>'
              if filtered else "")
     if print_rows:
-        quoted = name.replace("'", "''")
+        quoted = _xml("'" + name.replace("'", "''") + "'")
         names += (f'<definedName name="_xlnm.Print_Titles" localSheetId="0">'
-                  f"{_xml(chr(39) + quoted + chr(39))}!$1:${print_rows}</definedName>")
+                  f"{quoted}!$1:${print_rows}</definedName>")
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
         z.writestr("[Content_Types].xml", _CONTENT_TYPES)

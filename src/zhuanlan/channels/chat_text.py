@@ -141,8 +141,8 @@ def featured_line(issue: IssueView) -> str:
         return ""
     names = "、".join(md_text(r.name + (f"（{r.department}）" if r.department else ""))
                      for r in issue.reflections)
-    return _chars(f"学习心得选登：{names}", FEATURED_MAX - 14) + \
-        f" — 共 {len(issue.reflections)} 篇，全文见网页"
+    tail = f" — 共 {len(issue.reflections)} 篇，全文见网页"
+    return _chars(f"学习心得选登：{names}", FEATURED_MAX - len(tail)) + tail
 
 
 def issue_head(issue: IssueView, *, tz: str = DEFAULT_TZ, note_max: int = 400,

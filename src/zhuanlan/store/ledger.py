@@ -159,10 +159,9 @@ def ledger_rows(conn, issue_rows: list[dict], group_of: dict[int, str], *,
             select(subscribers.c.id, subscribers.c.name, subscribers.c.employee_no,
                    departments.c.path, subscribers.c.department)
             .outerjoin(departments, departments.c.id == subscribers.c.department_id)
-            .where(subscribers.c.id.in_(list(cells)) if len(cells) <= 500 else
-                   subscribers.c.id.in_(select(P.subscriber_id).where(
-                       P.issue_id.in_(ids), P.recipient,
-                       *_people(P.subscriber_id, scope, department, subscriber_id, only))))):
+            .where(subscribers.c.id.in_(select(P.subscriber_id).where(
+                P.issue_id.in_(ids), P.recipient,
+                *_people(P.subscriber_id, scope, department, subscriber_id, only))))):
         rows.append(LedgerRow(sid, no or "", name, path or _path(text), cells.get(sid, {})))
     rows.sort(key=lambda r: (r.department, r.employee_no, r.name, r.subscriber_id))
     return rows
