@@ -21,6 +21,7 @@ import multiprocessing
 import os
 import signal
 import socket
+import sys
 import threading
 from collections.abc import Callable, Iterator
 
@@ -96,10 +97,19 @@ def port_in_use(host: str, port: int, setting: str) -> PortInUse:
                               f"zhuanlan——正在使用它。请先停止它，或用设置 {setting} 换一个端口。")
 
 
+# How long a thread may hold the GIL while another waits (Python's default: 5 ms). The
+# record buffer's flusher releases it for every SQLite statement and then waited up to
+# this long, behind the busy event loop, to go on: 我已学习, which waits for that flush,
+# took seconds at p99 at the 9:00 burst (bench/reader.py, py-spy).
+SWITCH_INTERVAL = 0.0005
+
+
 def serve_app(app, sock: socket.socket, shutdown: Shutdown, **config) -> None:
     """Serve the ASGI app on the bound socket until ``shutdown`` stops it; the requests
     in flight are finished first."""
     import uvicorn
+
+    sys.setswitchinterval(SWITCH_INTERVAL)
 
     class Server(uvicorn.Server):
         @contextlib.contextmanager

@@ -52,6 +52,11 @@ class PageCache:
         process that must follow the editor's changes)."""
         self._on_change.append(callback)
 
+    def due(self) -> bool:
+        """Whether the next ``get`` or ``generation`` asks the store."""
+        return self._generation is None or (
+            time.monotonic() - self._checked >= self.check_seconds)
+
     def generation(self) -> int | None:
         """The generation this process holds pages of, read again when due. Take it
         before reading what a page shows and give it to ``put``."""

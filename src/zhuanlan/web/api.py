@@ -112,8 +112,9 @@ class DecisionOut(BaseModel):
 
 
 def create_api(zl) -> FastAPI:
+    from zhuanlan.web.app import NO_TELEMETRY
     api = FastAPI(title="zhuanlan 专栏 API", version="1", docs_url=None, redoc_url=None,
-                  openapi_url=None,
+                  openapi_url=None, telemetry=NO_TELEMETRY,
                   description="专栏的信息源、专栏、候选稿件、审稿决定与期刊。"
                               "以个人 API 令牌认证，权限与网页编辑台相同。")
     api.state.zl = zl      # the mount makes this the request's app for outer middleware too

@@ -10,7 +10,8 @@ exactly that: ``GET /a/{id}`` or ``/a/{id}?i={issue}``, no staff session, a read
 page would not give a new cookie, and a response that went through the whole app before.
 It replays that response as the app sent it — status, every header (the security
 headers among them) but its Set-Cookie, body — and records the open as the page does.
-Everything else, and every doubt, goes to the app."""
+The view's heartbeats and ``/read/state`` go to ``reader_lane``, which answers them the
+same way. Everything else, and every doubt, goes to the app."""
 
 from __future__ import annotations
 
@@ -20,10 +21,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from zhuanlan.web import reader_lane
 from zhuanlan.web.app_login import in_app_redirect
 from zhuanlan.web.params import MAX_ID
-from zhuanlan.web.readers import current_reader, remember_readable
+from zhuanlan.web.readers import current_reader, reader_from_memory, remember_readable
 
+# The other requests of a reading, answered here as well (see ``reader_lane``).
+_LANE = {"/read/beat": ("POST", reader_lane.beat), "/read/state": ("GET", reader_lane.state)}
 KEPT = "zhuanlan.kept_page"          # scope key: (page key, generation) of a keepable page
 SESSION_COOKIE = "zhuanlan_session"
 _ARTICLE = re.compile(r"/a/([1-9][0-9]{0,17})")
@@ -35,6 +39,11 @@ class KeptPages:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] in _LANE:
+            method, lane = _LANE[scope["path"]]
+            if scope["method"] == method:
+                await lane(self.app, scope, receive, send)
+                return
         if (scope["type"] != "http" or scope["method"] != "GET"
                 or not (path := _ARTICLE.fullmatch(scope["path"]))
                 or not (query := _QUERY.fullmatch(scope.get("query_string", b"")))):
@@ -44,7 +53,13 @@ class KeptPages:
         request = Request(scope)
         if article_id <= MAX_ID and (issue_id or 0) <= MAX_ID \
                 and SESSION_COOKIE not in request.cookies:
-            kept = await run_in_threadpool(_kept, request, article_id, issue_id)
+            # In a thread only when the store must be asked (a reader not seen within the
+            # minute, the once-a-second check for changes): the hop cost a fifth of the
+            # request.
+            if request.app.state.zl.reading.pages.due() or not reader_from_memory(request):
+                kept = await run_in_threadpool(_kept, request, article_id, issue_id)
+            else:
+                kept = _kept(request, article_id, issue_id)
             if kept is not None:
                 status, headers, body = kept
                 await send({"type": "http.response.start", "status": status,

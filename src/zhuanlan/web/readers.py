@@ -55,15 +55,38 @@ def _set_cookie(request: Request, name: str, value: str) -> None:
     request.state.reader_cookies = getattr(request.state, "reader_cookies", []) + [(name, value)]
 
 
-def apply_cookies(request: Request, response: Response) -> None:
-    """Called by the app's middleware: attach the cookies the handlers decided on."""
-    cookies = getattr(request.state, "reader_cookies", [])
+def cookie_headers(request: Request) -> list[tuple[bytes, bytes]]:
+    """The Set-Cookie headers of the cookies the handlers decided on (none: [])."""
+    cookies = getattr(request.state, "reader_cookies", None)
     if not cookies:
-        return
+        return []
     secure = request.app.state.zl.cfg["web.secure_cookies"]
+    carrier = Response()
     for name, value in cookies:
-        response.set_cookie(name, value, max_age=COOKIE_SECONDS, httponly=True,
-                            samesite="lax", secure=secure)
+        carrier.set_cookie(name, value, max_age=COOKIE_SECONDS, httponly=True,
+                           samesite="lax", secure=secure)
+    return [(k, v) for k, v in carrier.raw_headers if k == b"set-cookie"]
+
+
+def reader_from_memory(request: Request) -> bool:
+    """Whether ``current_reader`` can answer without the store: no signed cookie, or the
+    person's active state known within the minute. (Then a caller on the event loop need
+    not hand the request to a thread.)"""
+    if "reader" in request.scope:
+        return True
+    signed = request.cookies.get(READER_COOKIE)
+    if not signed:
+        return True
+    try:
+        subscriber_id = request.app.state.zl.links.verify(_COOKIE_PURPOSE, signed)
+    except AuthError:
+        return True
+    hit = request.app.state.active_readers.get(subscriber_id)
+    if hit is None or time.monotonic() - hit[0] > _ACTIVE_TTL:
+        return False
+    if hit[1] and isinstance(subscriber_id, int):
+        request.scope["reader"] = Reader.person(subscriber_id)      # verified once
+    return True
 
 
 def current_reader(request: Request) -> Reader:
@@ -100,10 +123,27 @@ def known_reader(request: Request) -> Reader | None:
     return None
 
 
-def _same_origin(request: Request) -> None:
+def same_origin_ok(request: Request) -> bool:
     origin = request.headers.get("origin")
-    if origin and origin != "null" and urlsplit(origin).netloc != request.headers.get("host"):
+    return not (origin and origin != "null"
+                and urlsplit(origin).netloc != request.headers.get("host"))
+
+
+def _same_origin(request: Request) -> None:
+    if not same_origin_ok(request):
         raise PermissionDenied("跨站请求被拒绝", resource="origin")
+
+
+def parse_beat(body: bytes) -> tuple[str, int, int] | None:
+    """(view id, article id, seconds) of a heartbeat's body, or None when it is not one."""
+    try:
+        data = json.loads(body[:2048])
+        view, article_id, seconds = str(data["v"]), int(data["a"]), int(data["s"])
+    except (ValueError, KeyError, TypeError):
+        return None
+    if not (8 <= len(view) <= 40) or seconds < 0 or not 1 <= article_id <= MAX_ID:
+        return None
+    return view, article_id, seconds
 
 
 @router.get("/r/{token}")
@@ -154,14 +194,10 @@ async def heartbeat(request: Request) -> Response:
     visitor cannot read is refused here (404), so nothing the store would refuse is
     ever buffered."""
     _same_origin(request)
-    body = await request.body()
-    try:
-        data = json.loads(body[:2048])
-        view, article_id, seconds = str(data["v"]), int(data["a"]), int(data["s"])
-    except (ValueError, KeyError, TypeError):
+    parsed = parse_beat(await request.body())
+    if parsed is None:
         return Response(status_code=400)
-    if not (8 <= len(view) <= 40) or seconds < 0 or not 1 <= article_id <= MAX_ID:
-        return Response(status_code=400)
+    view, article_id, seconds = parsed
     if (article_id not in request.app.state.readable_articles
             and not await run_in_threadpool(_readable, request, article_id)):
         return Response(status_code=404)

@@ -1,0 +1,156 @@
+"""A reader's heartbeats and ``/read/state`` are answered ahead of the app's middleware
+(web.reader_lane) exactly as the app answers them, and everything the lane does not read
+exactly reaches the app untouched — its body included."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from tests.support.smtp import free_port
+from tests.support.study_seed import organisation, publish, seed_articles
+from tests.support.web import WebServer
+from zhuanlan.links import READER
+from zhuanlan.store.schema import reading_views, readings
+from zhuanlan.study.records import Reader
+from zhuanlan.web import reader_lane
+
+
+@pytest.fixture
+def site(make_zl):
+    from zhuanlan.web.app import create_app
+    zl = make_zl()
+    people = organisation(zl)
+    issue_id, arts = publish(zl, 2, "本期")
+    app = create_app(zl)
+    with WebServer(app, free_port()) as web:
+        yield zl, app, web, issue_id, arts, people
+
+
+@contextmanager
+def _known(zl, web, subscriber_id: int) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=web.url(""), timeout=10) as client:
+        client.get(f"/r/{zl.links.sign(READER, {'s': subscriber_id})}?next=/")
+        assert client.cookies.get("zhuanlan_reader")
+        yield client
+
+
+def _same(a: httpx.Response, b: httpx.Response) -> None:
+    assert (a.status_code, a.content) == (b.status_code, b.content)
+    assert ({k: v for k, v in a.headers.items() if k != "date"}
+            == {k: v for k, v in b.headers.items() if k != "date"})
+
+
+def test_the_state_from_the_lane_is_the_apps(site):
+    zl, app, web, issue_id, arts, people = site
+    with _known(zl, web, people["甲"]) as jia:
+        # The lane reads exactly "a=…&i=…"; the other order goes through the app.
+        for a, i in ((arts[0], issue_id), (arts[1], issue_id), (arts[0], 999999)):
+            lane, routed = jia.get(f"/read/state?a={a}&i={i}"), jia.get(f"/read/state?i={i}&a={a}")
+            _same(lane, routed)
+        assert lane.status_code == 404 and "文章" in lane.json()["error"]
+        assert jia.get(f"/read/state?a={arts[0]}").json()["issue"] is None
+
+
+def test_heartbeats_from_the_lane_are_the_apps_and_are_kept(site):
+    zl, app, web, issue_id, arts, people = site
+    origin = {"Origin": web.url(""), "Content-Type": "application/json"}
+    with _known(zl, web, people["乙"]) as yi:
+        # Not yet known readable in this process: the app answers (and remembers it) …
+        first = yi.post("/read/beat", content=json.dumps({"v": "view-yi-001", "a": arts[0],
+                                                          "s": 15}), headers=origin)
+        assert arts[0] in app.state.readable_articles
+        # … then the lane, with the app's answer.
+        again = yi.post("/read/beat", content=json.dumps({"v": "view-yi-001", "a": arts[0],
+                                                          "s": 30}), headers=origin)
+        assert (first.status_code, again.status_code) == (204, 204)
+        assert again.content == b"" and "set-cookie" not in again.headers
+        # What the lane does not take the app refuses as before.
+        bad = yi.post("/read/beat", content=b'{"v": "short", "a": 1, "s": 1}', headers=origin)
+        assert bad.status_code == 400
+        foreign = yi.post("/read/beat", content=json.dumps({"v": "view-yi-002", "a": arts[0],
+                                                            "s": 5}),
+                          headers={"Origin": "https://elsewhere.example"})
+        assert foreign.status_code == 403
+    zl.records.flush()
+    with zl.db.read() as conn:
+        rows = conn.execute(select(reading_views.c.view_id, reading_views.c.seconds,
+                                   readings.c.subscriber_id)
+                            .join(readings, readings.c.id == reading_views.c.reading_id)).all()
+    assert [tuple(r) for r in rows] == [("view-yi-001", 30, people["乙"])]
+
+
+# -- the dispatch itself, on the real app, with a spy for "the rest of the app" ----------
+
+class _Rest:
+    """Stands for the middleware and routes behind the lane: records what reached it."""
+
+    def __init__(self) -> None:
+        self.bodies: list[bytes] = []
+
+    async def __call__(self, scope, receive, send) -> None:
+        body, more = b"", True
+        while more:
+            message = await receive()
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        self.bodies.append(body)
+        await send({"type": "http.response.start", "status": 599, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+
+def _call(app, lane, method: str, path: str, query: bytes, cookies: dict[str, str],
+          chunks: list[bytes], headers: list[tuple[bytes, bytes]] = ()):
+    rest, sent = _Rest(), []
+    cookie = "; ".join(f"{k}={v}" for k, v in cookies.items()).encode()
+    scope = {"type": "http", "method": method, "path": path, "query_string": query,
+             "headers": [(b"host", b"127.0.0.1"), (b"cookie", cookie), *headers],
+             "app": app, "state": {}}
+    messages = [{"type": "http.request", "body": c, "more_body": n < len(chunks) - 1}
+                for n, c in enumerate(chunks)] or [{"type": "http.request", "body": b""}]
+
+    async def receive():
+        return messages.pop(0)
+
+    async def send(message):
+        sent.append(message)
+
+    asyncio.run(lane(rest, scope, receive, send))
+    return rest.bodies, sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
+
+
+def test_the_lane_answers_a_known_reader_and_hands_the_rest_on_intact(site):
+    zl, app, web, issue_id, arts, people = site
+    known = {"zhuanlan_reader": zl.links.sign("reader-cookie", people["丙"])}
+    app.state.readable_articles.add(arts[0])
+    beat = json.dumps({"v": "view-bing-01", "a": arts[0], "s": 20}).encode()
+    # Answered here, in two chunks as a phone may send them; nothing reached the rest.
+    assert _call(app, reader_lane.beat, "POST", "/read/beat", b"", known,
+                 [beat[:10], beat[10:]]) == ([], 204, b"")
+    reached, status, body = _call(app, reader_lane.state, "GET", "/read/state",
+                                  f"a={arts[0]}&i={issue_id}".encode(), known, [])
+    assert reached == [] and status == 200 and json.loads(body)["known"] is True
+    assert zl.records.pending(Reader.person(people["丙"]), arts[0])
+    # Handed on with the body as it came: a staff session, a new visitor, a body with a
+    # NUL, a body too long to be a heartbeat, an article not known readable here.
+    (unread,) = seed_articles(zl, 1, "未读")
+    staff = {**known, "zhuanlan_session": "x"}
+    long_body = b'{"v": "' + b"x" * 3000 + b'"}'
+    for cookies, chunks in ((staff, [beat]), ({}, [beat]), (known, [beat[:-1] + b"\x00"]),
+                            (known, [long_body[:2000], long_body[2000:]]),
+                            (known, [json.dumps({"v": "view-bing-02", "a": unread,
+                                                 "s": 1}).encode()])):
+        reached, status, _ = _call(app, reader_lane.beat, "POST", "/read/beat", b"", cookies,
+                                   chunks)
+        assert status == 599 and reached == [b"".join(chunks)]
+    for query, cookies in ((f"i={issue_id}&a={arts[0]}", known), (f"a={arts[0]}", staff),
+                           (f"a={arts[0]}", {}), ("a=0", known), (f"a={arts[0]}&x=1", known)):
+        reached, status, _ = _call(app, reader_lane.state, "GET", "/read/state",
+                                   query.encode(), cookies, [])
+        assert status == 599 and reached == [b""]
