@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import gc
 import logging
 import multiprocessing
 import os
@@ -119,6 +120,11 @@ def serve_app(app, sock: socket.socket, shutdown: Shutdown, **config) -> None:
     server = Server(uvicorn.Config(app, log_level="warning",
                                    timeout_graceful_shutdown=GRACE_SECONDS, **config))
     shutdown.on_stop(lambda: setattr(server, "should_exit", True))
+    # What the app holds from its start (modules, tables, templates: ~170,000 objects)
+    # is kept out of the cyclic collector's full passes, each of which stopped the
+    # process for 200–270 ms with them in (measured; a p99 of the 9:00 burst).
+    gc.collect()
+    gc.freeze()
     try:
         server.run(sockets=[sock])
     finally:
