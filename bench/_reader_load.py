@@ -336,6 +336,7 @@ async def _open_step(gen: Gen, pool: Pool, rate: float, seconds: float, spec: di
             idle.append(v)
 
     tasks = set()
+    kinds: dict[asyncio.Task, str] = {}       # which request each one is
     t0 = time.perf_counter()
     t, end = t0, t0 + seconds
     while True:
@@ -354,17 +355,21 @@ async def _open_step(gen: Gen, pool: Pool, rate: float, seconds: float, spec: di
         meta, data = gen.step(v)
         task = asyncio.create_task(one(v, meta, data, t))
         tasks.add(task)
+        kinds[task] = meta[0]
         task.add_done_callback(tasks.discard)
     scheduled = len(lat) + len(tasks)
+    unanswered: dict[str, int] = {}
     if tasks:
         _, late = await asyncio.wait(set(tasks), timeout=spec["drain"])
         for task in late:
             task.cancel()
+            unanswered[kinds[task]] = unanswered.get(kinds[task], 0) + 1
         await asyncio.gather(*late, return_exceptions=True)
     lost = scheduled - len(lat)
     every = sorted(lat + [math.inf] * lost)
     lags.sort()
     out = {"rate": rate, "scheduled": scheduled, "lost": lost, "errors": dict(gen.errors),
+           "unanswered": unanswered,
            "connections": pool.opened,
            "gen_lag_p99_ms": lags[int(len(lags) * 0.99)] * 1000 if lags else 0.0,
            **figures(every or [math.inf], seconds)}

@@ -42,7 +42,9 @@ def test_reading_an_issue_article_by_article(make_zl):
         assert state["issue"] == {"count": 2, "studied": 0, "unstudied": [
             {"article_id": arts[1], "title": "本期 学习文章 1"}]}
         assert 'id="issue-progress"' in page and 'id="issue-done"' not in page
-        assert f'href="/a/{arts[1]}?i={issue_id}"' in page and "下一篇" in text
+        assert f'href="/a/{arts[1]}?i={issue_id}"' in page
+        # The next one by the title the issue lists it with (no editor's title: its own).
+        assert "下一篇：本期 学习文章 1 ›" in text
 
         def confirm(article_id: int) -> dict:
             r = client.post("/read/studied", data={"article_id": article_id,

@@ -239,8 +239,12 @@ def issue_context(conn, issue_id: int, article_id: int, reader_key: str,
         .where(issues.c.id == issue_id)).first()
     if head is None:
         return None
+    # ``shown``: the editor's title, else the article's (what the issue lists).
     items = list(conn.execute(
-        select(issue_items.c.article_id, issue_items.c.title)
+        select(issue_items.c.article_id, issue_items.c.title,
+               func.coalesce(func.nullif(issue_items.c.title, ""), articles.c.title)
+               .label("shown"))
+        .join(articles, articles.c.id == issue_items.c.article_id)
         .where(issue_items.c.issue_id == issue_id).order_by(issue_items.c.position)))
     ids = [r.article_id for r in items]
     if article_id not in ids:
@@ -253,7 +257,7 @@ def issue_context(conn, issue_id: int, article_id: int, reader_key: str,
     nxt = items[at + 1] if at + 1 < len(items) else None
     return {"slug": head.slug, "column_name": head.name, "number": head.number,
             "position": at + 1, "count": len(items), "title": items[at].title or None,
-            "next": {"article_id": nxt.article_id, "title": nxt.title} if nxt else None,
+            "next": {"article_id": nxt.article_id, "title": nxt.shown} if nxt else None,
             "studied": len(studied), "unstudied": [
-                {"article_id": r.article_id, "title": r.title} for r in items
+                {"article_id": r.article_id, "title": r.shown} for r in items
                 if r.article_id not in studied and r.article_id != article_id][:3]}
