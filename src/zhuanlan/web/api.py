@@ -32,6 +32,7 @@ from zhuanlan.errors import (
 )
 from zhuanlan.study.periods import MAX_YEAR, MIN_YEAR, PART_PATTERN, Period
 from zhuanlan.web.auth import session_user
+from zhuanlan.web.framework import NO_TELEMETRY
 from zhuanlan.web.params import MAX_ID, PathId, validation_detail, validation_message
 
 bearer = HTTPBearer(auto_error=False, description="个人 API 令牌（在“我的账号”页面或用 "
@@ -112,7 +113,6 @@ class DecisionOut(BaseModel):
 
 
 def create_api(zl) -> FastAPI:
-    from zhuanlan.web.app import NO_TELEMETRY
     api = FastAPI(title="zhuanlan 专栏 API", version="1", docs_url=None, redoc_url=None,
                   openapi_url=None, telemetry=NO_TELEMETRY,
                   description="专栏的信息源、专栏、候选稿件、审稿决定与期刊。"

@@ -11,7 +11,6 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
-from fastapi.telemetry import TelemetryConfig
 from starlette.middleware.sessions import SessionMiddleware
 
 from zhuanlan.core import Zhuanlan
@@ -44,6 +43,7 @@ from zhuanlan.web import (
     source_edit,
     stats,
 )
+from zhuanlan.web.framework import NO_TELEMETRY
 from zhuanlan.web.guard import InputGuard
 from zhuanlan.web.kept_pages import KeptPages
 from zhuanlan.web.params import validation_detail, validation_message
@@ -51,10 +51,6 @@ from zhuanlan.web.reader_cookies import ReaderCookies
 from zhuanlan.web.render import make_templates, render
 
 HERE = Path(__file__).parent
-# FastAPI's OpenTelemetry hooks look at the environment on every request to learn they
-# are not configured (a sixth of the event loop's time at the 9:00 burst, py-spy); we
-# have no OpenTelemetry.
-NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 
 def create_app(zl: Zhuanlan) -> FastAPI:
