@@ -138,11 +138,14 @@ def test_the_lane_answers_a_known_reader_and_hands_the_rest_on_intact(site):
     assert reached == [] and status == 200 and json.loads(body)["known"] is True
     assert zl.records.pending(Reader.person(people["丙"]), arts[0])
     # Handed on with the body as it came: a staff session, a new visitor, a body with a
-    # NUL, a body too long to be a heartbeat, an article not known readable here.
+    # NUL (raw or escaped), a body too long to be a heartbeat, an article not known
+    # readable here.
     (unread,) = seed_articles(zl, 1, "未读")
     staff = {**known, "zhuanlan_session": "x"}
     long_body = b'{"v": "' + b"x" * 3000 + b'"}'
+    escaped = json.dumps({"v": "view-\u0000-bing", "a": arts[0], "s": 1}).encode()
     for cookies, chunks in ((staff, [beat]), ({}, [beat]), (known, [beat[:-1] + b"\x00"]),
+                            (known, [escaped]),          # the input guard refuses it too
                             (known, [long_body[:2000], long_body[2000:]]),
                             (known, [json.dumps({"v": "view-bing-02", "a": unread,
                                                  "s": 1}).encode()])):

@@ -25,7 +25,7 @@ class InputGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if "\x00" in scope.get("path", "") or _has_nul(scope.get("query_string", b"")):
+        if "\x00" in scope.get("path", "") or has_nul(scope.get("query_string", b"")):
             await _refuse(send, 422, "请求无效：地址中含有空字符（\\0）")
             return
         ctype = dict(scope.get("headers") or []).get(b"content-type", b"").split(b";")[0]
@@ -43,22 +43,28 @@ class InputGuard:
             if len(body) > self.max_body:
                 await _refuse(send, 413, "请求无效：提交的内容太大")
                 return
-        if _has_nul(bytes(body)):
+        if has_nul(bytes(body)):
             await _refuse(send, 422, "请求无效：提交的内容含有空字符（\\0）")
             return
-        sent = False
-
-        async def replay() -> Message:
-            nonlocal sent
-            if sent:
-                return await receive()
-            sent = True
-            return {"type": "http.request", "body": bytes(body), "more_body": False}
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replay(bytes(body), receive), send)
 
 
-def _has_nul(data: bytes) -> bool:
+def replay(body: bytes, receive: Receive, *, more: bool = False) -> Receive:
+    """``receive`` for the app behind a layer that read the body: the body read so far,
+    then the rest as it comes."""
+    given = False
+
+    async def replayed() -> Message:
+        nonlocal given
+        if given:
+            return await receive()
+        given = True
+        return {"type": "http.request", "body": body, "more_body": more}
+
+    return replayed
+
+
+def has_nul(data: bytes) -> bool:
     lowered = data.lower()
     return b"\x00" in data or b"%00" in lowered or b"\\u0000" in lowered
 

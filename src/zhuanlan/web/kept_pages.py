@@ -24,12 +24,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from zhuanlan.web import reader_lane
 from zhuanlan.web.app_login import in_app_redirect
 from zhuanlan.web.params import MAX_ID
-from zhuanlan.web.readers import current_reader, reader_from_memory, remember_readable
+from zhuanlan.web.readers import reader_from_memory, remember_readable
 
 # The other requests of a reading, answered here as well (see ``reader_lane``).
 _LANE = {"/read/beat": ("POST", reader_lane.beat), "/read/state": ("GET", reader_lane.state)}
 KEPT = "zhuanlan.kept_page"          # scope key: (page key, generation) of a keepable page
-SESSION_COOKIE = "zhuanlan_session"
 _ARTICLE = re.compile(r"/a/([1-9][0-9]{0,17})")
 _QUERY = re.compile(rb"(?:i=([1-9][0-9]{0,17}))?")
 
@@ -52,7 +51,7 @@ class KeptPages:
         article_id, issue_id = int(path[1]), int(query[1]) if query[1] else None
         request = Request(scope)
         if article_id <= MAX_ID and (issue_id or 0) <= MAX_ID \
-                and SESSION_COOKIE not in request.cookies:
+                and reader_lane.SESSION_COOKIE not in request.cookies:
             # In a thread only when the store must be asked (a reader not seen within the
             # minute, the once-a-second check for changes): the hop cost a fifth of the
             # request.
@@ -74,9 +73,8 @@ def _kept(request: Request, article_id: int, issue_id: int | None):
     None when the app must answer (a new visitor's cookie, an app's login, nothing kept)."""
     if in_app_redirect(request) is not None:
         return None
-    reader = current_reader(request)
-    # A new anonymous id: the app sets its cookie (the reader stays in the scope).
-    if getattr(request.state, "reader_cookies", None):
+    reader = reader_lane.lane_reader(request)
+    if reader is None:
         return None
     zl = request.app.state.zl
     kept = zl.reading.pages.get(("response", article_id, issue_id, reader.known))

@@ -20,9 +20,10 @@ import re
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from zhuanlan.errors import NotFoundError
+from zhuanlan.web.guard import has_nul, replay
 from zhuanlan.web.params import MAX_ID
 from zhuanlan.web.readers import current_reader, parse_beat, same_origin_ok
 
@@ -31,9 +32,9 @@ MAX_BEAT_BODY = 2048
 _STATE_QUERY = re.compile(rb"a=([1-9][0-9]{0,17})(?:&i=([1-9][0-9]{0,17}))?")
 
 
-def _reader(request: Request):
+def lane_reader(request: Request):
     """The reader of the request, or None when the app must answer (a staff session, a
-    new visitor whose cookie the app sets)."""
+    new visitor whose cookie the app sets). Also the kept article page's."""
     if SESSION_COOKIE in request.cookies:
         return None
     reader = current_reader(request)
@@ -52,10 +53,11 @@ async def beat(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None
         body += message.get("body", b"")
         more = message.get("more_body", False)
     request = Request(scope)
-    parsed = parse_beat(bytes(body)) if not more and b"\x00" not in body else None
-    reader = _reader(request) if parsed is not None and same_origin_ok(request) else None
+    # The input guard's test too (a NUL, also escaped): what it would refuse, it refuses.
+    parsed = parse_beat(bytes(body)) if not more and not has_nul(bytes(body)) else None
+    reader = lane_reader(request) if parsed is not None and same_origin_ok(request) else None
     if reader is None or parsed is None or parsed[1] not in request.app.state.readable_articles:
-        await app(scope, _replay(bytes(body), more, receive), send)
+        await app(scope, replay(bytes(body), receive, more=more), send)
         return
     view, article_id, seconds = parsed
     request.app.state.zl.records.beat(reader, article_id, view, seconds)
@@ -69,7 +71,7 @@ async def state(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> Non
         await app(scope, receive, send)
         return
     request = Request(scope)
-    reader = _reader(request)
+    reader = lane_reader(request)
     if reader is None:
         await app(scope, receive, send)
         return
@@ -84,17 +86,3 @@ async def state(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> Non
     except NotFoundError as exc:
         answer = JSONResponse({"error": exc.message}, status_code=404, headers=vary)
     await answer(scope, receive, send)
-
-
-def _replay(body: bytes, more: bool, receive: Receive) -> Receive:
-    """``receive`` for the app: the body read so far, then the rest as it comes."""
-    given = False
-
-    async def replay() -> Message:
-        nonlocal given
-        if given:
-            return await receive()
-        given = True
-        return {"type": "http.request", "body": body, "more_body": more}
-
-    return replay

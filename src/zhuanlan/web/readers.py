@@ -74,19 +74,27 @@ def reader_from_memory(request: Request) -> bool:
     not hand the request to a thread.)"""
     if "reader" in request.scope:
         return True
-    signed = request.cookies.get(READER_COOKIE)
-    if not signed:
-        return True
-    try:
-        subscriber_id = request.app.state.zl.links.verify(_COOKIE_PURPOSE, signed)
-    except AuthError:
+    subscriber_id = _signed_subscriber(request)
+    if subscriber_id is None:
         return True
     hit = request.app.state.active_readers.get(subscriber_id)
     if hit is None or time.monotonic() - hit[0] > _ACTIVE_TTL:
         return False
-    if hit[1] and isinstance(subscriber_id, int):
+    if hit[1]:
         request.scope["reader"] = Reader.person(subscriber_id)      # verified once
     return True
+
+
+def _signed_subscriber(request: Request) -> int | None:
+    """The person id the signed reader cookie carries, or None (none, or not ours)."""
+    signed = request.cookies.get(READER_COOKIE)
+    if not signed:
+        return None
+    try:
+        subscriber_id = request.app.state.zl.links.verify(_COOKIE_PURPOSE, signed)
+    except AuthError:
+        return None
+    return subscriber_id if isinstance(subscriber_id, int) else None
 
 
 def current_reader(request: Request) -> Reader:
@@ -111,14 +119,8 @@ def known_reader(request: Request) -> Reader | None:
     if "reader" in request.scope:
         reader = request.scope["reader"]
         return reader if reader.known else None
-    signed = request.cookies.get(READER_COOKIE)
-    if not signed:
-        return None
-    try:
-        subscriber_id = request.app.state.zl.links.verify(_COOKIE_PURPOSE, signed)
-    except AuthError:
-        return None
-    if isinstance(subscriber_id, int) and _active(request, subscriber_id):
+    subscriber_id = _signed_subscriber(request)
+    if subscriber_id is not None and _active(request, subscriber_id):
         return Reader.person(subscriber_id)
     return None
 
