@@ -128,6 +128,10 @@ class Directory:
         with self.db.read() as conn:
             return store.is_active(conn, subscriber_id)
 
+    def active_subscriber_ids(self) -> frozenset[int]:
+        with self.db.read() as conn:
+            return store.active_ids(conn)
+
     def list_subscribers(self, slug: str | None = None) -> list[dict]:
         with self.db.read() as conn:
             column_id = store.column_of(conn, slug)["id"] if slug is not None else None

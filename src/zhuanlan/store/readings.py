@@ -6,114 +6,39 @@ processes writing the same reader, change nothing twice."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import bindparam, case, func, literal, select, update
+from sqlalchemy import case, func, literal, select, update
 
+from zhuanlan.store.json_rows import JsonRows
 from zhuanlan.store.page_generation import bump
 from zhuanlan.store.schema import (
     articles,
     columns,
     issue_items,
     issues,
-    reading_views,
     readings,
 )
-from zhuanlan.store.upsert import insert_ignore
 
 
 def write_records(conn, opens: dict, beats: dict) -> None:
     """Write buffered opens ``{(reader key, article id): (subscriber id, issue id, at)}``
-    and heartbeats ``{view id: (reader key, article id, seconds, at)}``."""
-    if conn.dialect.name == "sqlite":
-        _write_records_sqlite(conn, opens, beats)
-        return
-    rows = [{"reader": reader, "article_id": article_id, "subscriber_id": sub,
-             "issue_id": issue, "opened_at": at, "last_seen_at": at, "active_seconds": 0}
-            for (reader, article_id), (sub, issue, at) in opens.items()]
-    for chunk in _chunks(rows, 500):
-        insert_ignore(conn, readings, chunk, ["reader", "article_id"])
-    if not opens:
-        return
-    conn.execute(
-        update(readings)
-        .where(readings.c.reader == bindparam("r"), readings.c.article_id == bindparam("a"))
-        .values(last_seen_at=bindparam("at"),
-                issue_id=func.coalesce(readings.c.issue_id, bindparam("i"))),
-        [{"r": r, "a": a, "at": at, "i": issue} for (r, a), (_, issue, at) in opens.items()])
-    if not beats:
-        return
-    keys = {(reader, article_id) for reader, article_id, _, _ in beats.values()}
-    ids = {key: rid for key, rid in _by_key(conn, keys, readings.c.id)}
-    views = [{"view_id": view, "reading_id": ids[(reader, article_id)], "seconds": 0,
-              "started_at": at}
-             for view, (reader, article_id, _, at) in beats.items()
-             if (reader, article_id) in ids]
-    for chunk in _chunks(views, 500):
-        insert_ignore(conn, reading_views, chunk, ["view_id"])
-    conn.execute(
-        update(reading_views).where(reading_views.c.view_id == bindparam("v"))
-        .values(seconds=case((reading_views.c.seconds < bindparam("s"), bindparam("s")),
-                             else_=reading_views.c.seconds)),
-        [{"v": view, "s": seconds} for view, (_, _, seconds, _) in beats.items()])
-    total = (select(func.coalesce(func.sum(reading_views.c.seconds), 0))
-             .where(reading_views.c.reading_id == readings.c.id).scalar_subquery())
-    touched = sorted({ids[(r, a)] for r, a, _, _ in beats.values() if (r, a) in ids})
-    for chunk in _chunks(touched, 500):
-        conn.execute(update(readings).where(readings.c.id.in_(chunk))
-                     .values(active_seconds=total))
-
-
-# SQLite: the whole buffer in four statements, each reading its rows from one JSON
-# parameter. Python's sqlite3 lets go of the GIL for every row of an executemany, and the
-# flusher thread then waited behind the busy event loop to take it back, row after row:
-# at the 9:00 burst (bench/reader.py, py-spy) a flush spent ~250 µs a record so, and
-# 我已学习, which waits for a flush, seconds. One statement is one wait. (PostgreSQL's
-# driver sends an executemany's rows in one pipeline: the code above.)
-_KEY = "json_extract(j.value, '$[{r}]') AND {t}.article_id = json_extract(j.value, '$[{a}]')"
-_OPENS_SQL = """INSERT INTO readings (reader, article_id, subscriber_id, issue_id, opened_at,
-    last_seen_at, active_seconds)
-SELECT json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]'),
-    json_extract(j.value, '$[2]'), json_extract(j.value, '$[3]'),
-    json_extract(j.value, '$[4]'), json_extract(j.value, '$[4]'), 0
-FROM json_each(?) AS j WHERE true
-ON CONFLICT (reader, article_id) DO NOTHING"""
-_SEEN_SQL = f"""UPDATE readings SET last_seen_at = json_extract(j.value, '$[4]'),
-    issue_id = coalesce(readings.issue_id, json_extract(j.value, '$[3]'))
-FROM json_each(?) AS j
-WHERE readings.reader = {_KEY.format(r=0, a=1, t="readings")}"""
-_VIEWS_SQL = f"""INSERT INTO reading_views (view_id, reading_id, seconds, started_at)
-SELECT json_extract(j.value, '$[0]'), r.id, json_extract(j.value, '$[3]'),
-    json_extract(j.value, '$[4]')
-FROM json_each(?) AS j JOIN readings AS r ON r.reader = {_KEY.format(r=1, a=2, t="r")}
-WHERE true
-ON CONFLICT (view_id) DO UPDATE SET seconds = max(reading_views.seconds, excluded.seconds)"""
-_ACTIVE_SQL = f"""UPDATE readings SET active_seconds = (
-    SELECT coalesce(sum(v.seconds), 0) FROM reading_views AS v WHERE v.reading_id = readings.id)
-WHERE readings.id IN (SELECT r.id FROM json_each(?) AS j
-    JOIN readings AS r ON r.reader = {_KEY.format(r=1, a=2, t="r")})"""
-
-
-def _write_records_sqlite(conn, opens: dict, beats: dict) -> None:
-    # The stored form of a time, exactly as the column's type writes it.
-    stamp = readings.c.last_seen_at.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
-    at = stamp if stamp is not None else str
+    and heartbeats ``{view id: (reader key, article id, seconds, at)}`` in four
+    statements (store.json_rows says why not row by row)."""
+    sql = _statements(conn.dialect.name)
+    j = JsonRows(conn.dialect.name)
+    # In key order: two processes writing the same readers lock them in one order.
     if opens:
-        rows = json.dumps([[r, a, sub, issue, at(when)]
-                           for (r, a), (sub, issue, when) in opens.items()])
-        conn.exec_driver_sql(_OPENS_SQL, (rows,))
-        conn.exec_driver_sql(_SEEN_SQL, (rows,))
+        rows = j.param([[r, a, sub, issue, when] for (r, a), (sub, issue, when)
+                        in sorted(opens.items(), key=lambda o: o[0])])
+        conn.exec_driver_sql(sql["opens"], rows)
+        conn.exec_driver_sql(sql["seen"], rows)
     if beats:
-        rows = json.dumps([[view, r, a, seconds, at(when)]
-                           for view, (r, a, seconds, when) in beats.items()])
-        conn.exec_driver_sql(_VIEWS_SQL, (rows,))
-        conn.exec_driver_sql(_ACTIVE_SQL, (rows,))
-
-
-def _chunks(items: list, size: int):
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
+        rows = j.param([[view, r, a, seconds, when] for view, (r, a, seconds, when)
+                        in sorted(beats.items(), key=lambda b: (b[1][0], b[1][1], b[0]))])
+        conn.exec_driver_sql(sql["views"], rows)
+        conn.exec_driver_sql(sql["active"], rows)
 
 
 def confirm_studied(conn, reader_key: str, subscriber_id: int | None, article_id: int,
@@ -128,43 +53,73 @@ def confirm_studied(conn, reader_key: str, subscriber_id: int | None, article_id
 def confirm_many(conn, confirmations: list[tuple[str, int | None, int, datetime, int | None]]
                  ) -> dict[tuple[str, int], datetime]:
     """``confirm_studied`` of many ``(reader key, subscriber id, article id, at, issue
-    id)`` in a few statements (the group commit of the web processes). Returns when each
+    id)`` in three statements (the group commit of the web processes). Returns when each
     (reader key, article id) was first confirmed."""
     first: dict[tuple[str, int], tuple[int | None, datetime, int | None]] = {}
     for reader, sub, article_id, at, issue_id in confirmations:
         first.setdefault((reader, article_id), (sub, at, issue_id))
     if not first:
         return {}
-    rows = [{"reader": reader, "article_id": article_id, "subscriber_id": sub,
-             "issue_id": issue, "opened_at": at, "last_seen_at": at, "active_seconds": 0}
-            for (reader, article_id), (sub, at, issue) in first.items()]
-    for chunk in _chunks(rows, 500):
-        insert_ignore(conn, readings, chunk, ["reader", "article_id"])
-    conn.execute(
-        update(readings)
-        .where(readings.c.reader == bindparam("r"), readings.c.article_id == bindparam("a"),
-               readings.c.studied_at.is_(None))
-        .values(studied_at=bindparam("t"), quick=readings.c.active_seconds <= 0),
-        [{"r": r, "a": a, "t": at} for (r, a), (_, at, _) in first.items()])
-    return dict(_by_key(conn, first, readings.c.studied_at))
+    sql = _statements(conn.dialect.name)
+    rows = JsonRows(conn.dialect.name).param(
+        [[r, a, sub, issue, at] for (r, a), (sub, at, issue) in sorted(first.items(),
+                                                                        key=lambda f: f[0])])
+    conn.exec_driver_sql(sql["opens"], rows)
+    conn.exec_driver_sql(sql["studied"], rows)
+    when = readings.c.studied_at.type
+    return {(r, a): when.process_result_value(_as_time(conn, t), conn.dialect)
+            for r, a, t in conn.exec_driver_sql(sql["first"], rows)}
 
 
-def _by_key(conn, keys, column):
-    """``((reader, article id), column)`` of the readings of ``keys``. Not a row-value
-    IN: SQLite scans the whole table for that (150 ms at 1.5M readings, per flush); the
-    readers' keys lead the unique index, and the few other articles of those readers
-    are left out here."""
-    by_reader: dict[str, set[int]] = {}
-    for reader, article_id in keys:
-        by_reader.setdefault(reader, set()).add(article_id)
-    readers = sorted(by_reader)
-    for chunk in _chunks(readers, 400):
-        articles = sorted({a for r in chunk for a in by_reader[r]})
-        for reader, article_id, value in conn.execute(
-                select(readings.c.reader, readings.c.article_id, column)
-                .where(readings.c.reader.in_(chunk), readings.c.article_id.in_(articles))):
-            if article_id in by_reader[reader]:
-                yield (reader, article_id), value
+def _as_time(conn, value):
+    # A raw driver row: SQLite hands back the stored text.
+    if isinstance(value, str):
+        return datetime.fromisoformat(value)
+    return value
+
+
+@cache
+def _statements(dialect_name: str) -> dict[str, str]:
+    """The set-based statements of the record writes, each reading the rows of one JSON
+    parameter: opens and confirmations ``[reader, article, subscriber, issue, at]``,
+    heartbeats ``[view, reader, article, seconds, at]``. Every lookup goes through the
+    unique index (reader, article_id); the query-plan test checks it on SQLite."""
+    j = JsonRows(dialect_name)
+    f = j.field
+
+    def key(r: int, a: int, t: str) -> str:
+        return f"{t}.reader = {f(r, 'text')} AND {t}.article_id = {f(a, 'int')}"
+
+    return {
+        "opens": f"""INSERT INTO readings (reader, article_id, subscriber_id, issue_id,
+    opened_at, last_seen_at, active_seconds)
+SELECT {f(0, 'text')}, {f(1, 'int')}, {f(2, 'int')}, {f(3, 'int')}, {f(4, 'time')},
+    {f(4, 'time')}, 0
+FROM {j.source} WHERE true
+ON CONFLICT (reader, article_id) DO NOTHING""",
+        "seen": f"""UPDATE readings SET last_seen_at = {f(4, 'time')},
+    issue_id = coalesce(readings.issue_id, {f(3, 'int')})
+FROM {j.source} WHERE {key(0, 1, 'readings')}""",
+        "views": f"""INSERT INTO reading_views (view_id, reading_id, seconds, started_at)
+SELECT {f(0, 'text')}, r.id, {f(3, 'int')}, {f(4, 'time')}
+FROM {j.source} JOIN readings AS r ON {key(1, 2, 'r')}
+WHERE true
+ON CONFLICT (view_id) DO UPDATE SET
+    seconds = {j.greatest('reading_views.seconds', 'excluded.seconds')}""",
+        # Only readings whose total changed: an unchanged one would still fire the
+        # statistics' trigger.
+        "active": f"""UPDATE readings SET active_seconds = t.total
+FROM (SELECT v.reading_id AS id, sum(v.seconds) AS total FROM reading_views AS v
+      WHERE v.reading_id IN (SELECT r.id FROM {j.source}
+                             JOIN readings AS r ON {key(1, 2, 'r')})
+      GROUP BY v.reading_id) AS t
+WHERE readings.id = t.id AND readings.active_seconds <> t.total""",
+        "studied": f"""UPDATE readings SET studied_at = {f(4, 'time')},
+    quick = readings.active_seconds <= 0
+FROM {j.source} WHERE {key(0, 1, 'readings')} AND readings.studied_at IS NULL""",
+        "first": f"""SELECT r.reader, r.article_id, r.studied_at
+FROM {j.source} JOIN readings AS r ON {key(0, 1, 'r')}""",
+    }
 
 
 def min_read_seconds(conn, article_id: int, issue_id: int | None) -> int:

@@ -43,6 +43,7 @@ from zhuanlan.web import (
     source_edit,
     stats,
 )
+from zhuanlan.web.active_people import ActivePeople
 from zhuanlan.web.framework import NO_TELEMETRY
 from zhuanlan.web.guard import InputGuard
 from zhuanlan.web.kept_pages import KeptPages
@@ -57,15 +58,17 @@ def create_app(zl: Zhuanlan) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         zl.records.start()
+        app.state.active_people.start()
         try:
             yield
         finally:
+            app.state.active_people.stop()
             zl.records.stop()
 
     app = FastAPI(title="zhuanlan 专栏", docs_url=None, redoc_url=None, openapi_url=None,
                   lifespan=lifespan, telemetry=NO_TELEMETRY)
     app.state.zl = zl
-    app.state.active_readers = {}
+    app.state.active_people = ActivePeople(zl.people.active_subscriber_ids, zl.subscriber_active)
     app.state.readable_articles = set()
     app.state.templates = make_templates(zl.tz)
     app.add_middleware(

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
-import time
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Request
@@ -34,21 +33,9 @@ COOKIE_SECONDS = 365 * 24 * 3600
 _COOKIE_PURPOSE = "reader-cookie"
 
 
-_ACTIVE_TTL = 60.0
-
-
 def _active(request: Request, subscriber_id: int) -> bool:
-    """Whether the subscriber may still be known by their link; cached for a minute per
-    app so a burst of heartbeats does not read the store for each."""
-    cache = request.app.state.active_readers
-    now = time.monotonic()
-    hit = cache.get(subscriber_id)
-    if hit is None or now - hit[0] > _ACTIVE_TTL:
-        if len(cache) > 100_000:
-            cache.clear()
-        hit = (now, request.app.state.zl.subscriber_active(subscriber_id))
-        cache[subscriber_id] = hit
-    return hit[1]
+    """Whether the subscriber may still be known by their link (web.active_people)."""
+    return request.app.state.active_people.check(subscriber_id)
 
 
 def _set_cookie(request: Request, name: str, value: str) -> None:
@@ -70,17 +57,17 @@ def cookie_headers(request: Request) -> list[tuple[bytes, bytes]]:
 
 def reader_from_memory(request: Request) -> bool:
     """Whether ``current_reader`` can answer without the store: no signed cookie, or the
-    person's active state known within the minute. (Then a caller on the event loop need
-    not hand the request to a thread.)"""
+    person's active state known in memory (web.active_people). (Then a caller on the
+    event loop need not hand the request to a thread.)"""
     if "reader" in request.scope:
         return True
     subscriber_id = _signed_subscriber(request)
     if subscriber_id is None:
         return True
-    hit = request.app.state.active_readers.get(subscriber_id)
-    if hit is None or time.monotonic() - hit[0] > _ACTIVE_TTL:
+    active = request.app.state.active_people.known(subscriber_id)
+    if active is None:
         return False
-    if hit[1]:
+    if active:
         request.scope["reader"] = Reader.person(subscriber_id)      # verified once
     return True
 
