@@ -337,6 +337,18 @@ async def _open_step(gen: Gen, pool: Pool, rate: float, seconds: float, spec: di
 
     tasks = set()
     kinds: dict[asyncio.Task, str] = {}       # which request each one is
+    failed: dict[str, int] = {}               # requests that ended in an exception
+
+    def settled(task: asyncio.Task) -> None:
+        tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            what = f"{kinds[task]}: {type(task.exception()).__name__}"
+            failed[what] = failed.get(what, 0) + 1
+
+    # Counted as sent, not as len(lat) + len(tasks) afterwards: a task that has answered
+    # stays in ``tasks`` until its done-callback runs, and was counted twice (the rare
+    # "1 unanswered" of earlier runs, which named no request).
+    scheduled = 0
     t0 = time.perf_counter()
     t, end = t0, t0 + seconds
     while True:
@@ -353,11 +365,11 @@ async def _open_step(gen: Gen, pool: Pool, rate: float, seconds: float, spec: di
             idle[i], idle[-1] = idle[-1], idle[i]
             v = idle.pop()
         meta, data = gen.step(v)
+        scheduled += 1
         task = asyncio.create_task(one(v, meta, data, t))
         tasks.add(task)
         kinds[task] = meta[0]
-        task.add_done_callback(tasks.discard)
-    scheduled = len(lat) + len(tasks)
+        task.add_done_callback(settled)
     unanswered: dict[str, int] = {}
     if tasks:
         _, late = await asyncio.wait(set(tasks), timeout=spec["drain"])
@@ -369,7 +381,7 @@ async def _open_step(gen: Gen, pool: Pool, rate: float, seconds: float, spec: di
     every = sorted(lat + [math.inf] * lost)
     lags.sort()
     out = {"rate": rate, "scheduled": scheduled, "lost": lost, "errors": dict(gen.errors),
-           "unanswered": unanswered,
+           "unanswered": unanswered, "failed": failed,
            "connections": pool.opened,
            "gen_lag_p99_ms": lags[int(len(lags) * 0.99)] * 1000 if lags else 0.0,
            **figures(every or [math.inf], seconds)}

@@ -377,7 +377,8 @@ def run(args, info: dict, server: subprocess.Popen, port: int, tmp: Path) -> boo
               goal_ms=GOAL_P99_MS, floor=min(25.0, rates[0]))
     for s in r["steps"]:
         errs = f", errors {s['errors']}" if s["errors"] else ""
-        lost = (f", {s['lost']:,} unanswered ({', '.join(f'{k} {n}' for k, n in sorted(s.get('unanswered', {}).items()))})"
+        why = {**s.get("unanswered", {}), **s.get("failed", {})}
+        lost = (f", {s['lost']:,} unanswered ({', '.join(f'{k} {n}' for k, n in sorted(why.items()))})"
                 if s["lost"] else "")
         print(f"  {s['rate']:6.0f}/s offered → {s['rps']:6.0f}/s answered  p50 "
               f"{s['p50_ms']:8.1f} ms  p99 {s['p99_ms']:8.1f} ms  "

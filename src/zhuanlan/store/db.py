@@ -33,7 +33,12 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from zhuanlan.errors import ConfigError, StorageError
 
 _WRITE = "zhuanlan_write"
-SQLITE_POOL = 40
+# As many connections as the web server's threads (anyio's 40), on either store: with
+# SQLAlchemy's default 5 + 10, SQLite opened and set up a connection again per request,
+# and on PostgreSQL the reader's /read/state waited for a free one (bench/reader.py --pg:
+# p50 275 ms at the 9:00 burst). A PostgreSQL server needs max_connections of at least
+# 50 per web process (docs/deploy.md).
+POOL = 40
 WRITER_WAIT_SECONDS = 30.0      # as busy_timeout
 _WRITER_POLL_SECONDS = 0.0005
 
@@ -56,9 +61,7 @@ def make_engine(url: str, **kwargs) -> Engine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             if "poolclass" not in kwargs:
-                # As many as the web server's threads (anyio's 40): beyond the default 5
-                # + 10 every connection was opened and set up again per request.
-                kwargs = {"pool_size": SQLITE_POOL, "max_overflow": 10, **kwargs}
+                kwargs = {"pool_size": POOL, "max_overflow": 10, **kwargs}
         engine = create_engine(parsed, connect_args={"timeout": 30, "check_same_thread": False},
                                **kwargs)
         _setup_sqlite(engine)
@@ -66,6 +69,8 @@ def make_engine(url: str, **kwargs) -> Engine:
     if backend == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
+        if "poolclass" not in kwargs:
+            kwargs = {"pool_size": POOL, "max_overflow": 10, **kwargs}
         return create_engine(parsed, pool_pre_ping=True, **kwargs)
     raise ConfigError("database.url", f"unsupported database {backend!r}: use sqlite or postgresql")
 
