@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import case, func, literal, select, update
+from sqlalchemy import bindparam, case, func, literal, select, update
 
 from zhuanlan.store.json_rows import JsonRows
 from zhuanlan.store.page_generation import bump
@@ -168,19 +168,28 @@ def state_rows(conn, reader_key: str, article_id: int, issue_id: int | None) -> 
     editor's, else the article's —
     ``studied_at``, ``active_seconds``; None where there is none), in order — or, without
     an issue, of the article alone. One query: the read path's ``/read/state``."""
-    mine = (readings.c.reader == reader_key)
     if issue_id is None:
-        return list(conn.execute(
-            select(readings.c.article_id, literal(None).label("title"),
-                   readings.c.studied_at, readings.c.active_seconds)
-            .where(mine, readings.c.article_id == article_id)))
-    return list(conn.execute(
-        select(issue_items.c.article_id,
-               func.coalesce(func.nullif(issue_items.c.title, ""), articles.c.title)
-               .label("title"), readings.c.studied_at, readings.c.active_seconds)
-        .join(articles, articles.c.id == issue_items.c.article_id)
-        .outerjoin(readings, mine & (readings.c.article_id == issue_items.c.article_id))
-        .where(issue_items.c.issue_id == issue_id).order_by(issue_items.c.position)))
+        return list(conn.execute(_STATE_OF_ARTICLE, {"reader": reader_key,
+                                                     "article": article_id}))
+    return list(conn.execute(_STATE_IN_ISSUE, {"reader": reader_key, "issue": issue_id}))
+
+
+# Built once: /read/state is the burst's most frequent store read, and building the
+# statement (and its cache key) per request was half of its time (cProfile: 0.84 ms a
+# call, 0.45 of it there).
+_STATE_OF_ARTICLE = (
+    select(readings.c.article_id, literal(None).label("title"),
+           readings.c.studied_at, readings.c.active_seconds)
+    .where(readings.c.reader == bindparam("reader"),
+           readings.c.article_id == bindparam("article")))
+_STATE_IN_ISSUE = (
+    select(issue_items.c.article_id,
+           func.coalesce(func.nullif(issue_items.c.title, ""), articles.c.title)
+           .label("title"), readings.c.studied_at, readings.c.active_seconds)
+    .join(articles, articles.c.id == issue_items.c.article_id)
+    .outerjoin(readings, (readings.c.reader == bindparam("reader"))
+               & (readings.c.article_id == issue_items.c.article_id))
+    .where(issue_items.c.issue_id == bindparam("issue")).order_by(issue_items.c.position))
 
 
 def issue_context(conn, issue_id: int, article_id: int, reader_key: str,
