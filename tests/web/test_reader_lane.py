@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.support.smtp import free_port
-from tests.support.study_seed import organisation, publish, seed_articles
+from tests.support.study_seed import SLUG, organisation, publish, seed_articles
 from tests.support.web import WebServer
 from zhuanlan.links import READER
 from zhuanlan.store.schema import reading_views, readings
@@ -157,3 +157,35 @@ def test_the_lane_answers_a_known_reader_and_hands_the_rest_on_intact(site):
         reached, status, _ = _call(app, reader_lane.state, "GET", "/read/state",
                                    query.encode(), cookies, [])
         assert status == 599 and reached == [b""]
+
+
+def test_a_reader_unknown_in_memory_and_a_state_that_needs_a_flush_take_the_long_way(site):
+    """The lane answers only from memory and with reads: a person this process cannot
+    tell active yet goes to the app (which asks the store from a thread), and a state
+    that needs this process's buffered reading time written first is answered after
+    that write (on SQLite the read is otherwise done right here)."""
+    zl, app, web, issue_id, arts, people = site
+    newcomer = zl.add_subscriber("new@example.com", "新人")     # after the set was read
+    fresh = {"zhuanlan_reader": zl.links.sign("reader-cookie", newcomer)}
+    reached, status, _ = _call(app, reader_lane.state, "GET", "/read/state",
+                               f"a={arts[0]}&i={issue_id}".encode(), fresh, [])
+    assert status == 599 and reached == [b""]
+
+    zl.reading.set_min_read(SLUG, 30, by="test")
+    bing = Reader.person(people["丙"])
+    known = {"zhuanlan_reader": zl.links.sign("reader-cookie", people["丙"])}
+    app.state.readable_articles.add(arts[0])
+    zl.records.confirm_now(bing, arts[0], issue_id=issue_id, staff=False)   # no time yet
+
+    def state() -> dict:
+        reached, status, body = _call(app, reader_lane.state, "GET", "/read/state",
+                                      f"a={arts[0]}&i={issue_id}".encode(), known, [])
+        assert reached == [] and status == 200
+        return json.loads(body)
+
+    assert state()["too_quick"] is True
+    beat = json.dumps({"v": "view-bing-09", "a": arts[0], "s": 40}).encode()
+    assert _call(app, reader_lane.beat, "POST", "/read/beat", b"", known, [beat])[1] == 204
+    assert zl.records.pending(bing, arts[0])
+    assert state()["too_quick"] is False                  # written, then read
+    assert not zl.records.pending(bing, arts[0])

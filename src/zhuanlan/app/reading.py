@@ -132,16 +132,19 @@ class Reading:
                     "published": published}
 
     def reader_state(self, reader: Reader, article_id: int, *, issue_id: int | None,
-                     staff: bool) -> dict:
+                     staff: bool, flush: bool = True) -> dict | None:
         """The personal part of the article page, for ``/read/state``: whether the reader
         is known, when they confirmed (``studied_at``, local time, or None), ``too_quick``
         with the column's ``min_seconds``, and in the issue (None without one) how many
         of its ``count`` items they studied and up to three ``unstudied`` others. Checked
-        like the page; raises NotFoundError."""
+        like the page; raises NotFoundError. With ``flush=False`` it only reads: None
+        when the answer needs this process's buffered records written first."""
         self.pages.generation()              # an editor's change of the minimum
         state = self._state(reader, article_id, issue_id, staff)
         if state["too_quick"] and self.ctx.records.pending(reader, article_id):
             # Reading time still in this process's buffer may bring it up to the minimum.
+            if not flush:
+                return None
             self.ctx.records.flush()
             state = self._state(reader, article_id, issue_id, staff)
         return state
