@@ -95,3 +95,20 @@ def test_an_updated_row_stays_on_its_page_on_postgresql(database_url):
     moved = [s for s in before if before[s] != after[s]]
     assert moved == [], f"{len(moved)} of {PEOPLE} rows left their page"
     db.dispose()
+
+
+def test_the_issue_figures_leave_the_planner_as_they_found_it(database_url):
+    """On PostgreSQL the whole-issue aggregations are read by bitmap scans (a setting of
+    their own); the people listed after them in the same transaction still walk the
+    listing index, and the figures are those of the rows."""
+    db = _store(database_url)
+    with db.read() as conn:
+        figures = stats.issue_stats(conn, 1, limit=10)
+        assert (figures.total.recipients, figures.total.delivered) == (PEOPLE, PEOPLE)
+        if db.dialect == "postgresql":
+            assert conn.exec_driver_sql("SHOW enable_indexscan").scalar() == "on"
+        trend = stats.column_trend(conn, 1)
+        assert [(t["recipients"], t["opened"]) for t in trend] == [(PEOPLE, 0)]
+        if db.dialect == "postgresql":
+            assert conn.exec_driver_sql("SHOW enable_indexscan").scalar() == "on"
+    db.dispose()
