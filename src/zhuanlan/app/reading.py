@@ -151,7 +151,7 @@ class Reading:
 
     def _state(self, reader: Reader, article_id: int, issue_id: int | None,
                staff: bool) -> dict:
-        with self.ctx.db.read() as conn:
+        with self.ctx.db.glance() as conn:
             rows = readings.state_rows(conn, reader.key, article_id, issue_id)
             if issue_id is not None:
                 # Items are published: the issue carrying the article proves it visible.

@@ -197,6 +197,23 @@ class Database:
         except OperationalError as exc:
             raise StorageError(f"database error: {exc.orig}", resource=self._safe_url()) from exc
 
+    @contextmanager
+    def glance(self) -> Iterator[Connection]:
+        """A read whose statements need not share a snapshot (each is consistent by
+        itself). On PostgreSQL they run outside a transaction: no BEGIN and COMMIT round
+        trips, half of a reader's ``/read/state`` (bench/reader.py --pg). SQLite's
+        transactions cost no round trip, and its connections keep their own setup:
+        there it is ``read()``."""
+        if self.dialect != "postgresql":
+            with self.read() as conn:
+                yield conn
+            return
+        try:
+            with self.engine.connect() as conn:
+                yield conn.execution_options(isolation_level="AUTOCOMMIT")
+        except OperationalError as exc:
+            raise StorageError(f"database error: {exc.orig}", resource=self._safe_url()) from exc
+
     def _safe_url(self) -> str:
         return make_url(self.url).render_as_string(hide_password=True)
 
