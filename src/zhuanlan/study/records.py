@@ -358,11 +358,14 @@ class RecordBuffer:
                 time.sleep(GROUP_WINDOW)
             self._wake.clear()
             try:
+                if woken:
+                    # Before the others' records when both are due: a reader waits for
+                    # this one, nobody for those (bench/reader.py: 我已学习 waited behind
+                    # the half-second flush of its own process).
+                    self.flush_confirmations()
                 if time.monotonic() - last_full >= self.interval:
                     self.flush()
                     last_full = time.monotonic()
-                else:
-                    self.flush_confirmations()
                 now = time.monotonic()
                 if now - last_scan >= ORPHAN_SCAN_SECONDS:
                     last_scan = now
