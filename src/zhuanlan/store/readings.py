@@ -6,7 +6,7 @@ processes writing the same reader, change nothing twice."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 
 from sqlalchemy import bindparam, case, func, literal, select, update
@@ -66,16 +66,15 @@ def confirm_many(conn, confirmations: list[tuple[str, int | None, int, datetime,
                                                                         key=lambda f: f[0])])
     conn.exec_driver_sql(sql["opens"], rows)
     conn.exec_driver_sql(sql["studied"], rows)
-    when = readings.c.studied_at.type
-    return {(r, a): when.process_result_value(_as_time(conn, t), conn.dialect)
-            for r, a, t in conn.exec_driver_sql(sql["first"], rows)}
+    return {(r, a): _stored_time(t) for r, a, t in conn.exec_driver_sql(sql["first"], rows)}
 
 
-def _as_time(conn, value):
-    # A raw driver row: SQLite hands back the stored text.
+def _stored_time(value: str | datetime) -> datetime:
+    """A time of a raw driver row as the store keeps it (naive UTC; SQLite hands back its
+    text), aware — as ``UTCDateTime`` returns it."""
     if isinstance(value, str):
-        return datetime.fromisoformat(value)
-    return value
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC)
 
 
 @cache

@@ -108,12 +108,12 @@ def issue_stats(conn, issue_id: int, scope: Scope = Scope(), *, people: People =
     # not counted in the figures.
     groups: dict[str, list[int]] = {}
     with _whole_issue_scans(conn):
-        rows = conn.execute(_in_scope(
+        by_department = conn.execute(_in_scope(
             select(subscribers.c.department, *_figures(n_items))
             .join(subscribers, subscribers.c.id == P.subscriber_id)
             .where(P.issue_id == issue_id, P.recipient)
             .group_by(subscribers.c.department), scope)).all()
-    for dept, *figures in rows:
+    for dept, *figures in by_department:
         # Texts spelled differently ("集团 › 公司") are the same department.
         total = groups.setdefault(department_path(dept), [0] * len(figures))
         for k, value in enumerate(figures):
