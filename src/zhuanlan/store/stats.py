@@ -81,7 +81,7 @@ def _whole_issue_scans(conn):
     yield
     # (After an error the transaction is rolled back, and the setting with it.)
     if pg:
-        conn.exec_driver_sql("SET LOCAL enable_indexscan = on")
+        conn.exec_driver_sql("SET LOCAL enable_indexscan TO DEFAULT")
 
 
 def _in_scope(query, scope: Scope):

@@ -23,6 +23,9 @@ _ONE_BY_ONE_MAX = 100_000
 
 
 class ActivePeople:
+    """The set of active ids (reloaded by ``start``'s thread) and the answers for the
+    others, each believed for ``TTL`` seconds."""
+
     def __init__(self, load_all: Callable[[], frozenset[int]],
                  load_one: Callable[[int], bool]):
         self._load_all = load_all
