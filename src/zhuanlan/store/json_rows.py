@@ -1,5 +1,5 @@
-"""Many rows in one statement: the rows travel as one JSON array parameter and the
-statement reads them as a table (SQLite ``json_each``, PostgreSQL
+"""Many rows in one statement: the rows travel as one JSON array parameter (``:rows``)
+and the statement reads them as a table (SQLite ``json_each``, PostgreSQL
 ``jsonb_array_elements``).
 
 Measured at the 9:00 burst (bench/reader.py, py-spy): an executemany of the record
@@ -11,7 +11,11 @@ seconds. One statement is one wait and one round trip, whatever the number of ro
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
+
+from sqlalchemy import Dialect
+
+from zhuanlan.store.types import UTCDateTime
 
 # The SQL types the fields are read as on PostgreSQL (SQLite takes JSON's own).
 _PG_TYPES = {"text": "text", "int": "integer", "time": "timestamp", "bool": "boolean"}
@@ -25,10 +29,10 @@ class JsonRows:
 
     @property
     def source(self) -> str:
-        """The rows as a table named ``j`` (one placeholder)."""
+        """The rows of the ``:rows`` parameter as a table named ``j``."""
         if self.pg:
-            return "jsonb_array_elements(CAST(%s AS jsonb)) AS j(value)"
-        return "json_each(?) AS j"
+            return "jsonb_array_elements(CAST(:rows AS jsonb)) AS j(value)"
+        return "json_each(:rows) AS j"
 
     def field(self, n: int, kind: str) -> str:
         """Field ``n`` of a row, read as ``kind`` (text, int, time, bool)."""
@@ -39,17 +43,16 @@ class JsonRows:
     def greatest(self, a: str, b: str) -> str:
         return f"greatest({a}, {b})" if self.pg else f"max({a}, {b})"
 
-    def param(self, rows: list[list]) -> tuple[str]:
-        """The parameter tuple of a statement with one ``source``; times are stored as
-        the store keeps them: naive UTC, in the form SQLite's DateTime type writes."""
-        return (json.dumps([[_plain(v) for v in row] for row in rows], ensure_ascii=False),)
 
+def rows_param(dialect: Dialect, rows: list[list]) -> dict[str, str]:
+    """The ``:rows`` parameter. Times are written as the store's time type writes them
+    (naive UTC; on SQLite its text form, so that stored times compare as text)."""
+    stamp = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
 
-def _plain(value):
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to the store; use aware datetimes")
-        naive = value.astimezone(UTC).replace(tzinfo=None)
-        # SQLAlchemy's SQLite DateTime form, so that stored times compare as text.
-        return naive.strftime("%Y-%m-%d %H:%M:%S.%f")
-    return value
+    def plain(value):
+        if not isinstance(value, datetime):
+            return value
+        stored = stamp(value) if stamp is not None else value
+        return stored if isinstance(stored, str) else str(stored)
+
+    return {"rows": json.dumps([[plain(v) for v in row] for row in rows], ensure_ascii=False)}

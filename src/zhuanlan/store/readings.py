@@ -6,12 +6,23 @@ processes writing the same reader, change nothing twice."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache
 
-from sqlalchemy import bindparam, case, func, literal, select, update
+from sqlalchemy import (
+    Executable,
+    Integer,
+    String,
+    bindparam,
+    case,
+    func,
+    literal,
+    select,
+    text,
+    update,
+)
 
-from zhuanlan.store.json_rows import JsonRows
+from zhuanlan.store.json_rows import JsonRows, rows_param
 from zhuanlan.store.page_generation import bump
 from zhuanlan.store.schema import (
     articles,
@@ -27,18 +38,18 @@ def write_records(conn, opens: dict, beats: dict) -> None:
     and heartbeats ``{view id: (reader key, article id, seconds, at)}`` in four
     statements (store.json_rows says why not row by row)."""
     sql = _statements(conn.dialect.name)
-    j = JsonRows(conn.dialect.name)
     # In key order: two processes writing the same readers lock them in one order.
     if opens:
-        rows = j.param([[r, a, sub, issue, when] for (r, a), (sub, issue, when)
-                        in sorted(opens.items(), key=lambda o: o[0])])
-        conn.exec_driver_sql(sql["opens"], rows)
-        conn.exec_driver_sql(sql["seen"], rows)
+        rows = rows_param(conn.dialect, [[r, a, sub, issue, when] for (r, a), (sub, issue, when)
+                                         in sorted(opens.items(), key=lambda o: o[0])])
+        conn.execute(sql["opens"], rows)
+        conn.execute(sql["seen"], rows)
     if beats:
-        rows = j.param([[view, r, a, seconds, when] for view, (r, a, seconds, when)
-                        in sorted(beats.items(), key=lambda b: (b[1][0], b[1][1], b[0]))])
-        conn.exec_driver_sql(sql["views"], rows)
-        conn.exec_driver_sql(sql["active"], rows)
+        rows = rows_param(conn.dialect, [
+            [view, r, a, seconds, when] for view, (r, a, seconds, when)
+            in sorted(beats.items(), key=lambda b: (b[1][0], b[1][1], b[0]))])
+        conn.execute(sql["views"], rows)
+        conn.execute(sql["active"], rows)
 
 
 def confirm_studied(conn, reader_key: str, subscriber_id: int | None, article_id: int,
@@ -61,24 +72,15 @@ def confirm_many(conn, confirmations: list[tuple[str, int | None, int, datetime,
     if not first:
         return {}
     sql = _statements(conn.dialect.name)
-    rows = JsonRows(conn.dialect.name).param(
-        [[r, a, sub, issue, at] for (r, a), (sub, at, issue) in sorted(first.items(),
-                                                                        key=lambda f: f[0])])
-    conn.exec_driver_sql(sql["opens"], rows)
-    conn.exec_driver_sql(sql["studied"], rows)
-    return {(r, a): _stored_time(t) for r, a, t in conn.exec_driver_sql(sql["first"], rows)}
-
-
-def _stored_time(value: str | datetime) -> datetime:
-    """A time of a raw driver row as the store keeps it (naive UTC; SQLite hands back its
-    text), aware — as ``UTCDateTime`` returns it."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC)
+    rows = rows_param(conn.dialect, [[r, a, sub, issue, at] for (r, a), (sub, at, issue)
+                                     in sorted(first.items(), key=lambda f: f[0])])
+    conn.execute(sql["opens"], rows)
+    conn.execute(sql["studied"], rows)
+    return {(r, a): t for r, a, t in conn.execute(sql["first"], rows)}
 
 
 @cache
-def _statements(dialect_name: str) -> dict[str, str]:
+def _statements(dialect_name: str) -> dict[str, Executable]:
     """The set-based statements of the record writes, each reading the rows of one JSON
     parameter: opens and confirmations ``[reader, article, subscriber, issue, at]``,
     heartbeats ``[view, reader, article, seconds, at]``. Every lookup goes through the
@@ -89,7 +91,7 @@ def _statements(dialect_name: str) -> dict[str, str]:
     def key(r: int, a: int, t: str) -> str:
         return f"{t}.reader = {f(r, 'text')} AND {t}.article_id = {f(a, 'int')}"
 
-    return {
+    statements = {
         "opens": f"""INSERT INTO readings (reader, article_id, subscriber_id, issue_id,
     opened_at, last_seen_at, active_seconds)
 SELECT {f(0, 'text')}, {f(1, 'int')}, {f(2, 'int')}, {f(3, 'int')}, {f(4, 'time')},
@@ -119,6 +121,11 @@ FROM {j.source} WHERE {key(0, 1, 'readings')} AND readings.studied_at IS NULL"""
         "first": f"""SELECT r.reader, r.article_id, r.studied_at
 FROM {j.source} JOIN readings AS r ON {key(0, 1, 'r')}""",
     }
+    out: dict[str, Executable] = {name: text(sql) for name, sql in statements.items()}
+    # The stored time comes back through the store's time type (aware UTC).
+    out["first"] = text(statements["first"]).columns(reader=String, article_id=Integer,
+                                        studied_at=readings.c.studied_at.type)
+    return out
 
 
 def min_read_seconds(conn, article_id: int, issue_id: int | None) -> int:
