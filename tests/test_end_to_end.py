@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import FIXTURES
 from tests.support.smtp import SmtpSink, free_port
-from tests.support.web import WebServer
+from tests.support.web import REQUEST_TIMEOUT, WebServer
 
 PAGES = {
     "/n1/2024/0506/c40531-40230001.html": ("people_gbk.html", "text/html"),   # no charset header
@@ -105,13 +105,13 @@ def test_feed_to_inbox(make_zl, http_server):
 
     from zhuanlan.web.app import create_app
     with WebServer(create_app(zl), web_port):
-        issue_page = httpx.get(issue_link)
+        issue_page = httpx.get(issue_link, timeout=REQUEST_TIMEOUT)
         assert issue_page.status_code == 200
         assert "编者按" in issue_page.text
         for link in links:
-            page = httpx.get(link, follow_redirects=True)
+            page = httpx.get(link, follow_redirects=True, timeout=REQUEST_TIMEOUT)
             assert page.status_code == 200 and "/a/" in str(page.url)
             assert "阅读原文" in page.text
             assert any(t in page.text for t in titles)
-        feed = httpx.get(f"http://127.0.0.1:{web_port}/c/xuexi/feed.atom")
+        feed = httpx.get(f"http://127.0.0.1:{web_port}/c/xuexi/feed.atom", timeout=REQUEST_TIMEOUT)
         assert feed.status_code == 200 and "学习二十大 · 第1期" in feed.text

@@ -7,6 +7,11 @@ import time
 
 import uvicorn
 
+# A request of a test to a local server: generous, because a commit on the shared 2-core
+# CI machine can wait seconds for the disk while PostgreSQL flushes (CI once timed out a
+# one-row token GET at httpx's default 5 s); a hang still fails, just later.
+REQUEST_TIMEOUT = 30.0
+
 
 class WebServer:
     def __init__(self, app, port: int) -> None:

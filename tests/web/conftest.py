@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tests.support.smtp import free_port
-from tests.support.web import WebServer
+from tests.support.web import REQUEST_TIMEOUT, WebServer
 
 SLUG = "xuexi"
 
@@ -37,7 +37,7 @@ def csrf_of(html: str) -> str:
 
 
 def logged_in(web, username: str, password: str) -> httpx.Client:
-    client = httpx.Client(base_url=web.url(""), follow_redirects=False, timeout=10)
+    client = httpx.Client(base_url=web.url(""), follow_redirects=False, timeout=REQUEST_TIMEOUT)
     page = client.get("/login")
     r = client.post("/login", data={"username": username, "password": password,
                                     "csrf_token": csrf_of(page.text), "next": "/admin"})

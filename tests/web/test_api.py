@@ -8,6 +8,7 @@ import re
 import httpx
 import pytest
 
+from tests.support.web import REQUEST_TIMEOUT
 from tests.web.conftest import SLUG, csrf_of, logged_in
 from zhuanlan.errors import PermissionDenied
 
@@ -131,7 +132,7 @@ def test_sources_and_columns_are_administered_by_admins(site):
 
 def test_openapi_describes_the_api_and_tokens_are_made_on_my_page(site):
     zl, web = site
-    refused = httpx.get(web.url("/api/v1/openapi.json"))           # strangers: no
+    refused = httpx.get(web.url("/api/v1/openapi.json"), timeout=REQUEST_TIMEOUT)           # strangers: no
     assert refused.status_code == 401 and "接口说明" in refused.json()["message"]
     spec = logged_in(web, "look", "viewer-password").get("/api/v1/openapi.json").json()
     assert spec["openapi"].startswith("3.")

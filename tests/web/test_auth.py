@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
+from tests.support.web import REQUEST_TIMEOUT
 from tests.web.conftest import SLUG, csrf_of, logged_in
 
 
@@ -24,7 +25,7 @@ def test_desk_needs_a_login_and_returns_to_the_page_asked_for(site):
     assert r.headers["location"] == f"/admin/c/{SLUG}/review?state=approved"
     assert anon.get(r.headers["location"]).status_code == 200
     # Reading stays open to everyone.
-    assert httpx.get(web.url(f"/c/{SLUG}")).status_code == 200
+    assert httpx.get(web.url(f"/c/{SLUG}"), timeout=REQUEST_TIMEOUT).status_code == 200
 
 
 def test_session_cookie_is_signed_httponly_and_samesite(site):

@@ -17,6 +17,7 @@ from fastapi.routing import APIRoute
 from starlette.routing import Mount
 
 from tests.support.study_seed import publish
+from tests.support.web import REQUEST_TIMEOUT
 from tests.web.conftest import csrf_of, logged_in
 
 # Values that broke something once, or that a careless int()/float()/query might.
@@ -179,5 +180,6 @@ def test_a_password_in_a_source_url_is_never_shown(site):
         page = client.get(path).text
         assert "s3cret-pass" not in page and "feeduser:***@feeds.example.com" in page, path
     _, token = zl.staff.create_token("look", "list")
-    listed = httpx.get(web.url("/api/v1/sources"), headers={"Authorization": f"Bearer {token}"})
+    listed = httpx.get(web.url("/api/v1/sources"), headers={"Authorization": f"Bearer {token}"},
+                       timeout=REQUEST_TIMEOUT)
     assert "s3cret-pass" not in listed.text and "feeduser:***@" in listed.text
