@@ -19,6 +19,7 @@ statement only touches unstudied readings), so the trigger never adds twice.
 """
 import importlib.util
 from pathlib import Path
+from types import ModuleType
 
 from alembic import op
 
@@ -28,9 +29,11 @@ branch_labels = None
 depends_on = None
 
 
-def _migration(name: str):
+def _migration(name: str) -> ModuleType:
+    """An earlier migration's module, whose statements this one keeps."""
     path = Path(__file__).with_name(name)
     spec = importlib.util.spec_from_file_location(f"zhuanlan_migration_{path.stem}", path)
+    assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
