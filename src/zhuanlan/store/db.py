@@ -71,7 +71,13 @@ def make_engine(url: str, **kwargs) -> Engine:
             parsed = parsed.set(drivername="postgresql+psycopg")
         if "poolclass" not in kwargs:
             kwargs = {"pool_size": POOL, "max_overflow": 10, **kwargs}
-        return create_engine(parsed, pool_pre_ping=True, **kwargs)
+        # No JIT: our statements are short, and PostgreSQL compiled some of the record
+        # buffer's whenever a plan's estimate passed jit_above_cost — 100–250 ms each, the
+        # p99 of 我已学习 (bench/reader.py --pg open loop: 50–100/s with it, 1,200/s without).
+        given = parsed.query.get("options") or ()
+        options = " ".join([*([given] if isinstance(given, str) else given), "-c jit=off"])
+        return create_engine(parsed, pool_pre_ping=True,
+                             connect_args={"options": options}, **kwargs)
     raise ConfigError("database.url", f"unsupported database {backend!r}: use sqlite or postgresql")
 
 
