@@ -5,9 +5,10 @@ and after a downgrade 0025's recompute takes over again."""
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 
-from zhuanlan.store import Database, migrate, progress
+from tests.support.progress_check import same_as_rebuilt
+from zhuanlan.store import Database, migrate
 from zhuanlan.store.readings import confirm_many, write_records
 from zhuanlan.store.schema import (
     articles,
@@ -15,24 +16,10 @@ from zhuanlan.store.schema import (
     deliveries,
     issue_items,
     issues,
-    study_progress,
     subscribers,
 )
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-def _rows(conn) -> dict:
-    return {(r.issue_id, r.subscriber_id): (r.opened, r.studied, r.seconds, r.too_quick)
-            for r in conn.execute(select(study_progress)) if r.opened}
-
-
-def _same_as_rebuilt(db: Database) -> dict:
-    with db.write() as conn:
-        kept = _rows(conn)
-        progress.rebuild(conn)
-        assert _rows(conn) == kept
-    return kept
 
 
 def _records(db: Database, step: int, views: dict) -> None:
@@ -77,22 +64,22 @@ def test_deltas_equal_the_recompute_across_upgrade_and_downgrade(database_url):
             for s in (1, 2)])
     views: dict = {}
     _records(db, 0, views)
-    before = _same_as_rebuilt(db)
+    before = same_as_rebuilt(db)
     migrate.upgrade(db)
     _records(db, 1, views)
-    rows = _same_as_rebuilt(db)
+    rows = same_as_rebuilt(db)
     # 甲: two readings of issue 1 at 40 s each (two steps of 20 s); issue 2 carries one.
     assert rows[(1, 1)] == (2, 0, 80, 0) and rows[(2, 1)] == (1, 0, 40, 0)
     assert before[(1, 1)] == (2, 0, 40, 0)
     with db.write() as conn:          # 甲 confirms both: one long enough (50 s) after a beat
         confirm_many(conn, [("s:1", 1, 1, NOW, 1), ("s:1", 1, 2, NOW, 1)])
     _records(db, 2, views)            # heartbeats after the confirmation: 60 s each
-    rows = _same_as_rebuilt(db)
+    rows = same_as_rebuilt(db)
     assert rows[(1, 1)] == (2, 2, 120, 0) and rows[(2, 1)] == (1, 1, 60, 0)
     migrate.downgrade(db, "0026")
     _records(db, 3, views)
     with db.write() as conn:
         confirm_many(conn, [("s:2", 2, 1, NOW, 1)])
-    rows = _same_as_rebuilt(db)
+    rows = same_as_rebuilt(db)
     assert rows[(1, 2)] == (2, 1, 160, 0)
     db.dispose()

@@ -5,33 +5,20 @@ path, a heartbeat after it — and after a downgrade 0027's recompute takes over
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 
-from zhuanlan.store import Database, migrate, progress
+from tests.support.progress_check import same_as_rebuilt
+from zhuanlan.store import Database, migrate
 from zhuanlan.store.readings import confirm_many, confirm_studied, write_records
 from zhuanlan.store.schema import (
     articles,
     columns,
     issue_items,
     issues,
-    study_progress,
     subscribers,
 )
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-def _rows(conn) -> dict:
-    return {(r.issue_id, r.subscriber_id): (r.opened, r.studied, r.seconds, r.too_quick)
-            for r in conn.execute(select(study_progress)) if r.opened}
-
-
-def _same_as_rebuilt(db: Database) -> dict:
-    with db.write() as conn:
-        kept = _rows(conn)
-        progress.rebuild(conn)
-        assert _rows(conn) == kept
-    return kept
 
 
 def _read(db: Database, seconds: dict[tuple[int | None, int], int], step: int) -> None:
@@ -81,16 +68,16 @@ def test_confirmations_add_what_a_recompute_gives_across_upgrade_and_downgrade(d
     with db.write() as conn:                                # 我已学习 not buffered, 0 s
         confirm_studied(conn, "s:3", 3, 2, NOW, 1)
         confirm_studied(conn, "s:4", 4, 3, NOW, 2)
-    rows = _same_as_rebuilt(db)
+    rows = same_as_rebuilt(db)
     assert rows[(1, 1)] == (2, 1, 115, 1) and rows[(2, 1)] == (1, 1, 40, 0)
     assert rows[(1, 2)] == (1, 1, 90, 0) and rows[(2, 2)] == (1, 1, 90, 0)
     assert rows[(1, 3)] == (1, 0, 0, 1)                     # below issue 1's minimum
     assert rows[(2, 4)] == (1, 1, 0, 1)                     # no minimum: studied, told apart
     _read(db, {(1, 1): 70}, 2)                              # a heartbeat after 我已学习:
-    assert _same_as_rebuilt(db)[(1, 1)] == (2, 2, 145, 0)   # long enough now
+    assert same_as_rebuilt(db)[(1, 1)] == (2, 2, 145, 0)   # long enough now
     migrate.downgrade(db, "0029")
     _read(db, {(3, 1): 65}, 3)
     with db.write() as conn:
         confirm_many(conn, [("s:3", 3, 1, NOW, 1)])
-    assert _same_as_rebuilt(db)[(1, 3)] == (2, 1, 65, 1)
+    assert same_as_rebuilt(db)[(1, 3)] == (2, 1, 65, 1)
     db.dispose()

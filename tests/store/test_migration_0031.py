@@ -8,9 +8,10 @@ its row triggers.)"""
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import delete, insert, text
 
-from zhuanlan.store import Database, migrate, progress
+from tests.support.progress_check import same_as_rebuilt
+from zhuanlan.store import Database, migrate
 from zhuanlan.store.readings import confirm_many, write_records
 from zhuanlan.store.schema import (
     articles,
@@ -18,24 +19,10 @@ from zhuanlan.store.schema import (
     issue_items,
     issues,
     readings,
-    study_progress,
     subscribers,
 )
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-def _rows(conn) -> dict:
-    return {(r.issue_id, r.subscriber_id): (r.opened, r.studied, r.seconds, r.too_quick)
-            for r in conn.execute(select(study_progress)) if r.opened}
-
-
-def _same_as_rebuilt(db: Database) -> dict:
-    with db.write() as conn:
-        kept = _rows(conn)
-        progress.rebuild(conn)
-        assert _rows(conn) == kept
-    return kept
 
 
 def _triggers(db: Database) -> set[str]:
@@ -92,7 +79,7 @@ def test_statements_that_mix_changes_count_as_a_recompute(database_url):
         assert "trg_readings_progress_update" not in _triggers(db)
     # Opens of new readings and more seconds for old ones, in the buffer's statements.
     _read(db, {(p, a): 20 * p + 15 for p in (1, 2, 3, 4, 5) for a in (1, 2, 3)}, 1)
-    rows = _same_as_rebuilt(db)
+    rows = same_as_rebuilt(db)
     assert rows[(1, 5)] == (2, 0, 230, 0) and rows[(2, 5)] == (2, 0, 230, 0)
     # One statement: 10 s more for everyone; 1 and 2 confirm; 3's readings go to 4.
     with db.write() as conn:
@@ -102,29 +89,29 @@ def test_statements_that_mix_changes_count_as_a_recompute(database_url):
             "ELSE studied_at END, "
             "subscriber_id = CASE WHEN subscriber_id = 3 THEN 4 ELSE subscriber_id END "
             "WHERE reader <> 'a:anonymous'"))
-    rows = _same_as_rebuilt(db)
+    rows = same_as_rebuilt(db)
     assert rows[(1, 1)] == (2, 0, 90, 2)                    # 45 s: below issue 1's 60
     assert rows[(1, 2)] == (2, 2, 130, 0) and rows[(2, 2)] == (2, 2, 130, 0)
     assert (1, 3) not in rows and rows[(1, 4)] == (4, 0, 380, 0)
     with db.write() as conn:                                # someone anonymous was 5
         conn.execute(text("UPDATE readings SET subscriber_id = 5 WHERE reader = 'a:anonymous'"))
-    assert _same_as_rebuilt(db)[(1, 5)] == (3, 0, 250, 0)
+    assert same_as_rebuilt(db)[(1, 5)] == (3, 0, 250, 0)
     # A reading inserted already studied (a reader never counted before), then deleted.
     with db.write() as conn:
         conn.execute(insert(readings).values(reader="s:5-phone", subscriber_id=5, article_id=2,
                                              opened_at=NOW, last_seen_at=NOW,
                                              active_seconds=70, studied_at=NOW))
-    assert _same_as_rebuilt(db)[(1, 5)] == (4, 1, 320, 0)
+    assert same_as_rebuilt(db)[(1, 5)] == (4, 1, 320, 0)
     with db.write() as conn:
         conn.execute(delete(readings).where(readings.c.reader == "s:1",
                                             readings.c.article_id == 1))
         conn.execute(text("UPDATE readings SET last_seen_at = opened_at"))   # nothing counted
-    rows = _same_as_rebuilt(db)
+    rows = same_as_rebuilt(db)
     assert rows[(1, 1)] == (1, 0, 45, 1) and rows[(2, 1)] == (1, 1, 45, 0)
     with db.write() as conn:                                # a heartbeat after 我已学习
         confirm_many(conn, [("s:4", 4, 2, NOW, 1)])
     _read(db, {(4, 2): 400}, 2)
-    assert _same_as_rebuilt(db)[(1, 4)] == (4, 1, 675, 0)
+    assert same_as_rebuilt(db)[(1, 4)] == (4, 1, 675, 0)
     migrate.downgrade(db, "0030")
     if db.dialect == "postgresql":
         assert "trg_readings_progress_update" in _triggers(db)
@@ -132,5 +119,5 @@ def test_statements_that_mix_changes_count_as_a_recompute(database_url):
     _read(db, {(5, 1): 95}, 3)
     with db.write() as conn:
         confirm_many(conn, [("s:5", 5, 1, NOW, 1)])
-    assert _same_as_rebuilt(db)[(2, 5)] == (3, 1, 240, 0)
+    assert same_as_rebuilt(db)[(2, 5)] == (3, 1, 240, 0)
     db.dispose()
