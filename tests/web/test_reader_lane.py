@@ -189,3 +189,38 @@ def test_a_reader_unknown_in_memory_and_a_state_that_needs_a_flush_take_the_long
     assert zl.records.pending(bing, arts[0])
     assert state()["too_quick"] is False                  # written, then read
     assert not zl.records.pending(bing, arts[0])
+
+
+def test_on_postgresql_the_lane_reads_the_state_from_its_event_loop(site, monkeypatch):
+    """No thread for a reader's state on PostgreSQL (``Database.aglance``): the lane
+    awaits the read, with the answer the app gives, fresh after each confirmation; only
+    what it cannot tell from memory (the issue's minimum, the first time) takes the
+    thread's way."""
+    zl, app, web, issue_id, arts, people = site
+    if zl.db.dialect != "postgresql":
+        pytest.skip("SQLite's state is read directly (test above)")
+    threaded = []
+    real = zl.reading.reader_state
+
+    def counted(*args, **kwargs):
+        threaded.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(zl.reading, "reader_state", counted)
+    ding = Reader.person(people["丁"])
+    with _known(zl, web, people["丁"]) as client:
+        url = f"/read/state?a={arts[1]}&i={issue_id}"
+        client.get(url)                                   # the minimum, read once
+        before = len(threaded)
+        lane = [client.get(url) for _ in range(3)]
+        assert len(threaded) == before                   # answered on the loop
+        routed = client.get(f"/read/state?i={issue_id}&a={arts[1]}")
+        assert len(threaded) == before + 1               # the app's own way, for comparison
+        for answer in lane:
+            _same(answer, routed)
+        assert lane[0].json()["studied_at"] is None
+        zl.records.confirm_now(ding, arts[1], issue_id=issue_id, staff=False)
+        after = client.get(url).json()
+        assert after["studied_at"] is not None and after["issue"]["studied"] == 1
+        assert len(threaded) == before + 1
+        assert client.get(f"/read/state?a={arts[1]}&i=999999").status_code == 404

@@ -13,7 +13,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from zhuanlan.app.page_cache import PageCache
-from zhuanlan.errors import ConfigError, NotFoundError
+from zhuanlan.errors import ConfigError, NotFoundError, StorageError
 from zhuanlan.jobs.context import Context
 from zhuanlan.jobs.images import StoredImage, stored_image
 from zhuanlan.publish.article_html import Figure
@@ -42,17 +42,21 @@ class Reading:
 
     def min_seconds(self, conn, article_id: int, issue_id: int | None) -> int:
         """The reading time a 我已学习 of the article needs (0: any), cached."""
+        hit = self._cached_minimum(article_id, issue_id)
+        if hit is not None:
+            return hit
         key, now = (article_id, issue_id), time.monotonic()
-        with self._minimums_lock:
-            hit = self._minimums.get(key)
-        if hit is not None and hit[1] > now:
-            return hit[0]
         value = readings.min_read_seconds(conn, article_id, issue_id)
         with self._minimums_lock:
             if len(self._minimums) > 10_000:
                 self._minimums.clear()
             self._minimums[key] = (value, now + MIN_CACHE_SECONDS)
         return value
+
+    def _cached_minimum(self, article_id: int, issue_id: int | None) -> int | None:
+        with self._minimums_lock:
+            hit = self._minimums.get((article_id, issue_id))
+        return hit[0] if hit is not None and hit[1] > time.monotonic() else None
 
     def set_min_read(self, slug: str, seconds: int | None, *, by: str) -> None:
         """The column's minimum reading time per article (None or 0: none)."""
@@ -149,6 +153,28 @@ class Reading:
             state = self._state(reader, article_id, issue_id, staff)
         return state
 
+    async def reader_state_on_loop(self, reader: Reader, article_id: int, *,
+                                   issue_id: int) -> dict | None:
+        """``reader_state(staff=False, flush=False)`` of an article in an issue, read on
+        the event loop (PostgreSQL, ``Database.aglance``). None when the answer needs the
+        thread's way: the minimum not cached yet, the page cache due its check, reading
+        time still in this process's buffer, or the database failing (the thread's way
+        then reports it as every read does)."""
+        minimum = self._cached_minimum(article_id, issue_id)
+        if minimum is None or self.pages.due():
+            return None
+        try:
+            async with self.ctx.db.aglance() as conn:
+                rows = await readings.state_rows_in_issue(conn, reader.key, issue_id)
+        except StorageError:
+            return None
+        if article_id not in {r.article_id for r in rows}:
+            raise NotFoundError("这一期没有这篇文章", resource=f"issue {issue_id}")
+        state = self._shape(reader, article_id, issue_id, rows, minimum)
+        if state["too_quick"] and self.ctx.records.pending(reader, article_id):
+            return None
+        return state
+
     def _state(self, reader: Reader, article_id: int, issue_id: int | None,
                staff: bool) -> dict:
         with self.ctx.db.glance() as conn:
@@ -164,6 +190,10 @@ class Reading:
                         conn, article_id, staff=True)):
                     raise NotFoundError("没有这篇文章", resource=f"article {article_id}")
             minimum = self.min_seconds(conn, article_id, issue_id) if published else 0
+        return self._shape(reader, article_id, issue_id, rows, minimum)
+
+    def _shape(self, reader: Reader, article_id: int, issue_id: int | None, rows: list,
+               minimum: int) -> dict:
         mine = next((r for r in rows if r.article_id == article_id), None)
         studied_at = mine.studied_at if mine is not None else None
         seconds = (mine.active_seconds or 0) if mine is not None else 0

@@ -15,13 +15,14 @@ every half millisecond. Other programs on the same file still meet busy_timeout.
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import os
 import threading
 import time
 import weakref
-from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from sqlalchemy import Connection, CursorResult, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from zhuanlan.errors import ConfigError, StorageError
 
@@ -36,9 +38,14 @@ _WRITE = "zhuanlan_write"
 # As many connections as the web server's threads (anyio's 40), on either store: with
 # SQLAlchemy's default 5 + 10, SQLite opened and set up a connection again per request,
 # and on PostgreSQL the reader's /read/state waited for a free one (bench/reader.py --pg:
-# p50 275 ms at the 9:00 burst). A PostgreSQL server needs max_connections of at least
-# 50 per web process (docs/deploy.md).
+# p50 275 ms at the 9:00 burst). On PostgreSQL that read is now made from the event loop
+# (``Database.aglance``, ASYNC_POOL connections of their own), so the threads' pool is
+# smaller there: a web process still needs at most 50 (docs/deploy.md).
 POOL = 40
+# The loop's reads hold a connection for one round trip (~10 ms under the burst's load,
+# most of it the loop's turn), so 16 serve more than a thousand a second per process.
+ASYNC_POOL = 16
+PG_POOL = POOL - ASYNC_POOL
 WRITER_WAIT_SECONDS = 30.0      # as busy_timeout
 _WRITER_POLL_SECONDS = 0.0005
 
@@ -70,15 +77,34 @@ def make_engine(url: str, **kwargs) -> Engine:
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
         if "poolclass" not in kwargs:
-            kwargs = {"pool_size": POOL, "max_overflow": 10, **kwargs}
-        # No JIT: our statements are short, and PostgreSQL compiled some of the record
-        # buffer's whenever a plan's estimate passed jit_above_cost — 100–250 ms each, the
-        # p99 of 我已学习 (bench/reader.py --pg open loop: 50–100/s with it, 1,200/s without).
-        given = parsed.query.get("options") or ()
-        options = " ".join([*([given] if isinstance(given, str) else given), "-c jit=off"])
+            kwargs = {"pool_size": PG_POOL, "max_overflow": 10, **kwargs}
         return create_engine(parsed, pool_pre_ping=True,
-                             connect_args={"options": options}, **kwargs)
+                             connect_args={"options": _pg_options(parsed)}, **kwargs)
     raise ConfigError("database.url", f"unsupported database {backend!r}: use sqlite or postgresql")
+
+
+def _pg_options(url) -> str:
+    # No JIT: our statements are short, and PostgreSQL compiled some of the record
+    # buffer's whenever a plan's estimate passed jit_above_cost — 100–250 ms each, the
+    # p99 of 我已学习 (bench/reader.py --pg open loop: 50–100/s with it, 1,200/s without).
+    given = url.query.get("options") or ()
+    return " ".join([*([given] if isinstance(given, str) else given), "-c jit=off"])
+
+
+def make_async_engine(url: str) -> AsyncEngine:
+    """PostgreSQL only: an engine for reads from an event loop, outside transactions
+    (``Database.aglance``), set up as ``make_engine``'s."""
+    parsed = make_url(url)
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    # No pre-ping: it is a round trip per read. A connection the server dropped fails
+    # that read (its caller answers from a thread instead) and is replaced.
+    # Outside transactions there is nothing to roll back when a connection goes back to
+    # the pool: no ROLLBACK round trip, which under the burst's load held each
+    # connection twice as long (bench/reader.py --pg).
+    return create_async_engine(parsed, pool_size=ASYNC_POOL, max_overflow=0,
+                               isolation_level="AUTOCOMMIT", pool_reset_on_return=None,
+                               connect_args={"options": _pg_options(parsed)})
 
 
 def _setup_sqlite(engine: Engine) -> None:
@@ -177,6 +203,9 @@ class Database:
         self._turn = (_WriterTurn(Path(database).resolve())
                       if self.dialect == "sqlite" and database and database != ":memory:"
                       else None)
+        # Pooled asyncio connections belong to the loop they were made on: one engine
+        # per loop (a web process has one; tests start several).
+        self._async: tuple[asyncio.AbstractEventLoop, AsyncEngine] | None = None
 
     @property
     def dialect(self) -> str:
@@ -220,10 +249,61 @@ class Database:
         except OperationalError as exc:
             raise StorageError(f"database error: {exc.orig}", resource=self._safe_url()) from exc
 
+    @property
+    def reads_on_loop(self) -> bool:
+        """Whether ``aglance`` is there: PostgreSQL, a round trip away, read without a
+        thread. (SQLite's reads are local and short: callers run them directly.)"""
+        return self.dialect == "postgresql"
+
+    @asynccontextmanager
+    async def aglance(self) -> AsyncIterator[AsyncConnection]:
+        """``glance`` from the event loop, PostgreSQL only: the reader's ``/read/state``
+        at the 9:00 burst, which from a thread waited for a free thread and for the GIL
+        on its way there and back (bench/reader.py --pg: p50 110–120 ms for a read of a
+        millisecond). Raises StorageError when the database cannot answer."""
+        loop = asyncio.get_running_loop()
+        if self._async is None or self._async[0] is not loop:
+            if self._async is not None:
+                # Made on a loop that has ended (tests run several): closed from here.
+                stale, self._async = self._async[1], None
+                await stale.dispose()
+            self._async = (loop, make_async_engine(self.url))
+        try:
+            # Not ``async with engine.connect()``: its exit closes in a task of its own
+            # (asyncio.shield), a turn of the busy loop more per read (~10 ms at the burst).
+            conn = await self._async[1].connect()
+            try:
+                yield conn
+            finally:
+                await conn.close()
+        except (OperationalError, InterfaceError, DisconnectionError, PoolTimeout) as exc:
+            raise StorageError(f"database error: {getattr(exc, 'orig', exc)}",
+                               resource=self._safe_url()) from exc
+
+    async def aclose(self) -> None:
+        """Close ``aglance``'s connections of the running loop (the app's shutdown)."""
+        if self._async is not None and self._async[0] is asyncio.get_running_loop():
+            engine, self._async = self._async[1], None
+            await engine.dispose()
+
+    def _drop_async(self) -> None:
+        """Close ``aglance``'s connections from outside their loop (the app did not run
+        its shutdown, or its loop has ended): closing one needs no I/O of that loop."""
+        if self._async is None:
+            return
+        engine, self._async = self._async[1], None
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            asyncio.run(engine.dispose())
+        else:                   # called from a coroutine: let them close when collected
+            engine.sync_engine.dispose(close=False)
+
     def _safe_url(self) -> str:
         return make_url(self.url).render_as_string(hide_password=True)
 
     def dispose(self) -> None:
+        self._drop_async()
         self.engine.dispose()
         if self._turn is not None:
             self._turn.close()

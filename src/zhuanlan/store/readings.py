@@ -180,6 +180,11 @@ def state_rows(conn, reader_key: str, article_id: int, issue_id: int | None) -> 
     return list(conn.execute(_STATE_IN_ISSUE, {"reader": reader_key, "issue": issue_id}))
 
 
+async def state_rows_in_issue(conn, reader_key: str, issue_id: int) -> list:
+    """``state_rows`` of an issue on an ``AsyncConnection`` (``Database.aglance``)."""
+    return list(await conn.execute(_STATE_IN_ISSUE, {"reader": reader_key, "issue": issue_id}))
+
+
 # Built once: /read/state is the burst's most frequent store read, and building the
 # statement (and its cache key) per request was half of its time (cProfile: 0.84 ms a
 # call, 0.45 of it there).

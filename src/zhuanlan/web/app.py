@@ -64,6 +64,7 @@ def create_app(zl: Zhuanlan) -> FastAPI:
         finally:
             app.state.active_people.stop()
             zl.records.stop()
+            await zl.db.aclose()
 
     app = FastAPI(title="zhuanlan 专栏", docs_url=None, redoc_url=None, openapi_url=None,
                   lifespan=lifespan, telemetry=NO_TELEMETRY)

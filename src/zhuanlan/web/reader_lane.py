@@ -88,11 +88,16 @@ async def state(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> Non
     vary = {"Vary": "Cookie"}
     try:
         got = None
-        if zl.db.dialect == "sqlite" and not zl.reading.pages.due():
+        if zl.db.reads_on_loop:
+            # PostgreSQL is a round trip away: awaited here, not from a thread (the hop
+            # there and back waited for a free thread and for the GIL on both sides).
+            if issue_id is not None:
+                got = await zl.reading.reader_state_on_loop(reader, article_id,
+                                                            issue_id=issue_id)
+        elif not zl.reading.pages.due():
             # One indexed read of a local file (~0.3 ms, never waiting for a writer in
             # WAL mode) costs less here than the hop to a thread and back, which under
             # the burst's load waited for the GIL on both sides (bench/reader.py).
-            # PostgreSQL is a round trip away: a thread's.
             got = zl.reading.reader_state(reader, article_id, issue_id=issue_id,
                                           staff=False, flush=False)
         if got is None:
