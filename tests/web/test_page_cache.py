@@ -290,3 +290,23 @@ def test_a_question_kept_for_a_published_issue_reaches_its_kept_page(two):
                         choices=[], answer="正确", sentence="", article_id=None,
                         by="editor")
         assert "本期第一篇是一篇学习文章" in _text(client.get(f"/c/{SLUG}/1").text)
+
+
+def test_the_states_titles_follow_a_correction_made_by_another_process(two):
+    """``/read/state`` lists the issue's other items by title, kept per issue in the
+    readers' process (one lookup for all readers) until the page generation changes."""
+    editor, server, web, issue_id, arts, people = two
+    with _reader(editor, web, people["甲"]) as client:
+        state = f"/read/state?a={arts[0]}&i={issue_id}"
+        before = client.get(state).json()["issue"]["unstudied"]
+        assert [u["article_id"] for u in before] == [arts[1]]
+        with editor.db.write() as conn:          # behind the application's back: kept
+            conn.execute(update(articles).where(articles.c.id == arts[1])
+                         .values(title="悄悄改过的标题"))
+        assert client.get(state).json()["issue"]["unstudied"] == before
+        with editor.db.write() as conn:
+            conn.execute(update(articles).where(articles.c.id == arts[1])
+                         .values(title="原标题"))
+            update_article(conn, arts[1], title="更正后的标题")
+        after = client.get(state).json()["issue"]["unstudied"]
+        assert after == [{"article_id": arts[1], "title": "更正后的标题"}]

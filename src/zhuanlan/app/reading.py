@@ -32,13 +32,15 @@ class Reading:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self._minimums: dict[tuple[int, int | None], tuple[int, float]] = {}
-        self._minimums_lock = threading.Lock()
+        self._items: dict[int, list[tuple[int, str]]] = {}     # issue → its items
+        self._minimums_lock = threading.Lock()                  # (and the items')
         self.pages = PageCache(ctx.db)
-        self.pages.on_change(self._forget_minimums)
+        self.pages.on_change(self._forget)
 
-    def _forget_minimums(self) -> None:
+    def _forget(self) -> None:
         with self._minimums_lock:
             self._minimums.clear()
+            self._items.clear()
 
     def min_seconds(self, conn, article_id: int, issue_id: int | None) -> int:
         """The reading time a 我已学习 of the article needs (0: any), cached."""
@@ -157,20 +159,23 @@ class Reading:
                                    issue_id: int) -> dict | None:
         """``reader_state(staff=False, flush=False)`` of an article in an issue, read on
         the event loop (PostgreSQL, ``Database.aglance``). None when the answer needs the
-        thread's way: the minimum not cached yet, the page cache due its check, reading
-        time still in this process's buffer, or the database failing (the thread's way
-        then reports it as every read does)."""
+        thread's way: the issue's items or the minimum not kept yet, the page cache due
+        its check, reading time still in this process's buffer, or the database failing
+        (the thread's way then reports it as every read does)."""
         minimum = self._cached_minimum(article_id, issue_id)
-        if minimum is None or self.pages.due():
+        with self._minimums_lock:
+            items = self._items.get(issue_id)
+        if minimum is None or items is None or self.pages.due():
             return None
+        if article_id not in {a for a, _ in items}:
+            raise NotFoundError("这一期没有这篇文章", resource=f"issue {issue_id}")
         try:
             async with self.ctx.db.aglance() as conn:
-                rows = await readings.state_rows_in_issue(conn, reader.key, issue_id)
+                rows = await readings.reading_times_on_loop(conn, reader.key,
+                                                            [a for a, _ in items])
         except StorageError:
             return None
-        if article_id not in {r.article_id for r in rows}:
-            raise NotFoundError("这一期没有这篇文章", resource=f"issue {issue_id}")
-        state = self._shape(reader, article_id, issue_id, rows, minimum)
+        state = self._shape(reader, article_id, items, rows, minimum)
         if state["too_quick"] and self.ctx.records.pending(reader, article_id):
             return None
         return state
@@ -178,25 +183,43 @@ class Reading:
     def _state(self, reader: Reader, article_id: int, issue_id: int | None,
                staff: bool) -> dict:
         with self.ctx.db.glance() as conn:
-            rows = readings.state_rows(conn, reader.key, article_id, issue_id)
             if issue_id is not None:
+                items = self._issue_items(conn, issue_id)
                 # Items are published: the issue carrying the article proves it visible.
-                if article_id not in {r.article_id for r in rows}:
+                if article_id not in {a for a, _ in items}:
                     raise NotFoundError("这一期没有这篇文章", resource=f"issue {issue_id}")
+                rows = readings.reading_times(conn, reader.key, [a for a, _ in items])
                 published = True
             else:
+                items = None
+                rows = readings.state_rows(conn, reader.key, article_id)
                 published = visibility.article_visible(conn, article_id, staff=False)
                 if not published and not (staff and visibility.article_visible(
                         conn, article_id, staff=True)):
                     raise NotFoundError("没有这篇文章", resource=f"article {article_id}")
             minimum = self.min_seconds(conn, article_id, issue_id) if published else 0
-        return self._shape(reader, article_id, issue_id, rows, minimum)
+        return self._shape(reader, article_id, items, rows, minimum)
 
-    def _shape(self, reader: Reader, article_id: int, issue_id: int | None, rows: list,
-               minimum: int) -> dict:
-        mine = next((r for r in rows if r.article_id == article_id), None)
-        studied_at = mine.studied_at if mine is not None else None
-        seconds = (mine.active_seconds or 0) if mine is not None else 0
+    def _issue_items(self, conn, issue_id: int) -> list[tuple[int, str]]:
+        """The issue's items (article id, title), kept until the readers' pages change:
+        every reader of the issue asks for the same."""
+        with self._minimums_lock:
+            hit = self._items.get(issue_id)
+        if hit is not None:
+            return hit
+        items = readings.item_titles(conn, issue_id)
+        with self._minimums_lock:
+            if len(self._items) > 10_000:
+                self._items.clear()
+            self._items[issue_id] = items
+        return items
+
+    def _shape(self, reader: Reader, article_id: int, items: list[tuple[int, str]] | None,
+               rows: list, minimum: int) -> dict:
+        """The state from the reader's records (``rows``) of the issue's ``items`` (None:
+        a page outside an issue)."""
+        times = {r.article_id: (r.studied_at, r.active_seconds or 0) for r in rows}
+        studied_at, seconds = times.get(article_id, (None, 0))
         tz = ZoneInfo(self.ctx.tz)
         state: dict = {
             "known": reader.known, "min_seconds": minimum,
@@ -204,12 +227,11 @@ class Reading:
             if studied_at else None,
             "too_quick": bool(studied_at and seconds < minimum),
             "issue": None}
-        if issue_id is not None:
-            done = {r.article_id for r in rows
-                    if r.studied_at is not None and (r.active_seconds or 0) >= minimum}
-            state["issue"] = {"count": len(rows), "studied": len(done), "unstudied": [
-                {"article_id": r.article_id, "title": r.title} for r in rows
-                if r.article_id not in done and r.article_id != article_id][:3]}
+        if items is not None:
+            done = {a for a, (at, s) in times.items() if at is not None and s >= minimum}
+            state["issue"] = {"count": len(items), "studied": len(done), "unstudied": [
+                {"article_id": a, "title": title} for a, title in items
+                if a not in done and a != article_id][:3]}
         return state
 
     def readable(self, article_id: int, *, staff: bool) -> tuple[bool, bool]:

@@ -16,7 +16,6 @@ from sqlalchemy import (
     bindparam,
     case,
     func,
-    literal,
     select,
     text,
     update,
@@ -169,37 +168,49 @@ def reading_in(conn, reader_key: str, article_id: int) -> dict | None:
     return dict(row) if row else None
 
 
-def state_rows(conn, reader_key: str, article_id: int, issue_id: int | None) -> list:
-    """The reader's record of each item of the issue (``article_id``, ``title`` — the
-    editor's, else the article's —
-    ``studied_at``, ``active_seconds``; None where there is none), in order — or, without
-    an issue, of the article alone. One query: the read path's ``/read/state``."""
-    if issue_id is None:
-        return list(conn.execute(_STATE_OF_ARTICLE, {"reader": reader_key,
-                                                     "article": article_id}))
-    return list(conn.execute(_STATE_IN_ISSUE, {"reader": reader_key, "issue": issue_id}))
+def state_rows(conn, reader_key: str, article_id: int) -> list:
+    """The reader's record of the article (``article_id``, ``studied_at``,
+    ``active_seconds``), or none: ``/read/state`` of a page opened outside an issue."""
+    return list(conn.execute(_STATE_OF_ARTICLE, {"reader": reader_key, "article": article_id}))
 
 
-async def state_rows_in_issue(conn, reader_key: str, issue_id: int) -> list:
-    """``state_rows`` of an issue on an ``AsyncConnection`` (``Database.aglance``)."""
-    return list(await conn.execute(_STATE_IN_ISSUE, {"reader": reader_key, "issue": issue_id}))
+def item_titles(conn, issue_id: int) -> list[tuple[int, str]]:
+    """The issue's items in order: (article id, title — the editor's, else the
+    article's). A published issue keeps its items; a title changes only with a bump of
+    the page generation (``app.reading`` keeps them per generation)."""
+    return [(r.article_id, r.title) for r in conn.execute(_ITEM_TITLES, {"issue": issue_id})]
+
+
+def reading_times(conn, reader_key: str, article_ids: list[int]) -> list:
+    """The reader's records of these articles (``article_id``, ``studied_at``,
+    ``active_seconds``): the read path's ``/read/state`` in an issue, one lookup of the
+    unique index per article."""
+    return list(conn.execute(_READING_TIMES, {"reader": reader_key, "articles": article_ids}))
+
+
+async def reading_times_on_loop(conn, reader_key: str, article_ids: list[int]) -> list:
+    """``reading_times`` on an ``AsyncConnection`` (``Database.aglance``)."""
+    return list(await conn.execute(_READING_TIMES,
+                                   {"reader": reader_key, "articles": article_ids}))
 
 
 # Built once: /read/state is the burst's most frequent store read, and building the
 # statement (and its cache key) per request was half of its time (cProfile: 0.84 ms a
-# call, 0.45 of it there).
+# call, 0.45 of it there). The issue's items are not joined in: every reader of an issue
+# asked the store for the same five titles (on PostgreSQL, which shares the web
+# processes' cores at the bench, most of the read's time).
 _STATE_OF_ARTICLE = (
-    select(readings.c.article_id, literal(None).label("title"),
-           readings.c.studied_at, readings.c.active_seconds)
+    select(readings.c.article_id, readings.c.studied_at, readings.c.active_seconds)
     .where(readings.c.reader == bindparam("reader"),
            readings.c.article_id == bindparam("article")))
-_STATE_IN_ISSUE = (
+_READING_TIMES = (
+    select(readings.c.article_id, readings.c.studied_at, readings.c.active_seconds)
+    .where(readings.c.reader == bindparam("reader"),
+           readings.c.article_id.in_(bindparam("articles", expanding=True))))
+_ITEM_TITLES = (
     select(issue_items.c.article_id,
-           func.coalesce(func.nullif(issue_items.c.title, ""), articles.c.title)
-           .label("title"), readings.c.studied_at, readings.c.active_seconds)
+           func.coalesce(func.nullif(issue_items.c.title, ""), articles.c.title).label("title"))
     .join(articles, articles.c.id == issue_items.c.article_id)
-    .outerjoin(readings, (readings.c.reader == bindparam("reader"))
-               & (readings.c.article_id == issue_items.c.article_id))
     .where(issue_items.c.issue_id == bindparam("issue")).order_by(issue_items.c.position))
 
 

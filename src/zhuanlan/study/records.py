@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 MAX_VIEW_SECONDS = 4 * 3600     # one page view cannot count more than this
 MAX_PENDING = 200_000           # beyond this, flush in the caller's thread (back-pressure)
 MAX_TRIES = 3                   # flushes a refused record is tried in before it is dropped
-FLUSH_CHUNK = 200               # readings whose records one transaction of a flush writes
+FLUSH_CHUNK = 2000              # readings whose records one transaction of a flush writes
 GROUP_WINDOW = 0.005            # a confirmation waits this long for others to share its commit
 ORPHAN_SCAN_SECONDS = 5.0       # how often a stopped process's journal is looked for
 
