@@ -103,3 +103,23 @@ def test_a_database_gone_in_the_middle_of_a_flush_loses_nothing(zl, monkeypatch,
     finally:
         buffer.stop()
     assert not list(journal.iterdir())
+
+
+def test_a_confirmation_takes_exactly_its_readings_views(zl):
+    people = organisation(zl)
+    issue_id, (first, second) = publish(zl, 2, "views")
+    buffer = RecordBuffer(zl.db, zl.clock, interval=3600)
+    jia, yi = Reader.person(people["甲"]), Reader.person(people["乙"])
+    buffer.beat(jia, first, "view-jia-0001", 30)
+    buffer.beat(jia, first, "view-jia-0002", 20)
+    buffer.beat(yi, first, "view-yi-00001", 50)
+    buffer.beat(jia, first, "view-moved-01", 10)
+    buffer.beat(jia, second, "view-moved-01", 15)      # the same view, sent for another
+    buffer.confirm(jia, first, issue_id=issue_id, staff=False)
+    assert buffer.flush_confirmations() == 4            # jia's reading, two views, 我已学习
+    with zl.db.read() as conn:
+        views = dict(conn.execute(select(reading_views.c.view_id, reading_views.c.seconds)).all())
+    assert views == {"view-jia-0001": 30, "view-jia-0002": 20}
+    assert _seconds(zl) == {(jia.key, first): 50}
+    assert buffer.flush() == 4          # yi's reading, jia's other (the view moved): 2 + 2
+    assert _seconds(zl) == {(jia.key, first): 50, (yi.key, first): 50, (jia.key, second): 15}
