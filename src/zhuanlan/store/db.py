@@ -98,10 +98,8 @@ def make_async_engine(url: str) -> AsyncEngine:
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     # No pre-ping: it is a round trip per read. A connection the server dropped fails
-    # that read (its caller answers from a thread instead) and is replaced.
-    # Outside transactions there is nothing to roll back when a connection goes back to
-    # the pool: no ROLLBACK round trip, which under the burst's load held each
-    # connection twice as long (bench/reader.py --pg).
+    # that read (its caller answers from a thread instead) and is replaced. Outside
+    # transactions there is nothing to roll back when a connection goes back to the pool.
     return create_async_engine(parsed, pool_size=ASYNC_POOL, max_overflow=0,
                                isolation_level="AUTOCOMMIT", pool_reset_on_return=None,
                                connect_args={"options": _pg_options(parsed)})

@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 MAX_VIEW_SECONDS = 4 * 3600     # one page view cannot count more than this
 MAX_PENDING = 200_000           # beyond this, flush in the caller's thread (back-pressure)
 MAX_TRIES = 3                   # flushes a refused record is tried in before it is dropped
-FLUSH_CHUNK = 2000              # readings whose records one transaction of a flush writes
+FLUSH_CHUNK = 20_000            # readings whose records one transaction of a flush writes
 GROUP_WINDOW = 0.005            # a confirmation waits this long for others to share its commit
 ORPHAN_SCAN_SECONDS = 5.0       # how often a stopped process's journal is looked for
 
@@ -210,9 +210,11 @@ class RecordBuffer:
 
         In transactions of at most ``FLUSH_CHUNK`` readings' records, and before each
         the confirmations that came meanwhile (with their own records, wherever they
-        wait): at the burst a half second's records took one transaction of 40–200 ms,
-        and 我已学习 waited for it in its own process and, on SQLite's one writer, in
-        the other's too (bench/reader.py). Every write is idempotent and only ever
+        wait): a backlog (the database away for a while, or a load the flushers cannot
+        keep up with) is not written in one transaction that holds SQLite's writer, and
+        我已学习, for many seconds. Smaller parts cost throughput: with 200 or 2,000
+        readings the two processes' flushers took turns on SQLite's writer at every part
+        and fell behind (bench/reader.py). Every write is idempotent and only ever
         raises the reading time, so the order of the parts changes nothing.
 
         A database that cannot be reached keeps the opens and heartbeats for the next
