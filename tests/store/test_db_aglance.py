@@ -15,14 +15,6 @@ from zhuanlan.store import Database
 _XID = text("SELECT pg_current_xact_id()::text")
 
 
-def test_sqlite_reads_without_a_loop_pool(database_url):
-    db = Database(database_url)
-    try:
-        assert db.reads_on_loop is (db.dialect == "postgresql")
-    finally:
-        db.dispose()
-
-
 def test_reads_on_the_loop_stand_alone_and_see_the_schema_of_the_url(database_url):
     if not database_url.startswith("postgresql"):
         pytest.skip("PostgreSQL's: SQLite reads run directly")

@@ -167,8 +167,7 @@ class Reading:
             items = self._items.get(issue_id)
         if minimum is None or items is None or self.pages.due():
             return None
-        if article_id not in {a for a, _ in items}:
-            raise NotFoundError("这一期没有这篇文章", resource=f"issue {issue_id}")
+        _carried(items, article_id, issue_id)
         try:
             async with self.ctx.db.aglance() as conn:
                 rows = await readings.reading_times_on_loop(conn, reader.key,
@@ -185,9 +184,7 @@ class Reading:
         with self.ctx.db.glance() as conn:
             if issue_id is not None:
                 items = self._issue_items(conn, issue_id)
-                # Items are published: the issue carrying the article proves it visible.
-                if article_id not in {a for a, _ in items}:
-                    raise NotFoundError("这一期没有这篇文章", resource=f"issue {issue_id}")
+                _carried(items, article_id, issue_id)
                 rows = readings.reading_times(conn, reader.key, [a for a, _ in items])
                 published = True
             else:
@@ -257,3 +254,10 @@ class Reading:
                 return None, False
             row = images.file_of(conn, image_id)
         return stored_image(self.ctx, row), public
+
+
+def _carried(items: list[tuple[int, str]], article_id: int, issue_id: int) -> None:
+    """Raise NotFoundError unless the issue has the article. Items are published: the
+    issue carrying the article proves it visible."""
+    if article_id not in {a for a, _ in items}:
+        raise NotFoundError("这一期没有这篇文章", resource=f"issue {issue_id}")

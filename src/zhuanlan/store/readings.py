@@ -178,7 +178,7 @@ def item_titles(conn, issue_id: int) -> list[tuple[int, str]]:
     """The issue's items in order: (article id, title — the editor's, else the
     article's). A published issue keeps its items; a title changes only with a bump of
     the page generation (``app.reading`` keeps them per generation)."""
-    return [(r.article_id, r.title) for r in conn.execute(_ITEM_TITLES, {"issue": issue_id})]
+    return [(r.article_id, r.shown) for r in conn.execute(_ITEMS, {"issue": issue_id})]
 
 
 def reading_times(conn, reader_key: str, article_ids: list[int]) -> list:
@@ -207,9 +207,11 @@ _READING_TIMES = (
     select(readings.c.article_id, readings.c.studied_at, readings.c.active_seconds)
     .where(readings.c.reader == bindparam("reader"),
            readings.c.article_id.in_(bindparam("articles", expanding=True))))
-_ITEM_TITLES = (
-    select(issue_items.c.article_id,
-           func.coalesce(func.nullif(issue_items.c.title, ""), articles.c.title).label("title"))
+# An issue's items in order: the editor's title (``title``, may be empty) and what the
+# issue lists (``shown``: the editor's title, else the article's).
+_ITEMS = (
+    select(issue_items.c.article_id, issue_items.c.title,
+           func.coalesce(func.nullif(issue_items.c.title, ""), articles.c.title).label("shown"))
     .join(articles, articles.c.id == issue_items.c.article_id)
     .where(issue_items.c.issue_id == bindparam("issue")).order_by(issue_items.c.position))
 
@@ -225,13 +227,7 @@ def issue_context(conn, issue_id: int, article_id: int, reader_key: str,
         .where(issues.c.id == issue_id)).first()
     if head is None:
         return None
-    # ``shown``: the editor's title, else the article's (what the issue lists).
-    items = list(conn.execute(
-        select(issue_items.c.article_id, issue_items.c.title,
-               func.coalesce(func.nullif(issue_items.c.title, ""), articles.c.title)
-               .label("shown"))
-        .join(articles, articles.c.id == issue_items.c.article_id)
-        .where(issue_items.c.issue_id == issue_id).order_by(issue_items.c.position)))
+    items = list(conn.execute(_ITEMS, {"issue": issue_id}))
     ids = [r.article_id for r in items]
     if article_id not in ids:
         return None

@@ -1,9 +1,9 @@
 """Writing study records cheaply.
 
 Opening an article page and the heartbeats of active reading are buffered in memory and
-written together, every half second, in a few transactions: a burst of thousands of readers
-opening an issue at 9:00 costs the pages a dict update and one journal line each, not a
-database write each (SQLite has one writer). Every write is idempotent — opens are
+written together, every half second, in one transaction (a backlog in parts): a burst of
+thousands of readers opening an issue at 9:00 costs the pages a dict update and one
+journal line each, not a database write each (SQLite has one writer). Every write is idempotent — opens are
 INSERT … ON CONFLICT DO NOTHING, heartbeats carry the view's running total and only ever
 raise it — so a flush that is repeated, or several web processes writing the same reader,
 change nothing twice.
@@ -226,7 +226,7 @@ class RecordBuffer:
             with self._lock:
                 taken = _Taken(self._opens, self._beats, self._views_of)
                 self._opens, self._beats, self._views_of = {}, {}, {}
-                if self._journal is not None and taken:
+                if self._journal is not None and taken.had_records:
                     try:
                         self._journal.rotate()
                     except OSError:
@@ -424,9 +424,6 @@ class _Taken:
         self.opens, self.beats, self._views = opens, beats, views
         self.had_records = bool(opens or beats)
         self._order: Iterator[tuple[str, int]] | None = None    # made outside the lock
-
-    def __bool__(self) -> bool:
-        return self.had_records
 
     def give(self, wanted: set, opens: dict, beats: dict) -> None:
         """Move the records of the ``wanted`` readings into ``opens`` and ``beats`` (a
