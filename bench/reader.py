@@ -26,6 +26,11 @@ warm-up:
 - study:    the reading as the issue counts it: open, heartbeats, then 我已学习
             (POST /read/studied with the view's reading time)
 
+After each phase the bench waits until the server has written everything it answered
+(its journal files are empty; ``--no-wait`` does not), so that no phase is measured on
+the backlog of the one before — the beat phase offers several times the 9:00 burst's
+heartbeats — and prints how long that took.
+
 Then the open loop: the study mix's requests arrive as a Poisson process at a rate that
 steps up (``--rates``), each timed from its scheduled send time, until p99 reaches
 100 ms. Then the statistics pages for the whole tree (the newest issue, the column's
@@ -166,6 +171,32 @@ def has_state(port: int, recent: tuple[int, int]) -> bool:
         "application/json")
 
 
+def journal_bytes(tmp: Path) -> int:
+    """Bytes of the server's journal files: the records it answered that are not yet in
+    the store (study.journal: a file goes once its records are committed)."""
+    total = 0
+    for path in (tmp / "data" / "journal").glob("*.jsonl"):
+        try:
+            total += path.stat().st_size
+        except OSError:
+            pass                        # settled meanwhile
+    return total
+
+
+def wait_for_store(tmp: Path, limit: float = 300.0) -> tuple[float, int]:
+    """Wait until the server has written everything it answered; (seconds waited, journal
+    bytes when the wait began). A phase is then not measured on the backlog of the phase
+    before it."""
+    t, start = time.perf_counter(), journal_bytes(tmp)
+    left = start
+    while left and time.perf_counter() - t < limit:
+        time.sleep(0.1)
+        left = journal_bytes(tmp)
+    if left:
+        print(f"  the store did not catch up within {limit:.0f} s ({left:,} journal bytes left)")
+    return time.perf_counter() - t, start
+
+
 def load_phase(spec: dict) -> dict:
     """Run the load generator in its own process and return its figures."""
     out = subprocess.run([sys.executable, __file__, "--child-load", json.dumps(spec)],
@@ -262,6 +293,9 @@ def main() -> None:
                    help=f"open-loop rates in requests/s, stepped up (default {RATES})")
     p.add_argument("--step-seconds", type=float,
                    help="seconds per open-loop rate (default: half of --seconds, at most 10)")
+    p.add_argument("--no-wait", action="store_true",
+                   help="start each phase at once, on the backlog of records the phase "
+                        "before left (how runs before December 2026 measured)")
     p.add_argument("--keep", action="store_true",
                    help="keep the temporary directory (and the PostgreSQL database)")
     p.add_argument("--child-load", help=argparse.SUPPRESS)
@@ -347,6 +381,8 @@ def run(args, info: dict, server: subprocess.Popen, port: int, tmp: Path) -> boo
         cpu = tree_cpu_s(server.pid) - cpu0
         r["server_cpu"] = cpu / (time.perf_counter() - t)
         r["cpu_ms"] = cpu * 1000 / max(1, r.get("answered", 1))
+        if not args.no_wait:
+            r["wait_s"], r["journal_bytes"] = wait_for_store(tmp)
         return r
 
     warm = min(5.0, args.seconds / 4)
@@ -356,6 +392,9 @@ def run(args, info: dict, server: subprocess.Popen, port: int, tmp: Path) -> boo
     for i, kind in enumerate(PHASES):
         r = results[kind] = phase(kind, i + 1, warmup=warm, seconds=args.seconds)
         print(_phase_line(kind, r))
+        if "wait_s" in r:
+            print(f"  the store caught up {r['wait_s']:.1f} s after the phase (journal "
+                  f"{r['journal_bytes'] / 1e6:.1f} MB at its end)")
         if kind in ("mix", "study"):
             for sub in ("article", "state", "beat", "studied", "back"):
                 if sub in r["kinds"]:
@@ -390,6 +429,9 @@ def run(args, info: dict, server: subprocess.Popen, port: int, tmp: Path) -> boo
     best = r["best"]
     print(f"open loop: highest rate with p99 < {GOAL_P99_MS} ms: {best:.0f} requests/s "
           f"(goal ≥ 1,500)")
+    if "wait_s" in r:
+        print(f"  the store caught up {r['wait_s']:.1f} s after the open loop (journal "
+              f"{r['journal_bytes'] / 1e6:.1f} MB at its end)")
 
     # statistics
     st = stats_timings(port, info["latest"])

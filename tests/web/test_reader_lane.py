@@ -224,3 +224,103 @@ def test_on_postgresql_the_lane_reads_the_state_from_its_event_loop(site, monkey
         assert after["studied_at"] is not None and after["issue"]["studied"] == 1
         assert len(threaded) == before + 1
         assert client.get(f"/read/state?a={arts[1]}&i=999999").status_code == 404
+
+
+# -- 我已学习 ------------------------------------------------------------------------------
+
+_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+# The same form with a charset: the lane hands it on, the app reads it alike.
+_FORM_TO_APP = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
+
+
+def _studied(zl, subscriber_id: int, article_id: int):
+    with zl.db.read() as conn:
+        return conn.execute(select(readings.c.studied_at, readings.c.active_seconds).where(
+            readings.c.subscriber_id == subscriber_id,
+            readings.c.article_id == article_id)).first()
+
+
+def test_studied_from_the_lane_is_the_apps_and_is_stored(site):
+    zl, app, web, issue_id, arts, people = site
+    origin = {"Origin": web.url("")}
+    with _known(zl, web, people["甲"]) as jia:
+        jia.get(f"/a/{arts[0]}?i={issue_id}")             # known readable in this process
+        jia.get(f"/a/{arts[1]}?i={issue_id}")
+        form = {"article_id": arts[0], "issue_id": issue_id, "view": "view-jia-0001",
+                "seconds": 95}
+        lane = jia.post("/read/studied", data=form, headers={**_FORM, **origin})
+        routed = jia.post("/read/studied", data={**form, "article_id": arts[1]},
+                          headers={**_FORM_TO_APP, **origin})
+        assert lane.status_code == routed.status_code == 303
+        assert lane.headers["location"] == f"/a/{arts[0]}?i={issue_id}#studied"
+        assert routed.headers["location"] == f"/a/{arts[1]}?i={issue_id}#studied"
+        assert ({k: v for k, v in lane.headers.items() if k not in ("date", "location")}
+                == {k: v for k, v in routed.headers.items()
+                    if k not in ("date", "location")})
+        # Already stored when the reader is sent back (the group commit was awaited),
+        # judged on the reading time the form carried.
+        at, seconds = _studied(zl, people["甲"], arts[0])
+        assert at is not None and seconds == 95
+        state = jia.get(f"/read/state?a={arts[0]}&i={issue_id}").json()
+        assert state["studied_at"] and state["issue"]["studied"] == 2
+        # back: a path on this site, never elsewhere.
+        back = jia.post("/read/studied", data={"article_id": arts[0], "back": "/c/xuexi"},
+                        headers={**_FORM, **origin})
+        away = jia.post("/read/studied", data={"article_id": arts[0],
+                                               "back": "//evil.example/x"},
+                        headers={**_FORM, **origin})
+        assert back.headers["location"] == "/c/xuexi#studied"
+        assert away.headers["location"] == "/#studied"
+
+
+def test_a_refused_confirmation_gets_the_apps_page(site):
+    """The store refuses it (an issue without the article): the app answers, as it
+    would have without the lane — its 404 page, nothing confirmed."""
+    zl, app, web, issue_id, arts, people = site
+    origin = {"Origin": web.url("")}
+    with _known(zl, web, people["乙"]) as yi:
+        yi.get(f"/a/{arts[0]}?i={issue_id}")
+        form = {"article_id": arts[0], "issue_id": 999999}
+        lane = yi.post("/read/studied", data=form, headers={**_FORM, **origin})
+        routed = yi.post("/read/studied", data=form, headers={**_FORM_TO_APP, **origin})
+        assert lane.status_code == routed.status_code == 404
+        assert "未找到" in lane.text and lane.text == routed.text
+    assert _studied(zl, people["乙"], arts[0]).studied_at is None
+
+
+def test_the_studied_lane_hands_on_what_it_does_not_read_exactly(site):
+    zl, app, web, issue_id, arts, people = site
+    known = {"zhuanlan_reader": zl.links.sign("reader-cookie", people["丙"])}
+    form_type = [(b"content-type", b"application/x-www-form-urlencoded")]
+    app.state.readable_articles.add(arts[0])
+    good = f"article_id={arts[0]}&issue_id={issue_id}&view=view-bing-77&seconds=40".encode()
+    reached, status, _ = _call(app, reader_lane.studied, "POST", "/read/studied", b"", known,
+                               [good[:9], good[9:]], form_type)
+    assert (reached, status) == ([], 303)
+    at, seconds = _studied(zl, people["丙"], arts[0])
+    assert at is not None and seconds == 40
+    (unread,) = seed_articles(zl, 1, "未读")
+    staff = {**known, "zhuanlan_session": "x"}
+    handed_on = [
+        (staff, good, form_type), ({}, good, form_type),            # staff; a new visitor
+        (known, good, [(b"content-type", b"multipart/form-data; boundary=x")]),
+        (known, good, []),                                          # no content type
+        (known, good, [*form_type, (b"origin", b"https://elsewhere.example")]),
+        (known, f"article_id={unread}".encode(), form_type),        # not known readable
+        (known, good + b"%00", form_type),                          # a NUL, escaped
+        (known, good + b"&back=" + b"x" * 5000, form_type),          # too long
+        (known, good + b"&article_id=1", form_type),                # a field twice
+        (known, good + b"&csrf=1", form_type),                      # a field it does not know
+        (known, good + b";back=/", form_type),
+        (known, f"article_id={arts[0]}&issue_id=".encode(), form_type),
+        (known, f"article_id={arts[0]}&seconds=1.5".encode(), form_type),
+        (known, f"article_id={arts[0]}&seconds=10000001".encode(), form_type),
+        (known, f"article_id={arts[0]}&view={'v' * 41}".encode(), form_type),
+        (known, f"article_id={arts[0]}&view=%FF%FE".encode(), form_type),
+        (known, f"article_id=0{arts[0]}".encode(), form_type),
+        (known, f"article_id={2**31}".encode(), form_type),
+    ]
+    for cookies, body, headers in handed_on:
+        reached, status, _ = _call(app, reader_lane.studied, "POST", "/read/studied", b"",
+                                   cookies, [body], headers)
+        assert (status, reached) == (599, [body]), body[:80]

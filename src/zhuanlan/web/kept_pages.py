@@ -10,7 +10,7 @@ exactly that: ``GET /a/{id}`` or ``/a/{id}?i={issue}``, no staff session, a read
 page would not give a new cookie, and a response that went through the whole app before.
 It replays that response as the app sent it — status, every header (the security
 headers among them) but its Set-Cookie, body — and records the open as the page does.
-The view's heartbeats and ``/read/state`` go to ``reader_lane``, which answers them the
+The view's heartbeats, ``/read/state`` and 我已学习 go to ``reader_lane``, which answers them the
 same way. Everything else, and every doubt, goes to the app."""
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ from zhuanlan.web.params import MAX_ID
 from zhuanlan.web.readers import reader_from_memory, remember_readable
 
 # The other requests of a reading, answered here as well (see ``reader_lane``).
-_LANE = {"/read/beat": ("POST", reader_lane.beat), "/read/state": ("GET", reader_lane.state)}
+_LANE = {"/read/beat": ("POST", reader_lane.beat), "/read/state": ("GET", reader_lane.state),
+         "/read/studied": ("POST", reader_lane.studied)}
 KEPT = "zhuanlan.kept_page"          # scope key: (page key, generation) of a keepable page
 _ARTICLE = re.compile(r"/a/([1-9][0-9]{0,17})")
 _QUERY = re.compile(rb"(?:i=([1-9][0-9]{0,17}))?")

@@ -1,26 +1,30 @@
-"""A reader's heartbeats and ``/read/state``, answered before the app's middleware and
-routing — the way ``kept_pages`` answers the article page.
+"""A reader's heartbeats, ``/read/state`` and 我已学习, answered before the app's
+middleware and routing — the way ``kept_pages`` answers the article page.
 
-At the 9:00 burst these two are three of every four requests a phone sends (the page's
-own part once a view, a heartbeat every 15 s), and their handlers' own work is small (a
-dict update and a journal line; one indexed read). Through the middleware stack
+At the 9:00 burst these are four of every five requests a phone sends (the page's own
+part once a view, a heartbeat every 15 s, the confirmation at the end), and their
+handlers' own work is small (a dict update and a journal line; one indexed read; a
+confirmation handed to the record buffer's group commit). Through the middleware stack
 (the reader-cookie middleware's task group, the session, the security headers, the input
-guard), FastAPI's routing and parameters they cost about twice that work
-(bench/reader.py). Here they get exactly what the app's handlers do — the same parsing
-(``readers.parse_beat``), the same checks, the same ``reading.reader_state`` and the same
-JSON response class — and everything unusual goes to the app: a staff session, a visitor
-the app would give a cookie, a person this process cannot yet tell active from memory
-(``web.active_people``: the app asks the store, from a thread), an article not yet known
-readable in this process, a body or a query the lane does not read exactly, a foreign
-origin (the app refuses it with its page)."""
+guard), FastAPI's routing and parameters they cost about twice that work, 我已学习 with
+its form five times (bench/reader.py). Here they get exactly what the app's handlers do
+— the same parsing (``readers.parse_beat``, ``readers.parse_studied``), the same checks,
+the same ``reading.reader_state``, the same record calls and the same response classes —
+and everything unusual goes to the app: a staff session, a visitor the app would give a
+cookie, a person this process cannot yet tell active from memory (``web.active_people``:
+the app asks the store, from a thread), an article not yet known readable in this
+process, a body or a query the lane does not read exactly, a foreign origin (the app
+refuses it with its page), a confirmation the store refused (the app confirms again —
+it is idempotent — and shows its error page)."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from zhuanlan.errors import NotFoundError
@@ -29,12 +33,18 @@ from zhuanlan.web.params import MAX_ID
 from zhuanlan.web.readers import (
     current_reader,
     parse_beat,
+    parse_studied,
     reader_from_memory,
     same_origin_ok,
+    studied_target,
 )
 
 SESSION_COOKIE = "zhuanlan_session"
 MAX_BEAT_BODY = 2048
+MAX_STUDIED_BODY = 4096
+_FORM = b"application/x-www-form-urlencoded"
+# Personal: the app's session middleware says so (it looked for a staff session).
+_VARY = {"Vary": "Cookie"}
 _STATE_QUERY = re.compile(rb"a=([1-9][0-9]{0,17})(?:&i=([1-9][0-9]{0,17}))?")
 
 
@@ -49,22 +59,32 @@ def lane_reader(request: Request):
     return reader
 
 
-async def beat(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
-    """``POST /read/beat``."""
+async def _body(receive: Receive, limit: int) -> tuple[bytes, bool] | None:
+    """The body as far as ``limit`` (and whether more follows), or None when the phone
+    went away."""
     body, more = bytearray(), True
-    while more and len(body) <= MAX_BEAT_BODY:
+    while more and len(body) <= limit:
         message = await receive()
         if message["type"] != "http.request":
-            return                                  # the phone went away
+            return None
         body += message.get("body", b"")
         more = message.get("more_body", False)
+    return bytes(body), more
+
+
+async def beat(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+    """``POST /read/beat``."""
+    if (got := await _body(receive, MAX_BEAT_BODY)) is None:
+        return
+    body, more = got
     request = Request(scope)
     # The input guard's test too (a NUL, also escaped): what it would refuse, it refuses.
-    parsed = parse_beat(bytes(body)) if not more and not has_nul(bytes(body)) else None
+    parsed = (parse_beat(body) if not more and len(body) <= MAX_BEAT_BODY
+              and not has_nul(body) else None)
     reader = (lane_reader(request) if parsed is not None and same_origin_ok(request)
               and reader_from_memory(request) else None)
     if reader is None or parsed is None or parsed[1] not in request.app.state.readable_articles:
-        await app(scope, replay(bytes(body), receive, more=more), send)
+        await app(scope, replay(body, receive, more=more), send)
         return
     view, article_id, seconds = parsed
     request.app.state.zl.records.beat(reader, article_id, view, seconds)
@@ -84,8 +104,6 @@ async def state(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> Non
         return
     article_id, issue_id = int(query[1]), int(query[2]) if query[2] else None
     zl = request.app.state.zl
-    # Personal: the app's session middleware says so (it looked for a staff session).
-    vary = {"Vary": "Cookie"}
     try:
         got = None
         if zl.db.reads_on_loop:
@@ -103,7 +121,37 @@ async def state(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> Non
         if got is None:
             got = await run_in_threadpool(zl.reading.reader_state, reader, article_id,
                                           issue_id=issue_id, staff=False)
-        answer = JSONResponse(got, headers=vary)
+        answer = JSONResponse(got, headers=_VARY)
     except NotFoundError as exc:
-        answer = JSONResponse({"error": exc.message}, status_code=404, headers=vary)
+        answer = JSONResponse({"error": exc.message}, status_code=404, headers=_VARY)
     await answer(scope, receive, send)
+
+
+async def studied(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+    """``POST /read/studied`` from the article page's form."""
+    if (got := await _body(receive, MAX_STUDIED_BODY)) is None:
+        return
+    body, more = got
+    request = Request(scope)
+    zl = request.app.state.zl
+    form = (parse_studied(body) if not more and len(body) <= MAX_STUDIED_BODY
+            and not has_nul(body)
+            and request.headers.get("content-type", "").encode().lower() == _FORM else None)
+    reader = (lane_reader(request) if form is not None and zl.records.running
+              and same_origin_ok(request) and reader_from_memory(request) else None)
+    if (reader is None or form is None
+            or form.article_id not in request.app.state.readable_articles):
+        await app(scope, replay(body, receive, more=more), send)
+        return
+    if form.view_seconds is not None:
+        zl.records.beat(reader, form.article_id, *form.view_seconds)
+    done = zl.records.confirm(reader, form.article_id, issue_id=form.issue_id, staff=False)
+    try:
+        await asyncio.wrap_future(done)
+    except Exception:  # noqa: BLE001 — whatever it was, the app answers it
+        # Refused (NotFoundError) or the database away: the app confirms again — a
+        # confirmation is idempotent — and answers with its page, as for any reader.
+        await app(scope, replay(body, receive), send)
+        return
+    target = studied_target(form.article_id, form.issue_id, form.back)
+    await RedirectResponse(target, status_code=303, headers=_VARY)(scope, receive, send)

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import secrets
-from urllib.parse import urlsplit
+from typing import NamedTuple
+from urllib.parse import parse_qsl, urlsplit
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -135,6 +137,50 @@ def parse_beat(body: bytes) -> tuple[str, int, int] | None:
     return view, article_id, seconds
 
 
+class StudiedForm(NamedTuple):
+    article_id: int
+    issue_id: int | None
+    back: str
+    view_seconds: tuple[str, int] | None     # the view's reading time it came with
+
+
+_STUDIED_FIELDS = {"article_id", "issue_id", "back", "view", "seconds"}
+_ID = re.compile(r"[1-9][0-9]{0,17}")
+_SECONDS = re.compile(r"-?[0-9]{1,9}")
+
+
+def parse_studied(body: bytes) -> StudiedForm | None:
+    """The 我已学习 form as :func:`studied` reads it, or None for anything it would read
+    otherwise or refuse (a field twice, one it does not know, a value it would not take
+    as it is): then the app's own form parsing answers."""
+    if b";" in body:
+        return None                      # a separator some form parsers also split on
+    try:
+        pairs = parse_qsl(body.decode(), keep_blank_values=True, strict_parsing=True,
+                          errors="strict", max_num_fields=len(_STUDIED_FIELDS))
+    except ValueError:                   # UnicodeDecodeError among them
+        return None
+    form = dict(pairs)
+    if len(form) != len(pairs) or not form.keys() <= _STUDIED_FIELDS:
+        return None
+    article, issue = form.get("article_id", ""), form.get("issue_id")
+    view, seconds = form.get("view", ""), form.get("seconds", "-1")
+    if (not _ID.fullmatch(article) or (issue is not None and not _ID.fullmatch(issue))
+            or len(view) > 40 or not _SECONDS.fullmatch(seconds)):
+        return None
+    article_id, issue_id, secs = int(article), int(issue) if issue else None, int(seconds)
+    if article_id > MAX_ID or (issue_id or 0) > MAX_ID or secs > 10**7:
+        return None
+    return StudiedForm(article_id, issue_id, form.get("back", ""),
+                       (view, secs) if len(view) >= 8 and secs >= 0 else None)
+
+
+def studied_target(article_id: int, issue_id: int | None, back: str) -> str:
+    """Where 我已学习 sends the reader: back, or to the article, at the confirmation."""
+    page = f"/a/{article_id}" + (f"?i={issue_id}" if issue_id is not None else "")
+    return safe_next(back or page, "/") + "#studied"
+
+
 @router.get("/r/{token}")
 def personal_link(request: Request, token: str, next: str = "/") -> RedirectResponse:
     """The personal link from the push: know the reader from now on."""
@@ -216,6 +262,4 @@ async def studied(request: Request, article_id: FormId, issue_id: OptionalFormId
     if not records.running:          # an app without its lifespan (tests): flush here
         await run_in_threadpool(records.flush)
     await asyncio.wrap_future(done)   # NotFoundError, or the database's error, raised here
-    page = f"/a/{article_id}" + (f"?i={issue_id}" if issue_id is not None else "")
-    return RedirectResponse(safe_next(back or page, "/") + "#studied",
-                            status_code=303)
+    return RedirectResponse(studied_target(article_id, issue_id, back), status_code=303)
