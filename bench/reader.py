@@ -287,6 +287,25 @@ def check_records(info: dict, outs: list[str], t_run: datetime) -> tuple[bool, s
     return ok, line
 
 
+_CHECKPOINTS = "SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter"
+
+
+def pg_background(info: dict, since: datetime, checkpoints: int) -> str:
+    """What PostgreSQL did by itself during the run (its autovacuum of our tables, its
+    checkpoints): work on the same two cores the figures do not show otherwise."""
+    rows = query(info, "SELECT relname, last_autovacuum, last_autoanalyze FROM "
+                       "pg_stat_user_tables WHERE last_autovacuum >= ? OR "
+                       "last_autoanalyze >= ? ORDER BY relname", (since, since))
+    done = []
+    for name, vacuum, analyze in rows:
+        what = [w for w, at in (("vacuum", vacuum), ("analyze", analyze))
+                if at is not None and at >= since]
+        done.append(f"{name} ({', '.join(what)})")
+    ran = query(info, _CHECKPOINTS)[0][0] - checkpoints
+    return (f"autovacuum during the run: {', '.join(done) or 'none'}; checkpoints "
+            f"{ran}")
+
+
 # ---------------------------------------------------------------- driver
 
 def main() -> None:
@@ -381,6 +400,7 @@ def run(args, info: dict, server: subprocess.Popen, port: int, tmp: Path) -> boo
     base = {"port": port, "clients": args.clients, "employees": args.employees,
             "recent": info["recent"], "beats": args.beats, "secret": SECRET}
     t_run = datetime.now(UTC) - timedelta(seconds=1)
+    checkpoints = query(info, _CHECKPOINTS)[0][0] if info.get("pg_db") else 0
     outs: list[str] = []
     base["state"] = has_state(port, info["recent"][-1])
     print(f"server processes: {len(tree(server.pid))}; the page asks /read/state: "
@@ -475,6 +495,8 @@ def run(args, info: dict, server: subprocess.Popen, port: int, tmp: Path) -> boo
     print(line)
     print(f"server peak RSS (VmHWM, all processes) {tree_hwm_mb(server.pid):.0f} MB; store "
           f"now {store_mb(info):,.0f} MB")
+    if info.get("pg_db"):
+        print(f"PostgreSQL {pg_background(info, t_run, checkpoints)}")
     print(f"load average after: {_loadavg()}")
     if not ok:
         print("FAILED: records answered by the server are missing from the store",
