@@ -164,3 +164,31 @@ def test_a_reader_who_went_away_holds_up_no_other_confirmation(zl):
     buffer.flush()
     assert waiting.result(timeout=5) is not None
     assert _rows(zl)[(gone.key, first)].studied_at is not None
+
+
+def test_records_a_confirmation_took_leave_the_journal_with_the_next_flush(zl, tmp_path):
+    """我已学习 writes its own reading's records and leaves the rest of the buffer: when
+    nothing else was buffered, the journal's lines are all in the store at the next
+    flush, and its file goes then — not at the next reader's record (the journal's bytes
+    are what a process answered and has not stored: bench/reader.py waits on them)."""
+    people = organisation(zl)
+    issue_id, (article,) = publish(zl, 1, "journal-confirm")
+    journal = tmp_path / "journal"
+    buffer = RecordBuffer(zl.db, zl.clock, interval=3600, journal_dir=journal)
+    buffer.start()
+    reader = Reader.person(people["乙"])
+    buffer.opened(reader, article, issue_id)
+    buffer.beat(reader, article, "view-conf-0001", 40)
+
+    def journal_bytes() -> int:
+        return sum(p.stat().st_size for p in journal.glob("*.jsonl"))
+
+    assert journal_bytes() > 0
+    done = buffer.confirm(reader, article, issue_id=issue_id, staff=False)
+    buffer.flush_confirmations()
+    assert done.result(timeout=5) is not None
+    assert _views(zl) == {"view-conf-0001": 40}           # written with the confirmation
+    assert journal_bytes() > 0                            # not settled yet
+    buffer.flush()
+    assert journal_bytes() == 0
+    buffer.stop()

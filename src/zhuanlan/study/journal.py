@@ -40,6 +40,7 @@ class Journal:
         self._seq = 0
         self._fd, self._path = self._open_new()
         self._rotated: list[tuple[int, Path]] = []     # written, not yet in the store
+        self.holds_records = False                      # the current file has lines
 
     def _open_new(self) -> tuple[int, Path]:
         self._seq += 1
@@ -54,6 +55,7 @@ class Journal:
         """One record, kept by the OS once this returns."""
         line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
         os.write(self._fd, line.encode())
+        self.holds_records = True
 
     def rotate(self) -> None:
         """Start a new file; the records so far await :meth:`settled`. Called with the
@@ -61,6 +63,7 @@ class Journal:
         fd, path = self._open_new()          # first: a failure leaves everything as it was
         self._rotated.append((self._fd, self._path))
         self._fd, self._path = fd, path
+        self.holds_records = False
 
     def settled(self) -> None:
         """Everything in the rotated files is in the store: remove them."""

@@ -226,9 +226,14 @@ class RecordBuffer:
             with self._lock:
                 taken = _Taken(self._opens, self._beats, self._views_of)
                 self._opens, self._beats, self._views_of = {}, {}, {}
-                if self._journal is not None and taken.had_records:
+                # Also when only confirmations took this file's records (written since,
+                # the buffer empty): the file goes once they are all in the store, not
+                # at the next reader's record.
+                journal = self._journal
+                rotated = journal is not None and (taken.had_records or journal.holds_records)
+                if journal is not None and rotated:
                     try:
-                        self._journal.rotate()
+                        journal.rotate()
                     except OSError:
                         # The records stay in the current file: replayed, harmlessly, only
                         # if this process dies. Never hold a waiting confirmation back.
@@ -248,7 +253,7 @@ class RecordBuffer:
                         written += self._write_or_isolate(*part, [])
             finally:
                 self._taken = _Taken({}, {}, {})
-            if self._journal is not None and taken.had_records and not self._requeued:
+            if self._journal is not None and rotated and not self._requeued:
                 self._journal.settled()
             return written
 
