@@ -69,15 +69,20 @@ def test_a_dead_processs_journal_is_adopted_and_written(zl, tmp_path):
     assert not list(journal.iterdir())              # written and stopped: nothing left
 
 
-def test_records_not_written_stay_in_the_journal(zl, tmp_path):
-    """A database that cannot be reached at the stop keeps the journal for the next
-    process; a flush that wrote everything removes it."""
+def _started(zl, tmp_path, tag: str):
+    """(issue, its one article, journal directory, a started buffer, 乙 as reader)."""
     people = organisation(zl)
-    issue_id, (first,) = publish(zl, 1, "kept")
+    issue_id, (article,) = publish(zl, 1, tag)
     journal = tmp_path / "journal"
     buffer = RecordBuffer(zl.db, zl.clock, interval=3600, journal_dir=journal)
     buffer.start()
-    reader = Reader.person(people["乙"])
+    return issue_id, article, journal, buffer, Reader.person(people["乙"])
+
+
+def test_records_not_written_stay_in_the_journal(zl, tmp_path):
+    """A database that cannot be reached at the stop keeps the journal for the next
+    process; a flush that wrote everything removes it."""
+    issue_id, first, journal, buffer, reader = _started(zl, tmp_path, "kept")
     buffer.beat(reader, first, "view-kept-0001", 20)
     assert buffer.flush() == 2 and len(list(journal.glob("*.jsonl"))) == 1
     buffer.beat(reader, first, "view-kept-0001", 60)
@@ -171,12 +176,7 @@ def test_records_a_confirmation_took_leave_the_journal_with_the_next_flush(zl, t
     nothing else was buffered, the journal's lines are all in the store at the next
     flush, and its file goes then — not at the next reader's record (the journal's bytes
     are what a process answered and has not stored: bench/reader.py waits on them)."""
-    people = organisation(zl)
-    issue_id, (article,) = publish(zl, 1, "journal-confirm")
-    journal = tmp_path / "journal"
-    buffer = RecordBuffer(zl.db, zl.clock, interval=3600, journal_dir=journal)
-    buffer.start()
-    reader = Reader.person(people["乙"])
+    issue_id, article, journal, buffer, reader = _started(zl, tmp_path, "journal-confirm")
     buffer.opened(reader, article, issue_id)
     buffer.beat(reader, article, "view-conf-0001", 40)
 
