@@ -253,8 +253,8 @@ class RecordBuffer:
                         written += self._write_or_isolate(*part, [])
             finally:
                 self._taken = _Taken({}, {}, {})
-            if self._journal is not None and rotated and not self._requeued:
-                self._journal.settled()
+            if journal is not None and rotated and not self._requeued:
+                journal.settled()
             return written
 
     def flush_confirmations(self) -> int:

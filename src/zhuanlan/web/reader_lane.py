@@ -6,8 +6,9 @@ part once a view, a heartbeat every 15 s, the confirmation at the end), and thei
 handlers' own work is small (a dict update and a journal line; one indexed read; a
 confirmation handed to the record buffer's group commit). Through the middleware stack
 (the reader-cookie middleware's task group, the session, the security headers, the input
-guard), FastAPI's routing and parameters they cost about twice that work, 我已学习 with
-its form five times (bench/reader.py). Here they get exactly what the app's handlers do
+guard), FastAPI's routing and parameters they cost about twice that work
+(bench/reader.py; for 我已学习, whose time is its group commit's, the gain is small).
+Here they get exactly what the app's handlers do
 — the same parsing (``readers.parse_beat``, ``readers.parse_studied``), the same checks,
 the same ``reading.reader_state``, the same record calls and the same response classes —
 and everything unusual goes to the app: a staff session, a visitor the app would give a
@@ -59,9 +60,9 @@ def lane_reader(request: Request):
     return reader
 
 
-async def _body(receive: Receive, limit: int) -> tuple[bytes, bool] | None:
-    """The body as far as ``limit`` (and whether more follows), or None when the phone
-    went away."""
+async def _body(receive: Receive, limit: int) -> tuple[bytes, bool, bool] | None:
+    """The body as far as ``limit``, whether more follows, and whether it is the whole
+    body within ``limit`` (else the lane hands it on); None when the phone went away."""
     body, more = bytearray(), True
     while more and len(body) <= limit:
         message = await receive()
@@ -69,18 +70,17 @@ async def _body(receive: Receive, limit: int) -> tuple[bytes, bool] | None:
             return None
         body += message.get("body", b"")
         more = message.get("more_body", False)
-    return bytes(body), more
+    return bytes(body), more, not more and len(body) <= limit
 
 
 async def beat(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
     """``POST /read/beat``."""
     if (got := await _body(receive, MAX_BEAT_BODY)) is None:
         return
-    body, more = got
+    body, more, whole = got
     request = Request(scope)
     # The input guard's test too (a NUL, also escaped): what it would refuse, it refuses.
-    parsed = (parse_beat(body) if not more and len(body) <= MAX_BEAT_BODY
-              and not has_nul(body) else None)
+    parsed = parse_beat(body) if whole and not has_nul(body) else None
     reader = (lane_reader(request) if parsed is not None and same_origin_ok(request)
               and reader_from_memory(request) else None)
     if reader is None or parsed is None or parsed[1] not in request.app.state.readable_articles:
@@ -131,11 +131,10 @@ async def studied(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> N
     """``POST /read/studied`` from the article page's form."""
     if (got := await _body(receive, MAX_STUDIED_BODY)) is None:
         return
-    body, more = got
+    body, more, whole = got
     request = Request(scope)
     zl = request.app.state.zl
-    form = (parse_studied(body) if not more and len(body) <= MAX_STUDIED_BODY
-            and not has_nul(body)
+    form = (parse_studied(body) if whole and not has_nul(body)
             and request.headers.get("content-type", "").encode().lower() == _FORM else None)
     reader = (lane_reader(request) if form is not None and zl.records.running
               and same_origin_ok(request) and reader_from_memory(request) else None)

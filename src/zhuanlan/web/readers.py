@@ -171,8 +171,12 @@ def parse_studied(body: bytes) -> StudiedForm | None:
     article_id, issue_id, secs = int(article), int(issue) if issue else None, int(seconds)
     if article_id > MAX_ID or (issue_id or 0) > MAX_ID or secs > 10**7:
         return None
-    return StudiedForm(article_id, issue_id, form.get("back", ""),
-                       (view, secs) if len(view) >= 8 and secs >= 0 else None)
+    return StudiedForm(article_id, issue_id, form.get("back", ""), _view_time(view, secs))
+
+
+def _view_time(view: str, seconds: int) -> tuple[str, int] | None:
+    """The page view's reading time 我已学习 came with, when it carried one."""
+    return (view, seconds) if len(view) >= 8 and seconds >= 0 else None
 
 
 def studied_target(article_id: int, issue_id: int | None, back: str) -> str:
@@ -254,10 +258,11 @@ async def studied(request: Request, article_id: FormId, issue_id: OptionalFormId
     reader = current_reader(request)
     records = request.app.state.zl.records
     staff = session_user(request) is not None
-    if len(view) >= 8 and seconds >= 0 and (
+    view_time = _view_time(view, seconds)
+    if view_time is not None and (
             article_id in request.app.state.readable_articles
             or await run_in_threadpool(_readable, request, article_id)):
-        records.beat(reader, article_id, view, seconds)
+        records.beat(reader, article_id, *view_time)
     done = records.confirm(reader, article_id, issue_id=issue_id, staff=staff)
     if not records.running:          # an app without its lifespan (tests): flush here
         await run_in_threadpool(records.flush)
