@@ -140,6 +140,28 @@ def drop(info: dict) -> None:
             con.execute(f'DROP DATABASE IF EXISTS "{info["pg_db"]}" WITH (FORCE)')
 
 
+def drop_orphans(con) -> list[str]:
+    """Drop the databases of earlier runs whose driver is gone (killed before its own
+    cleanup): named for the driver's pid, which no longer runs on this machine."""
+    names = [r[0] for r in con.execute(
+        "SELECT datname FROM pg_database WHERE datname LIKE 'zl\\_reader\\_bench\\_%'")]
+    gone = [n for n in names
+            if n.rsplit("_", 1)[1].isdigit() and not _alive(int(n.rsplit("_", 1)[1]))]
+    for name in gone:
+        con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return gone
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 # ---------------------------------------------------------------- the store
 
 def setup(tmp: Path, employees: int, n_issues: int, port: int, pg: bool = False) -> dict:
@@ -152,6 +174,8 @@ def setup(tmp: Path, employees: int, n_issues: int, port: int, pg: bool = False)
     if pg:
         info["pg_db"] = f"zl_reader_bench_{os.getpid()}"
         with _pg_admin() as con:
+            for name in drop_orphans(con):
+                print(f"dropped {name}, left by a run that was killed")
             con.execute(f'CREATE DATABASE "{info["pg_db"]}"')
         url = f"postgresql+psycopg://{PG_SERVER}/{info['pg_db']}"
     else:

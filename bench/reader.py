@@ -68,11 +68,13 @@ sys.path.insert(0, str(ROOT / "bench"))
 from _proc import cpu_s  # noqa: E402
 from _reader_load import VIEW_PREFIX  # noqa: E402
 from _reader_store import ITEMS, SECRET, SLUG, STAFF, drop, query, setup, store_mb  # noqa: E402
+from zhuanlan.supervisor import die_with_parent  # noqa: E402
 
 PHASES = ("static", "article", "beat", "mix", "study")
 GOAL_P99_MS = 100
 GOALS_MS = {"issue": 200, "trend": 300, "export": 2000}
 RATES = "200,400,800,1200,1500,2000,2500,3000"
+DRIVER = os.getpid()
 
 
 # ---------------------------------------------------------------- processes
@@ -109,13 +111,19 @@ def serve_has_workers() -> bool:
     return "--workers" in out.stdout
 
 
+def _die_with_driver() -> None:
+    # A driver killed outright (SIGKILL, a test's timeout) takes its server and its load
+    # generator with it, instead of leaving them holding the port and database connections.
+    die_with_parent(DRIVER)
+
+
 def start_server(toml: str, port: int, tmp: Path, workers: int | None) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "zhuanlan", "-c", toml, "serve"]
     if workers:
         cmd += ["--workers", str(workers)]
     log = open(tmp / "server.log", "w")
     proc = subprocess.Popen(cmd, cwd=tmp, stdout=log, stderr=subprocess.STDOUT,
-                            env=_server_env())
+                            env=_server_env(), preexec_fn=_die_with_driver)
     import httpx
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -212,7 +220,7 @@ def wait_for_store(tmp: Path, limit: float = 300.0) -> tuple[float, int]:
 def load_phase(spec: dict) -> dict:
     """Run the load generator in its own process and return its figures."""
     out = subprocess.run([sys.executable, __file__, "--child-load", json.dumps(spec)],
-                         capture_output=True, text=True)
+                         capture_output=True, text=True, preexec_fn=_die_with_driver)
     if out.returncode:
         raise SystemExit(f"load generator failed: {out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])

@@ -1,6 +1,8 @@
 """`zhuanlan serve --workers 2` under load, one web process killed with SIGKILL in the
 middle: the parent starts it again, and every open, heartbeat and 我已学习 that was
-answered 2xx is in the store afterwards — on SQLite and on PostgreSQL."""
+answered 2xx is in the store afterwards — on SQLite and on PostgreSQL. New connections are
+spread over the processes, and those waiting at a killed one are answered by its
+replacement."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import json
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -101,22 +104,8 @@ def test_a_killed_web_process_loses_nothing_it_answered(make_zl, database_url, t
     organisation(zl)
     issue_id, articles = publish(zl, 3, "killed")
     data_dir = zl.cfg.data_dir
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHUANLAN_")}
-    env.update({"ZHUANLAN_DATA_DIR": str(data_dir), "ZHUANLAN_DATABASE_URL": database_url,
-                "ZHUANLAN_WEB_PORT": str(port), "ZHUANLAN_LOG_LEVEL": "WARNING",
-                "ZHUANLAN_SAMPLE_ENABLED": "false", "ZHUANLAN_PRESETS_ENABLED": "false",
-                "PYTHONUNBUFFERED": "1"})
-    log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        server = subprocess.Popen([sys.executable, "-m", "zhuanlan", "serve", "--workers", "2"],
-                                  env=env, stdout=out, stderr=subprocess.STDOUT,
-                                  start_new_session=True)
+    server, port, log = _serve_two(zl, database_url, tmp_path)
     try:
-        deadline = time.monotonic() + 60
-        while len(_children(server.pid)) < 2 or not _healthy(port):
-            assert server.poll() is None and time.monotonic() < deadline, log.read_text()
-            time.sleep(0.2)
         load = _Load(port, issue_id, articles)
         threads = [threading.Thread(target=load.run) for _ in range(CLIENTS)]
         for t in threads:
@@ -152,8 +141,106 @@ def test_a_killed_web_process_loses_nothing_it_answered(make_zl, database_url, t
     assert not list((data_dir / "journal").glob("*.jsonl"))     # all adopted and written
 
 
+def _serve_two(zl, database_url: str, tmp_path: Path) -> tuple[subprocess.Popen, int, Path]:
+    """``zhuanlan serve --workers 2`` on the test's store, once both processes answer."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHUANLAN_")}
+    env.update({"ZHUANLAN_DATA_DIR": str(zl.cfg.data_dir), "ZHUANLAN_DATABASE_URL": database_url,
+                "ZHUANLAN_WEB_PORT": str(port), "ZHUANLAN_LOG_LEVEL": "WARNING",
+                "ZHUANLAN_SAMPLE_ENABLED": "false", "ZHUANLAN_PRESETS_ENABLED": "false",
+                "PYTHONUNBUFFERED": "1"})
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen([sys.executable, "-m", "zhuanlan", "serve", "--workers", "2"],
+                                  env=env, stdout=out, stderr=subprocess.STDOUT,
+                                  start_new_session=True)
+    deadline = time.monotonic() + 60
+    while len(_children(server.pid)) < 2 or not _healthy(port):
+        if server.poll() is not None or time.monotonic() > deadline:
+            if server.poll() is None:
+                os.killpg(server.pid, signal.SIGKILL)
+            pytest.fail(log.read_text())
+        time.sleep(0.2)
+    return server, port, log
+
+
 def _healthy(port: int) -> bool:
     try:
         return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+def _sockets(pid: int, port: int, state: str) -> set[int]:
+    """The inodes of ``pid``'s TCP sockets on local ``port`` in ``state`` (/proc/net/tcp:
+    0A listening, 01 established)."""
+    owned = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            owned.add(int(target[8:-1]))
+    found = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[1].split(":")[1], 16) == port and fields[3] == state:
+            if int(fields[9]) in owned:
+                found.add(int(fields[9]))
+    return found
+
+
+def _ask(port: int) -> socket.socket:
+    conn = socket.create_connection(("127.0.0.1", port), timeout=30)
+    conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+    return conn
+
+
+def _answered(conn: socket.socket, wait: float) -> bool:
+    conn.settimeout(wait)
+    try:
+        return conn.recv(64).startswith(b"HTTP/1.1 200")
+    except TimeoutError:
+        return False
+
+
+def test_connections_are_spread_over_the_web_processes_and_wait_for_a_replacement(
+        make_zl, database_url, tmp_path):
+    zl = make_zl()
+    conns: list[socket.socket] = []
+    server, port, log = _serve_two(zl, database_url, tmp_path)
+    try:
+        a, b = _children(server.pid)
+        # each web process listens on its own socket, which the parent holds too
+        listening = {pid: _sockets(pid, port, "0A") for pid in (a, b, server.pid)}
+        assert len(listening[a]) == len(listening[b]) == 1 and listening[a] != listening[b]
+        assert listening[server.pid] == listening[a] | listening[b]
+
+        # a crowd connecting at once is shared out: 100 keep-alive connections
+        conns = [_ask(port) for _ in range(100)]
+        assert all(_answered(c, 10) for c in conns)
+        held = [len(_sockets(pid, port, "01")) for pid in (a, b)]
+        assert sum(held) == 100 and min(held) >= 25, held      # 50 ± 5 by the hash
+
+        # connections that arrive at a process that is stopped, then killed, wait for
+        # its replacement on the same socket: none is refused or lost
+        os.kill(a, signal.SIGSTOP)
+        waiting = [_ask(port) for _ in range(40)]
+        unanswered = [c for c in waiting if not _answered(c, 0.05)]
+        time.sleep(1)
+        unanswered = [c for c in unanswered if not _answered(c, 0.05)]
+        assert unanswered, "no connection reached the stopped process"
+        os.kill(a, signal.SIGKILL)
+        assert all(_answered(c, 30) for c in unanswered), log.read_text()
+        replacement = set(_children(server.pid)) - {b}
+        assert len(replacement) == 1 and a not in replacement
+        assert _sockets(replacement.pop(), port, "0A") == listening[a]
+        conns += waiting
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=60) == 0, log.read_text()
+    finally:
+        for c in conns:
+            c.close()
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGKILL)

@@ -1,15 +1,17 @@
 """Several web processes on one port (``zhuanlan serve --workers N``).
 
 Python runs one request's code at a time per process, so one process uses one core: the
-9:00 burst needs one process per core. The parent binds the port once and forks the
-web processes, which all accept on that inherited socket (the kernel hands each
-connection to one of them); the parent serves nothing and starts no thread, so forking
-is safe, and it only watches:
+9:00 burst needs one process per core. The parent binds one listening socket per web
+process on the port (``lifecycle.bind_each``: the kernel spreads new connections evenly
+over them) and forks the web processes, each accepting on its own socket; the parent
+serves nothing and starts no thread, so forking is safe, and it only watches:
 
-- a web process that dies (killed, crashed) is started again; what it had answered is
-  in its journal and is written by the others or by its replacement (``study.journal``);
-  one that dies within ``QUICK_SECONDS`` of its start ``RESTART_LIMIT`` times in a row
-  means it cannot start: the parent stops everything and exits 1;
+- a web process that dies (killed, crashed) is started again on the same socket, which
+  the parent kept open: the connections waiting in it are answered by the replacement,
+  and what the dead one had answered is in its journal and is written by the others or
+  by its replacement (``study.journal``); one that dies within ``QUICK_SECONDS`` of its
+  start ``RESTART_LIMIT`` times in a row means it cannot start: the parent stops
+  everything and exits 1;
 - SIGTERM or SIGINT to the parent stops the web processes with SIGTERM (each finishes its
   requests in flight and flushes its study records), waits for them, then releases the
   port. Ctrl-C in a terminal signals the whole process group: the web processes ignore
@@ -46,25 +48,28 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def supervise(count: int, serve: Callable[[Shutdown], int], shutdown: Shutdown) -> int:
+def supervise(count: int, serve: Callable[[Shutdown, int], int], shutdown: Shutdown) -> int:
     """Run ``serve`` in ``count`` forked processes until ``shutdown``; each gets its own
-    Shutdown (set by SIGTERM). Returns the exit status: 0, or 1 when they kept dying."""
-    children: dict[int, float] = {}          # pid → when started (monotonic)
+    Shutdown (set by SIGTERM) and its slot (0 … count − 1; a replacement gets the slot of
+    the process it replaces). Returns the exit status: 0, or 1 when they kept dying."""
+    children: dict[int, tuple[float, int]] = {}    # pid → (when started, monotonic; slot)
+    parent = os.getpid()
 
-    def spawn() -> None:
+    def spawn(slot: int) -> None:
         pid = os.fork()
         if pid == 0:                         # the web process
-            os._exit(_child(serve))
-        children[pid] = time.monotonic()
+            os._exit(_child(lambda own: serve(own, slot), parent))
+        children[pid] = (time.monotonic(), slot)
 
-    for _ in range(count):
-        spawn()
+    for slot in range(count):
+        spawn(slot)
     failures, status = 0, 0
     while not shutdown.event.wait(0.2):
         for pid, code in _reap():
-            started = children.pop(pid, None)
-            if started is None:
+            child = children.pop(pid, None)
+            if child is None:
                 continue
+            started, slot = child
             failures = failures + 1 if time.monotonic() - started < QUICK_SECONDS else 0
             if failures >= RESTART_LIMIT:
                 log.error("网页进程启动后很快退出，已连续多次：停止服务",
@@ -73,15 +78,15 @@ def supervise(count: int, serve: Callable[[Shutdown], int], shutdown: Shutdown) 
                 shutdown.stop()
                 break
             log.warning("网页进程意外退出，正在重新启动", extra={"pid": pid, "status": code})
-            spawn()
+            spawn(slot)
     _stop(children)
     return status
 
 
-def _child(serve: Callable[[Shutdown], int]) -> int:
+def _child(serve: Callable[[Shutdown], int], parent: int) -> int:
     shutdown = Shutdown().install(signal.SIGTERM)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _die_with_parent()
+    die_with_parent(parent)
     try:
         return serve(shutdown)
     except SystemExit as exc:
@@ -91,12 +96,17 @@ def _child(serve: Callable[[Shutdown], int]) -> int:
         return 1
 
 
-def _die_with_parent() -> None:
+def die_with_parent(parent: int) -> None:
+    """Have the kernel send this (just forked) process SIGTERM when ``parent``, the
+    process that forked it, dies. Also usable as a ``subprocess`` ``preexec_fn``."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
     except (OSError, AttributeError):        # not Linux: the parent's SIGTERM still works
-        pass
+        return
+    # The parent may have died between the fork and the prctl: nobody would signal us.
+    if os.getppid() != parent:
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _reap() -> list[tuple[int, int]]:
@@ -112,7 +122,7 @@ def _reap() -> list[tuple[int, int]]:
         ended.append((pid, os.waitstatus_to_exitcode(status)))
 
 
-def _stop(children: dict[int, float]) -> None:
+def _stop(children: dict[int, tuple[float, int]]) -> None:
     for pid in children:
         _signal(pid, signal.SIGTERM)
     deadline = time.monotonic() + GRACE_SECONDS + 10

@@ -5,13 +5,21 @@ README's figures come from."""
 
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
+from tests.support.procs import gone
+
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from reader import tree  # noqa: E402
+
 RESULT = re.compile(r"RESULT rps=(\d+) p50_ms=([\d.]+) p99_ms=([\d.]+) "
                     r"open_loop_rps_at_p99_100=(\d+) stats_ms=(\d+) static_ratio=([\d.]+)"
                     r"(?: \w+=[\d.]+)+")
@@ -58,3 +66,51 @@ def test_reader_benchmark_runs_at_a_tiny_size(tmp_path, backend):
             left = con.execute("SELECT 1 FROM pg_database WHERE datname = %s",
                                (name,)).fetchall()
         assert not left, f"{name} was not dropped"
+
+
+def _descendants(pid: int) -> dict[int, str]:
+    """The processes below ``pid``: pid → command line."""
+    found = {}
+    for p in tree(pid)[1:]:
+        try:
+            found[p] = (Path(f"/proc/{p}/cmdline").read_bytes().replace(b"\0", b" ")
+                        .decode(errors="replace"))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.slow
+def test_a_killed_benchmark_takes_its_server_and_load_generator_with_it(tmp_path):
+    cmd = [sys.executable, str(ROOT / "bench" / "reader.py"), "--employees", "300",
+           "--issues", "3", "--seconds", "30", "--clients", "5", "--workers", "2"]
+    env = dict(os.environ, ZHUANLAN_CORPUS=str(tmp_path / "no-corpus"))
+    driver = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              env=env, start_new_session=True)
+    below: dict[int, str] = {}
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            below = _descendants(driver.pid)
+            if (any(" serve" in c for c in below.values())
+                    and any("--child-load" in c for c in below.values())):
+                break
+            assert driver.poll() is None, "the benchmark ended before its first phase"
+            time.sleep(0.2)
+        else:
+            pytest.fail("the benchmark's server and load generator did not both start")
+        # the server's parent, its web processes and the load generator
+        assert len(below) >= 4, below
+        driver.send_signal(signal.SIGKILL)
+        driver.wait()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not all(gone(p) for p in below):
+            time.sleep(0.2)
+        assert all(gone(p) for p in below), {p: c for p, c in below.items() if not gone(p)}
+    finally:
+        if driver.poll() is None:
+            driver.kill()
+            driver.wait()
+        for p in below:
+            if not gone(p):
+                os.kill(p, signal.SIGKILL)

@@ -114,7 +114,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 @command("serve")
 def cmd_serve(args: argparse.Namespace) -> int:
-    from zhuanlan.lifecycle import Shutdown, bind
+    from zhuanlan.lifecycle import Shutdown, bind_each
     from zhuanlan.log import setup_logging
     from zhuanlan.supervisor import default_workers, supervise
 
@@ -125,16 +125,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
     _ = cfg.secret_key      # made here (when not set), not raced for by the web processes
     host, port = args.host or cfg["web.host"], args.port or cfg["web.port"]
     workers = args.workers or default_workers()
-    web_socket = bind(host, port)
+    sockets = bind_each(host, port, workers)
     try:
         print(f"zhuanlan 网页服务已启动：http://{host}:{port}/（{workers} 个进程）", flush=True)
         if workers == 1:
-            return _serve_one(cfg, web_socket, shutdown)
+            return _serve_one(cfg, sockets[0], shutdown)
         # Imported before forking: each web process starts at once and shares the pages.
         import zhuanlan.web.app  # noqa: F401
-        return supervise(workers, lambda own: _serve_one(cfg, web_socket, own), shutdown)
+
+        def serve(own, slot: int) -> int:
+            for other in {*sockets} - {sockets[slot]}:
+                other.close()                # the parent keeps them; this process needs one
+            return _serve_one(cfg, sockets[slot], own)
+        return supervise(workers, serve, shutdown)
     finally:
-        web_socket.close()
+        for sock in {*sockets}:
+            sock.close()
 
 
 def _serve_one(cfg, web_socket, shutdown) -> int:
