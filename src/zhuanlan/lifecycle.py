@@ -98,8 +98,10 @@ def bind_each(host: str, port: int, count: int, *, setting: str = "web.port") ->
     kernel spreads new connections over them evenly (SO_REUSEPORT, by a hash of the
     client's address and port). One socket shared by all, each process took what it
     could when a crowd connected at once — the first to wake took most: 157 and 43 of
-    200 keep-alive connections were measured on two processes, and readers on the busier
-    one waited about twice as long (nginx's ``listen … reuseport`` answers the same).
+    200 keep-alive connections were measured on two processes, and a process's readers
+    wait in proportion to the connections it holds (nginx's ``listen … reuseport``
+    answers the same). The parent keeps every socket open: a web process's replacement
+    takes over its socket and the connections waiting in it.
 
     Errors as ``bind``: the port is first bound alone, so a port in use — by zhuanlan
     too, which would otherwise join the group silently — is a PortInUse. Where the
