@@ -75,12 +75,16 @@ class Shutdown:
         self.stop()
 
 
-def bind(host: str, port: int, *, setting: str = "web.port") -> socket.socket:
-    """A listening TCP socket on (host, port), not inherited by child processes.
+def bind(host: str, port: int, *, setting: str = "web.port",
+         share: bool = False) -> socket.socket:
+    """A listening TCP socket on (host, port), not inherited by child processes; with
+    ``share``, one of a group on that port (SO_REUSEPORT, see ``bind_each``).
     Raises PortInUse when the port is taken, ConfigError when it cannot be bound."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if share:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     try:
         sock.bind((host, port))
         sock.listen(2048)
@@ -109,23 +113,14 @@ def bind_each(host: str, port: int, count: int, *, setting: str = "web.port") ->
     if count == 1 or not sys.platform.startswith("linux"):
         return [bind(host, port, setting=setting)] * count
     bind(host, port, setting=setting).close()
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sockets: list[socket.socket] = []
     try:
-        for _ in range(count):
-            sock = socket.socket(family, socket.SOCK_STREAM)
-            sockets.append(sock)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-            sock.bind((host, port))
-            sock.listen(2048)
-            sock.set_inheritable(False)
-    except OSError as exc:
+        for _ in range(count):      # a PortInUse here: taken in the instant between
+            sockets.append(bind(host, port, setting=setting, share=True))
+    except ConfigError:
         for sock in sockets:
             sock.close()
-        if exc.errno == errno.EADDRINUSE:      # taken in the instant between the two binds
-            raise port_in_use(host, port, setting) from None
-        raise ConfigError(setting, f"无法在 {host}:{port} 上监听：{exc.strerror}") from None
+        raise
     return sockets
 
 

@@ -230,8 +230,9 @@ class RecordBuffer:
                 # the buffer empty): the file goes once they are all in the store, not
                 # at the next reader's record.
                 journal = self._journal
-                rotated = journal is not None and (taken.had_records or journal.holds_records)
-                if journal is not None and rotated:
+                if journal is not None and not (taken.had_records or journal.holds_records):
+                    journal = None           # nothing taken, nothing in its file
+                if journal is not None:
                     try:
                         journal.rotate()
                     except OSError:
@@ -253,7 +254,7 @@ class RecordBuffer:
                         written += self._write_or_isolate(*part, [])
             finally:
                 self._taken = _Taken({}, {}, {})
-            if journal is not None and rotated and not self._requeued:
+            if journal is not None and not self._requeued:
                 journal.settled()
             return written
 
