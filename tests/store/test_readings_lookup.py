@@ -1,15 +1,16 @@
 """The study records' writes find readings by (reader, article) through the unique index:
 a row-value IN made SQLite scan every reading on each flush (150 ms at 1.5M readings, so
-each 我已学习's group commit waited that long). The buffer is written in four statements and
+each 我已学习's group commit waited that long). The buffer is written in three statements and
 the confirmations in three, each reading its rows from one JSON parameter
 (store.json_rows)."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import event, text
+from sqlalchemy import event, select, text
 
 from tests.support.study_seed import organisation, publish
 from zhuanlan.store import readings as store
+from zhuanlan.store.schema import readings
 
 AT = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
@@ -57,9 +58,9 @@ def test_the_records_are_written_set_based_and_through_the_index(make_zl):
             store.confirm_many(conn, [(r, int(r[2:]), a1, AT, issue_id) for r in (p, q)])
     finally:
         event.remove(zl.db.engine, "before_cursor_execute", keep)
-    # The buffer's four statements and the confirmations' three, one JSON parameter each.
+    # The buffer's three statements and the confirmations' three, one JSON parameter each.
     source = "json_each" if sqlite else "jsonb_array_elements"
-    assert len(seen) == 7
+    assert len(seen) == 6
     assert all(source in statement and len(parameters) == 1 for statement, parameters in seen)
     if not sqlite:
         return      # PostgreSQL plans by cost (a small table is scanned); the trap was SQLite's
@@ -68,6 +69,38 @@ def test_the_records_are_written_set_based_and_through_the_index(make_zl):
             plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql(
                 "EXPLAIN QUERY PLAN " + statement, parameters))
             assert "SCAN readings" not in plan, (statement, plan)
+
+
+def test_an_open_makes_a_reading_or_moves_its_last_seen_time_forward(make_zl):
+    """One statement makes a reading or updates it: a later open moves the time it was
+    last seen and gives it the issue it lacked; an open flushed late (another process's
+    buffer) moves nothing back and keeps the issue it was first read in."""
+    zl = make_zl()
+    people = organisation(zl)
+    issue_id, (a1, a2) = publish(zl, 2, "本期")
+    other, _ = publish(zl, 1, "下期")
+    p = f"s:{people['甲']}"
+    sub = int(p[2:])
+    later, earlier = AT + timedelta(minutes=5), AT - timedelta(minutes=5)
+
+    def state():
+        with zl.db.read() as conn:
+            return {r.article_id: (r.opened_at, r.last_seen_at, r.issue_id) for r in
+                    conn.execute(select(readings.c.article_id, readings.c.opened_at,
+                                        readings.c.last_seen_at, readings.c.issue_id)
+                                 .where(readings.c.reader == p))}
+
+    with zl.db.write() as conn:
+        store.write_records(conn, {(p, a1): (sub, None, AT), (p, a2): (sub, issue_id, AT)}, {})
+    assert state() == {a1: (AT, AT, None), a2: (AT, AT, issue_id)}
+    with zl.db.write() as conn:
+        store.write_records(conn, {(p, a1): (sub, issue_id, later),
+                                   (p, a2): (sub, other, later)}, {})
+    assert state() == {a1: (AT, later, issue_id), a2: (AT, later, issue_id)}
+    with zl.db.write() as conn:
+        store.write_records(conn, {(p, a1): (sub, other, earlier),
+                                   (p, a2): (sub, None, earlier)}, {})
+    assert state() == {a1: (AT, later, issue_id), a2: (AT, later, issue_id)}
 
 
 def test_a_readers_state_in_an_issue_is_found_through_the_index(make_zl):

@@ -33,6 +33,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from zhuanlan.errors import ConfigError, StorageError
+from zhuanlan.store.wal_checkpoints import WalCheckpoints
 
 _WRITE = "zhuanlan_write"
 # As many connections as the web server's threads (anyio's 40), on either store: with
@@ -201,6 +202,8 @@ class Database:
         self._turn = (_WriterTurn(Path(database).resolve())
                       if self.dialect == "sqlite" and database and database != ":memory:"
                       else None)
+        # Started by a web process (web.app), whose commits should not pay for them.
+        self.checkpoints = WalCheckpoints(self.engine, self._turn)
         # Pooled asyncio connections belong to the loop they were made on: one engine
         # per loop (a web process has one; tests start several).
         self._async: tuple[asyncio.AbstractEventLoop, AsyncEngine] | None = None
@@ -301,6 +304,7 @@ class Database:
         return make_url(self.url).render_as_string(hide_password=True)
 
     def dispose(self) -> None:
+        self.checkpoints.stop()
         self._drop_async()
         self.engine.dispose()
         if self._turn is not None:

@@ -1,8 +1,8 @@
 """Queries of study records: opens, reading views (visible seconds), 我已学习.
 
-Every write is idempotent — opens are INSERT … ON CONFLICT DO NOTHING, heartbeats carry
-the view's running total and only ever raise it — so a repeated flush, or two web
-processes writing the same reader, change nothing twice."""
+Every write is idempotent — an open makes the reading or only moves the time it was last
+seen forward, heartbeats carry the view's running total and only ever raise it — so a
+repeated flush, or two web processes writing the same reader, change nothing twice."""
 
 from __future__ import annotations
 
@@ -34,14 +34,13 @@ from zhuanlan.store.schema import (
 
 def write_records(conn, opens: dict, beats: dict) -> None:
     """Write buffered opens ``{(reader key, article id): (subscriber id, issue id, at)}``
-    and heartbeats ``{view id: (reader key, article id, seconds, at)}`` in four
+    and heartbeats ``{view id: (reader key, article id, seconds, at)}`` in three
     statements (store.json_rows says why not row by row)."""
     sql = _statements(conn.dialect.name)
     # In key order: two processes writing the same readers lock them in one order.
     if opens:
         rows = rows_param(conn.dialect, [[r, a, sub, issue, when] for (r, a), (sub, issue, when)
                                          in sorted(opens.items(), key=lambda o: o[0])])
-        conn.execute(sql["opens"], rows)
         conn.execute(sql["seen"], rows)
     if beats:
         rows = rows_param(conn.dialect, [
@@ -97,9 +96,23 @@ SELECT {f(0, 'text')}, {f(1, 'int')}, {f(2, 'int')}, {f(3, 'int')}, {f(4, 'time'
     {f(4, 'time')}, 0
 FROM {j.source} WHERE true
 ON CONFLICT (reader, article_id) DO NOTHING""",
-        "seen": f"""UPDATE readings SET last_seen_at = {f(4, 'time')},
-    issue_id = coalesce(readings.issue_id, {f(3, 'int')})
-FROM {j.source} WHERE {key(0, 1, 'readings')}""",
+        # An open: a new reading, or the last time an existing one was seen (and the
+        # issue it was first read in, if it had none). One statement rather than an
+        # INSERT … DO NOTHING and an UPDATE: one index lookup a row, and a row just made
+        # is not written twice — at the 9:00 burst nearly every open is a first one, and
+        # the second statement was most of what the opens cost (docs/benchmarks.md).
+        # The WHERE leaves a row alone when nothing would change (an open flushed late
+        # by another process does not move the time back).
+        "seen": f"""INSERT INTO readings (reader, article_id, subscriber_id, issue_id,
+    opened_at, last_seen_at, active_seconds)
+SELECT {f(0, 'text')}, {f(1, 'int')}, {f(2, 'int')}, {f(3, 'int')}, {f(4, 'time')},
+    {f(4, 'time')}, 0
+FROM {j.source} WHERE true
+ON CONFLICT (reader, article_id) DO UPDATE SET
+    last_seen_at = {j.greatest('readings.last_seen_at', 'excluded.last_seen_at')},
+    issue_id = coalesce(readings.issue_id, excluded.issue_id)
+WHERE readings.last_seen_at < excluded.last_seen_at
+    OR (readings.issue_id IS NULL AND excluded.issue_id IS NOT NULL)""",
         "views": f"""INSERT INTO reading_views (view_id, reading_id, seconds, started_at)
 SELECT {f(0, 'text')}, r.id, {f(3, 'int')}, {f(4, 'time')}
 FROM {j.source} JOIN readings AS r ON {key(1, 2, 'r')}

@@ -3,10 +3,10 @@
 Opening an article page and the heartbeats of active reading are buffered in memory and
 written together, every half second, in one transaction (a backlog in parts): a burst of
 thousands of readers opening an issue at 9:00 costs the pages a dict update and one
-journal line each, not a database write each (SQLite has one writer). Every write is idempotent — opens are
-INSERT … ON CONFLICT DO NOTHING, heartbeats carry the view's running total and only ever
-raise it — so a flush that is repeated, or several web processes writing the same reader,
-change nothing twice.
+journal line each, not a database write each (SQLite has one writer). Every write is
+idempotent — an open makes the reading or only moves the time it was last seen forward,
+heartbeats carry the view's running total and only ever raise it — so a flush that is
+repeated, or several web processes writing the same reader, change nothing twice.
 
 Nothing answered is lost when a process dies: each record is in the process's journal
 (``study.journal``) before the reader is answered, and the journal of a dead process is

@@ -57,6 +57,7 @@ HERE = Path(__file__).parent
 def create_app(zl: Zhuanlan) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        zl.db.checkpoints.start()
         zl.records.start()
         app.state.active_people.start()
         try:
@@ -64,6 +65,7 @@ def create_app(zl: Zhuanlan) -> FastAPI:
         finally:
             app.state.active_people.stop()
             zl.records.stop()
+            zl.db.checkpoints.stop()
             await zl.db.aclose()
 
     app = FastAPI(title="zhuanlan 专栏", docs_url=None, redoc_url=None, openapi_url=None,

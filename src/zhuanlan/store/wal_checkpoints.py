@@ -1,0 +1,109 @@
+"""SQLite's WAL checkpoints in a thread of their own, not in a commit.
+
+By default SQLite checkpoints in the commit that takes the WAL past 1,000 pages: that
+commit copies the pages back into the database file and syncs it, tens of milliseconds
+and now and then a second, while it still holds the writer. In a web process that commit
+is, often enough, the group commit a reader's 我已学习 waits for, and the other process's
+flusher waits behind it for the writer (bench/reader.py, the stages of a confirmation
+timed: its commit took 23 ms at p90, the writer turn 40 ms; a checkpoint 28 ms at p50 and
+up to 1.2 s). While a web process runs, its connections do not checkpoint
+(``wal_autocheckpoint=0``); this thread does, every ``INTERVAL``, in two steps. A
+PASSIVE checkpoint first, beside the writers: it waits for nobody and copies what the
+WAL holds. It cannot finish while writers go on appending, and a WAL is only started
+again from its beginning after a checkpoint that copied every frame — at the burst's
+steady writes the file grew to 800 MB in a minute. So a second one then copies the few
+frames written meanwhile with our writers held off (``Database``'s writer turn), a few
+milliseconds, and the next write starts the WAL over. Several processes each run one; a
+checkpoint that finds another running returns at once. Programs without it (the CLI,
+``zhuanlan worker``) keep SQLite's own checkpoints. PostgreSQL has its own
+checkpointer: nothing here runs there."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+
+from sqlalchemy import Engine, event
+
+log = logging.getLogger(__name__)
+
+INTERVAL = 1.0          # seconds between checkpoints: the WAL holds about this much
+
+
+class WalCheckpoints:
+    """Checkpoints of one engine's SQLite file, from ``start()`` to ``stop()``."""
+
+    def __init__(self, engine: Engine, writers_held: Callable[[], AbstractContextManager]
+                 | None = None, interval: float = INTERVAL) -> None:
+        self.engine = engine
+        self.writers_held = writers_held or nullcontext
+        self.interval = interval
+        database = engine.url.database
+        self.applies = (engine.dialect.name == "sqlite" and bool(database)
+                        and database != ":memory:")
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None
+
+    def start(self) -> None:
+        if not self.applies or self._thread is not None:
+            return
+        event.listen(self.engine, "connect", _no_autocheckpoint)
+        # Pooled connections were made with SQLite's own checkpoints: made again.
+        self.engine.dispose()
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="wal-checkpoints",
+                                        daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is None:
+            return
+        self._stop.set()
+        self._thread.join(timeout=30)
+        self._thread = None
+        event.remove(self.engine, "connect", _no_autocheckpoint)
+        self.engine.dispose()           # what runs after (a test, the CLI) checkpoints again
+        self.checkpoint()
+
+    def checkpoint(self) -> tuple[int, int, int] | None:
+        """Copy the WAL into the database file, the last frames with our writers held
+        off: (busy, frames in the WAL, frames copied) of that last step, or None when it
+        failed (logged; the next one tries again)."""
+        try:
+            raw = self.engine.raw_connection()
+            try:
+                _passive(raw)                       # the bulk, beside the writers
+                with self.writers_held():
+                    return _passive(raw)            # what they wrote meanwhile
+            finally:
+                raw.close()
+        except Exception:          # the thread must outlive a failure
+            log.exception("WAL checkpoint failed")
+            return None
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.checkpoint()
+
+
+def _no_autocheckpoint(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA wal_autocheckpoint=0")
+    cur.close()
+
+
+def _passive(raw) -> tuple[int, int, int]:
+    # Outside a transaction (the connection has no implicit BEGIN): inside one SQLite
+    # refuses to checkpoint.
+    cur = raw.cursor()
+    try:
+        busy, frames, done = cur.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    finally:
+        cur.close()
+    return int(busy), int(frames), int(done)
