@@ -95,8 +95,10 @@ def test_the_thread_keeps_the_wal_short_while_writers_go_on(tmp_path):
         for t in threads:
             t.join(10)
         pages = sum(written) - pages
-        assert pages > 2 * PAGES                 # they wrote more than the WAL may hold
-        assert _wal_pages(db) - before < PAGES
+        assert pages > 2 * PAGES
+        # Without the held step it grows by more than they wrote (each row is a page
+        # and more); with it, by a checkpoint's worth now and then (a slow sync).
+        assert _wal_pages(db) - before < pages / 4
     finally:
         stop.set()
         db.dispose()

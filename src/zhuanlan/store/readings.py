@@ -99,8 +99,7 @@ ON CONFLICT (reader, article_id) DO NOTHING""",
         # An open: a new reading, or the last time an existing one was seen (and the
         # issue it was first read in, if it had none). One statement rather than an
         # INSERT … DO NOTHING and an UPDATE: one index lookup a row, and a row just made
-        # is not written twice — at the 9:00 burst nearly every open is a first one, and
-        # the second statement was most of what the opens cost (docs/benchmarks.md).
+        # is not written twice (at the 9:00 burst nearly every open is a first one).
         # The WHERE leaves a row alone when nothing would change (an open flushed late
         # by another process does not move the time back).
         "seen": f"""INSERT INTO readings (reader, article_id, subscriber_id, issue_id,

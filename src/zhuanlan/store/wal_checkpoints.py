@@ -11,9 +11,9 @@ up to 1.2 s). While a web process runs, its connections do not checkpoint
 PASSIVE checkpoint first, beside the writers: it waits for nobody and copies what the
 WAL holds. It cannot finish while writers go on appending, and a WAL is only started
 again from its beginning after a checkpoint that copied every frame — at the burst's
-steady writes the file grew to 800 MB in a minute. So a second one then copies the few
-frames written meanwhile with our writers held off (``Database``'s writer turn), a few
-milliseconds, and the next write starts the WAL over. Several processes each run one; a
+steady writes the file grew to 800 MB in a minute. So a second one then copies only the
+frames written meanwhile, with our writers held off (``Database``'s writer turn), and the
+next write starts the WAL over. Several processes each run one; a
 checkpoint that finds another running returns at once. Programs without it (the CLI,
 ``zhuanlan worker``) keep SQLite's own checkpoints. PostgreSQL has its own
 checkpointer: nothing here runs there."""
