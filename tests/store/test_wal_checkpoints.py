@@ -118,3 +118,24 @@ def test_a_web_process_checkpoints_in_its_thread_while_it_runs(make_zl):
     assert not zl.db.checkpoints.running
     if sqlite:
         assert _autocheckpoint(zl.db) == 1000
+
+
+def test_a_stopped_web_process_leaves_no_wal_behind(make_zl):
+    """A connection in use while the web process starts (the worker's, in ``zhuanlan
+    run``) goes back to the pool like any other: when the program closes the store,
+    every connection is closed and SQLite removes its WAL file."""
+    from zhuanlan.web.app import create_app
+
+    zl = make_zl()
+    if zl.db.dialect != "sqlite":
+        return                            # no WAL file of ours on PostgreSQL
+    port = free_port()
+    with zl.db.read() as held:
+        with WebServer(create_app(zl), port):
+            assert httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
+            held.execute(text("SELECT count(*) FROM readings")).scalar()
+            _write(zl.db)
+    wal = Path(f"{zl.db.engine.url.database}-wal")
+    assert wal.exists()                   # written while it ran …
+    zl.close()
+    assert not wal.exists()               # … and gone once the store is closed

@@ -45,6 +45,11 @@ class WalCheckpoints:
                         and database != ":memory:")
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        if self.applies:
+            # Set on a connection's next checkout, not by emptying the pool: a connection
+            # taken out when the pool was emptied was never closed, and SQLite kept its
+            # WAL file after the process stopped.
+            event.listen(engine, "checkout", self._on_checkout)
 
     @property
     def running(self) -> bool:
@@ -53,9 +58,6 @@ class WalCheckpoints:
     def start(self) -> None:
         if not self.applies or self._thread is not None:
             return
-        event.listen(self.engine, "connect", _no_autocheckpoint)
-        # Pooled connections were made with SQLite's own checkpoints: made again.
-        self.engine.dispose()
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="wal-checkpoints",
                                         daemon=True)
@@ -66,9 +68,7 @@ class WalCheckpoints:
             return
         self._stop.set()
         self._thread.join(timeout=30)
-        self._thread = None
-        event.remove(self.engine, "connect", _no_autocheckpoint)
-        self.engine.dispose()           # what runs after (a test, the CLI) checkpoints again
+        self._thread = None             # what runs after (a test, the CLI) checkpoints again
         self.checkpoint()
 
     def checkpoint(self) -> tuple[int, int, int] | None:
@@ -91,11 +91,17 @@ class WalCheckpoints:
         while not self._stop.wait(self.interval):
             self.checkpoint()
 
+    def _on_checkout(self, dbapi_conn, record, _proxy) -> None:
+        want = 0 if self._thread is not None else SQLITE_DEFAULT
+        if record.info.get(_SETTING, SQLITE_DEFAULT) != want:
+            cur = dbapi_conn.cursor()
+            cur.execute(f"PRAGMA wal_autocheckpoint={want}")
+            cur.close()
+            record.info[_SETTING] = want
 
-def _no_autocheckpoint(dbapi_conn, _record) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA wal_autocheckpoint=0")
-    cur.close()
+
+SQLITE_DEFAULT = 1000           # pages: SQLite's own wal_autocheckpoint
+_SETTING = "zhuanlan_wal_autocheckpoint"
 
 
 def _passive(raw) -> tuple[int, int, int]:
