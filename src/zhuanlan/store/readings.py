@@ -41,7 +41,7 @@ def write_records(conn, opens: dict, beats: dict) -> None:
     if opens:
         rows = rows_param(conn.dialect, [[r, a, sub, issue, when] for (r, a), (sub, issue, when)
                                          in sorted(opens.items(), key=lambda o: o[0])])
-        conn.execute(sql["seen"], rows)
+        conn.execute(sql["opens"], rows)
     if beats:
         rows = rows_param(conn.dialect, [
             [view, r, a, seconds, when] for view, (r, a, seconds, when)
@@ -72,7 +72,7 @@ def confirm_many(conn, confirmations: list[tuple[str, int | None, int, datetime,
     sql = _statements(conn.dialect.name)
     rows = rows_param(conn.dialect, [[r, a, sub, issue, at] for (r, a), (sub, at, issue)
                                      in sorted(first.items(), key=lambda f: f[0])])
-    conn.execute(sql["opens"], rows)
+    conn.execute(sql["reading"], rows)
     conn.execute(sql["studied"], rows)
     return {(r, a): t for r, a, t in conn.execute(sql["first"], rows)}
 
@@ -89,25 +89,24 @@ def _statements(dialect_name: str) -> dict[str, Executable]:
     def key(r: int, a: int, t: str) -> str:
         return f"{t}.reader = {f(r, 'text')} AND {t}.article_id = {f(a, 'int')}"
 
-    statements = {
-        "opens": f"""INSERT INTO readings (reader, article_id, subscriber_id, issue_id,
+    # A reading for each row unless it has one; the opens and the confirmations differ in
+    # what they do to one it has.
+    reading = f"""INSERT INTO readings (reader, article_id, subscriber_id, issue_id,
     opened_at, last_seen_at, active_seconds)
 SELECT {f(0, 'text')}, {f(1, 'int')}, {f(2, 'int')}, {f(3, 'int')}, {f(4, 'time')},
     {f(4, 'time')}, 0
 FROM {j.source} WHERE true
-ON CONFLICT (reader, article_id) DO NOTHING""",
+ON CONFLICT (reader, article_id)"""
+    statements = {
+        # A confirmation's reading: made if it was never opened, otherwise left alone.
+        "reading": f"{reading} DO NOTHING",
         # An open: a new reading, or the last time an existing one was seen (and the
         # issue it was first read in, if it had none). One statement rather than an
         # INSERT … DO NOTHING and an UPDATE: one index lookup a row, and a row just made
         # is not written twice (at the 9:00 burst nearly every open is a first one).
         # The WHERE leaves a row alone when nothing would change (an open flushed late
         # by another process does not move the time back).
-        "seen": f"""INSERT INTO readings (reader, article_id, subscriber_id, issue_id,
-    opened_at, last_seen_at, active_seconds)
-SELECT {f(0, 'text')}, {f(1, 'int')}, {f(2, 'int')}, {f(3, 'int')}, {f(4, 'time')},
-    {f(4, 'time')}, 0
-FROM {j.source} WHERE true
-ON CONFLICT (reader, article_id) DO UPDATE SET
+        "opens": f"""{reading} DO UPDATE SET
     last_seen_at = {j.greatest('readings.last_seen_at', 'excluded.last_seen_at')},
     issue_id = coalesce(readings.issue_id, excluded.issue_id)
 WHERE readings.last_seen_at < excluded.last_seen_at

@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 
 from sqlalchemy import Engine, event
 
@@ -36,13 +36,13 @@ class WalCheckpoints:
     """Checkpoints of one engine's SQLite file, from ``start()`` to ``stop()``."""
 
     def __init__(self, engine: Engine, writers_held: Callable[[], AbstractContextManager]
-                 | None = None, interval: float = INTERVAL) -> None:
+                 | None, interval: float = INTERVAL) -> None:
+        """``writers_held``: the store's writer turn, which only a SQLite file has (None
+        otherwise: then there is nothing to checkpoint here)."""
         self.engine = engine
-        self.writers_held = writers_held or nullcontext
+        self.writers_held = writers_held
         self.interval = interval
-        database = engine.url.database
-        self.applies = (engine.dialect.name == "sqlite" and bool(database)
-                        and database != ":memory:")
+        self.applies = writers_held is not None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         if self.applies:
@@ -75,6 +75,8 @@ class WalCheckpoints:
         """Copy the WAL into the database file, the last frames with our writers held
         off: (busy, frames in the WAL, frames copied) of that last step, or None when it
         failed (logged; the next one tries again)."""
+        if self.writers_held is None:
+            return None
         try:
             raw = self.engine.raw_connection()
             try:
