@@ -5,7 +5,8 @@ to a *view* of an article by a random employee (signed ``zhuanlan_reader`` cooki
 as the app does), in the order a phone sends them: the article page; ``/read/state``
 (the reader's own part of the page, where the server has it: ``spec["state"]``);
 heartbeats of that view (15 s, 30 s, …); in the ``study`` kind 我已学习 with the view's
-reading time, and the page its redirect leads back to. A view's next request goes out
+reading time, the page its redirect leads back to and that page's ``/read/state`` (with
+the hint cookie the redirect set, as a browser sends it). A view's next request goes out
 only after the answer to the previous one, as reading.js does it.
 
 - closed loop (``run_closed``): ``clients`` connections, each sends its next request
@@ -36,6 +37,7 @@ OK = {"static": 200, "article": 200, "state": 200, "beat": 204, "studied": 303, 
 IDLE_S = 4.0        # uvicorn closes a keep-alive connection idle for 5 s
 _LENGTH = re.compile(rb"\r\ncontent-length:\s*(\d+)")
 _LOCATION = re.compile(rb"\r\nlocation:\s*([^\r]+)")
+_HINT = re.compile(rb"\r\nset-cookie:\s*(zhuanlan_studied=[^;\r]+)")
 
 
 class Http(asyncio.Protocol):
@@ -89,8 +91,10 @@ class Http(asyncio.Protocol):
         anon = b"zhuanlan_anon=" in head
         m = _LOCATION.search(head.lower()) if 300 <= status < 400 else None
         location = head[m.start(1):m.end(1)].decode() if m else ""
+        h = _HINT.search(head) if m else None          # what a browser keeps for /read
+        hint = h.group(1).decode() if h else ""
         if self.waiter is not None and not self.waiter.done():
-            self.waiter.set_result((status, anon, location))
+            self.waiter.set_result((status, anon, location, hint))
 
     def connection_lost(self, exc) -> None:
         self.alive = False
@@ -139,7 +143,7 @@ class Gen:
                 "view": f"{VIEW_PREFIX}{self.spec['seed']:03d}{self.n_views:010d}",
                 "seconds": 0, "open": self.kind != "beat", "beats": beats,
                 "state": self.kind in ("mix", "study") and self.spec.get("state", False),
-                "studied": self.kind == "study", "back": ""}
+                "studied": self.kind == "study", "back": "", "hint": ""}
 
     @staticmethod
     def done(v: dict | None) -> bool:
@@ -158,12 +162,16 @@ class Gen:
                 kind, url = "article", f"/a/{aid}?i={v['iid']}"
             elif v["state"]:
                 # the reader's own part of a page every reader gets (where the server
-                # has /read/state, reading.js asks it at once)
+                # has /read/state, reading.js asks it at once) — again on the page
+                # 我已学习 leads back to, with the hint cookie its 303 set
                 v["state"] = False
                 kind, url = "state", f"/read/state?a={aid}&i={v['iid']}"
+                if v["hint"]:
+                    cookie = f"{cookie[:-2]}; {v['hint']}\r\n"
             else:
                 # the browser follows 我已学习's redirect back to the page
                 kind, url, v["back"] = "back", v["back"].split("#")[0], ""
+                v["state"] = self.kind == "study" and self.spec.get("state", False)
             return (kind, sid, aid), (
                 f"GET {url} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                 f"User-Agent: zl-bench\r\nAccept: text/html\r\n{cookie}\r\n").encode()
@@ -187,7 +195,7 @@ class Gen:
         ).encode() + body
 
     def record(self, meta: tuple, status: int, latency: float, anon: bool,
-               v: dict | None = None, location: str = "") -> bool:
+               v: dict | None = None, location: str = "", hint: str = "") -> bool:
         kind = meta[0]
         self.answered += 1
         if status != OK[kind]:
@@ -198,7 +206,7 @@ class Gen:
             self.lat[kind].append(latency)
         self.anonymous += anon
         if kind == "studied" and v is not None and location.startswith("/"):
-            v["back"] = location
+            v["back"], v["hint"] = location, hint
         if kind in ("static", "state"):
             return True
         self.pairs.add((meta[1], meta[2]))
@@ -243,13 +251,13 @@ async def run_closed(spec: dict, cpu_s) -> dict:
             meta, data = gen.step(v)
             t = time.perf_counter()
             try:
-                status, anon, location = await conn.request(data)
+                status, anon, location, hint = await conn.request(data)
             except ConnectionError:
                 gen.record(meta, 0, 0.0, False)
                 conn = await _connect(spec["port"])
                 v = None
                 continue
-            gen.record(meta, status, time.perf_counter() - t, anon, v, location)
+            gen.record(meta, status, time.perf_counter() - t, anon, v, location, hint)
         conn.close()
 
     conns = [await _connect(spec["port"]) for _ in range(spec["clients"])]
@@ -317,19 +325,20 @@ async def _open_step(gen: Gen, pool: Pool, rate: float, seconds: float, spec: di
     rnd = gen.rnd
     # A new view as often as the mix has opens (1 in the requests of a view), so that
     # the mix's proportions hold from the first second of a step on, at any rate.
-    p_open = 1 / (spec["beats"] + 3 + bool(spec.get("state")))
+    p_open = 1 / (spec["beats"] + 3 + 2 * bool(spec.get("state")))
 
     async def one(v: dict, meta: tuple, data: bytes, t_sched: float) -> None:
         conn = await pool.get()
         ok = False
         try:
-            status, anon, location = await conn.request(data)
+            status, anon, location, hint = await conn.request(data)
             ok = True
         except ConnectionError:
-            status, anon, location = 0, False, ""
+            status, anon, location, hint = 0, False, "", ""
         finally:
             pool.put(conn, ok)       # cancelled: closed, its answer is never read
-        answered = gen.record(meta, status, time.perf_counter() - t_sched, anon, v, location)
+        answered = gen.record(meta, status, time.perf_counter() - t_sched, anon, v, location,
+                              hint)
         lat.append(time.perf_counter() - t_sched if answered else math.inf)
         by_kind.setdefault(meta[0], []).append(lat[-1])
         if answered and not gen.done(v):

@@ -324,3 +324,105 @@ def test_the_studied_lane_hands_on_what_it_does_not_read_exactly(site):
         reached, status, _ = _call(app, reader_lane.studied, "POST", "/read/studied", b"",
                                    cookies, [body], headers)
         assert (status, reached) == (599, [body]), body[:80]
+
+
+# -- 我已学习 answered once journaled, and the page it leads to ---------------------------
+
+class _Unreachable:
+    def write(self):
+        from zhuanlan.errors import StorageError
+        raise StorageError("database error: unreachable", resource="test")
+
+
+def _state_url(article_id: int, issue_id: int) -> str:
+    return f"/read/state?a={article_id}&i={issue_id}"
+
+
+def test_studied_is_answered_before_its_commit_and_its_page_shows_it_at_once(site):
+    """With the issue's items kept in this process the lane answers 我已学习 once it is in
+    the journal; the state the page asks next shows it although the store does not hold
+    it yet (its group commit cannot write), and the store has it once it can."""
+    zl, app, web, issue_id, arts, people = site
+    origin = {"Origin": web.url("")}
+    with _known(zl, web, people["甲"]) as jia:
+        jia.get(f"/a/{arts[0]}?i={issue_id}")
+        assert jia.get(_state_url(arts[0], issue_id)).json()["studied_at"] is None
+        real, zl.records.db = zl.records.db, _Unreachable()
+        try:
+            answer = jia.post("/read/studied", headers={**_FORM, **origin}, data={
+                "article_id": arts[0], "issue_id": issue_id, "view": "view-jia-0009",
+                "seconds": 95})
+            assert answer.status_code == 303
+            assert answer.headers["location"] == f"/a/{arts[0]}?i={issue_id}#studied"
+            hint = answer.headers["set-cookie"]
+            assert hint.startswith("zhuanlan_studied=") and "Path=/read" in hint
+            assert "HttpOnly" in hint and "Max-Age=60" in hint
+            assert _studied(zl, people["甲"], arts[0]) is None          # not stored yet
+            state = jia.get(_state_url(arts[0], issue_id)).json()
+            assert state["studied_at"] and not state["too_quick"]
+            assert state["issue"]["studied"] == 1
+        finally:
+            zl.records.db = real
+        zl.records.flush()
+        at, seconds = _studied(zl, people["甲"], arts[0])
+        assert at is not None and seconds == 95
+        assert zl.records.unwritten(Reader.person(people["甲"]), arts[0]) is None
+        assert jia.get(_state_url(arts[0], issue_id)).json()["studied_at"] == state["studied_at"]
+
+
+def test_a_state_shows_the_confirmation_its_hint_names(site):
+    """A state that reaches a process which did not take the confirmation (its buffer
+    knows nothing of it) shows it by the 303's signed hint — only the bearer's own, of
+    that article, for a minute — in the lane and in the app alike."""
+    from datetime import timedelta
+    zl, app, web, issue_id, arts, people = site
+    key = Reader.person(people["乙"]).key
+    now = zl.clock()
+
+    def hinted(reader_key: str, article_id: int, at) -> str:
+        return zl.links.sign("studied-hint", [reader_key, article_id, at.isoformat()])
+
+    with _known(zl, web, people["乙"]) as yi:
+        lane, routed = _state_url(arts[0], issue_id), f"/read/state?i={issue_id}&a={arts[0]}"
+        assert yi.get(lane).json()["studied_at"] is None
+        yi.cookies.set("zhuanlan_studied", hinted(key, arts[0], now))
+        for url in (lane, routed):
+            state = yi.get(url).json()
+            assert state["studied_at"] and state["issue"]["studied"] == 1, url
+        for other in (hinted("s:999999", arts[0], now), hinted(key, arts[1], now),
+                      hinted(key, arts[0], now - timedelta(minutes=5)), "forged.token",
+                      zl.links.sign("reader-cookie", [key, arts[0], now.isoformat()])):
+            yi.cookies.set("zhuanlan_studied", other)
+            assert yi.get(lane).json()["studied_at"] is None
+    assert _studied(zl, people["乙"], arts[0]) is None       # a hint never counts
+
+
+def test_a_hinted_confirmation_under_the_minimum_waits_for_the_store(site):
+    """Whether a confirmation was quick only the store tells (the reading time may sit in
+    the other process's buffer): with a minimum the hinted state waits for it to be
+    written, then answers from the store."""
+    import threading
+    import time
+
+    from zhuanlan.study.records import RecordBuffer
+    zl, app, web, issue_id, arts, people = site
+    zl.reading.set_min_read(SLUG, 60, by="test")
+    reader = Reader.person(people["丙"])
+    other = RecordBuffer(zl.db, zl.clock)           # the other process's buffer
+
+    def the_other_process_writes() -> None:
+        time.sleep(0.3)
+        other.beat(reader, arts[0], "view-bing-0060", 75)
+        other.confirm_now(reader, arts[0], issue_id=issue_id, staff=False)
+
+    with _known(zl, web, people["丙"]) as bing:
+        bing.get(f"/a/{arts[0]}?i={issue_id}")
+        bing.cookies.set("zhuanlan_studied", zl.links.sign(
+            "studied-hint", [reader.key, arts[0], zl.clock().isoformat()]))
+        writer = threading.Thread(target=the_other_process_writes)
+        writer.start()
+        started = time.monotonic()
+        state = bing.get(_state_url(arts[0], issue_id)).json()
+        writer.join()
+    assert time.monotonic() - started >= 0.3
+    assert state["studied_at"] and not state["too_quick"] and state["issue"]["studied"] == 1

@@ -7,9 +7,10 @@ article page says so. The minimum is looked up once per article and issue and ke
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
-from datetime import date
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from zhuanlan.app.page_cache import PageCache
@@ -26,6 +27,8 @@ from zhuanlan.study.records import Reader
 
 MIN_CACHE_SECONDS = 60.0
 MAX_MIN_READ = 3600
+HINT_WAIT_SECONDS = 1.0      # how long a state waits for another process's confirmation
+HINT_POLL_SECONDS = 0.025
 
 
 class Reading:
@@ -138,25 +141,51 @@ class Reading:
                     "published": published}
 
     def reader_state(self, reader: Reader, article_id: int, *, issue_id: int | None,
-                     staff: bool, flush: bool = True) -> dict | None:
+                     staff: bool, flush: bool = True,
+                     hint: datetime | None = None) -> dict | None:
         """The personal part of the article page, for ``/read/state``: whether the reader
         is known, when they confirmed (``studied_at``, local time, or None), ``too_quick``
         with the column's ``min_seconds``, and in the issue (None without one) how many
         of its ``count`` items they studied and up to three ``unstudied`` others. Checked
         like the page; raises NotFoundError. With ``flush=False`` it only reads: None
-        when the answer needs this process's buffered records written first."""
+        when the answer needs this process's buffered records written first.
+
+        A 我已学习 answered before it was stored (``RecordBuffer.keep_confirmation``)
+        shows at once: this process's own from its buffer; another process's by its
+        ``hint`` (the time the 303 told the browser, see ``reader_lane``). Whether it
+        was quick is only told from the store: when the stored time is under the
+        minimum, the state waits for the confirmation (and its reading time) to be
+        written: this process's for its flush, another's by looking again for up to
+        ``HINT_WAIT_SECONDS``."""
         self.pages.generation()              # an editor's change of the minimum
-        state = self._state(reader, article_id, issue_id, staff)
-        if state["too_quick"] and self.ctx.records.pending(reader, article_id):
-            # Reading time still in this process's buffer may bring it up to the minimum.
+        pending = self._pending_at(reader, article_id, hint)
+        state, overlaid = self._state(reader, article_id, issue_id, staff, pending)
+        records = self.ctx.records
+        if state["too_quick"] and (overlaid or records.pending(reader, article_id)):
+            # Reading time not stored yet may bring it up to the minimum.
             if not flush:
                 return None
-            self.ctx.records.flush()
-            state = self._state(reader, article_id, issue_id, staff)
+            kept = records.unwritten(reader, article_id)
+            if kept is not None:          # its flush writes the reading's records too
+                with contextlib.suppress(Exception):
+                    kept.done.result(timeout=HINT_WAIT_SECONDS)
+            elif records.pending(reader, article_id):
+                records.flush()
+            state, overlaid = self._state(reader, article_id, issue_id, staff, pending)
+        # Still only the hint says it: another process writes it, look again.
+        deadline = time.monotonic() + HINT_WAIT_SECONDS
+        while state["too_quick"] and overlaid and flush and time.monotonic() < deadline:
+            time.sleep(HINT_POLL_SECONDS)
+            state, overlaid = self._state(reader, article_id, issue_id, staff, pending)
         return state
 
+    def _pending_at(self, reader: Reader, article_id: int,
+                    hint: datetime | None) -> datetime | None:
+        kept = self.ctx.records.unwritten(reader, article_id)
+        return kept.at if kept is not None else hint
+
     async def reader_state_on_loop(self, reader: Reader, article_id: int, *,
-                                   issue_id: int) -> dict | None:
+                                   issue_id: int, hint: datetime | None = None) -> dict | None:
         """``reader_state(staff=False, flush=False)`` of an article in an issue, read on
         the event loop (PostgreSQL, ``Database.aglance``). None when the answer needs the
         thread's way: the issue's items or the minimum not kept yet, the page cache due
@@ -174,13 +203,23 @@ class Reading:
                                                             [a for a, _ in items])
         except StorageError:
             return None
-        state = self._shape(reader, article_id, items, rows, minimum)
-        if state["too_quick"] and self.ctx.records.pending(reader, article_id):
+        state, overlaid = self._shape(reader, article_id, items, rows, minimum,
+                                      self._pending_at(reader, article_id, hint))
+        if state["too_quick"] and (overlaid or self.ctx.records.pending(reader, article_id)):
             return None
         return state
 
+    def carries(self, issue_id: int, article_id: int) -> bool | None:
+        """Whether the issue carries the article, from the items kept in this process;
+        None when they are not kept (or the page cache is due its check)."""
+        if self.pages.due():
+            return None
+        with self._minimums_lock:
+            items = self._items.get(issue_id)
+        return None if items is None else any(a == article_id for a, _ in items)
+
     def _state(self, reader: Reader, article_id: int, issue_id: int | None,
-               staff: bool) -> dict:
+               staff: bool, pending: datetime | None) -> tuple[dict, bool]:
         with self.ctx.db.glance() as conn:
             if issue_id is not None:
                 items = self._issue_items(conn, issue_id)
@@ -195,7 +234,7 @@ class Reading:
                         conn, article_id, staff=True)):
                     raise NotFoundError("没有这篇文章", resource=f"article {article_id}")
             minimum = self.min_seconds(conn, article_id, issue_id) if published else 0
-        return self._shape(reader, article_id, items, rows, minimum)
+        return self._shape(reader, article_id, items, rows, minimum, pending)
 
     def _issue_items(self, conn, issue_id: int) -> list[tuple[int, str]]:
         """The issue's items (article id, title), kept until the readers' pages change:
@@ -212,11 +251,17 @@ class Reading:
         return items
 
     def _shape(self, reader: Reader, article_id: int, items: list[tuple[int, str]] | None,
-               rows: list, minimum: int) -> dict:
+               rows: list, minimum: int,
+               pending: datetime | None = None) -> tuple[dict, bool]:
         """The state from the reader's records (``rows``) of the issue's ``items`` (None:
-        a page outside an issue)."""
+        a page outside an issue), and whether a confirmation not stored yet (``pending``)
+        made it studied."""
         times = {r.article_id: (r.studied_at, r.active_seconds or 0) for r in rows}
         studied_at, seconds = times.get(article_id, (None, 0))
+        overlaid = studied_at is None and pending is not None
+        if overlaid:
+            studied_at = pending
+            times[article_id] = (pending, seconds)
         tz = ZoneInfo(self.ctx.tz)
         state: dict = {
             "known": reader.known, "min_seconds": minimum,
@@ -229,7 +274,7 @@ class Reading:
             state["issue"] = {"count": len(items), "studied": len(done), "unstudied": [
                 {"article_id": a, "title": title} for a, title in items
                 if a not in done and a != article_id][:3]}
-        return state
+        return state, overlaid
 
     def readable(self, article_id: int, *, staff: bool) -> tuple[bool, bool]:
         """(whether the visitor may record reading of it, whether it is published)."""

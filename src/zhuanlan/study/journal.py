@@ -1,7 +1,7 @@
 """The record buffer's journal: what a web process answered for survives its death.
 
-Opens and heartbeats wait in memory for the next flush (see ``study.records``). Before
-the reader is answered, each is also appended to a file of this process in
+Opens, heartbeats and the reader lane's 我已学习 wait in memory for the next flush (see
+``study.records``). Before the reader is answered, each is also appended to a file of this process in
 ``{data_dir}/journal/`` — one ``os.write`` of one line, no fsync: the operating system
 keeps what was written when the process is killed (SIGKILL, OOM killer), which is the
 failure a web process has; a power cut may still lose the last seconds.
@@ -11,7 +11,8 @@ the buffer to the store and then rotates: the file is closed and removed once it
 records are committed. A file nobody holds a lock on is an orphan — its process died —
 and is adopted by any other process of the same data directory (at start, then every few
 seconds): its records enter that process's buffer (and journal) and the orphan is removed.
-Replaying twice changes nothing: opens and heartbeats are idempotent in the store.
+Replaying twice changes nothing: opens, heartbeats and confirmations are idempotent in
+the store (a confirmation keeps the time it was first made).
 
 A file is created under a temporary name, locked, then renamed, so a scanning process
 never mistakes a file being born for an orphan.

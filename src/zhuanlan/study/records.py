@@ -22,9 +22,14 @@ confirmations of its moment too). No fixed wait beyond that: the confirmations t
 writes go in the next one, which starts as soon as it is done, so under load the flush's
 own duration gathers the batch and a lone confirmation is not held up. The checks and
 the writes of a batch's confirmations are a few statements whatever their number (0.05 ms
-of CPU each, against 0.6 ms for a transaction of one). The handler awaits the flush that
-carries its confirmation (no thread blocked): the reader is told only once it is
-durable, and the page they are sent to reads it from the store.
+of CPU each, against 0.6 ms for a transaction of one). The app's handler awaits the
+flush that carries its confirmation (no thread blocked): the reader is told once it is
+stored, or of the error. The reader lane, which checks a reader's confirmation from
+memory as the commit will, does not wait for the commit (it was the slowest answer of
+the burst: bench/reader.py): a kept confirmation (``keep_confirmation``) is journaled
+like an open before the reader is answered, adopted with the journal if the process
+dies, kept through a database that is away, and shown by ``/read/state`` until it is
+stored (``unwritten``).
 """
 
 from __future__ import annotations
@@ -80,6 +85,9 @@ class _Confirmation:
     issue_id: int | None
     staff: bool
     at: datetime
+    # Answered before it was written (journaled like an open): retried while the database
+    # is away instead of failed, a refusal logged, since nobody waits to be told.
+    kept: bool = False
     done: Future = field(default_factory=Future)     # when first confirmed, or the error
 
     def settle(self, outcome: datetime | Exception) -> None:
@@ -110,6 +118,7 @@ class RecordBuffer:
         # minute of 8,000 heartbeats/s, one pass per confirmation batch).
         self._views_of: dict[tuple[str, int], list[str]] = {}
         self._confirms: list[_Confirmation] = []
+        self._unwritten: dict[tuple[str, int], _Confirmation] = {}   # kept, not yet stored
         self._tries: dict[tuple[str, object], int] = {}
         self._requeued = False
         self._away = False                       # the database could not be reached
@@ -175,9 +184,15 @@ class RecordBuffer:
 
     def pending(self, reader: Reader, article_id: int) -> bool:
         """Whether something of this reader and article waits to be written (a heartbeat
-        puts its reading in the opens too)."""
+        puts its reading in the opens too; a kept confirmation its reading time)."""
+        key = (reader.key, article_id)
         with self._lock:
-            return (reader.key, article_id) in self._opens
+            return key in self._opens or key in self._unwritten
+
+    def unwritten(self, reader: Reader, article_id: int) -> _Confirmation | None:
+        """The reader's kept 我已学习 of the article that is not in the store yet."""
+        with self._lock:
+            return self._unwritten.get((reader.key, article_id))
 
     # -- 我已学习: a group commit ---------------------------------------------------------
 
@@ -194,6 +209,28 @@ class RecordBuffer:
             self._confirms.append(item)
         self._wake.set()
         return item.done
+
+    def keep_confirmation(self, reader: Reader, article_id: int, *,
+                          issue_id: int | None) -> datetime:
+        """:meth:`confirm` for a reader answered at once, as an open is: the confirmation
+        is in the journal when this returns (adopted by another process if this one
+        dies), kept and retried while the database is away, and :meth:`unwritten` until
+        it is stored. For a reader's confirmation the caller has checked as the commit
+        will (the article published, the issue carrying it); one refused all the same
+        is logged and counted in ``dropped``. Returns its time."""
+        item = _Confirmation(reader, article_id, issue_id, False, self.clock(), kept=True)
+        with self._lock:
+            self._journal_append(["c", reader.key, reader.subscriber_id, article_id, issue_id,
+                                  item.at.isoformat()])
+            self._keep(item)
+        self._wake.set()
+        return item.at
+
+    def _keep(self, item: _Confirmation) -> None:
+        self._confirms.append(item)
+        old = self._unwritten.get((item.reader.key, item.article_id))
+        if old is None or old.at > item.at:
+            self._unwritten[(item.reader.key, item.article_id)] = item
 
     def confirm_now(self, reader: Reader, article_id: int, *, issue_id: int | None,
                     staff: bool) -> datetime:
@@ -230,9 +267,10 @@ class RecordBuffer:
                 # the buffer empty): the file goes once they are all in the store, not
                 # at the next reader's record.
                 journal = self._journal
-                if journal is not None and not (taken.had_records or journal.holds_records):
-                    journal = None           # nothing taken, nothing in its file
-                if journal is not None:
+                # Nothing taken and nothing in its file: no new file, but files rotated
+                # before are settled below all the same once nothing is requeued (a
+                # kept confirmation retried after the database was away).
+                if journal is not None and (taken.had_records or journal.holds_records):
                     try:
                         journal.rotate()
                     except OSError:
@@ -266,12 +304,15 @@ class RecordBuffer:
         taken stay in the journal until a full flush settles it (written twice at worst,
         which changes nothing)."""
         with self._flushing:
+            self._away = False
             return self._confirmations_now()
 
     def _confirmations_now(self) -> int:
         """``flush_confirmations`` with the flush lock held: a confirmation's records
         are taken from the buffer and from the part of a full flush not written yet."""
         with self._lock:
+            if self._away:
+                return 0       # kept ones wait for the next flush; nobody else waits here
             confirms, self._confirms = self._confirms, []
             if not confirms:
                 return 0
@@ -290,15 +331,20 @@ class RecordBuffer:
         except UNAVAILABLE as exc:
             self._away = True
             self._requeue(opens, beats)
+            with self._lock:
+                # The kept ones first, in their order: the journal still holds them.
+                self._confirms[:0] = [c for c in confirms if c.kept]
+                self._requeued = self._requeued or any(c.kept for c in confirms)
             for c in confirms:
-                c.settle(exc)
+                if not c.kept:
+                    c.settle(exc)
             log.warning("study records: database unavailable; kept for the next try",
                         extra={"error": str(exc)[:200], "records": len(opens) + len(beats)})
             return 0
         except Exception as exc:  # noqa: BLE001 — refused data, isolated below
             if len(opens) + len(beats) + len(confirms) == 1:
                 if confirms:
-                    confirms[0].settle(exc)
+                    self._settle(confirms[0], exc)
                 else:
                     self._refused(opens, beats, exc)
                 return 0
@@ -314,12 +360,25 @@ class RecordBuffer:
                                                   [i for k, i in part if k == "c"])
             return written
         for c, outcome in zip(confirms, outcomes, strict=True):
-            c.settle(outcome)
+            self._settle(c, outcome)
         for key, _ in opens:
             self._tries.pop(("o", key), None)
         for key, _ in beats:
             self._tries.pop(("b", key), None)
         return len(opens) + len(beats) + len(confirms)
+
+    def _settle(self, c: _Confirmation, outcome: datetime | Exception) -> None:
+        if c.kept:
+            with self._lock:
+                if self._unwritten.get((c.reader.key, c.article_id)) is c:
+                    del self._unwritten[(c.reader.key, c.article_id)]
+            if isinstance(outcome, Exception):
+                self.dropped += 1
+                log.error("study records: a confirmation already answered was refused",
+                          extra={"reader": c.reader.key, "article": c.article_id,
+                                 "issue": c.issue_id,
+                                 "error": f"{type(outcome).__name__}: {str(outcome)[:200]}"})
+        c.settle(outcome)
 
     def _requeue(self, opens: list, beats: list) -> None:
         # Newer entries (buffered since) win.
@@ -360,6 +419,14 @@ class RecordBuffer:
                     self._journal_append(record)
                     self._beat(str(key), sub, int(article_id), str(view_id), int(seconds),
                                datetime.fromisoformat(at))
+            elif record[0] == "c":
+                _, key, sub, article_id, issue_id, at = record
+                item = _Confirmation(Reader(str(key), sub), int(article_id), issue_id, False,
+                                     datetime.fromisoformat(at), kept=True)
+                with self._lock:
+                    self._journal_append(record)
+                    self._keep(item)
+                self._wake.set()
         except (ValueError, TypeError):
             log.error("study records: an unreadable journal record was skipped",
                       extra={"record": repr(record)[:200]})
@@ -391,7 +458,7 @@ class RecordBuffer:
         self.flush()
         if self._journal is not None:
             with self._lock:
-                empty = not self._opens and not self._beats
+                empty = not self._opens and not self._beats and not self._confirms
             self._journal.close(settled=empty and not self._requeued)
             self._journal = None
 

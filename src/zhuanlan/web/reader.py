@@ -23,6 +23,7 @@ from zhuanlan.web.kept_pages import KEPT
 from zhuanlan.web.params import OptionalQueryId, PathId, QueryId
 from zhuanlan.web.readers import current_reader, known_reader, remember_readable
 from zhuanlan.web.render import render, render_shared
+from zhuanlan.web.studied_hint import hint_of
 
 router = APIRouter()
 REFLECTION_LIMITS = (MIN_CHARS, MAX_CHARS)
@@ -172,8 +173,10 @@ def article_page(request: Request, article_id: PathId,
 def reading_state(request: Request, a: QueryId, i: OptionalQueryId = None) -> JSONResponse:
     """The personal part of the article page (reading.js fills it in): see
     ``Reading.reader_state``. 404 (JSON) where the page would be 404."""
+    reader = current_reader(request)
     try:
         return JSONResponse(_zl(request).reading.reader_state(
-            current_reader(request), a, issue_id=i, staff=session_user(request) is not None))
+            reader, a, issue_id=i, staff=session_user(request) is not None,
+            hint=hint_of(request, reader, a)))
     except NotFoundError as exc:
         return JSONResponse({"error": exc.message}, status_code=404)

@@ -1,0 +1,107 @@
+"""我已学习 answered before it is stored (``RecordBuffer.keep_confirmation``): it is in
+the journal when the reader is told, so it survives the process's death, a database
+that is away, and is written exactly once; one the store refuses all the same is
+logged and counted, never silently lost."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from sqlalchemy import select
+
+from tests.support.study_seed import organisation, publish
+from zhuanlan.errors import StorageError
+from zhuanlan.store.schema import readings
+from zhuanlan.study.records import Reader, RecordBuffer
+
+
+class _Unreachable:
+    def write(self):
+        raise StorageError("database error: unreachable", resource="test")
+
+
+def _row(zl, reader: Reader, article_id: int):
+    with zl.db.read() as conn:
+        return conn.execute(select(readings).where(readings.c.reader == reader.key,
+                                                   readings.c.article_id == article_id)).first()
+
+
+def _lines(journal) -> list[list]:
+    return [json.loads(line) for p in sorted(journal.glob("*.jsonl"))
+            for line in p.read_text().splitlines()]
+
+
+def _buffer(zl, journal, db=None) -> RecordBuffer:
+    buffer = RecordBuffer(db or zl.db, zl.clock, interval=3600, journal_dir=journal)
+    buffer.start()
+    return buffer
+
+
+def test_a_kept_confirmation_is_journaled_and_adopted_when_its_process_dies(zl, tmp_path):
+    people = organisation(zl)
+    issue_id, (article,) = publish(zl, 1, "kept-dies")
+    journal = tmp_path / "journal"
+    reader = Reader.person(people["甲"])
+    dead = _buffer(zl, journal, _Unreachable())     # its flusher cannot write it
+    dead.opened(reader, article, issue_id)
+    dead.beat(reader, article, "view-kept-0001", 80)
+    at = dead.keep_confirmation(reader, article, issue_id=issue_id)
+    assert dead.unwritten(reader, article).at == at and dead.pending(reader, article)
+    assert ["c", reader.key, people["甲"], article, issue_id, at.isoformat()] in _lines(journal)
+    assert _row(zl, reader, article) is None
+    # SIGKILL: memory gone, the journal's files closed as they are.
+    dead._stopping = True
+    dead._wake.set()
+    dead._thread.join(timeout=5)
+    dead._journal.close(settled=False)
+
+    alive = _buffer(zl, journal)                    # adopts at start
+    alive.flush()
+    row = _row(zl, reader, article)
+    assert row.studied_at.replace(tzinfo=None) == at.replace(tzinfo=None)
+    assert row.issue_id == issue_id and row.active_seconds == 80 and not row.quick
+    assert alive.unwritten(reader, article) is None and alive.dropped == 0
+    alive.stop()
+    assert not list(journal.iterdir())
+
+
+def test_a_kept_confirmation_waits_out_a_database_that_is_away(zl, tmp_path):
+    people = organisation(zl)
+    issue_id, (article,) = publish(zl, 1, "kept-away")
+    journal = tmp_path / "journal"
+    reader = Reader.person(people["乙"])
+    buffer = _buffer(zl, journal, _Unreachable())
+    try:
+        buffer.keep_confirmation(reader, article, issue_id=issue_id)
+        for _ in range(4):                          # no matter how often: kept
+            buffer.flush()
+        assert buffer.dropped == 0 and buffer.unwritten(reader, article) is not None
+        assert any(r[0] == "c" for r in _lines(journal))     # its journal line stays
+        buffer.db = zl.db                                       # the database is back
+        buffer.flush()
+        assert _row(zl, reader, article).studied_at is not None
+        assert buffer.unwritten(reader, article) is None and not buffer.pending(reader, article)
+        buffer.flush()                              # a flush with nothing requeued settles it
+        assert _lines(journal) == []
+    finally:
+        buffer.stop()
+
+
+def test_a_kept_confirmation_the_store_refuses_is_logged_and_counted(zl, tmp_path, caplog):
+    people = organisation(zl)
+    issue_id, (article,) = publish(zl, 1, "kept-refused")
+    reader = Reader.person(people["丙"])
+    buffer = _buffer(zl, tmp_path / "journal")
+    try:
+        with caplog.at_level(logging.ERROR, logger="zhuanlan.study.records"):
+            buffer.keep_confirmation(reader, article, issue_id=999_999)   # not its issue
+            buffer.keep_confirmation(reader, article, issue_id=issue_id)
+            buffer.flush()
+        assert buffer.dropped == 1
+        assert [r.message for r in caplog.records] == [
+            "study records: a confirmation already answered was refused"]
+        row = _row(zl, reader, article)
+        assert row.studied_at is not None and row.issue_id == issue_id   # the good one stays
+    finally:
+        buffer.stop()
