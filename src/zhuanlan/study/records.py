@@ -191,8 +191,9 @@ class RecordBuffer:
 
     def unwritten(self, reader: Reader, article_id: int) -> _Confirmation | None:
         """The reader's kept 我已学习 of the article that is not in the store yet."""
-        with self._lock:
-            return self._unwritten.get((reader.key, article_id))
+        # Without the lock (one dict lookup is atomic): every /read/state asks, on the
+        # event loop, and the flusher holds the lock while it takes the buffer.
+        return self._unwritten.get((reader.key, article_id)) if self._unwritten else None
 
     # -- 我已学习: a group commit ---------------------------------------------------------
 
