@@ -1,10 +1,11 @@
 """The record buffer's journal: what a web process answered for survives its death.
 
 Opens, heartbeats and the reader lane's 我已学习 wait in memory for the next flush (see
-``study.records``). Before the reader is answered, each is also appended to a file of this process in
-``{data_dir}/journal/`` — one ``os.write`` of one line, no fsync: the operating system
-keeps what was written when the process is killed (SIGKILL, OOM killer), which is the
-failure a web process has; a power cut may still lose the last seconds.
+``study.records``). Before the reader is answered, each is also appended to a file of
+this process in ``{data_dir}/journal/`` — one ``os.write`` of one line, no fsync: the
+operating system keeps what was written when the process is killed (SIGKILL, OOM
+killer), which is the failure a web process has; a power cut may still lose the last
+seconds.
 
 Each file is held with an exclusive ``flock`` by the process writing it. A flush moves
 the buffer to the store and then rotates: the file is closed and removed once its
