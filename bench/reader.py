@@ -24,7 +24,8 @@ warm-up:
 - beat:     POST /read/beat {"v", "a", "s"} as a known reader
 - mix:      open an article, then ``--beats`` heartbeats of that view (15 s, 30 s, …)
 - study:    the reading as the issue counts it: open, heartbeats, then 我已学习
-            (POST /read/studied with the view's reading time)
+            (POST /read/studied with the view's reading time), the page its 303 leads
+            back to and that page's /read/state (since December 7th, 2026)
 
 After each phase the bench waits until the server has written everything it answered
 (its journal files are empty; ``--no-wait`` does not), so that no phase is measured on
