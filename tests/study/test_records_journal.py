@@ -13,6 +13,7 @@ import os
 import pytest
 from sqlalchemy import select
 
+from tests.support.records import Unreachable, die
 from tests.support.study_seed import organisation, publish
 from zhuanlan.errors import NotFoundError
 from zhuanlan.store.schema import reading_views, readings
@@ -27,13 +28,6 @@ def _rows(zl) -> dict:
 def _views(zl) -> dict:
     with zl.db.read() as conn:
         return {r.view_id: r.seconds for r in conn.execute(select(reading_views))}
-
-
-def _die(buffer: RecordBuffer) -> None:
-    """What SIGKILL does to a buffer: memory gone, the journal's files closed as they are."""
-    buffer._journal.close(settled=False)
-    buffer._journal = None
-    buffer._thread = None
 
 
 def test_a_dead_processs_journal_is_adopted_and_written(zl, tmp_path):
@@ -52,7 +46,7 @@ def test_a_dead_processs_journal_is_adopted_and_written(zl, tmp_path):
     alive = RecordBuffer(zl.db, zl.clock, interval=3600, journal_dir=journal)
     alive.start()
     assert alive.adopt_orphans() == 0              # the other process holds its journal
-    _die(dead)
+    die(dead)
     # The kill cut the last line short: it is skipped, the rest is read.
     orphan = next(p for p in journal.glob("*.jsonl") if p.name.startswith(str(os.getpid())))
     with orphan.open("ab") as f:
@@ -86,7 +80,7 @@ def test_records_not_written_stay_in_the_journal(zl, tmp_path):
     buffer.beat(reader, first, "view-kept-0001", 20)
     assert buffer.flush() == 2 and len(list(journal.glob("*.jsonl"))) == 1
     buffer.beat(reader, first, "view-kept-0001", 60)
-    real, buffer.db = buffer.db, _Unreachable()
+    real, buffer.db = buffer.db, Unreachable()
     buffer.stop()
     assert len(list(journal.glob("*.jsonl"))) >= 1
     buffer.db = real
@@ -95,12 +89,6 @@ def test_records_not_written_stay_in_the_journal(zl, tmp_path):
     later.stop()
     assert _views(zl)["view-kept-0001"] == 60
     assert not list(journal.iterdir())
-
-
-class _Unreachable:
-    def write(self):
-        from zhuanlan.errors import StorageError
-        raise StorageError("database error: unreachable", resource="test")
 
 
 def test_a_confirmation_is_committed_with_its_reading_time_before_it_is_answered(zl):

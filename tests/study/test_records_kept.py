@@ -10,15 +10,10 @@ import logging
 
 from sqlalchemy import select
 
+from tests.support.records import Unreachable, die
 from tests.support.study_seed import organisation, publish
-from zhuanlan.errors import StorageError
 from zhuanlan.store.schema import readings
 from zhuanlan.study.records import Reader, RecordBuffer
-
-
-class _Unreachable:
-    def write(self):
-        raise StorageError("database error: unreachable", resource="test")
 
 
 def _row(zl, reader: Reader, article_id: int):
@@ -43,18 +38,14 @@ def test_a_kept_confirmation_is_journaled_and_adopted_when_its_process_dies(zl, 
     issue_id, (article,) = publish(zl, 1, "kept-dies")
     journal = tmp_path / "journal"
     reader = Reader.person(people["甲"])
-    dead = _buffer(zl, journal, _Unreachable())     # its flusher cannot write it
+    dead = _buffer(zl, journal, Unreachable())     # its flusher cannot write it
     dead.opened(reader, article, issue_id)
     dead.beat(reader, article, "view-kept-0001", 80)
     at = dead.keep_confirmation(reader, article, issue_id=issue_id)
     assert dead.unwritten(reader, article).at == at and dead.pending(reader, article)
     assert ["c", reader.key, people["甲"], article, issue_id, at.isoformat()] in _lines(journal)
     assert _row(zl, reader, article) is None
-    # SIGKILL: memory gone, the journal's files closed as they are.
-    dead._stopping = True
-    dead._wake.set()
-    dead._thread.join(timeout=5)
-    dead._journal.close(settled=False)
+    die(dead)
 
     alive = _buffer(zl, journal)                    # adopts at start
     alive.flush()
@@ -71,7 +62,7 @@ def test_a_kept_confirmation_waits_out_a_database_that_is_away(zl, tmp_path):
     issue_id, (article,) = publish(zl, 1, "kept-away")
     journal = tmp_path / "journal"
     reader = Reader.person(people["乙"])
-    buffer = _buffer(zl, journal, _Unreachable())
+    buffer = _buffer(zl, journal, Unreachable())
     try:
         buffer.keep_confirmation(reader, article, issue_id=issue_id)
         for _ in range(4):                          # no matter how often: kept

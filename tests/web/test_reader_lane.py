@@ -13,6 +13,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from tests.support.records import Unreachable
 from tests.support.smtp import free_port
 from tests.support.study_seed import SLUG, organisation, publish, seed_articles
 from tests.support.web import WebServer
@@ -328,12 +329,6 @@ def test_the_studied_lane_hands_on_what_it_does_not_read_exactly(site):
 
 # -- 我已学习 answered once journaled, and the page it leads to ---------------------------
 
-class _Unreachable:
-    def write(self):
-        from zhuanlan.errors import StorageError
-        raise StorageError("database error: unreachable", resource="test")
-
-
 def _state_url(article_id: int, issue_id: int) -> str:
     return f"/read/state?a={article_id}&i={issue_id}"
 
@@ -347,7 +342,7 @@ def test_studied_is_answered_before_its_commit_and_its_page_shows_it_at_once(sit
     with _known(zl, web, people["甲"]) as jia:
         jia.get(f"/a/{arts[0]}?i={issue_id}")
         assert jia.get(_state_url(arts[0], issue_id)).json()["studied_at"] is None
-        real, zl.records.db = zl.records.db, _Unreachable()
+        real, zl.records.db = zl.records.db, Unreachable()
         try:
             answer = jia.post("/read/studied", headers={**_FORM, **origin}, data={
                 "article_id": arts[0], "issue_id": issue_id, "view": "view-jia-0009",

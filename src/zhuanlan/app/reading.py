@@ -158,14 +158,14 @@ class Reading:
         written: this process's for its flush, another's by looking again for up to
         ``HINT_WAIT_SECONDS``."""
         self.pages.generation()              # an editor's change of the minimum
-        pending = self._pending_at(reader, article_id, hint)
-        state, overlaid = self._state(reader, article_id, issue_id, staff, pending)
         records = self.ctx.records
+        kept = records.unwritten(reader, article_id)
+        pending = kept.at if kept is not None else hint
+        state, overlaid = self._state(reader, article_id, issue_id, staff, pending)
         if state["too_quick"] and (overlaid or records.pending(reader, article_id)):
             # Reading time not stored yet may bring it up to the minimum.
             if not flush:
                 return None
-            kept = records.unwritten(reader, article_id)
             if kept is not None:          # its flush writes the reading's records too
                 with contextlib.suppress(Exception):
                     kept.done.result(timeout=HINT_WAIT_SECONDS)
@@ -178,11 +178,6 @@ class Reading:
             time.sleep(HINT_POLL_SECONDS)
             state, overlaid = self._state(reader, article_id, issue_id, staff, pending)
         return state
-
-    def _pending_at(self, reader: Reader, article_id: int,
-                    hint: datetime | None) -> datetime | None:
-        kept = self.ctx.records.unwritten(reader, article_id)
-        return kept.at if kept is not None else hint
 
     async def reader_state_on_loop(self, reader: Reader, article_id: int, *,
                                    issue_id: int, hint: datetime | None = None) -> dict | None:
@@ -203,8 +198,9 @@ class Reading:
                                                             [a for a, _ in items])
         except StorageError:
             return None
+        kept = self.ctx.records.unwritten(reader, article_id)
         state, overlaid = self._shape(reader, article_id, items, rows, minimum,
-                                      self._pending_at(reader, article_id, hint))
+                                      kept.at if kept is not None else hint)
         if state["too_quick"] and (overlaid or self.ctx.records.pending(reader, article_id)):
             return None
         return state
@@ -216,7 +212,7 @@ class Reading:
         bench's 我已学习 that waited then waited for seconds, behind a slow commit."""
         with self._minimums_lock:
             items = self._items.get(issue_id)
-        return None if items is None else any(a == article_id for a, _ in items)
+        return None if items is None else _holds(items, article_id)
 
     def _state(self, reader: Reader, article_id: int, issue_id: int | None,
                staff: bool, pending: datetime | None) -> tuple[dict, bool]:
@@ -304,5 +300,9 @@ class Reading:
 def _carried(items: list[tuple[int, str]], article_id: int, issue_id: int) -> None:
     """Raise NotFoundError unless the issue has the article. Items are published: the
     issue carrying the article proves it visible."""
-    if article_id not in {a for a, _ in items}:
+    if not _holds(items, article_id):
         raise NotFoundError("这一期没有这篇文章", resource=f"issue {issue_id}")
+
+
+def _holds(items: list[tuple[int, str]], article_id: int) -> bool:
+    return any(a == article_id for a, _ in items)
