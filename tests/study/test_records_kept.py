@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 
 from sqlalchemy import select
 
@@ -55,6 +56,38 @@ def test_a_kept_confirmation_is_journaled_and_adopted_when_its_process_dies(zl, 
     assert alive.unwritten(reader, article) is None and alive.dropped == 0
     alive.stop()
     assert not list(journal.iterdir())
+
+
+def _stored_within(zl, reader: Reader, article_id: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if (row := _row(zl, reader, article_id)) is not None and row.studied_at is not None:
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_a_kept_confirmation_goes_with_the_next_flush_unless_hurried(zl, tmp_path):
+    """Nobody waits for a kept confirmation: no commit of its own a moment later (the
+    waiting ones' group commit), the next full flush carries it — or ``hurry``."""
+    people = organisation(zl)
+    issue_id, (article,) = publish(zl, 1, "kept-next")
+    jia, yi = Reader.person(people["甲"]), Reader.person(people["乙"])
+    buffer = _buffer(zl, tmp_path / "journal")             # its full flush: in an hour
+    try:
+        buffer.keep_confirmation(jia, article, issue_id=issue_id)
+        assert not _stored_within(zl, jia, article, 0.5)
+        buffer.hurry()
+        assert _stored_within(zl, jia, article, 5)
+    finally:
+        buffer.stop()
+    buffer = RecordBuffer(zl.db, zl.clock, interval=0.3, journal_dir=tmp_path / "j2")
+    buffer.start()
+    try:
+        buffer.keep_confirmation(yi, article, issue_id=issue_id)
+        assert _stored_within(zl, yi, article, 5)
+    finally:
+        buffer.stop()
 
 
 def test_a_kept_confirmation_waits_out_a_database_that_is_away(zl, tmp_path):

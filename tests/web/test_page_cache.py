@@ -280,6 +280,32 @@ def test_the_check_is_at_most_once_a_second_and_memory_is_bounded(make_zl):
     assert pages.get(("p", 6)) == b"y"
 
 
+def test_a_started_cache_checks_from_its_own_thread(make_zl):
+    """A web process checks from a thread of its own (``start``): a change reaches the
+    kept pages within ``check_seconds`` with no request finding the check due (which
+    would send it to a thread); stopped, nobody checks."""
+    zl = make_zl()
+    pages = PageCache(zl.db, check_seconds=0.4)
+    pages.start()
+    try:
+        deadline = time.monotonic() + 10
+        while pages.due() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        generation = pages.generation()                 # not due: read from memory
+        pages.put(("p", 1), b"x", generation)
+        with zl.db.write() as conn:
+            page_generation.bump(conn)
+        for _ in range(6):
+            time.sleep(0.1)
+            assert not pages.due()                      # twice per check_seconds
+        assert pages.get(("p", 1)) is None              # dropped by the thread's check
+        assert pages.generation() == generation + 1
+    finally:
+        pages.stop()
+    time.sleep(0.5)
+    assert pages.due()
+
+
 def test_a_question_kept_for_a_published_issue_reaches_its_kept_page(two):
     # The issue page is kept for anonymous readers; the 答题 the editor adds to the
     # published issue afterwards must show there too.

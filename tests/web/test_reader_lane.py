@@ -17,7 +17,7 @@ from tests.support.records import Unreachable
 from tests.support.smtp import free_port
 from tests.support.study_seed import SLUG, organisation, publish, seed_articles
 from tests.support.web import WebServer
-from zhuanlan.links import READER
+from zhuanlan.links import READER, LinkSigner
 from zhuanlan.store.schema import reading_views, readings
 from zhuanlan.study.records import Reader
 from zhuanlan.web import reader_lane
@@ -199,7 +199,7 @@ def test_on_postgresql_the_lane_reads_the_state_from_its_event_loop(site, monkey
     thread's way."""
     zl, app, web, issue_id, arts, people = site
     if zl.db.dialect != "postgresql":
-        pytest.skip("SQLite's state is read directly (test above)")
+        pytest.skip("SQLite reads it on its own connection (test below)")
     threaded = []
     real = zl.reading.reader_state
 
@@ -225,6 +225,72 @@ def test_on_postgresql_the_lane_reads_the_state_from_its_event_loop(site, monkey
         assert after["studied_at"] is not None and after["issue"]["studied"] == 1
         assert len(threaded) == before + 1
         assert client.get(f"/read/state?a={arts[1]}&i=999999").status_code == 404
+
+
+def test_on_sqlite_the_lane_reads_the_state_on_its_own_connection(site, monkeypatch):
+    """SQLite's state is one statement on ``Database.peek``'s connection once the issue's
+    items and minimum are kept: the app's answer, fresh after each confirmation; the
+    first read (the minimum, the items) takes SQLAlchemy's way."""
+    zl, app, web, issue_id, arts, people = site
+    if not zl.db.peeks:
+        pytest.skip("PostgreSQL reads on its event loop (test above)")
+    full, peeked = [], []
+    real_state, real_peek = zl.reading.reader_state, zl.reading.reader_state_peek
+
+    def counted(*args, **kwargs):
+        full.append(args)
+        return real_state(*args, **kwargs)
+
+    def peek(*args, **kwargs):
+        got = real_peek(*args, **kwargs)
+        peeked.append(got is not None)
+        return got
+
+    monkeypatch.setattr(zl.reading, "reader_state", counted)
+    monkeypatch.setattr(zl.reading, "reader_state_peek", peek)
+    ding = Reader.person(people["丁"])
+    with _known(zl, web, people["丁"]) as client:
+        url = f"/read/state?a={arts[0]}&i={issue_id}"
+        client.get(url)                                   # the minimum and items, once
+        before = len(full)
+        lane = [client.get(url) for _ in range(3)]
+        assert len(full) == before and peeked[-3:] == [True] * 3
+        routed = client.get(f"/read/state?i={issue_id}&a={arts[0]}")
+        for answer in lane:
+            _same(answer, routed)
+        assert lane[0].json()["studied_at"] is None
+        zl.records.confirm_now(ding, arts[0], issue_id=issue_id, staff=False)
+        after = client.get(url).json()
+        assert after["studied_at"] is not None and after["issue"]["studied"] == 1
+        assert peeked[-1] is True and len(full) == before + 1     # (the routed one)
+        assert client.get(f"/read/state?a={arts[0]}&i=999999").status_code == 404
+
+
+def test_a_reader_cookie_is_verified_once_and_a_forged_one_never_kept(site, monkeypatch):
+    zl, app, web, issue_id, arts, people = site
+    verified = []
+    real = LinkSigner.verify
+
+    def counted(self, purpose, token):
+        verified.append(purpose)
+        return real(self, purpose, token)
+
+    monkeypatch.setattr(LinkSigner, "verify", counted)
+    url = f"/read/state?a={arts[0]}&i={issue_id}"
+    with _known(zl, web, people["甲"]) as jia:
+        cookie = jia.cookies["zhuanlan_reader"]
+        assert jia.get(url).json()["known"] is True
+        before = verified.count("reader-cookie")
+        for _ in range(3):
+            assert jia.get(url).json()["known"] is True
+        assert verified.count("reader-cookie") == before
+    forged = cookie[:-1] + ("A" if cookie[-1] != "A" else "B")
+    with httpx.Client(base_url=web.url(""), timeout=10,
+                      cookies={"zhuanlan_reader": forged}) as stranger:
+        for _ in range(2):
+            assert stranger.get(url).json()["known"] is False
+    assert forged not in app.state.verified_readers
+    assert app.state.verified_readers[cookie] == people["甲"]
 
 
 # -- 我已学习 ------------------------------------------------------------------------------

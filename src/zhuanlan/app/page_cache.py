@@ -12,7 +12,13 @@ shows raises the store's page generation in its own transaction
 ``check_seconds`` and drops everything it holds when it moved. A page rendered from data
 read before a change is never kept after the process saw the change (``put`` takes the
 generation from before the render). Memory is bounded: least recently used pages go
-beyond ``max_bytes``."""
+beyond ``max_bytes``.
+
+A web process checks from a thread of its own (``start``) twice per ``check_seconds``,
+so that a request rarely finds the check due: one that does — the article page, the
+reader's ``/read/state`` — is answered from a thread instead of the event loop, and at
+the 9:00 burst those hops, each second while the check ran, were most of the state's
+slowest answers (py-spy, bench/reader.py)."""
 
 from __future__ import annotations
 
@@ -46,6 +52,32 @@ class PageCache:
         self._check_lock = threading.Lock()
         self._on_change: list[Callable[[], None]] = []
         self._making: dict[Hashable, threading.Lock] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Check from a thread until ``stop`` (the web app's lifespan)."""
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="page-cache", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def _run(self) -> None:
+        while True:
+            if self.check_seconds > 0:     # (0: tests that check on every request)
+                try:
+                    self.generation()
+                except Exception:
+                    log.warning("page cache: the check failed", exc_info=True)
+            if self._stop.wait(self.check_seconds / 2 if self.check_seconds > 0 else 1.0):
+                return
 
     def on_change(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` whenever the readers' pages changed (other caches of this

@@ -8,6 +8,7 @@ article page says so. The minimum is looked up once per article and issue and ke
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 import threading
 import time
 from datetime import date, datetime
@@ -167,6 +168,7 @@ class Reading:
             if not flush:
                 return None
             if kept is not None:          # its flush writes the reading's records too
+                records.hurry()
                 with contextlib.suppress(Exception):
                     kept.done.result(timeout=HINT_WAIT_SECONDS)
             elif records.pending(reader, article_id):
@@ -186,18 +188,44 @@ class Reading:
         thread's way: the issue's items or the minimum not kept yet, the page cache due
         its check, reading time still in this process's buffer, or the database failing
         (the thread's way then reports it as every read does)."""
-        minimum = self._cached_minimum(article_id, issue_id)
-        with self._minimums_lock:
-            items = self._items.get(issue_id)
-        if minimum is None or items is None or self.pages.due():
+        if (kept := self._kept_for_loop(article_id, issue_id)) is None:
             return None
-        _carried(items, article_id, issue_id)
+        minimum, items = kept
         try:
             async with self.ctx.db.aglance() as conn:
                 rows = await readings.reading_times_on_loop(conn, reader.key,
                                                             [a for a, _ in items])
         except StorageError:
             return None
+        return self._loop_state(reader, article_id, items, rows, minimum, hint)
+
+    def reader_state_peek(self, reader: Reader, article_id: int, *, issue_id: int,
+                          hint: datetime | None = None) -> dict | None:
+        """``reader_state_on_loop`` on SQLite: one statement on ``Database.peek``'s
+        connection, on the event loop. None as there."""
+        if (kept := self._kept_for_loop(article_id, issue_id)) is None:
+            return None
+        minimum, items = kept
+        try:
+            rows = readings.reading_times_peek(self.ctx.db.peek(), reader.key,
+                                               [a for a, _ in items])
+        except (StorageError, sqlite3.Error):
+            return None
+        return self._loop_state(reader, article_id, items, rows, minimum, hint)
+
+    def _kept_for_loop(self, article_id: int, issue_id: int):
+        """(minimum, items) kept in this process for a read on the loop, or None (then
+        NotFoundError raised when the items kept do not carry the article)."""
+        minimum = self._cached_minimum(article_id, issue_id)
+        with self._minimums_lock:
+            items = self._items.get(issue_id)
+        if minimum is None or items is None or self.pages.due():
+            return None
+        _carried(items, article_id, issue_id)
+        return minimum, items
+
+    def _loop_state(self, reader: Reader, article_id: int, items, rows, minimum: int,
+                    hint: datetime | None) -> dict | None:
         kept = self.ctx.records.unwritten(reader, article_id)
         state, overlaid = self._shape(reader, article_id, items, rows, minimum,
                                       kept.at if kept is not None else hint)

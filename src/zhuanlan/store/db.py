@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import os
+import sqlite3
 import threading
 import time
 import weakref
@@ -48,6 +49,9 @@ POOL = 40
 ASYNC_POOL = 16
 PG_POOL = POOL - ASYNC_POOL
 WRITER_WAIT_SECONDS = 30.0      # as busy_timeout
+# A read in WAL mode waits only while the file is recovered: on the event loop it gives
+# up soon (its caller reads from a thread instead) rather than stop every request.
+PEEK_WAIT_SECONDS = 0.1
 _WRITER_POLL_SECONDS = 0.0005
 
 # Errors that say the database could not be reached or was busy, not that it refused
@@ -182,11 +186,15 @@ class _WriterTurn:
 
 
 _TURNS: weakref.WeakSet[_WriterTurn] = weakref.WeakSet()
+_DATABASES: weakref.WeakSet[Database] = weakref.WeakSet()
 
 
 def _after_fork() -> None:
     for turn in list(_TURNS):
         turn._start()
+    for db in list(_DATABASES):
+        # A SQLite connection is not to be used across a fork: the child makes its own.
+        db._peeks, db._peek_all, db._peek_lock = threading.local(), [], threading.Lock()
 
 
 os.register_at_fork(after_in_child=_after_fork)
@@ -207,6 +215,10 @@ class Database:
         # Pooled asyncio connections belong to the loop they were made on: one engine
         # per loop (a web process has one; tests start several).
         self._async: tuple[asyncio.AbstractEventLoop, AsyncEngine] | None = None
+        self._peeks = threading.local()
+        self._peek_all: list[sqlite3.Connection] = []
+        self._peek_lock = threading.Lock()
+        _DATABASES.add(self)
 
     @property
     def dialect(self) -> str:
@@ -249,6 +261,40 @@ class Database:
                 yield conn.execution_options(isolation_level="AUTOCOMMIT")
         except OperationalError as exc:
             raise StorageError(f"database error: {exc.orig}", resource=self._safe_url()) from exc
+
+    @property
+    def peeks(self) -> bool:
+        """Whether ``peek`` is there: a SQLite file."""
+        return self._turn is not None
+
+    def peek(self) -> sqlite3.Connection:
+        """SQLite only (``peeks``): this thread's own read-only DB-API connection, outside
+        transactions, for one-statement reads on the event loop (each statement is its
+        own snapshot in WAL mode). The reader's ``/read/state`` through SQLAlchemy —
+        pool checkout, BEGIN, the statement's caching, the result's processing, COMMIT
+        — cost four times the SQLite work of its one indexed lookup (py-spy at the 9:00
+        burst, bench/reader.py: a quarter of a web process's CPU), and each of its
+        statements released the GIL to the record buffer's writer and waited to get it
+        back. Raises StorageError."""
+        conn = getattr(self._peeks, "conn", None)
+        if conn is None:
+            try:
+                conn = sqlite3.connect(self.engine.url.database or "", isolation_level=None,
+                                       check_same_thread=False, timeout=PEEK_WAIT_SECONDS)
+                conn.execute("PRAGMA query_only=ON")
+            except sqlite3.Error as exc:
+                raise StorageError(f"database error: {exc}", resource=self._safe_url()) from exc
+            with self._peek_lock:
+                self._peek_all.append(conn)
+            self._peeks.conn = conn
+        return conn
+
+    def _close_peeks(self) -> None:
+        with self._peek_lock:
+            conns, self._peek_all = self._peek_all, []
+        self._peeks = threading.local()
+        for conn in conns:
+            conn.close()
 
     @property
     def reads_on_loop(self) -> bool:
@@ -306,6 +352,7 @@ class Database:
     def dispose(self) -> None:
         self.checkpoints.stop()
         self._drop_async()
+        self._close_peeks()
         self.engine.dispose()
         if self._turn is not None:
             self._turn.close()

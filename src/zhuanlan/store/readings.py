@@ -6,8 +6,11 @@ repeated flush, or two web processes writing the same reader, change nothing twi
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable
 from datetime import datetime
 from functools import cache
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
     Executable,
@@ -20,6 +23,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.dialects import sqlite as _sqlite
 
 from zhuanlan.store.json_rows import JsonRows, rows_param
 from zhuanlan.store.page_generation import bump
@@ -197,6 +201,34 @@ def reading_times(conn, reader_key: str, article_ids: list[int]) -> list:
     ``active_seconds``): the read path's ``/read/state`` in an issue, one lookup of the
     unique index per article."""
     return list(conn.execute(_READING_TIMES, {"reader": reader_key, "articles": article_ids}))
+
+
+class Times(NamedTuple):
+    article_id: int
+    studied_at: datetime | None
+    active_seconds: int
+
+
+def reading_times_peek(conn: sqlite3.Connection, reader_key: str,
+                       article_ids: list[int]) -> list[Times]:
+    """``reading_times`` on SQLite's own connection (``Database.peek``), the values
+    converted as SQLAlchemy converts them. Raises sqlite3.Error."""
+    rows = conn.execute(_peek_sql(len(article_ids)), (reader_key, *article_ids)).fetchall()
+    return [Times(a, _STUDIED_AT(at), s or 0) for a, at, s in rows]
+
+
+@cache
+def _peek_sql(count: int) -> str:
+    return (f"SELECT {readings.c.article_id.name}, {readings.c.studied_at.name}, "
+            f"{readings.c.active_seconds.name} FROM {readings.name} "
+            f"WHERE {readings.c.reader.name} = ? AND {readings.c.article_id.name} "
+            f"IN ({', '.join('?' * count)})")
+
+
+_SQLITE = _sqlite.dialect()
+# What SQLAlchemy does to the stored text: the datetime, with UTC attached (UTCDateTime).
+_STUDIED_AT = cast(Callable[[Any], datetime | None],
+                   readings.c.studied_at.type.dialect_impl(_SQLITE).result_processor(_SQLITE, None))
 
 
 async def reading_times_on_loop(conn, reader_key: str, article_ids: list[int]) -> list:

@@ -27,9 +27,10 @@ flush that carries its confirmation (no thread blocked): the reader is told once
 stored, or of the error. The reader lane, which checks a reader's confirmation from
 memory as the commit will, does not wait for the commit (it was the slowest answer of
 the burst: bench/reader.py): a kept confirmation (``keep_confirmation``) is journaled
-like an open before the reader is answered, adopted with the journal if the process
-dies, kept through a database that is away, and shown by ``/read/state`` until it is
-stored (``unwritten``).
+like an open before the reader is answered, written with the half-second flush as an
+open is (nobody waits for it), adopted with the journal if the process dies, kept
+through a database that is away, and shown by ``/read/state`` until it is stored
+(``unwritten``).
 """
 
 from __future__ import annotations
@@ -218,14 +219,23 @@ class RecordBuffer:
         dies), kept and retried while the database is away, and :meth:`unwritten` until
         it is stored. For a reader's confirmation the caller has checked as the commit
         will (the article published, the issue carrying it); one refused all the same
-        is logged and counted in ``dropped``. Returns its time."""
+        is logged and counted in ``dropped``. Returns its time.
+
+        Nobody waits for it: it goes with the next full flush (within ``interval``), not
+        in a commit of its own ``GROUP_WINDOW`` later — at the 9:00 burst those small
+        commits were a third of a web process's CPU (py-spy, bench/reader.py). A reader
+        whose state needs it stored (``Reading.reader_state``: too quick for the
+        column's minimum) calls :meth:`hurry`."""
         item = _Confirmation(reader, article_id, issue_id, False, self.clock(), kept=True)
         with self._lock:
             self._journal_append(["c", reader.key, reader.subscriber_id, article_id, issue_id,
                                   item.at.isoformat()])
             self._keep(item)
-        self._wake.set()
         return item.at
+
+    def hurry(self) -> None:
+        """Write the confirmations now (within ``GROUP_WINDOW``), kept ones included."""
+        self._wake.set()
 
     def _keep(self, item: _Confirmation) -> None:
         self._confirms.append(item)

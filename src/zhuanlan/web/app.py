@@ -59,11 +59,13 @@ def create_app(zl: Zhuanlan) -> FastAPI:
     async def lifespan(app: FastAPI):
         zl.db.checkpoints.start()
         zl.records.start()
+        zl.reading.pages.start()
         app.state.active_people.start()
         try:
             yield
         finally:
             app.state.active_people.stop()
+            zl.reading.pages.stop()
             zl.records.stop()
             zl.db.checkpoints.stop()
             await zl.db.aclose()
