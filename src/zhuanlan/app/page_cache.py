@@ -29,6 +29,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
+from zhuanlan.every import Every
 from zhuanlan.store import UNAVAILABLE, Database
 from zhuanlan.store import page_generation as store
 
@@ -52,32 +53,20 @@ class PageCache:
         self._check_lock = threading.Lock()
         self._on_change: list[Callable[[], None]] = []
         self._making: dict[Hashable, threading.Lock] = {}
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._every = Every("page-cache", self._check_now,
+                            lambda: self.check_seconds / 2 if self.check_seconds > 0 else 1.0,
+                            "page cache: the check failed")
 
     def start(self) -> None:
         """Check from a thread until ``stop`` (the web app's lifespan)."""
-        if self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="page-cache", daemon=True)
-        self._thread.start()
+        self._every.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        self._every.stop()
 
-    def _run(self) -> None:
-        while True:
-            if self.check_seconds > 0:     # (0: tests that check on every request)
-                try:
-                    self.generation()
-                except Exception:
-                    log.warning("page cache: the check failed", exc_info=True)
-            if self._stop.wait(self.check_seconds / 2 if self.check_seconds > 0 else 1.0):
-                return
+    def _check_now(self) -> None:
+        if self.check_seconds > 0:         # (0: tests that check on every request)
+            self.generation()
 
     def on_change(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` whenever the readers' pages changed (other caches of this

@@ -10,12 +10,10 @@ way a person who is deactivated is refused within a minute, in every process."""
 
 from __future__ import annotations
 
-import logging
-import threading
 import time
 from collections.abc import Callable
 
-log = logging.getLogger(__name__)
+from zhuanlan.every import Every
 
 TTL = 60.0            # how long an answer may be believed
 RELOAD = 30.0         # how often the whole set is read
@@ -32,8 +30,8 @@ class ActivePeople:
         self._load_one = load_one
         self._all: tuple[float, frozenset[int]] | None = None
         self._one: dict[int, tuple[float, bool]] = {}
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._every = Every("active-people", self.reload, lambda: RELOAD,
+                            "active people: the set could not be read")
 
     def known(self, subscriber_id: int) -> bool | None:
         """True or False when memory can tell, None when the store must be asked."""
@@ -64,23 +62,8 @@ class ActivePeople:
 
     def start(self) -> None:
         """Read the set now and then every ``RELOAD`` seconds, until ``stop``."""
-        if self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="active-people", daemon=True)
-        self._thread.start()
+        self._every.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        self._every.stop()
         self._all = None
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.reload()
-            except Exception:
-                log.warning("active people: the set could not be read", exc_info=True)
-            self._stop.wait(RELOAD)
