@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 
 import pytest
 from sqlalchemy import select
@@ -17,6 +18,7 @@ from tests.support.records import Unreachable, die
 from tests.support.study_seed import organisation, publish
 from zhuanlan.errors import NotFoundError
 from zhuanlan.store.schema import reading_views, readings
+from zhuanlan.study.journal import FIRST_SIZE, Journal, records_in
 from zhuanlan.study.records import Reader, RecordBuffer
 
 
@@ -180,3 +182,49 @@ def test_records_a_confirmation_took_leave_the_journal_with_the_next_flush(zl, t
     buffer.flush()
     assert journal_bytes() == 0
     buffer.stop()
+
+
+# -- the journal's files ---------------------------------------------------------------
+
+def _record(n: int) -> list:
+    return ["o", f"s:{n}", n, 10 + n, None, "2026-12-07T09:00:00+00:00"]
+
+
+def test_the_journal_of_a_killed_process_is_read_up_to_its_zeros(tmp_path):
+    """A line is in the file's shared map when ``append`` returns: SIGKILL keeps it, and
+    the file, never closed, keeps the zeros of its last step after the lines."""
+    directory = tmp_path / "journal"
+    pid = os.fork()
+    if pid == 0:                                  # the process that is killed
+        journal = Journal(directory)
+        for n in range(3):
+            journal.append(_record(n))
+        os.kill(os.getpid(), signal.SIGKILL)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
+    (orphan,) = directory.glob("*.jsonl")
+    data = orphan.read_bytes()
+    assert len(data) == FIRST_SIZE and data.endswith(b"\0")
+    taken: list[list] = []
+    alive = Journal(directory)
+    assert alive.adopt_orphans(taken.append) == 3
+    assert taken == [_record(n) for n in range(3)]
+    assert not orphan.exists()
+    alive.close(settled=True)
+    assert not list(directory.iterdir())
+
+
+def test_a_journal_file_grows_as_needed_and_is_cut_to_its_lines_when_closed(tmp_path):
+    directory = tmp_path / "journal"
+    journal = Journal(directory)
+    many = [_record(n) + ["x" * 200] for n in range(3000)]       # past the first step
+    for record in many:
+        journal.append(record)
+    (path,) = directory.glob("*.jsonl")
+    assert path.stat().st_size > FIRST_SIZE and records_in(path) == many
+    journal.rotate()
+    journal.append(_record(9))
+    journal.close(settled=False)                 # left for the next process to adopt
+    files = sorted(directory.glob("*.jsonl"))
+    assert len(files) == 2 and not any(b"\0" in p.read_bytes() for p in files)
+    assert [records_in(p) for p in files] in ([many, [_record(9)]], [[_record(9)], many])

@@ -5,7 +5,6 @@ logged and counted, never silently lost."""
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 
@@ -14,6 +13,7 @@ from sqlalchemy import select
 from tests.support.records import Unreachable, die
 from tests.support.study_seed import organisation, publish
 from zhuanlan.store.schema import readings
+from zhuanlan.study.journal import records_in
 from zhuanlan.study.records import Reader, RecordBuffer
 
 
@@ -24,8 +24,7 @@ def _row(zl, reader: Reader, article_id: int):
 
 
 def _lines(journal) -> list[list]:
-    return [json.loads(line) for p in sorted(journal.glob("*.jsonl"))
-            for line in p.read_text().splitlines()]
+    return [r for p in sorted(journal.glob("*.jsonl")) for r in records_in(p)]
 
 
 def _buffer(zl, journal, db=None) -> RecordBuffer:

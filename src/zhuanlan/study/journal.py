@@ -2,10 +2,14 @@
 
 Opens, heartbeats and the reader lane's 我已学习 wait in memory for the next flush (see
 ``study.records``). Before the reader is answered, each is also appended to a file of
-this process in ``{data_dir}/journal/`` — one ``os.write`` of one line, no fsync: the
-operating system keeps what was written when the process is killed (SIGKILL, OOM
-killer), which is the failure a web process has; a power cut may still lose the last
-seconds.
+this process in ``{data_dir}/journal/`` — one line copied into the file's shared memory
+map, no fsync: the operating system keeps what was written there when the process is
+killed (SIGKILL, OOM killer), which is the failure a web process has, as it keeps what
+``write`` wrote; a power cut may still lose the last seconds. Not a ``write`` per line:
+each released the GIL on the event loop, which then waited for the record buffer's
+writer to hand it back (py-spy at the 9:00 burst, bench/reader.py). The file grows in
+steps, zero-filled beyond its last line; a file closed by its process is cut to its
+lines, one left by a killed process is read up to the zeros.
 
 Each file is held with an exclusive ``flock`` by the process writing it. A flush moves
 the buffer to the store and then rotates: the file is closed and removed once its
@@ -21,9 +25,11 @@ never mistakes a file being born for an orphan.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import logging
+import mmap
 import os
 import secrets
 from collections.abc import Callable
@@ -32,6 +38,38 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 SUFFIX = ".jsonl"
+FIRST_SIZE = 256 * 1024       # a file's first step; it doubles as needed
+
+
+class _File:
+    """One journal file: its descriptor, its map (None until the first line) and how
+    far its lines go."""
+
+    def __init__(self, fd: int, path: Path) -> None:
+        self.fd, self.path = fd, path
+        self.map: mmap.mmap | None = None
+        self.used = 0
+
+    def append(self, data: bytes) -> None:
+        end = self.used + len(data)
+        if self.map is None:
+            size = max(FIRST_SIZE, end)
+            os.ftruncate(self.fd, size)
+            self.map = mmap.mmap(self.fd, size)
+        elif end > len(self.map):
+            self.map.resize(max(2 * len(self.map), end))     # the file with it
+        self.map[self.used:end] = data
+        self.used = end
+
+    def close(self, *, remove: bool) -> None:
+        if self.map is not None:
+            self.map.close()
+        if remove:
+            self.path.unlink(missing_ok=True)
+        else:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self.fd, self.used)     # its lines, not the zeros after
+        os.close(self.fd)
 
 
 class Journal:
@@ -40,54 +78,51 @@ class Journal:
         self.dir = directory
         self._tag = f"{os.getpid()}-{secrets.token_hex(4)}"
         self._seq = 0
-        self._fd, self._path = self._open_new()
-        self._rotated: list[tuple[int, Path]] = []     # written, not yet in the store
+        self._file = self._open_new()
+        self._rotated: list[_File] = []             # written, not yet in the store
         self.holds_records = False                      # the current file has lines
 
-    def _open_new(self) -> tuple[int, Path]:
+    def _open_new(self) -> _File:
         self._seq += 1
         path = self.dir / f"{self._tag}-{self._seq}{SUFFIX}"
         born = path.with_suffix(".new")
-        fd = os.open(born, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+        fd = os.open(born, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         fcntl.flock(fd, fcntl.LOCK_EX)
         os.rename(born, path)
-        return fd, path
+        return _File(fd, path)
 
     def append(self, record: list) -> None:
         """One record, kept by the OS once this returns."""
         line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
-        os.write(self._fd, line.encode())
+        self._file.append(line.encode())
         self.holds_records = True
 
     def rotate(self) -> None:
         """Start a new file; the records so far await :meth:`settled`. Called with the
         buffer's lock held, at the moment the buffer is taken for a flush."""
-        fd, path = self._open_new()          # first: a failure leaves everything as it was
-        self._rotated.append((self._fd, self._path))
-        self._fd, self._path = fd, path
+        new = self._open_new()               # first: a failure leaves everything as it was
+        self._rotated.append(self._file)
+        self._file = new
         self.holds_records = False
 
     def settled(self) -> None:
         """Everything in the rotated files is in the store: remove them."""
-        for fd, path in self._rotated:
-            path.unlink(missing_ok=True)
-            os.close(fd)
+        for file in self._rotated:
+            file.close(remove=True)
         self._rotated = []
 
     def close(self, *, settled: bool) -> None:
         """Settled: the buffer is empty and stored, the files go. Otherwise they stay,
         unlocked, for the next process to adopt."""
-        files = [*self._rotated, (self._fd, self._path)]
+        files = [*self._rotated, self._file]
         self._rotated = []
-        for fd, path in files:
-            if settled:
-                path.unlink(missing_ok=True)
-            os.close(fd)
+        for file in files:
+            file.close(remove=settled)
 
     def adopt_orphans(self, take: Callable[[list], None]) -> int:
         """Pass each record of every orphaned file to ``take`` (which journals it
         again), then remove the file. Returns how many records were adopted."""
-        mine = {self._path, *(p for _, p in self._rotated)}
+        mine = {self._file.path, *(f.path for f in self._rotated)}
         adopted = 0
         for path in sorted(self.dir.glob(f"*{SUFFIX}")):
             if path in mine:
@@ -116,6 +151,11 @@ class Journal:
         return adopted
 
 
+def records_in(path: Path) -> list[list]:
+    """The records of a journal file, read as an adopting process reads them."""
+    return _parse(path.read_bytes())
+
+
 def _read_all(fd: int) -> bytes:
     chunks = []
     while chunk := os.read(fd, 1 << 20):
@@ -124,9 +164,11 @@ def _read_all(fd: int) -> bytes:
 
 
 def _parse(data: bytes) -> list[list]:
-    """The file's records; a line cut short by the kill (the last) is skipped."""
+    """The file's records; a line cut short by the kill (the last) is skipped, and so
+    are the zeros after the lines of a file its process did not close."""
     records = []
-    for line in data.splitlines():
+    end = data.find(b"\0")
+    for line in (data if end < 0 else data[:end]).splitlines():
         try:
             record = json.loads(line)
         except ValueError:
