@@ -74,7 +74,7 @@ from zhuanlan.supervisor import die_with_parent  # noqa: E402
 PHASES = ("static", "article", "beat", "mix", "study")
 GOAL_P99_MS = 100
 GOALS_MS = {"issue": 200, "trend": 300, "export": 2000}
-RATES = "200,400,800,1200,1500,2000,2500,3000,3500,4000"
+RATES = "200,400,800,1200,1500,2000,2500,3000,3500,4000,5000,6000"
 DRIVER = os.getpid()
 
 

@@ -51,13 +51,18 @@ class _File:
         self.used = 0
 
     def append(self, data: bytes) -> None:
+        """Raises OSError (a full disk) as ``write`` would, before anything is written."""
         end = self.used + len(data)
         if self.map is None:
             size = max(FIRST_SIZE, end)
-            os.ftruncate(self.fd, size)
+            # Blocks really allocated, not a sparse file: a store into a map with no
+            # block behind it on a full disk is SIGBUS, the process gone.
+            os.posix_fallocate(self.fd, 0, size)
             self.map = mmap.mmap(self.fd, size)
         elif end > len(self.map):
-            self.map.resize(max(2 * len(self.map), end))     # the file with it
+            size = max(2 * len(self.map), end)
+            os.posix_fallocate(self.fd, 0, size)
+            self.map.resize(size)
         self.map[self.used:end] = data
         self.used = end
 
