@@ -8,6 +8,7 @@ answered."""
 from __future__ import annotations
 
 import asyncio
+import errno
 import os
 import signal
 
@@ -228,3 +229,22 @@ def test_a_journal_file_grows_as_needed_and_is_cut_to_its_lines_when_closed(tmp_
     files = sorted(directory.glob("*.jsonl"))
     assert len(files) == 2 and not any(b"\0" in p.read_bytes() for p in files)
     assert [records_in(p) for p in files] in ([many, [_record(9)]], [[_record(9)], many])
+
+
+def test_a_full_disk_is_an_error_before_anything_is_written(tmp_path, monkeypatch):
+    """The map's blocks are allocated first: no space is an OSError for the caller (the
+    reader gets an error, nothing is answered), never a SIGBUS in a sparse file."""
+    journal = Journal(tmp_path / "journal")
+
+    def full(fd, offset, length):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with monkeypatch.context() as m:
+        m.setattr(os, "posix_fallocate", full)
+        with pytest.raises(OSError, match="No space"):
+            journal.append(_record(1))
+    journal.append(_record(2))
+    (path,) = (tmp_path / "journal").glob("*.jsonl")
+    assert records_in(path) == [_record(2)]
+    journal.close(settled=False)
+    assert path.read_bytes().count(b"\n") == 1
