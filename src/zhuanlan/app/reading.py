@@ -15,6 +15,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from zhuanlan.app.page_cache import PageCache
+from zhuanlan.app.state_reads import StateReads
 from zhuanlan.errors import ConfigError, NotFoundError, StorageError
 from zhuanlan.jobs.context import Context
 from zhuanlan.jobs.images import StoredImage, stored_image
@@ -39,6 +40,7 @@ class Reading:
         self._items: dict[int, list[tuple[int, str]]] = {}     # issue → its items
         self._minimums_lock = threading.Lock()                  # (and the items')
         self.pages = PageCache(ctx.db)
+        self.state_reads = StateReads(ctx.db)
         self.pages.on_change(self._forget)
 
     def _forget(self) -> None:
@@ -184,7 +186,8 @@ class Reading:
     async def reader_state_on_loop(self, reader: Reader, article_id: int, *,
                                    issue_id: int, hint: datetime | None = None) -> dict | None:
         """``reader_state(staff=False, flush=False)`` of an article in an issue, read on
-        the event loop (PostgreSQL, ``Database.aglance``). None when the answer needs the
+        the event loop (PostgreSQL, ``Database.aglance``, with the other states of the
+        moment: ``app.state_reads``). None when the answer needs the
         thread's way: the issue's items or the minimum not kept yet, the page cache due
         its check, reading time still in this process's buffer, or the database failing
         (the thread's way then reports it as every read does)."""
@@ -192,9 +195,7 @@ class Reading:
             return None
         minimum, items = kept
         try:
-            async with self.ctx.db.aglance() as conn:
-                rows = await readings.reading_times_on_loop(conn, reader.key,
-                                                            [a for a, _ in items])
+            rows = await self.state_reads.rows(reader.key, [a for a, _ in items])
         except StorageError:
             return None
         return self._loop_state(reader, article_id, items, rows, minimum, hint)

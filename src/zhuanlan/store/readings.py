@@ -16,6 +16,7 @@ from sqlalchemy import (
     Executable,
     Integer,
     String,
+    any_,
     bindparam,
     case,
     func,
@@ -23,6 +24,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.dialects import postgresql as _pg
 from sqlalchemy.dialects import sqlite as _sqlite
 
 from zhuanlan.store.json_rows import JsonRows, rows_param
@@ -231,10 +233,13 @@ _STUDIED_AT = cast(Callable[[Any], datetime | None],
                    readings.c.studied_at.type.dialect_impl(_SQLITE).result_processor(_SQLITE, None))
 
 
-async def reading_times_on_loop(conn, reader_key: str, article_ids: list[int]) -> list:
-    """``reading_times`` on an ``AsyncConnection`` (``Database.aglance``)."""
-    return list(await conn.execute(_READING_TIMES,
-                                   {"reader": reader_key, "articles": article_ids}))
+async def reading_times_of_many(conn, reader_keys: list[str], article_ids: list[int]) -> list:
+    """The records (``reader``, ``article_id``, ``studied_at``, ``active_seconds``) of
+    these readers of these articles, on PostgreSQL's ``AsyncConnection``
+    (``Database.aglance``): the ``/read/state`` requests of one moment in one statement
+    (``app.state_reads``). Two arrays, so one cached statement whatever their length."""
+    return list(await conn.execute(_READING_TIMES_OF_MANY,
+                                   {"readers": reader_keys, "articles": article_ids}))
 
 
 # Built once: /read/state is the burst's most frequent store read, and building the
@@ -250,6 +255,11 @@ _READING_TIMES = (
     select(readings.c.article_id, readings.c.studied_at, readings.c.active_seconds)
     .where(readings.c.reader == bindparam("reader"),
            readings.c.article_id.in_(bindparam("articles", expanding=True))))
+_READING_TIMES_OF_MANY = (
+    select(readings.c.reader, readings.c.article_id, readings.c.studied_at,
+           readings.c.active_seconds)
+    .where(readings.c.reader == any_(bindparam("readers", type_=_pg.ARRAY(String))),
+           readings.c.article_id == any_(bindparam("articles", type_=_pg.ARRAY(Integer)))))
 # An issue's items in order: the editor's title (``title``, may be empty) and what the
 # issue lists (``shown``: the editor's title, else the article's).
 _ITEMS = (

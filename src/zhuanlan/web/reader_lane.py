@@ -8,11 +8,13 @@ Through the middleware stack (the reader-cookie middleware's task group, the ses
 the security headers, the input guard), FastAPI's routing and parameters they cost about
 twice that work (bench/reader.py). Here they get exactly what the app's handlers do
 — the same parsing (``readers.parse_beat``, ``readers.parse_studied``), the same checks,
-the same ``reading.reader_state``, the same record calls and the same response classes —
-with one difference: 我已学习 whose checks this process can make from memory (the
-article published, the issue's items kept) is answered once it is in the journal, like
-an open, not after the group commit (measured: its p99 was twice the other requests',
-the commit's); ``studied_hint`` lets the page it leads to show it on any process. And
+the same ``reading.reader_state`` (on SQLite, once the issue's items are kept, its one
+statement on the loop's own connection: ``reader_state_peek``), the same record calls
+and the same response classes — with one difference: 我已学习 whose checks this process
+can make from memory (the article published, the issue's items kept) is answered once
+it is in the journal, like an open, not after the group commit (measured: its p99 was
+twice the other requests', the commit's); ``studied_hint`` lets the page it leads to
+show it on any process. And
 everything unusual goes to the app: a staff session, a visitor the app would give a
 cookie, a person this process cannot yet tell active from memory (``web.active_people``:
 the app asks the store, from a thread), an article not yet known readable in this
