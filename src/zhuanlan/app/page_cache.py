@@ -17,8 +17,8 @@ beyond ``max_bytes``.
 A web process checks from a thread of its own (``start``) twice per ``check_seconds``,
 so that a request rarely finds the check due: one that does — the article page, the
 reader's ``/read/state`` — is answered from a thread instead of the event loop, and at
-the 9:00 burst those hops, each second while the check ran, were most of the state's
-slowest answers (py-spy, bench/reader.py)."""
+the 9:00 burst the hops of each second's check kept the threads busy for a tenth of a
+web process's time (py-spy, bench/reader.py)."""
 
 from __future__ import annotations
 

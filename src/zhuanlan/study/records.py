@@ -222,8 +222,9 @@ class RecordBuffer:
         is logged and counted in ``dropped``. Returns its time.
 
         Nobody waits for it: it goes with the next full flush (within ``interval``), not
-        in a commit of its own ``GROUP_WINDOW`` later — at the 9:00 burst those small
-        commits were a third of a web process's CPU (py-spy, bench/reader.py). A reader
+        in a commit of its own ``GROUP_WINDOW`` later — at the 9:00 burst the writer
+        thread, busy with those small commits, was over a quarter of a web process's
+        CPU (py-spy, bench/reader.py). A reader
         whose state needs it stored (``Reading.reader_state``: too quick for the
         column's minimum) calls :meth:`hurry`."""
         item = _Confirmation(reader, article_id, issue_id, False, self.clock(), kept=True)
