@@ -24,6 +24,7 @@ class StateReads:
         self.db = db
         self._waiting: list[tuple[str, list[int], asyncio.Future]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._reading: set[asyncio.Task] = set()
         self.statements = 0                  # how many were made (tests, diagnostics)
 
     async def rows(self, reader_key: str, article_ids: list[int]) -> list:
@@ -41,7 +42,9 @@ class StateReads:
     def _go(self) -> None:
         batch, self._waiting = self._waiting, []
         if batch:
-            asyncio.get_running_loop().create_task(self._read(batch))
+            task = asyncio.get_running_loop().create_task(self._read(batch))
+            self._reading.add(task)          # held: the loop keeps only a weak reference
+            task.add_done_callback(self._reading.discard)
 
     async def _read(self, batch: list[tuple[str, list[int], asyncio.Future]]) -> None:
         readers = sorted({reader for reader, _, _ in batch})
@@ -50,14 +53,15 @@ class StateReads:
             self.statements += 1
             async with self.db.aglance() as conn:
                 rows = await readings.reading_times_of_many(conn, readers, articles)
-        except BaseException as exc:          # cancelled too: nobody is left waiting
+        except Exception as exc:  # noqa: BLE001 — whatever it is, each waiter gets it
             for _, _, answer in batch:
                 if not answer.done():
-                    answer.set_exception(exc if isinstance(exc, Exception)
-                                         else asyncio.CancelledError())
-            if not isinstance(exc, Exception):
-                raise
+                    answer.set_exception(exc)
             return
+        except BaseException:                 # cancelled (the loop ends): none left waiting
+            for _, _, answer in batch:
+                answer.cancel()
+            raise
         mine: dict[str, list] = defaultdict(list)
         for row in rows:
             mine[row.reader].append(row)
