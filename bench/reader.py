@@ -69,6 +69,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from _proc import cpu_s  # noqa: E402
 from _reader_load import VIEW_PREFIX  # noqa: E402
 from _reader_store import ITEMS, SECRET, SLUG, STAFF, drop, query, setup, store_mb  # noqa: E402
+from zhuanlan.study.journal import written  # noqa: E402
 from zhuanlan.supervisor import die_with_parent  # noqa: E402
 
 PHASES = ("static", "article", "beat", "mix", "study")
@@ -201,8 +202,7 @@ def journal_bytes(tmp: Path) -> int:
             data = path.read_bytes()
         except OSError:
             continue                    # settled meanwhile
-        end = data.find(b"\0")         # a file being written is zero-filled past its lines
-        total += len(data) if end < 0 else end
+        total += len(written(data))
     return total
 
 

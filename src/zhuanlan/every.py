@@ -7,12 +7,13 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from typing import Any
 
 log = logging.getLogger(__name__)
 
 
 class Every:
-    def __init__(self, name: str, work: Callable[[], None], seconds: Callable[[], float],
+    def __init__(self, name: str, work: Callable[[], Any], seconds: Callable[[], float],
                  failed: str) -> None:
         """``work`` now and then each ``seconds()`` (asked each time: it may change);
         an exception is logged as ``failed`` and the thread goes on."""

@@ -192,29 +192,46 @@ def test_a_reader_unknown_in_memory_and_a_state_that_needs_a_flush_take_the_long
     assert not zl.records.pending(bing, arts[0])
 
 
-def test_on_postgresql_the_lane_reads_the_state_from_its_event_loop(site, monkeypatch):
-    """No thread for a reader's state on PostgreSQL (``Database.aglance``): the lane
-    awaits the read, with the answer the app gives, fresh after each confirmation; only
-    what it cannot tell from memory (the issue's minimum, the first time) takes the
+def test_the_lane_reads_the_state_on_its_event_loop(site, monkeypatch):
+    """No thread for a reader's state once the issue's minimum and items are kept: on
+    PostgreSQL the lane awaits the read (``Database.aglance``, the moment's states in one
+    statement), on SQLite it is one statement on the loop's own connection
+    (``Database.peek``). The answer is the app's, fresh after each confirmation; only
+    what the process cannot tell from memory (the minimum, the first time) takes the
     thread's way."""
     zl, app, web, issue_id, arts, people = site
-    if zl.db.dialect != "postgresql":
-        pytest.skip("SQLite reads it on its own connection (test below)")
-    threaded = []
+    threaded, on_loop = [], []
     real = zl.reading.reader_state
 
     def counted(*args, **kwargs):
         threaded.append(args)
         return real(*args, **kwargs)
 
+    if zl.db.reads_on_loop:
+        loop_read, name = zl.reading.reader_state_on_loop, "reader_state_on_loop"
+
+        async def looked(*args, **kwargs):
+            got = await loop_read(*args, **kwargs)
+            on_loop.append(got is not None)
+            return got
+    else:
+        assert zl.db.peeks
+        peek_read, name = zl.reading.reader_state_peek, "reader_state_peek"
+
+        def looked(*args, **kwargs):  # type: ignore[misc]
+            got = peek_read(*args, **kwargs)
+            on_loop.append(got is not None)
+            return got
+
     monkeypatch.setattr(zl.reading, "reader_state", counted)
+    monkeypatch.setattr(zl.reading, name, looked)
     ding = Reader.person(people["丁"])
     with _known(zl, web, people["丁"]) as client:
         url = f"/read/state?a={arts[1]}&i={issue_id}"
         client.get(url)                                   # the minimum, read once
         before = len(threaded)
         lane = [client.get(url) for _ in range(3)]
-        assert len(threaded) == before                   # answered on the loop
+        assert len(threaded) == before and on_loop[-3:] == [True] * 3    # on the loop
         routed = client.get(f"/read/state?i={issue_id}&a={arts[1]}")
         assert len(threaded) == before + 1               # the app's own way, for comparison
         for answer in lane:
@@ -223,47 +240,8 @@ def test_on_postgresql_the_lane_reads_the_state_from_its_event_loop(site, monkey
         zl.records.confirm_now(ding, arts[1], issue_id=issue_id, staff=False)
         after = client.get(url).json()
         assert after["studied_at"] is not None and after["issue"]["studied"] == 1
-        assert len(threaded) == before + 1
+        assert on_loop[-1] is True and len(threaded) == before + 1
         assert client.get(f"/read/state?a={arts[1]}&i=999999").status_code == 404
-
-
-def test_on_sqlite_the_lane_reads_the_state_on_its_own_connection(site, monkeypatch):
-    """SQLite's state is one statement on ``Database.peek``'s connection once the issue's
-    items and minimum are kept: the app's answer, fresh after each confirmation; the
-    first read (the minimum, the items) takes SQLAlchemy's way."""
-    zl, app, web, issue_id, arts, people = site
-    if not zl.db.peeks:
-        pytest.skip("PostgreSQL reads on its event loop (test above)")
-    full, peeked = [], []
-    real_state, real_peek = zl.reading.reader_state, zl.reading.reader_state_peek
-
-    def counted(*args, **kwargs):
-        full.append(args)
-        return real_state(*args, **kwargs)
-
-    def peek(*args, **kwargs):
-        got = real_peek(*args, **kwargs)
-        peeked.append(got is not None)
-        return got
-
-    monkeypatch.setattr(zl.reading, "reader_state", counted)
-    monkeypatch.setattr(zl.reading, "reader_state_peek", peek)
-    ding = Reader.person(people["丁"])
-    with _known(zl, web, people["丁"]) as client:
-        url = f"/read/state?a={arts[0]}&i={issue_id}"
-        client.get(url)                                   # the minimum and items, once
-        before = len(full)
-        lane = [client.get(url) for _ in range(3)]
-        assert len(full) == before and peeked[-3:] == [True] * 3
-        routed = client.get(f"/read/state?i={issue_id}&a={arts[0]}")
-        for answer in lane:
-            _same(answer, routed)
-        assert lane[0].json()["studied_at"] is None
-        zl.records.confirm_now(ding, arts[0], issue_id=issue_id, staff=False)
-        after = client.get(url).json()
-        assert after["studied_at"] is not None and after["issue"]["studied"] == 1
-        assert peeked[-1] is True and len(full) == before + 1     # (the routed one)
-        assert client.get(f"/read/state?a={arts[0]}&i=999999").status_code == 404
 
 
 def test_a_reader_cookie_is_verified_once_and_a_forged_one_never_kept(site, monkeypatch):

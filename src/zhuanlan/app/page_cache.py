@@ -53,8 +53,8 @@ class PageCache:
         self._check_lock = threading.Lock()
         self._on_change: list[Callable[[], None]] = []
         self._making: dict[Hashable, threading.Lock] = {}
-        self._every = Every("page-cache", self._check_now,
-                            lambda: self.check_seconds / 2 if self.check_seconds > 0 else 1.0,
+        self._every = Every("page-cache", self.generation,
+                            lambda: self.check_seconds / 2 or 1.0,
                             "page cache: the check failed")
 
     def start(self) -> None:
@@ -63,10 +63,6 @@ class PageCache:
 
     def stop(self) -> None:
         self._every.stop()
-
-    def _check_now(self) -> None:
-        if self.check_seconds > 0:         # (0: tests that check on every request)
-            self.generation()
 
     def on_change(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` whenever the readers' pages changed (other caches of this

@@ -156,6 +156,12 @@ class Journal:
         return adopted
 
 
+def written(data: bytes) -> bytes:
+    """A journal file's lines: what comes before the zeros of a file being written."""
+    end = data.find(b"\0")
+    return data if end < 0 else data[:end]
+
+
 def records_in(path: Path) -> list[list]:
     """The records of a journal file, read as an adopting process reads them."""
     return _parse(path.read_bytes())
@@ -172,8 +178,7 @@ def _parse(data: bytes) -> list[list]:
     """The file's records; a line cut short by the kill (the last) is skipped, and so
     are the zeros after the lines of a file its process did not close."""
     records = []
-    end = data.find(b"\0")
-    for line in (data if end < 0 else data[:end]).splitlines():
+    for line in written(data).splitlines():
         try:
             record = json.loads(line)
         except ValueError:

@@ -75,6 +75,7 @@ def create_app(zl: Zhuanlan) -> FastAPI:
     app.state.zl = zl
     app.state.active_people = ActivePeople(zl.people.active_subscriber_ids, zl.subscriber_active)
     app.state.readable_articles = set()
+    app.state.verified_readers = {}          # signed reader cookie → person (web.readers)
     app.state.templates = make_templates(zl.tz)
     app.add_middleware(
         SessionMiddleware, secret_key=zl.cfg.secret_key, session_cookie="zhuanlan_session",

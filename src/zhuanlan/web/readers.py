@@ -85,15 +85,12 @@ def _signed_subscriber(request: Request) -> int | None:
     signed = request.cookies.get(READER_COOKIE)
     if not signed:
         return None
-    state = request.app.state
-    verified = getattr(state, "verified_readers", None)
-    if verified is None:
-        verified = state.verified_readers = {}
+    verified = request.app.state.verified_readers
     hit = verified.get(signed)
     if hit is not None:
         return hit
     try:
-        subscriber_id = state.zl.links.verify(_COOKIE_PURPOSE, signed)
+        subscriber_id = request.app.state.zl.links.verify(_COOKIE_PURPOSE, signed)
     except AuthError:
         return None
     if not isinstance(subscriber_id, int):
