@@ -5,13 +5,14 @@ every one of them."""
 from __future__ import annotations
 
 import asyncio
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 import pytest
 
+from tests.support.smtp import free_port
 from tests.support.study_seed import organisation, publish
 from zhuanlan.errors import StorageError
+from zhuanlan.store import Database
 from zhuanlan.store import readings as store
 
 AT = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
@@ -19,13 +20,6 @@ AT = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 
 def _facts(rows) -> list[tuple]:
     return sorted((r.article_id, r.studied_at, r.active_seconds) for r in rows)
-
-
-class _Away:
-    @asynccontextmanager
-    async def aglance(self):
-        raise StorageError("database error: unreachable", resource="test")
-        yield  # pragma: no cover
 
 
 def test_the_states_of_a_moment_are_read_in_one_statement(make_zl):
@@ -59,10 +53,11 @@ def test_the_states_of_a_moment_are_read_in_one_statement(make_zl):
         return await asyncio.gather(*(reads.rows(k, ids) for k, ids in asks),
                                     return_exceptions=True)
 
-    reads.db = _Away()
+    reads.db = Database(f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/none")
     try:
         failed = asyncio.run(away())
     finally:
+        reads.db.dispose()
         reads.db = zl.db
     assert len(failed) == len(asks) and all(isinstance(e, StorageError) for e in failed)
     assert _facts(asyncio.run(moment())[0]) == _facts(got[0])        # and back again

@@ -20,7 +20,7 @@ AT = datetime(2026, 12, 7, 9, 0, 12, 345678, tzinfo=UTC)
 def test_a_peek_reads_what_a_read_reads(make_zl):
     zl = make_zl()
     if zl.db.dialect != "sqlite":
-        assert not zl.db.peeks              # PostgreSQL reads on the loop by aglance
+        assert not zl.db.peeks              # PostgreSQL reads on the loop by loop_reads
         return
     people = organisation(zl)
     issue_id, arts = publish(zl, 3, "本期")

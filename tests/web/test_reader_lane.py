@@ -194,7 +194,7 @@ def test_a_reader_unknown_in_memory_and_a_state_that_needs_a_flush_take_the_long
 
 def test_the_lane_reads_the_state_on_its_event_loop(site, monkeypatch):
     """No thread for a reader's state once the issue's minimum and items are kept: on
-    PostgreSQL the lane awaits the read (``Database.aglance``, the moment's states in one
+    PostgreSQL the lane awaits the read (``Database.loop_reads``, the moment's states in one
     statement), on SQLite it is one statement on the loop's own connection
     (``Database.peek``). The answer is the app's, fresh after each confirmation; only
     what the process cannot tell from memory (the minimum, the first time) takes the

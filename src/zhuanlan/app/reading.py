@@ -186,7 +186,7 @@ class Reading:
     async def reader_state_on_loop(self, reader: Reader, article_id: int, *,
                                    issue_id: int, hint: datetime | None = None) -> dict | None:
         """``reader_state(staff=False, flush=False)`` of an article in an issue, read on
-        the event loop (PostgreSQL, ``Database.aglance``, with the other states of the
+        the event loop (PostgreSQL, ``Database.loop_reads``, with the other states of the
         moment: ``app.state_reads``). None when the answer needs the
         thread's way: the issue's items or the minimum not kept yet, the page cache due
         its check, reading time still in this process's buffer, or the database failing

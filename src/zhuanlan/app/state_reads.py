@@ -6,15 +6,19 @@ for PostgreSQL but for a connection: each read held one of the event loop's pool
 connections until the busy loop came back to it (a turn of 20–30 ms), so 16 of them
 served ~600 states a second per process. Here a state asks for its reader's rows and
 waits; the reads waiting when the loop gets to it go out together in one statement
-(``readings.reading_times_of_many``) on one connection, and the rows are handed to each.
-Several such statements may be in flight at once (up to the pool's size)."""
+(``readings.READING_TIMES_OF_PAIRS``, sent from that callback by ``Database.loop_reads``),
+and each waiter's rows are handed to it from the callback that reads the answer."""
 
 from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from functools import partial
 
+from zhuanlan.errors import StorageError
 from zhuanlan.store import Database, readings
+
+_Waiting = list[tuple[str, list[int], asyncio.Future]]
 
 
 class StateReads:
@@ -22,12 +26,11 @@ class StateReads:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._waiting: list[tuple[str, list[int], asyncio.Future]] = []
+        self._waiting: _Waiting = []
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._reading: set[asyncio.Task] = set()
         self.statements = 0                  # how many were made (tests, diagnostics)
 
-    async def rows(self, reader_key: str, article_ids: list[int]) -> list:
+    async def rows(self, reader_key: str, article_ids: list[int]) -> list[readings.ReaderTimes]:
         """The reader's records of these articles (as ``readings.reading_times``).
         Raises what the read raised (StorageError: the database cannot answer)."""
         loop = asyncio.get_running_loop()
@@ -41,30 +44,27 @@ class StateReads:
 
     def _go(self) -> None:
         batch, self._waiting = self._waiting, []
-        if batch:
-            task = asyncio.get_running_loop().create_task(self._read(batch))
-            self._reading.add(task)          # held: the loop keeps only a weak reference
-            task.add_done_callback(self._reading.discard)
+        if not batch:
+            return
+        pairs = sorted({(reader, a) for reader, ids, _ in batch for a in ids})
+        self.statements += 1
+        self.db.loop_reads().submit(readings.READING_TIMES_OF_PAIRS,
+                                    ([r for r, _ in pairs], [a for _, a in pairs]),
+                                    partial(self._answer, batch))
 
-    async def _read(self, batch: list[tuple[str, list[int], asyncio.Future]]) -> None:
-        readers = sorted({reader for reader, _, _ in batch})
-        articles = sorted({a for _, ids, _ in batch for a in ids})
+    @staticmethod
+    def _answer(batch: _Waiting, outcome: list[tuple] | StorageError) -> None:
+        mine: dict[str, list] = defaultdict(list)
         try:
-            self.statements += 1
-            async with self.db.aglance() as conn:
-                rows = await readings.reading_times_of_many(conn, readers, articles)
+            if isinstance(outcome, StorageError):
+                raise outcome
+            for row in readings.reader_times(outcome):
+                mine[row.reader].append(row)
         except Exception as exc:  # noqa: BLE001 — whatever it is, each waiter gets it
             for _, _, answer in batch:
-                if not answer.done():
+                if not answer.done():          # cancelled: its request has gone
                     answer.set_exception(exc)
             return
-        except BaseException:                 # cancelled (the loop ends): none left waiting
-            for _, _, answer in batch:
-                answer.cancel()
-            raise
-        mine: dict[str, list] = defaultdict(list)
-        for row in rows:
-            mine[row.reader].append(row)
         for reader, ids, answer in batch:
             if not answer.done():
                 wanted = set(ids)

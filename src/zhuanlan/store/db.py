@@ -22,8 +22,8 @@ import sqlite3
 import threading
 import time
 import weakref
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager, nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +31,9 @@ from sqlalchemy import Connection, CursorResult, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from zhuanlan.errors import ConfigError, StorageError
+from zhuanlan.store.loop_reads import LoopReads
 from zhuanlan.store.wal_checkpoints import WalCheckpoints
 
 _WRITE = "zhuanlan_write"
@@ -41,13 +41,12 @@ _WRITE = "zhuanlan_write"
 # SQLAlchemy's default 5 + 10, SQLite opened and set up a connection again per request,
 # and on PostgreSQL the reader's /read/state waited for a free one (bench/reader.py --pg:
 # p50 275 ms at the 9:00 burst). On PostgreSQL that read is now made from the event loop
-# (``Database.aglance``, ASYNC_POOL connections of their own), so the threads' pool is
-# smaller there: a web process still needs at most 50 (docs/deploy.md).
+# (``Database.loop_reads``, a few connections of its own), so the threads' pool is
+# smaller there: a web process needs at most 38 (24, 10 more at a peak, and the loop's
+# LOOP_CONNECTIONS; docs/deploy.md).
 POOL = 40
-# The loop's reads hold a connection for one round trip (~10 ms under the burst's load,
-# most of it the loop's turn), so 16 serve more than a thousand a second per process.
-ASYNC_POOL = 16
-PG_POOL = POOL - ASYNC_POOL
+PG_POOL = 24
+LOOP_CONNECT_TIMEOUT = 5        # seconds, unless the URL says: a read waits for it
 WRITER_WAIT_SECONDS = 30.0      # as busy_timeout
 # A read in WAL mode waits only while the file is recovered: on the event loop it gives
 # up soon (its caller reads from a thread instead) rather than stop every request.
@@ -94,20 +93,6 @@ def _pg_options(url) -> str:
     # p99 of 我已学习 (bench/reader.py --pg open loop: 50–100/s with it, 1,200/s without).
     given = url.query.get("options") or ()
     return " ".join([*([given] if isinstance(given, str) else given), "-c jit=off"])
-
-
-def make_async_engine(url: str) -> AsyncEngine:
-    """PostgreSQL only: an engine for reads from an event loop, outside transactions
-    (``Database.aglance``), set up as ``make_engine``'s."""
-    parsed = make_url(url)
-    if parsed.drivername == "postgresql":
-        parsed = parsed.set(drivername="postgresql+psycopg")
-    # No pre-ping: it is a round trip per read. A connection the server dropped fails
-    # that read (its caller answers from a thread instead) and is replaced. Outside
-    # transactions there is nothing to roll back when a connection goes back to the pool.
-    return create_async_engine(parsed, pool_size=ASYNC_POOL, max_overflow=0,
-                               isolation_level="AUTOCOMMIT", pool_reset_on_return=None,
-                               connect_args={"options": _pg_options(parsed)})
 
 
 def _setup_sqlite(engine: Engine) -> None:
@@ -212,9 +197,7 @@ class Database:
                       else None)
         # Started by a web process (web.app), whose commits should not pay for them.
         self.checkpoints = WalCheckpoints(self.engine, self._turn)
-        # Pooled asyncio connections belong to the loop they were made on: one engine
-        # per loop (a web process has one; tests start several).
-        self._async: tuple[asyncio.AbstractEventLoop, AsyncEngine] | None = None
+        self._loop_reads: LoopReads | None = None
         self._peeks = threading.local()
         self._peek_all: list[sqlite3.Connection] = []
         self._peek_lock = threading.Lock()
@@ -298,60 +281,38 @@ class Database:
 
     @property
     def reads_on_loop(self) -> bool:
-        """Whether ``aglance`` is there: PostgreSQL, a round trip away, read without a
+        """Whether ``loop_reads`` is there: PostgreSQL, a round trip away, read without a
         thread. (SQLite's reads are local and short: callers run them directly.)"""
         return self.dialect == "postgresql"
 
-    @asynccontextmanager
-    async def aglance(self) -> AsyncIterator[AsyncConnection]:
-        """``glance`` from the event loop, PostgreSQL only: the reader's ``/read/state``
-        at the 9:00 burst, which from a thread waited for a free thread and for the GIL
-        on its way there and back (bench/reader.py --pg: p50 110–120 ms for a read of a
-        millisecond). Raises StorageError when the database cannot answer."""
+    def loop_reads(self) -> LoopReads:
+        """PostgreSQL only: statements sent and answered on the running event loop
+        (``store.loop_reads``; a reader's ``/read/state`` at the 9:00 burst), outside
+        transactions, connected as the store's other sessions (the URL, no JIT). One
+        per loop: a web process has one, tests start several."""
         loop = asyncio.get_running_loop()
-        if self._async is None or self._async[0] is not loop:
-            if self._async is not None:
-                # Made on a loop that has ended (tests run several): closed from here.
-                stale, self._async = self._async[1], None
-                await stale.dispose()
-            self._async = (loop, make_async_engine(self.url))
-        try:
-            # Not ``async with engine.connect()``: its exit closes in a task of its own
-            # (asyncio.shield), a turn of the busy loop more per read (~10 ms at the burst).
-            conn = await self._async[1].connect()
-            try:
-                yield conn
-            finally:
-                await conn.close()
-        except (OperationalError, InterfaceError, DisconnectionError, PoolTimeout) as exc:
-            raise StorageError(f"database error: {getattr(exc, 'orig', exc)}",
-                               resource=self._safe_url()) from exc
+        if self._loop_reads is None or self._loop_reads.loop is not loop:
+            self.close_loop_reads()             # of a loop that has ended (tests)
+            _, params = self.engine.dialect.create_connect_args(self.engine.url)
+            params.pop("context", None)          # SQLAlchemy's adapters: psycopg's own here
+            params = {"connect_timeout": LOOP_CONNECT_TIMEOUT, **params,
+                      "options": _pg_options(self.engine.url)}
+            self._loop_reads = LoopReads(params, self._safe_url())
+        return self._loop_reads
 
-    async def aclose(self) -> None:
-        """Close ``aglance``'s connections of the running loop (the app's shutdown)."""
-        if self._async is not None and self._async[0] is asyncio.get_running_loop():
-            engine, self._async = self._async[1], None
-            await engine.dispose()
-
-    def _drop_async(self) -> None:
-        """Close ``aglance``'s connections from outside their loop (the app did not run
-        its shutdown, or its loop has ended): closing one needs no I/O of that loop."""
-        if self._async is None:
-            return
-        engine, self._async = self._async[1], None
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            asyncio.run(engine.dispose())
-        else:                   # called from a coroutine: let them close when collected
-            engine.sync_engine.dispose(close=False)
+    def close_loop_reads(self) -> None:
+        """Close ``loop_reads``' connections: on their loop (the app's shutdown) or
+        after it has ended (closing one needs no I/O of that loop)."""
+        if self._loop_reads is not None:
+            reads, self._loop_reads = self._loop_reads, None
+            reads.close()
 
     def _safe_url(self) -> str:
         return make_url(self.url).render_as_string(hide_password=True)
 
     def dispose(self) -> None:
         self.checkpoints.stop()
-        self._drop_async()
+        self.close_loop_reads()
         self._close_peeks()
         self.engine.dispose()
         if self._turn is not None:

@@ -16,7 +16,6 @@ from sqlalchemy import (
     Executable,
     Integer,
     String,
-    any_,
     bindparam,
     case,
     func,
@@ -24,8 +23,8 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects import postgresql as _pg
 from sqlalchemy.dialects import sqlite as _sqlite
+from sqlalchemy.dialects.postgresql import psycopg as _pg_psycopg
 
 from zhuanlan.store.json_rows import JsonRows, rows_param
 from zhuanlan.store.page_generation import bump
@@ -233,13 +232,35 @@ _STUDIED_AT = cast(Callable[[Any], datetime | None],
                    readings.c.studied_at.type.dialect_impl(_SQLITE).result_processor(_SQLITE, None))
 
 
-async def reading_times_of_many(conn, reader_keys: list[str], article_ids: list[int]) -> list:
-    """The records (``reader``, ``article_id``, ``studied_at``, ``active_seconds``) of
-    these readers of these articles, on PostgreSQL's ``AsyncConnection``
-    (``Database.aglance``): the ``/read/state`` requests of one moment in one statement
-    (``app.state_reads``). Two arrays, so one cached statement whatever their length."""
-    return list(await conn.execute(_READING_TIMES_OF_MANY,
-                                   {"readers": reader_keys, "articles": article_ids}))
+class ReaderTimes(NamedTuple):
+    reader: str
+    article_id: int
+    studied_at: datetime | None
+    active_seconds: int
+
+
+# The records of these (reader, article) pairs on PostgreSQL — readers in $1, their
+# articles in $2, one pair per position: the ``/read/state`` requests of one moment in one
+# statement (``app.state_reads``, sent by ``Database.loop_reads``). Two arrays, so one
+# statement whatever their length; pairs, not every reader × every article: the readers
+# of one moment read different issues (bench/reader.py --pg: 76 rows a statement, most
+# of them another issue's, where pairs fetch the ~20 wanted).
+READING_TIMES_OF_PAIRS = (
+    f"SELECT r.{readings.c.reader.name}, r.{readings.c.article_id.name}, "
+    f"r.{readings.c.studied_at.name}, r.{readings.c.active_seconds.name} "
+    f"FROM unnest($1::varchar[], $2::integer[]) AS p(reader, article_id) "
+    f"JOIN {readings.name} AS r ON r.{readings.c.reader.name} = p.reader "
+    f"AND r.{readings.c.article_id.name} = p.article_id").encode()
+
+
+def reader_times(rows: list[tuple]) -> list[ReaderTimes]:
+    """``READING_TIMES_OF_PAIRS``' rows, the values converted as SQLAlchemy converts them."""
+    return [ReaderTimes(r, a, _STUDIED_AT_PG(at), s or 0) for r, a, at, s in rows]
+
+
+_PG = _pg_psycopg.dialect()
+_STUDIED_AT_PG = cast(Callable[[Any], datetime | None],
+                      readings.c.studied_at.type.dialect_impl(_PG).result_processor(_PG, None))
 
 
 # Built once: /read/state is the burst's most frequent store read, and building the
@@ -255,11 +276,6 @@ _READING_TIMES = (
     select(readings.c.article_id, readings.c.studied_at, readings.c.active_seconds)
     .where(readings.c.reader == bindparam("reader"),
            readings.c.article_id.in_(bindparam("articles", expanding=True))))
-_READING_TIMES_OF_MANY = (
-    select(readings.c.reader, readings.c.article_id, readings.c.studied_at,
-           readings.c.active_seconds)
-    .where(readings.c.reader == any_(bindparam("readers", type_=_pg.ARRAY(String))),
-           readings.c.article_id == any_(bindparam("articles", type_=_pg.ARRAY(Integer)))))
 # An issue's items in order: the editor's title (``title``, may be empty) and what the
 # issue lists (``shown``: the editor's title, else the article's).
 _ITEMS = (

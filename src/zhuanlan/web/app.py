@@ -68,7 +68,7 @@ def create_app(zl: Zhuanlan) -> FastAPI:
             zl.reading.pages.stop()
             zl.records.stop()
             zl.db.checkpoints.stop()
-            await zl.db.aclose()
+            zl.db.close_loop_reads()
 
     app = FastAPI(title="zhuanlan 专栏", docs_url=None, redoc_url=None, openapi_url=None,
                   lifespan=lifespan, telemetry=NO_TELEMETRY)
