@@ -82,13 +82,17 @@ def test_waiting_statements_share_the_connections_and_fail_alone(database_url):
         asks[3] = (b"SELECT * FROM no_such_table", ())
         got = await asyncio.gather(*(_read(reads, sql, p) for sql, p in asks),
                                    return_exceptions=True)
-        return reads, got, await _read(reads, b"SELECT 1")
+        divided = [await _read(reads, b"SELECT 6 / $1::integer", (n,)) for n in (2, 3)]
+        with pytest.raises(StorageError, match="division by zero"):   # once prepared
+            await _read(reads, b"SELECT 6 / $1::integer", (0,))
+        return reads, got, divided, await _read(reads, b"SELECT 1")
 
     try:
-        reads, got, after = asyncio.run(burst())
+        reads, got, divided, after = asyncio.run(burst())
         assert reads.connections == loop_reads.LOOP_CONNECTIONS       # no more than that
         assert isinstance(got[3], StorageError) and "no_such_table" in str(got[3])
         assert [g[0][0] for i, g in enumerate(got) if i != 3] == [0, 1, 2, 4, 5, 6, 7, 8, 9]
+        assert divided == [[(3,)], [(2,)]]
         assert after == [(1,)]                  # a failed statement leaves its connection
     finally:
         db.dispose()
