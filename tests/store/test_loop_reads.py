@@ -5,6 +5,8 @@ statements share the connections in order; a failing statement, a lost connectio
 unreachable server are StorageErrors for their own statements only; SQLite has none."""
 
 import asyncio
+import gc
+import os
 
 import pytest
 from sqlalchemy import text
@@ -140,5 +142,28 @@ def test_an_unreachable_server_is_a_storage_error_and_reads_fail_fast_for_a_mome
     try:
         waited, connections = asyncio.run(away())
         assert waited < 0.05 and connections == 0
+    finally:
+        db.dispose()
+
+
+def test_a_forked_child_leaves_the_parents_connections_alone(database_url):
+    db = _pg(database_url)
+
+    async def across_a_fork():
+        reads = db.loop_reads()
+        (before,), = await _read(reads, b"SELECT pg_backend_pid()")
+        child = os.fork()
+        if child == 0:                        # the child drops them, never closes them
+            fine = db._loop_reads is None
+            del reads
+            gc.collect()
+            os._exit(0 if fine else 1)
+        _, status = os.waitpid(child, 0)
+        (after,), = await _read(reads, b"SELECT pg_backend_pid()")
+        return before, after, os.waitstatus_to_exitcode(status)
+
+    try:
+        before, after, code = asyncio.run(across_a_fork())
+        assert code == 0 and after == before        # the same connection, still open
     finally:
         db.dispose()

@@ -180,6 +180,9 @@ def _after_fork() -> None:
     for db in list(_DATABASES):
         # A SQLite connection is not to be used across a fork: the child makes its own.
         db._peeks, db._peek_all, db._peek_lock = threading.local(), [], threading.Lock()
+        # The parent's loop and connections stay the parent's: psycopg does not close
+        # a connection collected in another process than the one that opened it.
+        db._loop_reads = None
 
 
 os.register_at_fork(after_in_child=_after_fork)
