@@ -28,9 +28,8 @@ class StateReads:
         self.db = db
         self._waiting: _Waiting = []
         self._loop: asyncio.AbstractEventLoop | None = None
-        self.statements = 0                  # how many were made (tests, diagnostics)
 
-    async def rows(self, reader_key: str, article_ids: list[int]) -> list[readings.ReaderTimes]:
+    async def rows(self, reader_key: str, article_ids: list[int]) -> list[readings.Times]:
         """The reader's records of these articles (as ``readings.reading_times``).
         Raises what the read raised (StorageError: the database cannot answer)."""
         loop = asyncio.get_running_loop()
@@ -47,7 +46,6 @@ class StateReads:
         if not batch:
             return
         pairs = sorted({(reader, a) for reader, ids, _ in batch for a in ids})
-        self.statements += 1
         self.db.loop_reads().submit(readings.READING_TIMES_OF_PAIRS,
                                     ([r for r, _ in pairs], [a for _, a in pairs]),
                                     partial(self._answer, batch))
@@ -58,8 +56,8 @@ class StateReads:
         try:
             if isinstance(outcome, StorageError):
                 raise outcome
-            for row in readings.reader_times(outcome):
-                mine[row.reader].append(row)
+            for reader, times in readings.reader_times(outcome):
+                mine[reader].append(times)
         except Exception as exc:  # noqa: BLE001 — whatever it is, each waiter gets it
             for _, _, answer in batch:
                 if not answer.done():          # cancelled: its request has gone

@@ -226,17 +226,15 @@ def _peek_sql(count: int) -> str:
             f"IN ({', '.join('?' * count)})")
 
 
-_SQLITE = _sqlite.dialect()
-# What SQLAlchemy does to the stored text: the datetime, with UTC attached (UTCDateTime).
-_STUDIED_AT = cast(Callable[[Any], datetime | None],
-                   readings.c.studied_at.type.dialect_impl(_SQLITE).result_processor(_SQLITE, None))
+def _studied_at(dialect) -> Callable[[Any], datetime | None]:
+    """What SQLAlchemy does to a stored ``studied_at`` read by the driver of ``dialect``:
+    the datetime, with UTC attached (UTCDateTime)."""
+    return cast(Callable[[Any], datetime | None],
+                readings.c.studied_at.type.dialect_impl(dialect).result_processor(dialect, None))
 
 
-class ReaderTimes(NamedTuple):
-    reader: str
-    article_id: int
-    studied_at: datetime | None
-    active_seconds: int
+_STUDIED_AT = _studied_at(_sqlite.dialect())
+_STUDIED_AT_PG = _studied_at(_pg_psycopg.dialect())
 
 
 # The records of these (reader, article) pairs on PostgreSQL — readers in $1, their
@@ -253,14 +251,10 @@ READING_TIMES_OF_PAIRS = (
     f"AND r.{readings.c.article_id.name} = p.article_id").encode()
 
 
-def reader_times(rows: list[tuple]) -> list[ReaderTimes]:
-    """``READING_TIMES_OF_PAIRS``' rows, the values converted as SQLAlchemy converts them."""
-    return [ReaderTimes(r, a, _STUDIED_AT_PG(at), s or 0) for r, a, at, s in rows]
-
-
-_PG = _pg_psycopg.dialect()
-_STUDIED_AT_PG = cast(Callable[[Any], datetime | None],
-                      readings.c.studied_at.type.dialect_impl(_PG).result_processor(_PG, None))
+def reader_times(rows: list[tuple]) -> list[tuple[str, Times]]:
+    """``READING_TIMES_OF_PAIRS``' rows as (reader, their ``Times``), the values converted
+    as SQLAlchemy converts them."""
+    return [(r, Times(a, _STUDIED_AT_PG(at), s or 0)) for r, a, at, s in rows]
 
 
 # Built once: /read/state is the burst's most frequent store read, and building the
